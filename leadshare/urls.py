@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect
+from django.urls import include, path
+
+from referrals import customer_views
+
+urlpatterns = [
+    path("", lambda request: redirect("referrals:inbox"), name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("referrals/", include("referrals.urls")),
+    path("partners/", customer_views.other_partners, name="other_partners"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,100 @@
+"""Rendering outbox rows into e-mails, in the recipient's language.
+
+Partner alerts are rendered from the masked view of the referral (referrals.presenters), so they can
+never carry the customer's contact data; the templates have nothing else to read from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from notifications import outbox
+from notifications.models import OutboxMessage
+from referrals.models import Referral
+from referrals.presenters import present
+from taxonomy.models import CompanySize, Industry, Product
+
+PARTNER_TEMPLATES = {outbox.PARTNER_NEW_REFERRAL, outbox.PARTNER_UNANSWERED, outbox.PARTNER_DEADLINE_SOON}
+CUSTOMER_TEMPLATES = {outbox.CUSTOMER_PARTNER_WONT_FOLLOW_UP}
+TEMPLATES = PARTNER_TEMPLATES | CUSTOMER_TEMPLATES
+
+
+class UnknownTemplate(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def _labels(model: Any, codes: list[str], language: str) -> list[str]:
+    terms = {t.code: t.label(language) for t in model.objects.filter(code__in=codes)}
+    return [terms.get(c, c) for c in codes]
+
+
+def _partner_context(referral: Referral, language: str) -> dict[str, Any]:
+    view = present(referral)
+    size = CompanySize.objects.filter(code=view.company_size).first()
+    industry = Industry.objects.filter(code=view.industry).first() if view.industry else None
+    return {
+        "overview": {
+            "need": view.need,
+            "size": size.label(language) if size else view.company_size,
+            "industry": industry.label(language) if industry else "",
+            "city": view.city,
+            "country": view.country,
+            "products": _labels(Product, view.requested_products, language),
+        },
+        "respond_by": view.respond_by,
+        "url": settings.SITE_ROOT + reverse("referrals:detail", args=[referral.pk]),
+    }
+
+
+def _customer_context(referral: Referral) -> dict[str, Any]:
+    engagement = referral.engagement
+    return {
+        "company": engagement.customer_company,
+        "partner_name": referral.partner.name,
+        "url": f"{settings.SITE_ROOT}/partners/?request={engagement.public_token}",
+    }
+
+
+def render(message: OutboxMessage) -> Rendered:
+    if message.template not in TEMPLATES:
+        raise UnknownTemplate(message.template)
+    language = message.language if message.language in ("en", "ru") else "en"
+    referral = Referral.objects.select_related("engagement", "partner").get(pk=message.referral_id)
+    if message.template in PARTNER_TEMPLATES:
+        context = _partner_context(referral, language)
+    else:
+        context = _customer_context(referral)
+    context |= {"site_name": settings.SITE_NAME, "site_root": settings.SITE_ROOT, "payload": message.payload}
+    base = f"emails/{language}/{message.template}"
+    with translation.override(language):
+        subject = render_to_string(f"{base}.subject.txt", context).strip().replace("\n", " ")
+        text = render_to_string(f"{base}.txt", context)
+        html = render_to_string(f"{base}.html", context)
+    return Rendered(subject, text, html)
+
+
+def build(message: OutboxMessage) -> EmailMultiAlternatives:
+    rendered = render(message)
+    email = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to_address],
+        headers={"Message-ID": message.message_id, "Auto-Submitted": "auto-generated"},
+    )
+    email.attach_alternative(rendered.html, "text/html")
+    return email

@@ -1,0 +1,43 @@
+"""The outbox: every notification is a row written in the transaction of the change that causes it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class OutboxMessage(models.Model):
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        WEBHOOK = "webhook", "Webhook"
+
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    # Which message to render (see notifications.emails.TEMPLATES); rendered at delivery.
+    template = models.CharField(max_length=40)
+    to_address = models.CharField(max_length=300)
+    language = models.CharField(max_length=5, default="en")
+    referral = models.ForeignKey("referrals.Referral", null=True, blank=True, on_delete=models.CASCADE)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    # NULL once delivered or given up; the worker reads only rows with a due time.
+    due_at = models.DateTimeField(null=True, blank=True)
+    # A worker owns the row until then; after a crash the lease runs out and another worker retries.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["due_at"], name="outbox_due", condition=models.Q(due_at__isnull=False)),
+            models.Index(fields=["referral", "template"], name="outbox_referral"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} to {self.to_address}"
+
+    @property
+    def message_id(self) -> str:
+        """Stable across retries, so a receiver can drop a duplicate delivery."""
+        return f"<outbox-{self.pk}-{int(self.created_at.timestamp())}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"

@@ -1,0 +1,38 @@
+"""Writing notifications into the outbox, inside the caller's transaction.
+
+Nothing here talks to the network: delivery is the worker's job (notifications.delivery).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from notifications.models import OutboxMessage
+
+# Templates that go to a partner (never with customer contact data) and to the customer.
+PARTNER_NEW_REFERRAL = "referral_new"
+PARTNER_UNANSWERED = "referral_unanswered"
+PARTNER_DEADLINE_SOON = "referral_deadline_soon"
+CUSTOMER_PARTNER_WONT_FOLLOW_UP = "customer_partner_declined"
+
+
+def email(
+    template: str, to: str, language: str, now: datetime, referral_id: int | None = None, **payload: Any
+) -> OutboxMessage:
+    """An unsaved e-mail row; save it (or bulk_create many) in the transaction of the change."""
+    return OutboxMessage(
+        channel=OutboxMessage.Channel.EMAIL,
+        template=template,
+        to_address=to,
+        language=language if language in ("en", "ru") else "en",
+        referral_id=referral_id,
+        payload=payload,
+        created_at=now,
+        due_at=now,
+    )
+
+
+def add(messages: Iterable[OutboxMessage]) -> list[OutboxMessage]:
+    return OutboxMessage.objects.bulk_create(list(messages))

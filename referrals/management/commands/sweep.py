@@ -1,0 +1,33 @@
+"""Apply every deadline and reminder due at a given instant (for operators and tests)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from referrals.timers import sweep
+
+
+def parse_instant(value: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise CommandError(f"--at {value!r} is not an ISO 8601 time such as 2026-12-03T10:00:00Z") from None
+    if timezone.is_naive(instant):
+        raise CommandError("--at needs a time zone, such as 2026-12-03T10:00:00Z")
+    return instant
+
+
+class Command(BaseCommand):
+    help = "Apply the deadlines and reminders due at --at (default: now). Delivery is the worker's job."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--at", help="ISO 8601 instant with a time zone, e.g. 2026-12-03T10:00:00Z")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        now = parse_instant(options["at"]) if options["at"] else timezone.now()
+        result = sweep(now)
+        self.stdout.write(f"sweep at {now.isoformat()}: moved {result.moved}, reminded {result.reminded}")

@@ -1,0 +1,213 @@
+"""Engagements, referrals, their history and the programme's deadlines (SPEC §2-§3)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from partners.models import BusinessProfile, Location, Partner
+from referrals.lifecycle import Action, Actor, Deadlines, State
+
+STATE_CHOICES = [(s.value, s.value.capitalize()) for s in State]
+ACTION_CHOICES = [(a.value, a.value) for a in Action]
+
+
+class Programme(models.Model):
+    """The programme's settings. One row (id=1), created by a migration."""
+
+    new_deadline_hours = models.PositiveIntegerField(default=72)
+    evaluating_deadline_hours = models.PositiveIntegerField(default=7 * 24)
+    first_answer_urged_hours = models.PositiveIntegerField(default=24)
+    warn_before_deadline_hours = models.PositiveIntegerField(default=12)
+
+    def __str__(self) -> str:
+        return "Programme settings"
+
+    @classmethod
+    def deadlines(cls) -> Deadlines:
+        row = cls.objects.filter(pk=1).first() or cls()
+        return Deadlines(
+            new=timedelta(hours=row.new_deadline_hours),
+            evaluating=timedelta(hours=row.evaluating_deadline_hours),
+            first_answer_urged=timedelta(hours=row.first_answer_urged_hours),
+            warn_before_deadline=timedelta(hours=row.warn_before_deadline_hours),
+        )
+
+
+def new_public_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Engagement(models.Model):
+    """One customer request, sent to one or more business profiles."""
+
+    class Source(models.TextChoices):
+        FINDER = "finder", "Partner finder"
+        AGENT = "agent", "Operator agent"
+        ADVERTISING = "advertising", "Advertising"
+        API = "api", "API"
+        IMPORT = "import", "Import"
+
+    # The customer's handle on their request (e.g. to find other partners), never guessable.
+    public_token = models.CharField(max_length=32, unique=True, default=new_public_token)
+    customer_company = models.CharField(max_length=200)
+    customer_size = models.ForeignKey("taxonomy.CompanySize", on_delete=models.PROTECT)
+    customer_industry = models.ForeignKey("taxonomy.Industry", null=True, blank=True, on_delete=models.PROTECT)
+    customer_country = models.CharField(max_length=2)
+    customer_city = models.CharField(max_length=120, blank=True)
+    customer_address = models.CharField(max_length=300, blank=True)
+    need = models.TextField()
+    requested_industries = models.JSONField(default=list, blank=True)
+    requested_products = models.JSONField(default=list, blank=True)
+    requested_services = models.JSONField(default=list, blank=True)
+    budget = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    budget_currency = models.CharField(max_length=3, blank=True)
+    timeline = models.CharField(max_length=120, blank=True)
+    language = models.CharField(max_length=5, default="en")
+    consent_contact = models.BooleanField(help_text="May the chosen partners contact the customer?")
+    consent_share = models.BooleanField(default=False, help_text="May the request go to other partners too?")
+    source = models.CharField(max_length=12, choices=Source.choices)
+    campaign_id = models.CharField(max_length=100, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"Engagement {self.pk}: {self.customer_company}"
+
+
+class CustomerContact(models.Model):
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Referral(models.Model):
+    """One engagement as one business profile sees it. Changed only by referrals.services."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="referrals")
+    profile = models.ForeignKey(BusinessProfile, on_delete=models.PROTECT, related_name="referrals")
+    # Denormalised from the profile so that every tenancy filter is one indexed column.
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="referrals")
+    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL)
+    state = models.CharField(max_length=12, choices=STATE_CHOICES, default=State.NEW.value)
+    # Bumped by every change; the optimistic-concurrency token (ETag, hidden form field).
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    state_entered_at = models.DateTimeField()
+    # The running deadline and the next reminder; NULL once nothing is due. The sweeper reads only these.
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    remind_at = models.DateTimeField(null=True, blank=True)
+    first_answer_at = models.DateTimeField(null=True, blank=True)
+    # When each later state was entered (new = created_at).
+    evaluating_at = models.DateTimeField(null=True, blank=True)
+    negotiating_at = models.DateTimeField(null=True, blank=True)
+    won_at = models.DateTimeField(null=True, blank=True)
+    lost_at = models.DateTimeField(null=True, blank=True)
+    skipped_at = models.DateTimeField(null=True, blank=True)
+    missed_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+    deal_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    deal_currency = models.CharField(max_length=3, blank=True)
+    expected_close_date = models.DateField(null=True, blank=True)
+    final_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    reason = models.CharField(max_length=64, blank=True)
+    comment = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_referrals"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["engagement", "profile"], name="one_referral_per_profile")]
+        indexes = [
+            # Partial indexes: closed referrals leave them, so a sweep's cost follows the open work.
+            models.Index(fields=["deadline_at"], name="referral_deadline_due", condition=models.Q(deadline_at__isnull=False)),
+            models.Index(fields=["remind_at"], name="referral_reminder_due", condition=models.Q(remind_at__isnull=False)),
+            models.Index(fields=["partner", "state", "-created_at"], name="referral_inbox"),
+            models.Index(fields=["partner", "-updated_at"], name="referral_partner_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Referral {self.pk} ({self.state})"
+
+    @property
+    def state_enum(self) -> State:
+        return State(self.state)
+
+
+class ReferralEvent(models.Model):
+    """Append-only history: who moved a referral, when, from which state to which, and why."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    actor_kind = models.CharField(max_length=8, choices=[(a.value, a.value) for a in Actor])
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=16, choices=ACTION_CHOICES + [("create", "create"), ("edit", "edit")])
+    from_state = models.CharField(max_length=12, choices=STATE_CHOICES, blank=True)
+    to_state = models.CharField(max_length=12, choices=STATE_CHOICES)
+    reason = models.CharField(max_length=64, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["referral", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}: {self.from_state or '-'} -> {self.to_state} by {self.actor_kind}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("Referral history is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("Referral history is append-only")
+
+
+class ProfileResponsiveness(models.Model):
+    """Counters kept up to date by the services and the sweeper; the finder and engine rank on them."""
+
+    profile = models.OneToOneField(BusinessProfile, on_delete=models.CASCADE, related_name="responsiveness")
+    received = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    answered_within_24h = models.PositiveIntegerField(default=0)
+    answer_seconds_total = models.BigIntegerField(default=0)
+    missed = models.PositiveIntegerField(default=0)
+    expired = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "profile responsiveness"
+
+    def __str__(self) -> str:
+        return f"Responsiveness of {self.profile_id}"
+
+    @property
+    def answer_window_closed(self) -> int:
+        """Referrals whose first answer is settled: answered, or missed."""
+        return self.answered + self.missed
+
+    @property
+    def share_answered_within_24h(self) -> float | None:
+        closed = self.answer_window_closed
+        return self.answered_within_24h / closed if closed else None
+
+    @property
+    def mean_seconds_to_first_answer(self) -> float | None:
+        return self.answer_seconds_total / self.answered if self.answered else None

@@ -1,0 +1,114 @@
+"""What a partner may see of a referral. Pages, API and e-mails read referrals only through here,
+so the masking rule (no customer contacts in new or in the 'did not engage' states) lives in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from referrals import lifecycle
+from referrals.lifecycle import State
+from referrals.models import Referral
+
+
+@dataclass(frozen=True)
+class ContactView:
+    name: str
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class ReferralView:
+    id: int
+    engagement_id: int
+    profile_id: int
+    state: State
+    status: str
+    substatus: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    state_entered_at: datetime
+    respond_by: datetime | None
+    company: str | None
+    company_size: str
+    industry: str
+    country: str
+    city: str
+    address: str | None
+    need: str
+    requested_industries: list[str]
+    requested_products: list[str]
+    requested_services: list[str]
+    budget: Decimal | None
+    budget_currency: str
+    timeline: str
+    source: str
+    campaign_id: str
+    # None while masked: who the customer is shows only once the partner engages.
+    contacts: list[ContactView] | None
+    deal_value: Decimal | None
+    deal_currency: str
+    expected_close_date: object
+    final_value: Decimal | None
+    reason: str
+    comment: str
+    notes: str
+    assignee_id: int | None
+    allowed_actions: list[lifecycle.Action]
+
+    @property
+    def masked(self) -> bool:
+        return self.contacts is None
+
+
+def present(referral: Referral) -> ReferralView:
+    """The partner-facing view of a referral; select_related('engagement') avoids a query."""
+    e = referral.engagement
+    state = State(referral.state)
+    visible = lifecycle.contacts_visible(state)
+    status, substatus = lifecycle.partner_center_status(state)
+    contacts = None
+    if visible:
+        contacts = [ContactView(c.name, c.email, c.phone) for c in e.contacts.all()]
+    return ReferralView(
+        id=referral.pk,
+        engagement_id=e.pk,
+        profile_id=referral.profile_id,
+        state=state,
+        status=status,
+        substatus=substatus,
+        version=referral.version,
+        created_at=referral.created_at,
+        updated_at=referral.updated_at,
+        state_entered_at=referral.state_entered_at,
+        respond_by=referral.deadline_at,
+        company=e.customer_company if visible else None,
+        company_size=e.customer_size_id,
+        industry=e.customer_industry_id or "",
+        country=e.customer_country,
+        city=e.customer_city,
+        address=e.customer_address if visible else None,
+        need=e.need,
+        requested_industries=list(e.requested_industries),
+        requested_products=list(e.requested_products),
+        requested_services=list(e.requested_services),
+        budget=e.budget,
+        budget_currency=e.budget_currency,
+        timeline=e.timeline,
+        source=e.source,
+        campaign_id=e.campaign_id,
+        contacts=contacts,
+        deal_value=referral.deal_value,
+        deal_currency=referral.deal_currency,
+        expected_close_date=referral.expected_close_date,
+        final_value=referral.final_value,
+        reason=referral.reason,
+        comment=referral.comment,
+        notes=referral.notes,
+        assignee_id=referral.assignee_id,
+        allowed_actions=lifecycle.allowed_actions(state),
+    )

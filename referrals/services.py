@@ -1,0 +1,375 @@
+"""The only way anything changes a referral: one function per action, used by pages, API and worker.
+
+Each action runs in one transaction that also writes its history row, its responsiveness counters
+and its outbox rows, so a crash leaves either all of it or none of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from notifications import outbox
+from partners.models import BusinessProfile, Partner, ProfileContact, User
+from referrals import lifecycle
+from referrals.access import can_assign, can_work
+from referrals.actors import ActorRef
+from referrals.errors import DeadlinePassed, InvalidInput, NotFound, ReferralChanged
+from referrals.lifecycle import Action, Actor, Deadlines, State
+from referrals.models import (
+    CustomerContact,
+    Engagement,
+    Programme,
+    ProfileResponsiveness,
+    Referral,
+    ReferralEvent,
+)
+from referrals.validation import ActionInput, CleanInput, clean
+
+FIRST_ANSWER_URGED_SECONDS = 24 * 3600
+
+
+def _locked(referral_id: int, actor: ActorRef) -> Referral:
+    """The referral, row-locked, if the actor may work it; NotFound otherwise (never 'forbidden')."""
+    qs = Referral.objects.select_for_update().select_related("engagement")
+    try:
+        referral = qs.get(pk=referral_id)
+    except (Referral.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+    if actor.kind != Actor.SYSTEM:
+        if actor.user is None or not can_work(actor.user, referral):
+            raise NotFound()
+    return referral
+
+
+def _state_changes(
+    referral: Referral, action: Action, target: State, at: datetime, now: datetime, deadlines: Deadlines
+) -> dict[str, Any]:
+    due = lifecycle.deadline(target, at, deadlines)
+    changes: dict[str, Any] = {
+        "state": target.value,
+        "state_entered_at": at,
+        f"{target.value}_at": at,
+        "deadline_at": due,
+        "remind_at": lifecycle.next_reminder_at(target, at, due, at, deadlines),
+        "updated_at": now,
+        "version": referral.version + 1,
+    }
+    if action in lifecycle.FIRST_ANSWERS:
+        changes["first_answer_at"] = at
+    return changes
+
+
+def _record_side_effects(
+    referral: Referral, action: Action, source: State, target: State, actor: ActorRef, at: datetime, now: datetime,
+    reason: str = "", comment: str = "",
+) -> None:
+    ReferralEvent.objects.create(
+        referral=referral, at=at, actor_kind=actor.kind.value, actor=actor.user, actor_label=actor.label,
+        action=action.value, from_state=source.value, to_state=target.value, reason=reason, comment=comment,
+    )
+    counters: dict[str, Any] = {}
+    if action in lifecycle.FIRST_ANSWERS:
+        seconds = int((at - referral.created_at).total_seconds())
+        counters = {"answered": F("answered") + 1, "answer_seconds_total": F("answer_seconds_total") + seconds}
+        if seconds <= FIRST_ANSWER_URGED_SECONDS:
+            counters["answered_within_24h"] = F("answered_within_24h") + 1
+    elif target == State.MISSED:
+        counters = {"missed": F("missed") + 1}
+    elif target == State.EXPIRED:
+        counters = {"expired": F("expired") + 1}
+    if counters:
+        ProfileResponsiveness.objects.filter(profile_id=referral.profile_id).update(**counters)
+    if lifecycle.customer_told_partner_will_not_follow_up(target):
+        outbox.add(_customer_notes(referral, now))
+
+
+def _customer_notes(referral: Referral, now: datetime) -> list[Any]:
+    engagement = referral.engagement
+    return [
+        outbox.email(outbox.CUSTOMER_PARTNER_WONT_FOLLOW_UP, contact.email, engagement.language, now, referral.pk)
+        for contact in CustomerContact.objects.filter(engagement_id=engagement.pk)
+    ]
+
+
+def _move(
+    referral: Referral, action: Action, target: State, actor: ActorRef, at: datetime, now: datetime,
+    deadlines: Deadlines, extra: dict[str, Any] | None = None, reason: str = "", comment: str = "",
+) -> None:
+    source = State(referral.state)
+    changes = _state_changes(referral, action, target, at, now, deadlines) | (extra or {})
+    # The version check makes a lost race visible even where the row lock is a no-op (SQLite).
+    if not Referral.objects.filter(pk=referral.pk, version=referral.version, state=source.value).update(**changes):
+        raise ReferralChanged()
+    for name, value in changes.items():
+        setattr(referral, name, value)
+    _record_side_effects(referral, action, source, target, actor, at, now, reason, comment)
+
+
+def _extra_fields(action: Action, data: CleanInput, referral: Referral) -> dict[str, Any]:
+    if action == Action.ACCEPT:
+        return {
+            "deal_value": data.deal_value,
+            "deal_currency": data.currency,
+            "expected_close_date": data.expected_close_date,
+        }
+    if action == Action.WIN:
+        return {"final_value": data.final_value if data.final_value is not None else referral.deal_value}
+    if action in (Action.SKIP, Action.DECLINE, Action.LOSE):
+        return {"reason": data.reason, "comment": data.comment}
+    return {}
+
+
+def perform(
+    referral_id: int,
+    action: Action,
+    actor: ActorRef,
+    now: datetime,
+    data: ActionInput | None = None,
+    expected_version: int | None = None,
+) -> Referral:
+    """Apply a person's action. Raises InvalidInput, NotFound, ReferralChanged, NotAllowed, DeadlinePassed."""
+    if action in lifecycle.TIMER_ACTIONS:
+        raise lifecycle.NotAllowed(State.NEW, action)
+    cleaned, errors = clean(action, data or ActionInput(), now)
+    if errors or cleaned is None:
+        raise InvalidInput(errors)
+    deadlines = Programme.deadlines()
+    late: DeadlinePassed | None = None
+    with transaction.atomic():
+        referral = _locked(referral_id, actor)
+        if expected_version is not None and referral.version != expected_version:
+            raise ReferralChanged()
+        state = State(referral.state)
+        try:
+            target = lifecycle.check(state, action, referral.deadline_at, now)
+        except DeadlinePassed as exc:
+            # The deadline came first: apply it now, as the sweeper would have, then refuse.
+            late = exc
+            timer = lifecycle.timer_action(state)
+            assert timer is not None and referral.deadline_at is not None
+            due = referral.deadline_at
+            _move(referral, timer, lifecycle.next_state(state, timer), ActorRef.system(), due, now, deadlines)
+        else:
+            _move(
+                referral, action, target, actor, now, now, deadlines,
+                extra=_extra_fields(action, cleaned, referral), reason=cleaned.reason, comment=cleaned.comment,
+            )
+    if late is not None:
+        raise late
+    return referral
+
+
+def mark_interested(referral_id: int, actor: ActorRef, now: datetime, expected_version: int | None = None) -> Referral:
+    return perform(referral_id, Action.INTERESTED, actor, now, None, expected_version)
+
+
+def skip(
+    referral_id: int, actor: ActorRef, now: datetime, reason: str = "", comment: str = "",
+    expected_version: int | None = None,
+) -> Referral:
+    return perform(referral_id, Action.SKIP, actor, now, ActionInput(reason=reason, comment=comment), expected_version)
+
+
+def accept(
+    referral_id: int, actor: ActorRef, now: datetime, deal_value: Decimal | str | None, currency: str,
+    expected_close_date: Any, expected_version: int | None = None,
+) -> Referral:
+    data = ActionInput(deal_value=deal_value, currency=currency, expected_close_date=expected_close_date)
+    return perform(referral_id, Action.ACCEPT, actor, now, data, expected_version)
+
+
+def decline(
+    referral_id: int, actor: ActorRef, now: datetime, reason: str, comment: str = "",
+    expected_version: int | None = None,
+) -> Referral:
+    data = ActionInput(reason=reason, comment=comment)
+    return perform(referral_id, Action.DECLINE, actor, now, data, expected_version)
+
+
+def win(
+    referral_id: int, actor: ActorRef, now: datetime, final_value: Decimal | str | None = None,
+    expected_version: int | None = None,
+) -> Referral:
+    return perform(referral_id, Action.WIN, actor, now, ActionInput(final_value=final_value), expected_version)
+
+
+def lose(
+    referral_id: int, actor: ActorRef, now: datetime, reason: str, comment: str = "",
+    expected_version: int | None = None,
+) -> Referral:
+    return perform(referral_id, Action.LOSE, actor, now, ActionInput(reason=reason, comment=comment), expected_version)
+
+
+def apply_deadline(referral_id: int, now: datetime) -> bool:
+    """The timer's move for one referral if its deadline has come; False if nothing was due."""
+    deadlines = Programme.deadlines()
+    with transaction.atomic():
+        referral = _locked(referral_id, ActorRef.system())
+        state = State(referral.state)
+        timer = lifecycle.timer_action(state)
+        if timer is None or referral.deadline_at is None or referral.deadline_at > now:
+            return False
+        _move(referral, timer, lifecycle.next_state(state, timer), ActorRef.system(), referral.deadline_at, now, deadlines)
+    return True
+
+
+# --- Edits that do not change the state -------------------------------------------------------
+
+
+def _edit(referral: Referral, actor: ActorRef, now: datetime, changes: dict[str, Any], comment: str) -> None:
+    changes = changes | {"updated_at": now, "version": referral.version + 1}
+    if not Referral.objects.filter(pk=referral.pk, version=referral.version).update(**changes):
+        raise ReferralChanged()
+    for name, value in changes.items():
+        setattr(referral, name, value)
+    ReferralEvent.objects.create(
+        referral=referral, at=now, actor_kind=actor.kind.value, actor=actor.user, actor_label=actor.label,
+        action="edit", from_state=referral.state, to_state=referral.state, comment=comment,
+    )
+
+
+def update_notes(
+    referral_id: int, actor: ActorRef, now: datetime, notes: str, expected_version: int | None = None
+) -> Referral:
+    if len(notes) > 20000:
+        raise InvalidInput({"notes": "Keep notes under 20,000 characters."})
+    with transaction.atomic():
+        referral = _locked(referral_id, actor)
+        if expected_version is not None and referral.version != expected_version:
+            raise ReferralChanged()
+        if referral.notes != notes:
+            _edit(referral, actor, now, {"notes": notes}, "Notes updated")
+    return referral
+
+
+def assign(
+    referral_id: int, actor: ActorRef, now: datetime, assignee_id: int | None, expected_version: int | None = None
+) -> Referral:
+    with transaction.atomic():
+        referral = _locked(referral_id, actor)
+        if actor.user is None or not can_assign(actor.user, referral):
+            raise NotFound()
+        if expected_version is not None and referral.version != expected_version:
+            raise ReferralChanged()
+        assignee = None
+        if assignee_id is not None:
+            assignee = User.objects.filter(pk=assignee_id, partner_id=referral.partner_id, is_active=True).first()
+            if assignee is None:
+                raise InvalidInput({"assignee": "Choose a member of your team."})
+        if referral.assignee_id != (assignee.pk if assignee else None):
+            label = f"Assigned to {assignee.email}" if assignee else "Unassigned"
+            _edit(referral, actor, now, {"assignee_id": assignee.pk if assignee else None}, label)
+            referral.assignee = assignee
+    return referral
+
+
+# --- Creating engagements -----------------------------------------------------------------------
+
+
+@dataclass
+class ContactInput:
+    name: str
+    email: str
+    phone: str = ""
+
+
+@dataclass
+class EngagementInput:
+    company: str
+    size: str
+    country: str
+    need: str
+    contacts: list[ContactInput]
+    consent_contact: bool
+    source: str
+    targets: list[int]
+    industry: str = ""
+    city: str = ""
+    address: str = ""
+    requested_industries: list[str] = field(default_factory=list)
+    requested_products: list[str] = field(default_factory=list)
+    requested_services: list[str] = field(default_factory=list)
+    budget: Decimal | None = None
+    budget_currency: str = ""
+    timeline: str = ""
+    language: str = "en"
+    consent_share: bool = False
+    campaign_id: str = ""
+
+
+def targetable_profiles(size_code: str) -> Any:
+    """Profiles that may receive a new referral from a customer of this size."""
+    from django.db.models import Q
+
+    return BusinessProfile.objects.filter(
+        status=BusinessProfile.Status.ACTIVE, partner__status=Partner.Status.ACTIVE
+    ).filter(Q(only_target_sizes=False) | Q(target_sizes__code=size_code))
+
+
+def create_engagement(data: EngagementInput, actor: ActorRef, now: datetime) -> Engagement:
+    """One engagement and one new referral per target profile, with alerts to each profile's contacts."""
+    from referrals.engagement_validation import validate_engagement
+
+    validate_engagement(data)
+    deadlines = Programme.deadlines()
+    with transaction.atomic():
+        profiles = list(
+            targetable_profiles(data.size).filter(pk__in=data.targets).distinct().prefetch_related("locations")
+        )
+        missing = set(data.targets) - {p.pk for p in profiles}
+        if missing:
+            raise InvalidInput(
+                {"targets": "These partners cannot take this request now: " + ", ".join(map(str, sorted(missing)))}
+            )
+        engagement = Engagement.objects.create(
+            customer_company=data.company, customer_size_id=data.size, customer_industry_id=data.industry or None,
+            customer_country=data.country.upper(), customer_city=data.city, customer_address=data.address,
+            need=data.need, requested_industries=data.requested_industries,
+            requested_products=data.requested_products, requested_services=data.requested_services,
+            budget=data.budget, budget_currency=data.budget_currency, timeline=data.timeline,
+            language=data.language, consent_contact=data.consent_contact, consent_share=data.consent_share,
+            source=data.source, campaign_id=data.campaign_id, created_by=actor.user, created_at=now,
+        )
+        CustomerContact.objects.bulk_create(
+            CustomerContact(engagement=engagement, name=c.name, email=c.email, phone=c.phone) for c in data.contacts
+        )
+        for profile in profiles:
+            _create_referral(engagement, profile, actor, now, deadlines)
+    return engagement
+
+
+def _nearest_location(profile: BusinessProfile, city: str) -> Any:
+    locations = list(profile.locations.all())
+    for location in locations:
+        if city and location.city.casefold() == city.casefold():
+            return location
+    return locations[0] if locations else None
+
+
+def _create_referral(
+    engagement: Engagement, profile: BusinessProfile, actor: ActorRef, now: datetime, deadlines: Deadlines
+) -> Referral:
+    due = lifecycle.deadline(State.NEW, now, deadlines)
+    referral = Referral.objects.create(
+        engagement=engagement, profile=profile, partner_id=profile.partner_id,
+        location=_nearest_location(profile, engagement.customer_city), state=State.NEW.value,
+        created_at=now, updated_at=now, state_entered_at=now, deadline_at=due,
+        remind_at=lifecycle.next_reminder_at(State.NEW, now, due, now, deadlines),
+    )
+    ReferralEvent.objects.create(
+        referral=referral, at=now, actor_kind=actor.kind.value, actor=actor.user, actor_label=actor.label,
+        action="create", from_state="", to_state=State.NEW.value,
+    )
+    stats, _ = ProfileResponsiveness.objects.get_or_create(profile=profile)
+    ProfileResponsiveness.objects.filter(pk=stats.pk).update(received=F("received") + 1)
+    outbox.add(
+        outbox.email(outbox.PARTNER_NEW_REFERRAL, c.email, c.language, now, referral.pk)
+        for c in ProfileContact.objects.filter(profile=profile)
+    )
+    return referral

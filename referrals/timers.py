@@ -1,0 +1,222 @@
+"""The sweeper: applies deadlines that have come and sends reminders that are owed.
+
+Cost follows the work: both steps read only rows whose due column (deadline_at, remind_at) is at or
+before `now`, through partial indexes that closed referrals leave. Each batch is claimed so that any
+number of workers can sweep at once: on PostgreSQL with FOR UPDATE SKIP LOCKED, on SQLite by the
+database-wide write lock that every transaction takes at its start (transaction_mode IMMEDIATE).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import F
+
+from notifications import outbox
+from notifications.models import OutboxMessage
+from partners.models import ProfileContact
+from referrals import lifecycle
+from referrals.lifecycle import Actor, State
+from referrals.models import CustomerContact, Engagement, Programme, ProfileResponsiveness, Referral, ReferralEvent
+
+BATCH = 2000
+REMINDER_TEMPLATES = {
+    lifecycle.Reminder.UNANSWERED: outbox.PARTNER_UNANSWERED,
+    lifecycle.Reminder.DEADLINE_SOON: outbox.PARTNER_DEADLINE_SOON,
+}
+
+
+@dataclass
+class SweepResult:
+    moved: int = 0
+    reminded: int = 0
+
+
+def sweep(now: datetime, batch: int = BATCH, bulk_sql: bool | None = None) -> SweepResult:
+    """Everything due at `now`: deadlines first (a referral past its deadline needs no reminder)."""
+    return SweepResult(moved=apply_deadlines(now, batch, bulk_sql), reminded=send_reminders(now, batch))
+
+
+def apply_deadlines(now: datetime, batch: int = BATCH, bulk_sql: bool | None = None) -> int:
+    use_sql = connection.vendor == "postgresql" if bulk_sql is None else bulk_sql
+    step = _deadline_batch_postgres if use_sql else _deadline_batch_portable
+    total = 0
+    while True:
+        with transaction.atomic():
+            moved = step(now, batch)
+        total += moved
+        if moved < batch:
+            return total
+
+
+def _timer_moves() -> list[tuple[State, lifecycle.Action, State]]:
+    return [(state, action, lifecycle.next_state(state, action)) for state, action in lifecycle.TIMERS.items()]
+
+
+def _deadline_batch_portable(now: datetime, batch: int) -> int:
+    due = list(
+        Referral.objects.filter(deadline_at__lte=now)
+        .order_by("deadline_at")
+        .select_for_update(skip_locked=True)
+        .values_list("id", "state", "deadline_at", "profile_id", "engagement_id")[:batch]
+    )
+    if not due:
+        return 0
+    events: list[ReferralEvent] = []
+    closed_by_profile: dict[int, Counter[str]] = defaultdict(Counter)
+    told_customer: list[tuple[int, int]] = []
+    for state, action, target in _timer_moves():
+        rows = [row for row in due if row[1] == state.value]
+        if not rows:
+            continue
+        Referral.objects.filter(pk__in=[r[0] for r in rows], state=state.value).update(
+            state=target.value,
+            state_entered_at=F("deadline_at"),
+            **{f"{target.value}_at": F("deadline_at")},
+            deadline_at=None,
+            remind_at=None,
+            version=F("version") + 1,
+            updated_at=now,
+        )
+        for referral_id, _state, deadline_at, profile_id, engagement_id in rows:
+            events.append(
+                ReferralEvent(
+                    referral_id=referral_id, at=deadline_at, actor_kind=Actor.SYSTEM.value, actor_label="timer",
+                    action=action.value, from_state=state.value, to_state=target.value,
+                )
+            )
+            closed_by_profile[profile_id][target.value] += 1
+            if lifecycle.customer_told_partner_will_not_follow_up(target):
+                told_customer.append((referral_id, engagement_id))
+    ReferralEvent.objects.bulk_create(events)
+    for profile_id, counts in closed_by_profile.items():
+        ProfileResponsiveness.objects.filter(profile_id=profile_id).update(
+            missed=F("missed") + counts[State.MISSED.value], expired=F("expired") + counts[State.EXPIRED.value]
+        )
+    _queue_customer_notes(told_customer, now)
+    return len(due)
+
+
+def _queue_customer_notes(told: list[tuple[int, int]], now: datetime) -> None:
+    if not told:
+        return
+    engagement_ids = {e for _, e in told}
+    languages = dict(Engagement.objects.filter(pk__in=engagement_ids).values_list("id", "language"))
+    emails: dict[int, list[str]] = defaultdict(list)
+    for engagement_id, address in CustomerContact.objects.filter(engagement_id__in=engagement_ids).values_list(
+        "engagement_id", "email"
+    ):
+        emails[engagement_id].append(address)
+    outbox.add(
+        outbox.email(outbox.CUSTOMER_PARTNER_WONT_FOLLOW_UP, address, languages[engagement_id], now, referral_id)
+        for referral_id, engagement_id in told
+        for address in emails[engagement_id]
+    )
+
+
+def _case(column: str, mapping: dict[str, str]) -> str:
+    whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in mapping.items())
+    return f"CASE {column} {whens} END"
+
+
+def _deadline_batch_postgres(now: datetime, batch: int) -> int:
+    """The same batch as the portable path, as one statement: the PostgreSQL-only speed-up."""
+    moves = _timer_moves()
+    target_of = {s.value: t.value for s, _a, t in moves}
+    action_of = {t.value: a.value for _s, a, t in moves}
+    source_of = {t.value: s.value for s, _a, t in moves}
+    told = [t.value for _s, _a, t in moves if lifecycle.customer_told_partner_will_not_follow_up(t)]
+    stamp_columns = ", ".join(
+        f"{t}_at = CASE WHEN r.state = '{s}' THEN r.deadline_at ELSE r.{t}_at END" for s, t in target_of.items()
+    )
+    sql = f"""
+    WITH due AS (
+        SELECT id FROM {Referral._meta.db_table}
+        WHERE deadline_at <= %(now)s ORDER BY deadline_at LIMIT %(batch)s
+        FOR UPDATE SKIP LOCKED
+    ), moved AS (
+        UPDATE {Referral._meta.db_table} r SET
+            state = {_case("r.state", target_of)},
+            {stamp_columns},
+            state_entered_at = r.deadline_at, deadline_at = NULL, remind_at = NULL,
+            version = r.version + 1, updated_at = %(now)s
+        FROM due WHERE r.id = due.id AND r.state IN %(sources)s
+        RETURNING r.id, r.engagement_id, r.profile_id, r.state, r.state_entered_at
+    ), events AS (
+        INSERT INTO {ReferralEvent._meta.db_table}
+            (referral_id, at, actor_kind, actor_id, actor_label, action, from_state, to_state, reason, comment)
+        SELECT id, state_entered_at, %(system)s, NULL, 'timer', {_case("state", action_of)},
+               {_case("state", source_of)}, state, '', ''
+        FROM moved
+    ), notes AS (
+        INSERT INTO {OutboxMessage._meta.db_table}
+            (channel, template, to_address, language, referral_id, payload, created_at, due_at,
+             claimed_until, attempts, sent_at, failed_at, last_error)
+        SELECT 'email', %(template)s, c.email,
+               CASE WHEN e.language IN ('en', 'ru') THEN e.language ELSE 'en' END,
+               m.id, '{{}}'::jsonb, %(now)s, %(now)s, NULL, 0, NULL, NULL, ''
+        FROM moved m
+        JOIN {Engagement._meta.db_table} e ON e.id = m.engagement_id
+        JOIN {CustomerContact._meta.db_table} c ON c.engagement_id = m.engagement_id
+        WHERE m.state IN %(told)s
+        ORDER BY m.id, c.id
+    ), counted AS (
+        UPDATE {ProfileResponsiveness._meta.db_table} s
+        SET missed = s.missed + t.missed, expired = s.expired + t.expired
+        FROM (
+            SELECT profile_id,
+                   count(*) FILTER (WHERE state = 'missed') AS missed,
+                   count(*) FILTER (WHERE state = 'expired') AS expired
+            FROM moved GROUP BY profile_id
+        ) t
+        WHERE s.profile_id = t.profile_id
+    )
+    SELECT count(*) FROM moved
+    """
+    params = {
+        "now": now,
+        "batch": batch,
+        "sources": tuple(target_of),
+        "system": Actor.SYSTEM.value,
+        "template": outbox.CUSTOMER_PARTNER_WONT_FOLLOW_UP,
+        "told": tuple(told),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (count,) = cursor.fetchone()
+    return int(count)
+
+
+def send_reminders(now: datetime, batch: int = BATCH) -> int:
+    deadlines = Programme.deadlines()
+    total = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Referral.objects.filter(remind_at__lte=now)
+                .order_by("remind_at")
+                .select_for_update(skip_locked=True)
+                .values_list("id", "state", "state_entered_at", "deadline_at", "remind_at", "profile_id")[:batch]
+            )
+            contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
+            for profile_id, address, language in ProfileContact.objects.filter(
+                profile_id__in={r[5] for r in rows}
+            ).values_list("profile_id", "email", "language"):
+                contacts[profile_id].append((address, language))
+            messages = []
+            for referral_id, state_value, entered_at, due, remind_at, profile_id in rows:
+                state = State(state_value)
+                for kind in lifecycle.reminders_due(state, entered_at, due, remind_at, now, deadlines):
+                    messages.extend(
+                        outbox.email(REMINDER_TEMPLATES[kind], address, language, now, referral_id)
+                        for address, language in contacts[profile_id]
+                    )
+                following = lifecycle.next_reminder_at(state, entered_at, due, now, deadlines)
+                Referral.objects.filter(pk=referral_id, remind_at=remind_at).update(remind_at=following)
+            outbox.add(messages)
+        total += len(rows)
+        if len(rows) < batch:
+            return total

@@ -1,0 +1,26 @@
+"""One pass of the background work: sweep what is due, then deliver the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from notifications.delivery import deliver_due
+from referrals.timers import sweep
+
+
+@dataclass
+class PassResult:
+    moved: int
+    reminded: int
+    sent: int
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.moved or self.reminded or self.sent)
+
+
+def run_pass(now: datetime) -> PassResult:
+    swept = sweep(now)
+    sent = deliver_due(now)
+    return PassResult(swept.moved, swept.reminded, sent)
