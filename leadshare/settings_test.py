@@ -6,5 +6,11 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("DATA_DIR", "/tmp/leadshare-test-data")
 
 from leadshare.settings import *  # noqa: E402, F403
+from leadshare.settings import DATABASES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so that a worker or server started by a test sees the same database;
+    # one per pytest process, so that parallel runs never share one.
+    DATABASES["default"]["TEST"] = {"NAME": f"/tmp/leadshare-test-{os.getpid()}.sqlite3"}
