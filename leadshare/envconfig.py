@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-PLACEHOLDER_SECRET = "change-me-leadshare-development-only"
+PLACEHOLDER_SECRET = "change-me-leadshare-development-only"  # noqa: S105 - the value refused outside debug
 
 
 class ConfigError(Exception):

@@ -5,8 +5,8 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("DATA_DIR", "/tmp/leadshare-test-data")
 
-from leadshare.settings import *  # noqa: E402, F403
-from leadshare.settings import DATABASES  # noqa: E402
+from leadshare.settings import *  # noqa: F403
+from leadshare.settings import DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

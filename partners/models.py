@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -71,12 +71,12 @@ class User(AbstractUser):
     language = models.CharField(max_length=5, default="en", choices=[("en", "English"), ("ru", "Русский")])
     time_zone = models.CharField(max_length=64, default="UTC")
     # A referrals user works the referrals of these locations as well as those assigned to them.
-    locations = models.ManyToManyField("Location", blank=True, related_name="members")
+    locations = models.ManyToManyField("Location", blank=True, related_name="members")  # type: ignore[var-annotated]
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[assignment,misc]
 
     class Meta:
         constraints = [

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from referrals.models import CustomerContact, Engagement, Programme, ProfileResponsiveness, Referral, ReferralEvent
+from referrals.models import CustomerContact, Engagement, ProfileResponsiveness, Programme, Referral, ReferralEvent
 
 
 @admin.register(Programme)
@@ -31,7 +31,17 @@ class EventInline(admin.TabularInline):
     model = ReferralEvent
     extra = 0
     can_delete = False
-    readonly_fields = ["at", "actor_kind", "actor", "actor_label", "action", "from_state", "to_state", "reason", "comment"]
+    readonly_fields = [
+        "at",
+        "actor_kind",
+        "actor",
+        "actor_label",
+        "action",
+        "from_state",
+        "to_state",
+        "reason",
+        "comment",
+    ]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -46,9 +56,7 @@ class ReferralAdmin(admin.ModelAdmin):
     raw_id_fields = ["engagement", "profile", "partner", "location", "assignee"]
     inlines = [EventInline]
     # The lifecycle is changed only by referrals.services; the admin may edit notes and the assignee.
-    readonly_fields = [
-        f.name for f in Referral._meta.fields if f.name not in {"notes", "assignee", "id"}
-    ]
+    readonly_fields = [f.name for f in Referral._meta.fields if f.name not in {"notes", "assignee", "id"}]
 
 
 @admin.register(ProfileResponsiveness)

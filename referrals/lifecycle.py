@@ -156,7 +156,9 @@ def timer_action(state: State) -> Action | None:
     return TIMERS.get(state)
 
 
-def reminders(state: State, entered_at: datetime, due: datetime | None, deadlines: Deadlines) -> list[tuple[datetime, Reminder]]:
+def reminders(
+    state: State, entered_at: datetime, due: datetime | None, deadlines: Deadlines
+) -> list[tuple[datetime, Reminder]]:
     """The reminders a referral in `state` gets before its deadline `due`, in time order."""
     if due is None or state not in TIMERS:
         return []

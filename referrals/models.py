@@ -137,8 +137,12 @@ class Referral(models.Model):
         constraints = [models.UniqueConstraint(fields=["engagement", "profile"], name="one_referral_per_profile")]
         indexes = [
             # Partial indexes: closed referrals leave them, so a sweep's cost follows the open work.
-            models.Index(fields=["deadline_at"], name="referral_deadline_due", condition=models.Q(deadline_at__isnull=False)),
-            models.Index(fields=["remind_at"], name="referral_reminder_due", condition=models.Q(remind_at__isnull=False)),
+            models.Index(
+                fields=["deadline_at"], name="referral_deadline_due", condition=models.Q(deadline_at__isnull=False)
+            ),
+            models.Index(
+                fields=["remind_at"], name="referral_reminder_due", condition=models.Q(remind_at__isnull=False)
+            ),
             models.Index(fields=["partner", "state", "-created_at"], name="referral_inbox"),
             models.Index(fields=["partner", "-updated_at"], name="referral_partner_updated"),
         ]
@@ -159,7 +163,7 @@ class ReferralEvent(models.Model):
     actor_kind = models.CharField(max_length=8, choices=[(a.value, a.value) for a in Actor])
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     actor_label = models.CharField(max_length=200, blank=True)
-    action = models.CharField(max_length=16, choices=ACTION_CHOICES + [("create", "create"), ("edit", "edit")])
+    action = models.CharField(max_length=16, choices=[*ACTION_CHOICES, ("create", "create"), ("edit", "edit")])
     from_state = models.CharField(max_length=12, choices=STATE_CHOICES, blank=True)
     to_state = models.CharField(max_length=12, choices=STATE_CHOICES)
     reason = models.CharField(max_length=64, blank=True)

@@ -24,8 +24,8 @@ from referrals.lifecycle import Action, Actor, Deadlines, State
 from referrals.models import (
     CustomerContact,
     Engagement,
-    Programme,
     ProfileResponsiveness,
+    Programme,
     Referral,
     ReferralEvent,
 )
@@ -41,9 +41,8 @@ def _locked(referral_id: int, actor: ActorRef) -> Referral:
         referral = qs.get(pk=referral_id)
     except (Referral.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
-    if actor.kind != Actor.SYSTEM:
-        if actor.user is None or not can_work(actor.user, referral):
-            raise NotFound()
+    if actor.kind != Actor.SYSTEM and (actor.user is None or not can_work(actor.user, referral)):
+        raise NotFound()
     return referral
 
 
@@ -66,12 +65,27 @@ def _state_changes(
 
 
 def _record_side_effects(
-    referral: Referral, action: Action, source: State, target: State, actor: ActorRef, at: datetime, now: datetime,
-    reason: str = "", comment: str = "",
+    referral: Referral,
+    action: Action,
+    source: State,
+    target: State,
+    actor: ActorRef,
+    at: datetime,
+    now: datetime,
+    reason: str = "",
+    comment: str = "",
 ) -> None:
     ReferralEvent.objects.create(
-        referral=referral, at=at, actor_kind=actor.kind.value, actor=actor.user, actor_label=actor.label,
-        action=action.value, from_state=source.value, to_state=target.value, reason=reason, comment=comment,
+        referral=referral,
+        at=at,
+        actor_kind=actor.kind.value,
+        actor=actor.user,
+        actor_label=actor.label,
+        action=action.value,
+        from_state=source.value,
+        to_state=target.value,
+        reason=reason,
+        comment=comment,
     )
     counters: dict[str, Any] = {}
     if action in lifecycle.FIRST_ANSWERS:
@@ -98,8 +112,16 @@ def _customer_notes(referral: Referral, now: datetime) -> list[Any]:
 
 
 def _move(
-    referral: Referral, action: Action, target: State, actor: ActorRef, at: datetime, now: datetime,
-    deadlines: Deadlines, extra: dict[str, Any] | None = None, reason: str = "", comment: str = "",
+    referral: Referral,
+    action: Action,
+    target: State,
+    actor: ActorRef,
+    at: datetime,
+    now: datetime,
+    deadlines: Deadlines,
+    extra: dict[str, Any] | None = None,
+    reason: str = "",
+    comment: str = "",
 ) -> None:
     source = State(referral.state)
     changes = _state_changes(referral, action, target, at, now, deadlines) | (extra or {})
@@ -157,8 +179,16 @@ def perform(
             _move(referral, timer, lifecycle.next_state(state, timer), ActorRef.system(), due, now, deadlines)
         else:
             _move(
-                referral, action, target, actor, now, now, deadlines,
-                extra=_extra_fields(action, cleaned, referral), reason=cleaned.reason, comment=cleaned.comment,
+                referral,
+                action,
+                target,
+                actor,
+                now,
+                now,
+                deadlines,
+                extra=_extra_fields(action, cleaned, referral),
+                reason=cleaned.reason,
+                comment=cleaned.comment,
             )
     if late is not None:
         raise late
@@ -170,22 +200,35 @@ def mark_interested(referral_id: int, actor: ActorRef, now: datetime, expected_v
 
 
 def skip(
-    referral_id: int, actor: ActorRef, now: datetime, reason: str = "", comment: str = "",
+    referral_id: int,
+    actor: ActorRef,
+    now: datetime,
+    reason: str = "",
+    comment: str = "",
     expected_version: int | None = None,
 ) -> Referral:
     return perform(referral_id, Action.SKIP, actor, now, ActionInput(reason=reason, comment=comment), expected_version)
 
 
 def accept(
-    referral_id: int, actor: ActorRef, now: datetime, deal_value: Decimal | str | None, currency: str,
-    expected_close_date: Any, expected_version: int | None = None,
+    referral_id: int,
+    actor: ActorRef,
+    now: datetime,
+    deal_value: Decimal | str | None,
+    currency: str,
+    expected_close_date: Any,
+    expected_version: int | None = None,
 ) -> Referral:
     data = ActionInput(deal_value=deal_value, currency=currency, expected_close_date=expected_close_date)
     return perform(referral_id, Action.ACCEPT, actor, now, data, expected_version)
 
 
 def decline(
-    referral_id: int, actor: ActorRef, now: datetime, reason: str, comment: str = "",
+    referral_id: int,
+    actor: ActorRef,
+    now: datetime,
+    reason: str,
+    comment: str = "",
     expected_version: int | None = None,
 ) -> Referral:
     data = ActionInput(reason=reason, comment=comment)
@@ -193,14 +236,21 @@ def decline(
 
 
 def win(
-    referral_id: int, actor: ActorRef, now: datetime, final_value: Decimal | str | None = None,
+    referral_id: int,
+    actor: ActorRef,
+    now: datetime,
+    final_value: Decimal | str | None = None,
     expected_version: int | None = None,
 ) -> Referral:
     return perform(referral_id, Action.WIN, actor, now, ActionInput(final_value=final_value), expected_version)
 
 
 def lose(
-    referral_id: int, actor: ActorRef, now: datetime, reason: str, comment: str = "",
+    referral_id: int,
+    actor: ActorRef,
+    now: datetime,
+    reason: str,
+    comment: str = "",
     expected_version: int | None = None,
 ) -> Referral:
     return perform(referral_id, Action.LOSE, actor, now, ActionInput(reason=reason, comment=comment), expected_version)
@@ -215,7 +265,9 @@ def apply_deadline(referral_id: int, now: datetime) -> bool:
         timer = lifecycle.timer_action(state)
         if timer is None or referral.deadline_at is None or referral.deadline_at > now:
             return False
-        _move(referral, timer, lifecycle.next_state(state, timer), ActorRef.system(), referral.deadline_at, now, deadlines)
+        _move(
+            referral, timer, lifecycle.next_state(state, timer), ActorRef.system(), referral.deadline_at, now, deadlines
+        )
     return True
 
 
@@ -229,8 +281,15 @@ def _edit(referral: Referral, actor: ActorRef, now: datetime, changes: dict[str,
     for name, value in changes.items():
         setattr(referral, name, value)
     ReferralEvent.objects.create(
-        referral=referral, at=now, actor_kind=actor.kind.value, actor=actor.user, actor_label=actor.label,
-        action="edit", from_state=referral.state, to_state=referral.state, comment=comment,
+        referral=referral,
+        at=now,
+        actor_kind=actor.kind.value,
+        actor=actor.user,
+        actor_label=actor.label,
+        action="edit",
+        from_state=referral.state,
+        to_state=referral.state,
+        comment=comment,
     )
 
 
@@ -328,13 +387,26 @@ def create_engagement(data: EngagementInput, actor: ActorRef, now: datetime) -> 
                 {"targets": "These partners cannot take this request now: " + ", ".join(map(str, sorted(missing)))}
             )
         engagement = Engagement.objects.create(
-            customer_company=data.company, customer_size_id=data.size, customer_industry_id=data.industry or None,
-            customer_country=data.country.upper(), customer_city=data.city, customer_address=data.address,
-            need=data.need, requested_industries=data.requested_industries,
-            requested_products=data.requested_products, requested_services=data.requested_services,
-            budget=data.budget, budget_currency=data.budget_currency, timeline=data.timeline,
-            language=data.language, consent_contact=data.consent_contact, consent_share=data.consent_share,
-            source=data.source, campaign_id=data.campaign_id, created_by=actor.user, created_at=now,
+            customer_company=data.company,
+            customer_size_id=data.size,
+            customer_industry_id=data.industry or None,
+            customer_country=data.country.upper(),
+            customer_city=data.city,
+            customer_address=data.address,
+            need=data.need,
+            requested_industries=data.requested_industries,
+            requested_products=data.requested_products,
+            requested_services=data.requested_services,
+            budget=data.budget,
+            budget_currency=data.budget_currency,
+            timeline=data.timeline,
+            language=data.language,
+            consent_contact=data.consent_contact,
+            consent_share=data.consent_share,
+            source=data.source,
+            campaign_id=data.campaign_id,
+            created_by=actor.user,
+            created_at=now,
         )
         CustomerContact.objects.bulk_create(
             CustomerContact(engagement=engagement, name=c.name, email=c.email, phone=c.phone) for c in data.contacts
@@ -357,14 +429,26 @@ def _create_referral(
 ) -> Referral:
     due = lifecycle.deadline(State.NEW, now, deadlines)
     referral = Referral.objects.create(
-        engagement=engagement, profile=profile, partner_id=profile.partner_id,
-        location=_nearest_location(profile, engagement.customer_city), state=State.NEW.value,
-        created_at=now, updated_at=now, state_entered_at=now, deadline_at=due,
+        engagement=engagement,
+        profile=profile,
+        partner_id=profile.partner_id,
+        location=_nearest_location(profile, engagement.customer_city),
+        state=State.NEW.value,
+        created_at=now,
+        updated_at=now,
+        state_entered_at=now,
+        deadline_at=due,
         remind_at=lifecycle.next_reminder_at(State.NEW, now, due, now, deadlines),
     )
     ReferralEvent.objects.create(
-        referral=referral, at=now, actor_kind=actor.kind.value, actor=actor.user, actor_label=actor.label,
-        action="create", from_state="", to_state=State.NEW.value,
+        referral=referral,
+        at=now,
+        actor_kind=actor.kind.value,
+        actor=actor.user,
+        actor_label=actor.label,
+        action="create",
+        from_state="",
+        to_state=State.NEW.value,
     )
     stats, _ = ProfileResponsiveness.objects.get_or_create(profile=profile)
     ProfileResponsiveness.objects.filter(pk=stats.pk).update(received=F("received") + 1)

@@ -10,11 +10,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from partners.auth import current_user
 from referrals import lifecycle, services
 from referrals.access import visible_referrals
 from referrals.actors import ActorRef
 from referrals.errors import InvalidInput, LifecycleError, NotFound, ReferralChanged
 from referrals.lifecycle import Action
+from referrals.models import Referral
 from referrals.presenters import present
 from referrals.validation import ActionInput
 from taxonomy.models import Currency, Reason
@@ -25,7 +27,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "new")
     states = [s.value for s in lifecycle.OPEN] if state not in {s.value for s in lifecycle.State} else [state]
     rows = (
-        visible_referrals(request.user)  # type: ignore[arg-type]
+        visible_referrals(current_user(request))
         .filter(state__in=states)
         .select_related("engagement")
         .order_by("-created_at", "-id")
@@ -35,9 +37,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/inbox.html", {"page": page, "rows": views, "state": state})
 
 
-def _visible_or_404(request: HttpRequest, referral_id: int) -> object:
+def _visible_or_404(request: HttpRequest, referral_id: int) -> Referral:
     referral = (
-        visible_referrals(request.user)  # type: ignore[arg-type]
+        visible_referrals(current_user(request))
         .select_related("engagement")
         .prefetch_related("engagement__contacts")
         .filter(pk=referral_id)
@@ -49,11 +51,13 @@ def _visible_or_404(request: HttpRequest, referral_id: int) -> object:
 
 
 @login_required
-def detail(request: HttpRequest, referral_id: int, errors: dict[str, str] | None = None, status: int = 200) -> HttpResponse:
+def detail(
+    request: HttpRequest, referral_id: int, errors: dict[str, str] | None = None, status: int = 200
+) -> HttpResponse:
     referral = _visible_or_404(request, referral_id)
     context = {
-        "referral": present(referral),  # type: ignore[arg-type]
-        "events": referral.events.select_related("actor").all(),  # type: ignore[attr-defined]
+        "referral": present(referral),
+        "events": referral.events.select_related("actor").all(),
         "currencies": Currency.objects.all(),
         "reasons": {k: Reason.objects.filter(kind=k, active=True) for k in ("skip", "decline", "lose")},
         "errors": errors or {},
@@ -80,7 +84,11 @@ def act(request: HttpRequest, referral_id: int, action: str) -> HttpResponse:
     )
     try:
         services.perform(
-            referral_id, chosen, ActorRef.person(request.user), timezone.now(), data,  # type: ignore[arg-type]
+            referral_id,
+            chosen,
+            ActorRef.person(current_user(request)),
+            timezone.now(),
+            data,
             expected_version=int(version) if version and version.isdigit() else None,
         )
     except NotFound:

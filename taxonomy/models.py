@@ -65,7 +65,7 @@ class Reason(Term):
         LOSE = "lose", "Lost"
 
     id = models.BigAutoField(primary_key=True)
-    code = models.SlugField(max_length=64)  # type: ignore[assignment]
+    code = models.SlugField(max_length=64)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     active = models.BooleanField(default=True)
 

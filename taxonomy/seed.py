@@ -1,5 +1,8 @@
 """The initial contents of the reference lists (loaded by a data migration)."""
 
+from collections.abc import Callable
+from typing import Any
+
 INDUSTRIES = [
     ("manufacturing", "Manufacturing", "Производство"),
     ("retail", "Retail", "Розничная торговля"),
@@ -90,3 +93,25 @@ REASONS = [
     ("lose", "requirements-not-met", "Requirements not met", "Требования не выполнены"),
     ("lose", "other", "Other", "Другое"),
 ]
+
+
+def load(get_model: Callable[[str, str], Any]) -> None:
+    """Create or refresh every list; `get_model` is apps.get_model in a migration, or the real one."""
+    for model_name, rows in (("Industry", INDUSTRIES), ("Product", PRODUCTS), ("ServiceType", SERVICE_TYPES)):
+        model = get_model("taxonomy", model_name)
+        for sort, (code, en, ru) in enumerate(rows):
+            model.objects.update_or_create(code=code, defaults={"name_en": en, "name_ru": ru, "sort": sort})
+    size_model = get_model("taxonomy", "CompanySize")
+    for sort, (code, en, ru, low, high) in enumerate(COMPANY_SIZES):
+        size_model.objects.update_or_create(
+            code=code,
+            defaults={"name_en": en, "name_ru": ru, "sort": sort, "min_employees": low, "max_employees": high},
+        )
+    currency_model = get_model("taxonomy", "Currency")
+    for code, name in CURRENCIES:
+        currency_model.objects.update_or_create(code=code, defaults={"name": name})
+    reason_model = get_model("taxonomy", "Reason")
+    for sort, (kind, code, en, ru) in enumerate(REASONS):
+        reason_model.objects.update_or_create(
+            kind=kind, code=code, defaults={"name_en": en, "name_ru": ru, "sort": sort}
+        )

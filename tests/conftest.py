@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from tests import factories
 
@@ -31,6 +30,20 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
             item.add_marker(skip)
 
 
-@pytest.fixture
-def vendor() -> str:
-    return connection.vendor
+@pytest.fixture(autouse=True)
+def reference_data(request):  # type: ignore[no-untyped-def]
+    """Transactional tests flush every table, the migrations' reference data too: load it again."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    from referrals.models import Programme
+    from taxonomy import seed
+
+    seed.load(apps.get_model)
+    Programme.objects.get_or_create(pk=1)

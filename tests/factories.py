@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import count
 from typing import Any
 
@@ -11,7 +11,7 @@ from referrals import services
 from referrals.actors import ActorRef
 from referrals.models import Engagement, Referral
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 _seq = count(1)
 
 
@@ -23,17 +23,26 @@ def user(partner_: Partner | None = None, role: str = Role.REFERRALS_ADMIN, emai
     if partner_ is None and role in (Role.REFERRALS_ADMIN, Role.REFERRALS_USER, Role.PROFILE_ADMIN):
         partner_ = partner()
     return User.objects.create_user(
-        email=email or f"user{next(_seq)}@example.com", password="correct horse battery", partner=partner_,
-        role=role, **extra,
+        email=email or f"user{next(_seq)}@example.com",
+        password="correct horse battery",
+        partner=partner_,
+        role=role,
+        **extra,
     )
 
 
 def profile(
-    partner_: Partner | None = None, country: str = "DE", contacts: tuple[str, ...] = ("alerts@partner.example",),
-    contact_language: str = "en", city: str = "Berlin", **extra: Any,
+    partner_: Partner | None = None,
+    country: str = "DE",
+    contacts: tuple[str, ...] = ("alerts@partner.example",),
+    contact_language: str = "en",
+    city: str = "Berlin",
+    **extra: Any,
 ) -> BusinessProfile:
     partner_ = partner_ or partner(country=country)
-    prof = BusinessProfile.objects.create(partner=partner_, country=country, description="We move mail to the cloud.", **extra)
+    prof = BusinessProfile.objects.create(
+        partner=partner_, country=country, description="We move mail to the cloud.", **extra
+    )
     Location.objects.create(profile=prof, city=city, address="Hauptstr. 1", lat=52.52, lon=13.405)
     for address in contacts:
         ProfileContact.objects.create(profile=prof, name="Alerts", email=address, language=contact_language)
@@ -61,7 +70,9 @@ def engagement_input(targets: list[int], **overrides: Any) -> services.Engagemen
 
 
 def engagement(profiles: list[BusinessProfile], now: datetime = NOW, **overrides: Any) -> Engagement:
-    return services.create_engagement(engagement_input([p.pk for p in profiles], **overrides), ActorRef.system("test"), now)
+    return services.create_engagement(
+        engagement_input([p.pk for p in profiles], **overrides), ActorRef.system("test"), now
+    )
 
 
 def referral(profile_: BusinessProfile | None = None, now: datetime = NOW, **overrides: Any) -> Referral:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from referrals import lifecycle
 from referrals.lifecycle import Action, Deadlines, Reminder, State
 
-T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)
 
 # Written out by hand from SPEC §3, independent of lifecycle.MOVES: (state, action) -> result or None.

@@ -76,7 +76,12 @@ def test_interested_moves_new_to_evaluating_and_records_the_first_answer(referra
     assert result.remind_at == at + 7 * 24 * H - 12 * H
     event = ReferralEvent.objects.filter(referral=referral).last()
     assert (event.action, event.from_state, event.to_state, event.actor_kind, event.actor_id, event.at) == (
-        "interested", "new", "evaluating", "user", admin_user.pk, at,
+        "interested",
+        "new",
+        "evaluating",
+        "user",
+        admin_user.pk,
+        at,
     )
     stats = ProfileResponsiveness.objects.get(profile=referral.profile)
     assert (stats.answered, stats.answered_within_24h, stats.answer_seconds_total) == (1, 1, 7200)
@@ -89,9 +94,14 @@ def test_an_answer_after_24_hours_counts_as_answered_but_not_within_24_hours(ref
 
 
 def test_no_thanks_skips_and_queues_the_customer_note(referral, admin_user):
-    result = services.skip(referral.pk, ActorRef.person(admin_user), NOW + H, reason="not-our-field", comment="ERP only")
+    result = services.skip(
+        referral.pk, ActorRef.person(admin_user), NOW + H, reason="not-our-field", comment="ERP only"
+    )
     assert (result.state, result.reason, result.comment, result.skipped_at) == (
-        "skipped", "not-our-field", "ERP only", NOW + H,
+        "skipped",
+        "not-our-field",
+        "ERP only",
+        NOW + H,
     )
     notes = OutboxMessage.objects.filter(template="customer_partner_declined")
     assert list(notes.values_list("to_address", "language")) == [("anna@contoso.example", "en")]
@@ -106,7 +116,10 @@ def accepted(referral, user, at=NOW + 2 * H):
 def test_accept_records_the_deal_and_clears_the_deadline(referral, admin_user):
     result = accepted(referral, admin_user)
     assert (result.state, result.deal_value, result.deal_currency, result.expected_close_date) == (
-        "negotiating", Decimal("12500.50"), "EUR", date(2027, 1, 31),
+        "negotiating",
+        Decimal("12500.50"),
+        "EUR",
+        date(2027, 1, 31),
     )
     assert (result.deadline_at, result.remind_at, result.negotiating_at) == (None, None, NOW + 2 * H)
 
@@ -125,7 +138,9 @@ def test_accept_records_the_deal_and_clears_the_deadline(referral, admin_user):
         ("10", "EUR", "31/01/2027", {"expected_close_date": "Enter a date as YYYY-MM-DD."}),
     ],
 )
-def test_accept_with_a_missing_or_bad_field_is_refused_and_changes_nothing(referral, admin_user, value, currency, close, errors):
+def test_accept_with_a_missing_or_bad_field_is_refused_and_changes_nothing(
+    referral, admin_user, value, currency, close, errors
+):
     services.mark_interested(referral.pk, ActorRef.person(admin_user), NOW + H)
     before = Referral.objects.get(pk=referral.pk)
     events = ReferralEvent.objects.count()
@@ -156,7 +171,9 @@ def test_win_takes_the_final_value_or_keeps_the_estimate(referral, admin_user):
     result = services.win(referral.pk, ActorRef.person(admin_user), NOW + 3 * H)
     assert (result.state, result.final_value, result.won_at) == ("won", Decimal("12500.50"), NOW + 3 * H)
     assert history(referral) == [
-        ("create", "", "new"), ("interested", "new", "evaluating"), ("accept", "evaluating", "negotiating"),
+        ("create", "", "new"),
+        ("interested", "new", "evaluating"),
+        ("accept", "evaluating", "negotiating"),
         ("win", "negotiating", "won"),
     ]
     assert OutboxMessage.objects.filter(template="customer_partner_declined").count() == 0
@@ -164,7 +181,9 @@ def test_win_takes_the_final_value_or_keeps_the_estimate(referral, admin_user):
 
 def test_lose_needs_a_reason_and_records_it(referral, admin_user):
     accepted(referral, admin_user)
-    result = services.lose(referral.pk, ActorRef.person(admin_user), NOW + 3 * H, reason="competitor", comment="Cheaper bid")
+    result = services.lose(
+        referral.pk, ActorRef.person(admin_user), NOW + 3 * H, reason="competitor", comment="Cheaper bid"
+    )
     assert (result.state, result.reason, result.comment) == ("lost", "competitor", "Cheaper bid")
 
 
@@ -189,7 +208,10 @@ def test_an_action_after_the_deadline_loses_even_before_the_sweeper_runs(referra
         services.mark_interested(referral.pk, ActorRef.person(admin_user), NOW + 72 * H + timedelta(seconds=1))
     after = Referral.objects.get(pk=referral.pk)
     assert (after.state, after.missed_at, after.state_entered_at, after.first_answer_at) == (
-        "missed", NOW + 72 * H, NOW + 72 * H, None,
+        "missed",
+        NOW + 72 * H,
+        NOW + 72 * H,
+        None,
     )
     event = ReferralEvent.objects.filter(referral=referral).last()
     assert (event.action, event.actor_kind, event.at) == ("miss", "system", NOW + 72 * H)

@@ -35,9 +35,7 @@ class Command(BaseCommand):
             close_old_connections()
             result = run_pass(timezone.now())
             if result.busy or options["once"]:
-                self.stdout.write(
-                    f"worker: moved {result.moved}, reminded {result.reminded}, sent {result.sent}"
-                )
+                self.stdout.write(f"worker: moved {result.moved}, reminded {result.reminded}, sent {result.sent}")
             if options["once"]:
                 return
             if not result.busy:

@@ -1,0 +1,38 @@
+"""A partner answers a referral in a real browser: masked until interested, then the contacts show."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from referrals.models import Referral
+from tests import factories
+from tests.browser.conftest import sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_partner_sees_no_contacts_until_interested_then_sees_them(live_server, page):
+    profile = factories.profile()
+    factories.user(profile.partner, email="admin@partner.example")
+    referral = factories.referral(profile, now=timezone.now())
+    sign_in(page, live_server.url, "admin@partner.example")
+
+    page.goto(f"{live_server.url}/referrals/{referral.pk}/")
+    assert "Move 200 mailboxes to the cloud" in page.content()
+    assert "anna@contoso.example" not in page.content()
+    assert "Contoso GmbH" not in page.content()
+
+    page.get_by_role("button", name="I'm interested").click()
+    page.wait_for_selector("text=anna@contoso.example")
+    assert "Contoso GmbH" in page.content()
+    assert Referral.objects.get(pk=referral.pk).state == "evaluating"
+
+
+def test_a_user_of_another_partner_gets_not_found_for_a_referral_url(live_server, page):
+    referral = factories.referral(factories.profile(), now=timezone.now())
+    other = factories.user(email="other@another.example")
+    sign_in(page, live_server.url, other.email)
+    response = page.goto(f"{live_server.url}/referrals/{referral.pk}/")
+    assert response is not None and response.status == 404
+    assert "anna@contoso.example" not in page.content()
