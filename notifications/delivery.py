@@ -4,19 +4,27 @@ A worker claims a row with a conditional UPDATE that sets a lease, sends, then m
 the worker dies after sending but before marking, the lease runs out and the message is sent again
 with the same Message-ID, which the receiving side can drop. If it dies before sending, the lease
 runs out and another worker sends it. Nothing is lost; nothing is sent twice under two identities.
+The two places where a crash matters are marked with notifications.faults.crash_point, for the tests
+that kill a real worker there (tests/notifications/test_crash.py).
+
+A claim commits at once (autocommit), so call deliver_due outside any transaction.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import smtplib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db.models import F, Q
 
 from notifications import emails
+from notifications.faults import crash_point
 from notifications.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -26,7 +34,7 @@ BATCH = 100
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """1, 2, 4, ... minutes, at most 4 hours: about a day in all before giving up."""
+    """1, 2, 4, ... minutes, at most 4 hours: MAX_ATTEMPTS tries over about 16 hours before giving up."""
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 240))
 
 
@@ -46,11 +54,22 @@ def mark_sent(message: OutboxMessage, now: datetime) -> None:
 
 
 def mark_failed(message: OutboxMessage, now: datetime, error: str) -> None:
+    """Schedule a retry, or give up after MAX_ATTEMPTS. A row another worker has sent meanwhile stays sent."""
+    changes: dict[str, object]
     if message.attempts >= MAX_ATTEMPTS:
         changes = {"due_at": None, "failed_at": now}
     else:
         changes = {"due_at": now + retry_delay(message.attempts)}
-    OutboxMessage.objects.filter(pk=message.pk).update(claimed_until=None, last_error=error[:2000], **changes)
+    OutboxMessage.objects.filter(pk=message.pk, sent_at__isnull=True).update(
+        claimed_until=None, last_error=error[:2000], **changes
+    )
+
+
+def _send(connection: BaseEmailBackend, message: OutboxMessage) -> None:
+    email = emails.build(message)
+    connection.open()  # reuses the open connection, or opens one after a failure closed it
+    if connection.send_messages([email]) != 1:
+        raise smtplib.SMTPException("the server took no recipient")
 
 
 def deliver_due(now: datetime, limit: int = BATCH, clock: Callable[[], datetime] | None = None) -> int:
@@ -68,17 +87,23 @@ def deliver_due(now: datetime, limit: int = BATCH, clock: Callable[[], datetime]
         for message_id in candidates:
             if not claim(message_id, now):
                 continue  # another worker has it
+            crash_point("after_claim")
             message = OutboxMessage.objects.get(pk=message_id)
             try:
-                email = emails.build(message)
-                connection.send_messages([email])
+                _send(connection, message)
             except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried later
                 log.warning("outbox %s to %s failed: %s", message.pk, message.to_address, exc)
                 mark_failed(message, now, f"{type(exc).__name__}: {exc}")
-                connection.close()
+                _close(connection)
                 continue
+            crash_point("after_send")
             mark_sent(message, clock() if clock else now)
             sent += 1
     finally:
-        connection.close()
+        _close(connection)
     return sent
+
+
+def _close(connection: BaseEmailBackend) -> None:
+    with contextlib.suppress(Exception):  # a connection that broke may fail to say goodbye
+        connection.close()

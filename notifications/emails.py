@@ -30,6 +30,10 @@ class UnknownTemplate(Exception):
     pass
 
 
+class MissingReferral(Exception):
+    pass
+
+
 @dataclass(frozen=True)
 class Rendered:
     subject: str
@@ -72,6 +76,8 @@ def _customer_context(referral: Referral) -> dict[str, Any]:
 def render(message: OutboxMessage) -> Rendered:
     if message.template not in TEMPLATES:
         raise UnknownTemplate(message.template)
+    if message.referral_id is None:
+        raise MissingReferral(f"outbox {message.pk} ({message.template}) names no referral")
     language = message.language if message.language in ("en", "ru") else "en"
     referral = Referral.objects.select_related("engagement", "partner").get(pk=message.referral_id)
     if message.template in PARTNER_TEMPLATES:

@@ -47,3 +47,19 @@ def reference_data(request):  # type: ignore[no-untyped-def]
 
     seed.load(apps.get_model)
     Programme.objects.get_or_create(pk=1)
+
+
+@pytest.fixture
+def smtp_server(settings):  # type: ignore[no-untyped-def]
+    """A real SMTP server on 127.0.0.1 (tests/smtp.py), and Django's SMTP backend pointed at it."""
+    from tests.smtp import HOST, CaptureServer
+
+    with CaptureServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = HOST
+        settings.EMAIL_PORT = server.port
+        settings.EMAIL_HOST_USER = ""
+        settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_TIMEOUT = 5
+        yield server

@@ -5,26 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('notifications', '0001_initial'),
-        ('referrals', '0001_initial'),
+        ("notifications", "0001_initial"),
+        ("referrals", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outboxmessage',
-            name='referral',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='referrals.referral'),
+            model_name="outboxmessage",
+            name="referral",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to="referrals.referral"
+            ),
         ),
         migrations.AddIndex(
-            model_name='outboxmessage',
-            index=models.Index(condition=models.Q(('due_at__isnull', False)), fields=['due_at'], name='outbox_due'),
+            model_name="outboxmessage",
+            index=models.Index(condition=models.Q(("due_at__isnull", False)), fields=["due_at"], name="outbox_due"),
         ),
         migrations.AddIndex(
-            model_name='outboxmessage',
-            index=models.Index(fields=['referral', 'template'], name='outbox_referral'),
+            model_name="outboxmessage",
+            index=models.Index(fields=["referral", "template"], name="outbox_referral"),
         ),
     ]

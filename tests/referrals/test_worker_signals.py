@@ -1,0 +1,41 @@
+"""The long-running worker stops cleanly when asked to."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+
+
+def test_the_worker_finishes_its_pass_and_exits_zero_on_sigterm():
+    env = os.environ | {"DATABASE_URL": database_url(), "WORKER_IDLE_SECONDS": "0.2", "PYTHONUNBUFFERED": "1"}
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "worker"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert worker.stdout is not None
+        assert worker.stdout.readline().strip() == "worker: started"
+        time.sleep(0.5)
+        worker.send_signal(signal.SIGTERM)
+        out, _ = worker.communicate(timeout=20)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0
+    assert out.splitlines()[-1] == "worker: stopped"
