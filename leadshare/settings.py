@@ -111,6 +111,10 @@ globals().update(envconfig.email_settings(EMAIL_URL, DATA_DIR))
 OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "60"))
 WORKER_IDLE_SECONDS = float(os.environ.get("WORKER_IDLE_SECONDS", "2"))
 
+# Requests per token and period, per process (ninja's throttle syntax: 600/m, 20/s, 10000/h).
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/m")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "leadshare"}}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect
 from django.urls import include, path
 
+from leadshare.api import api
 from referrals import customer_views
 
 urlpatterns = [
@@ -11,5 +12,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("referrals/", include("referrals.urls")),
     path("partners/", customer_views.other_partners, name="other_partners"),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -159,3 +159,26 @@ class ProfileContact(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API. Only a SHA-256 digest is stored; the token is shown once."""
+
+    class Kind(models.TextChoices):
+        PERSONAL = "personal", "Personal"
+        INTEGRATION = "integration", "Integration"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PERSONAL)
+    prefix = models.CharField(max_length=12, help_text="The token's first characters, to tell tokens apart")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

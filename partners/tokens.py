@@ -1,0 +1,45 @@
+"""API tokens: issue (shown once), authenticate by digest, list and revoke."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from partners.models import ApiToken, User
+
+PREFIX = "ls_"
+# Writing last_used_at on every request would make each read a write; a minute's precision is enough.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue(user: User, name: str, now: datetime, kind: str = ApiToken.Kind.PERSONAL) -> tuple[ApiToken, str]:
+    """A new token for `user`; the plain text is returned here and never again."""
+    plain = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name or "API token", kind=kind, prefix=plain[:10], digest=digest(plain), created_at=now
+    )
+    return token, plain
+
+
+def authenticate(plain: str, now: datetime) -> ApiToken | None:
+    if not plain.startswith(PREFIX) or len(plain) > 200:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=digest(plain), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+def revoke(user: User, token_id: int, now: datetime) -> bool:
+    return bool(ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(revoked_at=now))

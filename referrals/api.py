@@ -1,0 +1,195 @@
+"""REST endpoints for a partner's referrals: list, read, act, edit, history, CSV export."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from ninja import Header, Query, Router, Schema
+from pydantic import Field
+
+from leadshare.api_support import PreconditionFailed, expected_version, with_etag
+from partners.auth import current_user
+from referrals import queries, services
+from referrals.actors import ActorRef
+from referrals.errors import ReferralChanged
+from referrals.lifecycle import Action
+from referrals.presenters import present
+from referrals.schemas import (
+    AcceptIn,
+    DeclineIn,
+    EventOut,
+    ReferralOut,
+    ReferralPage,
+    ReferralPatch,
+    SkipIn,
+    WinIn,
+    event_out,
+    referral_out,
+)
+from referrals.validation import ActionInput
+
+router = Router(tags=["referrals"])
+
+
+class ListFilters(Schema):
+    state: str | None = Field(None, description="Comma-separated states, e.g. new,evaluating")
+    updated_since: datetime | None = None
+
+
+def _actor(request: HttpRequest) -> ActorRef:
+    token = getattr(request, "auth", None)
+    return ActorRef.api(current_user(request), getattr(token, "name", ""))
+
+
+def _read(request: HttpRequest, referral_id: int) -> Any:
+    referral = queries.visible_one(current_user(request), referral_id)
+    if referral is None:
+        raise Http404("No such referral.")
+    return referral
+
+
+@router.get("/referrals", response=ReferralPage, summary="List referrals, oldest change first")
+def list_referrals(
+    request: HttpRequest,
+    filters: Query[ListFilters],
+    limit: int = Query(50, ge=1, le=queries.MAX_LIMIT),
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    chosen = queries.Filters(queries.parse_states(filters.state), filters.updated_since)
+    views, following = queries.page(current_user(request), chosen, limit, cursor)
+    return {"items": [referral_out(v) for v in views], "next_cursor": following}
+
+
+@router.get("/referrals.csv", summary="Export the selected referrals as CSV", response={200: None})
+def export_csv(request: HttpRequest, filters: Query[ListFilters]) -> StreamingHttpResponse:
+    chosen = queries.Filters(queries.parse_states(filters.state), filters.updated_since)
+    views = queries.all_selected(current_user(request), chosen)
+    columns = [
+        "id", "engagement_id", "profile_id", "state", "status", "substatus", "created_at", "updated_at",
+        "respond_by", "company", "size", "industry", "country", "city", "contacts", "need", "products",
+        "deal_value", "currency", "expected_close_date", "final_value", "reason", "source", "campaign_id",
+    ]  # fmt: skip
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+
+    def rows() -> Any:
+        yield writer.writerow(columns)
+        for v in views:
+            contacts = "; ".join(f"{c.name} <{c.email}> {c.phone}".strip() for c in v.contacts or [])
+            yield writer.writerow([
+                v.id, v.engagement_id, v.profile_id, v.state.value, v.status, v.substatus,
+                v.created_at.isoformat(), v.updated_at.isoformat(), v.respond_by.isoformat() if v.respond_by else "",
+                v.company or "", v.company_size, v.industry, v.country, v.city, contacts, v.need,
+                " ".join(v.requested_products), v.deal_value or "", v.deal_currency, v.expected_close_date or "",
+                v.final_value or "", v.reason, v.source, v.campaign_id,
+            ])  # fmt: skip
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="referrals.csv"'
+    return response
+
+
+@router.get("/referrals/{referral_id}", response=ReferralOut, summary="Read one referral (with an ETag)")
+def read_referral(request: HttpRequest, referral_id: int, response: HttpResponse) -> dict[str, Any]:
+    view = present(_read(request, referral_id))
+    with_etag(response, view.version)
+    return referral_out(view)
+
+
+@router.get("/referrals/{referral_id}/history", response=list[EventOut], summary="Every change, oldest first")
+def referral_history(request: HttpRequest, referral_id: int) -> list[dict[str, Any]]:
+    referral = _read(request, referral_id)
+    return [event_out(e) for e in referral.events.all()]
+
+
+def _act(request: HttpRequest, referral_id: int, action: Action, data: ActionInput, if_match: str | None) -> Any:
+    version = expected_version(if_match)
+    try:
+        services.perform(referral_id, action, _actor(request), timezone.now(), data, expected_version=version)
+    except ReferralChanged:
+        if version is not None:
+            raise PreconditionFailed() from None
+        raise
+    return _read(request, referral_id)
+
+
+def _acted(response: HttpResponse, referral: Any) -> dict[str, Any]:
+    view = present(referral)
+    with_etag(response, view.version)
+    return referral_out(view)
+
+
+IF_MATCH = Header(None, alias="If-Match", description="The ETag you read; 412 if the referral changed since")
+
+
+@router.post("/referrals/{referral_id}/interested", response=ReferralOut, summary="I'm interested: new → evaluating")
+def interested(request: HttpRequest, referral_id: int, response: HttpResponse, if_match: str | None = IF_MATCH) -> Any:
+    return _acted(response, _act(request, referral_id, Action.INTERESTED, ActionInput(), if_match))
+
+
+@router.post("/referrals/{referral_id}/skip", response=ReferralOut, summary="No thanks: new → skipped")
+def skip(
+    request: HttpRequest, referral_id: int, body: SkipIn, response: HttpResponse, if_match: str | None = IF_MATCH
+) -> Any:
+    data = ActionInput(reason=body.reason, comment=body.comment)
+    return _acted(response, _act(request, referral_id, Action.SKIP, data, if_match))
+
+
+@router.post("/referrals/{referral_id}/accept", response=ReferralOut, summary="Accept: evaluating → negotiating")
+def accept(
+    request: HttpRequest, referral_id: int, body: AcceptIn, response: HttpResponse, if_match: str | None = IF_MATCH
+) -> Any:
+    data = ActionInput(deal_value=body.deal_value, currency=body.currency, expected_close_date=body.expected_close_date)
+    return _acted(response, _act(request, referral_id, Action.ACCEPT, data, if_match))
+
+
+@router.post("/referrals/{referral_id}/decline", response=ReferralOut, summary="Decline: evaluating → declined")
+def decline(
+    request: HttpRequest, referral_id: int, body: DeclineIn, response: HttpResponse, if_match: str | None = IF_MATCH
+) -> Any:
+    data = ActionInput(reason=body.reason, comment=body.comment)
+    return _acted(response, _act(request, referral_id, Action.DECLINE, data, if_match))
+
+
+@router.post("/referrals/{referral_id}/win", response=ReferralOut, summary="Won: negotiating → won")
+def win(
+    request: HttpRequest, referral_id: int, body: WinIn, response: HttpResponse, if_match: str | None = IF_MATCH
+) -> Any:
+    return _acted(response, _act(request, referral_id, Action.WIN, ActionInput(final_value=body.deal_value), if_match))
+
+
+@router.post("/referrals/{referral_id}/lose", response=ReferralOut, summary="Lost: negotiating → lost")
+def lose(
+    request: HttpRequest, referral_id: int, body: DeclineIn, response: HttpResponse, if_match: str | None = IF_MATCH
+) -> Any:
+    data = ActionInput(reason=body.reason, comment=body.comment)
+    return _acted(response, _act(request, referral_id, Action.LOSE, data, if_match))
+
+
+@router.patch("/referrals/{referral_id}", response=ReferralOut, summary="Edit notes or the assignee")
+def edit_referral(
+    request: HttpRequest, referral_id: int, body: ReferralPatch, response: HttpResponse,
+    if_match: str | None = IF_MATCH,
+) -> Any:  # fmt: skip
+    version = expected_version(if_match)
+    actor, now = _actor(request), timezone.now()
+    fields = body.model_dump(exclude_unset=True)
+    try:
+        if "notes" in fields:
+            referral = services.update_notes(referral_id, actor, now, fields["notes"] or "", version)
+            version = referral.version if version is not None else None
+        if "assignee" in fields:
+            services.assign(referral_id, actor, now, fields["assignee"], version)
+    except ReferralChanged:
+        if version is not None:
+            raise PreconditionFailed() from None
+        raise
+    return _acted(response, _read(request, referral_id))

@@ -1,0 +1,90 @@
+"""Reading referrals for a user: filtered, keyset-paginated, masked. Used by the API and exports."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from partners.models import User
+from referrals.access import visible_referrals
+from referrals.errors import InvalidInput
+from referrals.lifecycle import State
+from referrals.models import Referral
+from referrals.presenters import ReferralView, present
+
+MAX_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Filters:
+    states: tuple[str, ...] = ()
+    updated_since: datetime | None = None
+
+
+def parse_states(raw: str | None) -> tuple[str, ...]:
+    if not raw:
+        return ()
+    states = tuple(s.strip() for s in raw.split(",") if s.strip())
+    unknown = [s for s in states if s not in {x.value for x in State}]
+    if unknown:
+        raise InvalidInput({"state": "Unknown state: " + ", ".join(unknown)})
+    return states
+
+
+def encode_cursor(referral: Referral) -> str:
+    raw = f"{referral.updated_at.isoformat()}|{referral.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, pk = raw.split("|")
+        return datetime.fromisoformat(stamp), int(pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput({"cursor": "This cursor is not one we gave out."}) from None
+
+
+def selected(user: User, filters: Filters) -> QuerySet[Referral]:
+    qs = visible_referrals(user)
+    if filters.states:
+        qs = qs.filter(state__in=filters.states)
+    if filters.updated_since is not None:
+        qs = qs.filter(updated_at__gte=filters.updated_since)
+    return qs
+
+
+def page(user: User, filters: Filters, limit: int, cursor: str | None) -> tuple[list[ReferralView], str | None]:
+    """Oldest change first, so a CRM can sync with updated_since and follow next_cursor."""
+    qs = selected(user, filters).order_by("updated_at", "id")
+    if cursor:
+        stamp, pk = decode_cursor(cursor)
+        qs = qs.filter(Q(updated_at__gt=stamp) | Q(updated_at=stamp, id__gt=pk))
+    rows = list(qs.select_related("engagement").prefetch_related("engagement__contacts")[: limit + 1])
+    following = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return [present(r) for r in rows[:limit]], following
+
+
+def all_selected(user: User, filters: Filters, chunk: int = 500) -> Iterator[ReferralView]:
+    """Every selected referral, in chunks, for exports of any size."""
+    cursor = None
+    while True:
+        views, cursor = page(user, filters, chunk, cursor)
+        yield from views
+        if cursor is None:
+            return
+
+
+def visible_one(user: User, referral_id: int) -> Referral | None:
+    return (
+        visible_referrals(user)
+        .select_related("engagement")
+        .prefetch_related("engagement__contacts")
+        .filter(pk=referral_id)
+        .first()
+    )

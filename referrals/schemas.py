@@ -1,0 +1,165 @@
+"""API shapes of referrals. Built from the masked view (referrals.presenters), never from the model."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from referrals.models import ReferralEvent
+from referrals.presenters import ReferralView
+
+StateName = Literal["new", "evaluating", "negotiating", "won", "lost", "skipped", "missed", "declined", "expired"]
+
+
+class ContactOut(Schema):
+    name: str
+    email: str
+    phone: str
+
+
+class CustomerOut(Schema):
+    company: str | None = Field(description="Hidden (null) until the partner is interested")
+    size: str
+    industry: str
+    country: str
+    city: str
+    contacts: list[ContactOut] | None = Field(description="Hidden (null) while the referral is masked")
+
+
+class RequirementsOut(Schema):
+    industries: list[str]
+    products: list[str]
+    services: list[str]
+
+
+class DealOut(Schema):
+    value: Decimal | None
+    currency: str
+    expected_close_date: date | None
+    final_value: Decimal | None
+
+
+class ReferralOut(Schema):
+    id: int
+    engagement_id: int
+    profile_id: int
+    state: StateName
+    status: str = Field(description="Partner Center status: New, Active or Closed")
+    substatus: str = Field(description="Partner Center substatus: Pending, Received, Accepted, Won, Lost, ...")
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    state_entered_at: datetime
+    respond_by: datetime | None = Field(description="The running deadline, or null")
+    customer: CustomerOut
+    need: str
+    requirements: RequirementsOut
+    deal: DealOut
+    reason: str
+    comment: str
+    notes: str
+    assignee: int | None
+    source: str
+    campaign_id: str
+
+
+class ReferralPage(Schema):
+    items: list[ReferralOut]
+    next_cursor: str | None
+
+
+class EventOut(Schema):
+    at: datetime
+    actor_kind: Literal["user", "api", "system"]
+    actor: str
+    action: str
+    from_state: str
+    to_state: str
+    reason: str
+    comment: str
+
+
+class SkipIn(Schema):
+    reason: str = ""
+    comment: str = Field("", max_length=2000)
+
+
+class AcceptIn(Schema):
+    deal_value: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
+    currency: str = Field(min_length=3, max_length=3)
+    expected_close_date: date
+
+
+class DeclineIn(Schema):
+    reason: str = Field(min_length=1)
+    comment: str = Field("", max_length=2000)
+
+
+class WinIn(Schema):
+    deal_value: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=2)
+
+
+class ReferralPatch(Schema):
+    notes: str | None = Field(None, max_length=20000)
+    assignee: int | None = Field(None, description="A user id of your team; null to unassign")
+
+
+def referral_out(view: ReferralView) -> dict[str, object]:
+    return {
+        "id": view.id,
+        "engagement_id": view.engagement_id,
+        "profile_id": view.profile_id,
+        "state": view.state.value,
+        "status": view.status,
+        "substatus": view.substatus,
+        "version": view.version,
+        "created_at": view.created_at,
+        "updated_at": view.updated_at,
+        "state_entered_at": view.state_entered_at,
+        "respond_by": view.respond_by,
+        "customer": {
+            "company": view.company,
+            "size": view.company_size,
+            "industry": view.industry,
+            "country": view.country,
+            "city": view.city,
+            "contacts": None
+            if view.contacts is None
+            else [{"name": c.name, "email": c.email, "phone": c.phone} for c in view.contacts],
+        },
+        "need": view.need,
+        "requirements": {
+            "industries": view.requested_industries,
+            "products": view.requested_products,
+            "services": view.requested_services,
+        },
+        "deal": {
+            "value": view.deal_value,
+            "currency": view.deal_currency,
+            "expected_close_date": view.expected_close_date,
+            "final_value": view.final_value,
+        },
+        "reason": view.reason,
+        "comment": view.comment,
+        "notes": view.notes,
+        "assignee": view.assignee_id,
+        "source": view.source,
+        "campaign_id": view.campaign_id,
+    }
+
+
+def event_out(event: ReferralEvent) -> dict[str, object]:
+    return {
+        "at": event.at,
+        "actor_kind": event.actor_kind,
+        "actor": "timer" if event.actor_kind == "system" else event.actor_label,
+        "action": event.action,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "reason": event.reason,
+        "comment": event.comment,
+    }

@@ -1,0 +1,82 @@
+"""The referrals endpoints: list, read with ETag, actions with If-Match, masking, problem+json errors."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from referrals.models import Referral, ReferralEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fresh(profile):
+    return factories.referral(profile, now=timezone.now())
+
+
+def test_reading_a_new_referral_masks_the_customer_and_gives_an_etag(partner_api, fresh):
+    response = partner_api.get(f"/api/v1/referrals/{fresh.pk}")
+    assert response.status_code == 200
+    assert response["ETag"] == '"v1"'
+    body = response.json()
+    assert (body["state"], body["status"], body["substatus"]) == ("new", "New", "Pending")
+    assert body["customer"] == {"company": None, "size": "50-249", "industry": "manufacturing", "country": "DE", "city": "Berlin", "contacts": None}
+
+
+def test_interested_unmasks_the_contacts(partner_api, fresh):
+    response = partner_api.post(f"/api/v1/referrals/{fresh.pk}/interested", headers={"If-Match": '"v1"'})
+    assert response.status_code == 200
+    assert response["ETag"] == '"v2"'
+    body = response.json()
+    assert (body["state"], body["substatus"]) == ("evaluating", "Received")
+    assert body["customer"]["contacts"] == [{"name": "Anna Schmidt", "email": "anna@contoso.example", "phone": "+49 30 1234567"}]
+    assert body["customer"]["company"] == "Contoso GmbH"
+
+
+def test_a_stale_if_match_is_412_and_changes_nothing(partner_api, fresh):
+    partner_api.post(f"/api/v1/referrals/{fresh.pk}/interested")
+    response = partner_api.post(f"/api/v1/referrals/{fresh.pk}/decline", {"reason": "duplicate"}, headers={"If-Match": '"v1"'})
+    assert response.status_code == 412
+    assert response["Content-Type"] == "application/problem+json"
+    assert Referral.objects.get(pk=fresh.pk).state == "evaluating"
+
+
+def test_an_action_not_allowed_is_409_with_a_sentence(partner_api, fresh):
+    response = partner_api.post(f"/api/v1/referrals/{fresh.pk}/win", {})
+    assert response.status_code == 409
+    assert response.json()["detail"] == "A referral that is new cannot take the action 'win'."
+    assert ReferralEvent.objects.filter(referral=fresh).count() == 1
+
+
+def test_accept_with_a_bad_value_is_422_naming_the_field(partner_api, fresh):
+    partner_api.post(f"/api/v1/referrals/{fresh.pk}/interested")
+    response = partner_api.post(f"/api/v1/referrals/{fresh.pk}/accept", {"deal_value": 0, "currency": "EUR", "expected_close_date": "2099-01-01"})
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["deal_value"]
+    assert Referral.objects.get(pk=fresh.pk).state == "evaluating"
+
+
+def test_the_list_pages_with_a_cursor_oldest_change_first(partner_api, profile):
+    made = [factories.referral(profile, now=timezone.now(), company=f"C{i}") for i in range(3)]
+    first = partner_api.get("/api/v1/referrals", limit=2).json()
+    assert [r["id"] for r in first["items"]] == [made[0].pk, made[1].pk]
+    second = partner_api.get("/api/v1/referrals", limit=2, cursor=first["next_cursor"]).json()
+    assert ([r["id"] for r in second["items"]], second["next_cursor"]) == ([made[2].pk], None)
+
+
+def test_another_partners_referral_is_404_everywhere(fresh):
+    from tests.api.conftest import client_for
+
+    stranger = client_for(factories.user(email="stranger@other.example"))
+    assert stranger.get(f"/api/v1/referrals/{fresh.pk}").status_code == 404
+    assert stranger.post(f"/api/v1/referrals/{fresh.pk}/interested").status_code == 404
+    assert stranger.get("/api/v1/referrals").json() == {"items": [], "next_cursor": None}
+    assert Referral.objects.get(pk=fresh.pk).state == "new"
+
+
+def test_no_token_is_401_problem(client, fresh):
+    response = client.get("/api/v1/referrals")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
