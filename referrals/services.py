@@ -36,7 +36,8 @@ FIRST_ANSWER_URGED_SECONDS = 24 * 3600
 
 def _locked(referral_id: int, actor: ActorRef) -> Referral:
     """The referral, row-locked, if the actor may work it; NotFound otherwise (never 'forbidden')."""
-    qs = Referral.objects.select_for_update().select_related("engagement")
+    # Lock only the referral row: other referrals of the same engagement stay free to change.
+    qs = Referral.objects.select_for_update(of=("self",)).select_related("engagement")
     try:
         referral = qs.get(pk=referral_id)
     except (Referral.DoesNotExist, ValueError, TypeError):
@@ -275,6 +276,13 @@ def apply_deadline(referral_id: int, now: datetime) -> bool:
 
 
 def _edit(referral: Referral, actor: ActorRef, now: datetime, changes: dict[str, Any], comment: str) -> None:
+    # A deadline that has come applies first, as the sweeper would have: otherwise the history would
+    # show an edit in 'new' after the 'miss' the sweeper later records at the (earlier) deadline.
+    state = State(referral.state)
+    timer = lifecycle.timer_action(state)
+    if timer is not None and referral.deadline_at is not None and referral.deadline_at <= now:
+        target = lifecycle.next_state(state, timer)
+        _move(referral, timer, target, ActorRef.system(), referral.deadline_at, now, Programme.deadlines())
     changes = changes | {"updated_at": now, "version": referral.version + 1}
     if not Referral.objects.filter(pk=referral.pk, version=referral.version).update(**changes):
         raise ReferralChanged()
@@ -378,8 +386,13 @@ def create_engagement(data: EngagementInput, actor: ActorRef, now: datetime) -> 
     validate_engagement(data)
     deadlines = Programme.deadlines()
     with transaction.atomic():
+        # In profile order, as the sweeper takes the counter rows: two writers never wait on each other in a cycle.
         profiles = list(
-            targetable_profiles(data.size).filter(pk__in=data.targets).distinct().prefetch_related("locations")
+            targetable_profiles(data.size)
+            .filter(pk__in=data.targets)
+            .distinct()
+            .order_by("pk")
+            .prefetch_related("locations")
         )
         missing = set(data.targets) - {p.pk for p in profiles}
         if missing:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -20,7 +21,7 @@ from notifications.models import OutboxMessage
 from partners.models import ProfileContact
 from referrals import lifecycle
 from referrals.lifecycle import Actor, State
-from referrals.models import CustomerContact, Engagement, Programme, ProfileResponsiveness, Referral, ReferralEvent
+from referrals.models import CustomerContact, Engagement, ProfileResponsiveness, Programme, Referral, ReferralEvent
 
 BATCH = 2000
 REMINDER_TEMPLATES = {
@@ -82,6 +83,7 @@ def _deadline_batch_portable(now: datetime, batch: int) -> int:
             updated_at=now,
         )
         for referral_id, _state, deadline_at, profile_id, engagement_id in rows:
+            assert deadline_at is not None  # selected by deadline_at <= now
             events.append(
                 ReferralEvent(
                     referral_id=referral_id, at=deadline_at, actor_kind=Actor.SYSTEM.value, actor_label="timer",
@@ -92,7 +94,7 @@ def _deadline_batch_portable(now: datetime, batch: int) -> int:
             if lifecycle.customer_told_partner_will_not_follow_up(target):
                 told_customer.append((referral_id, engagement_id))
     ReferralEvent.objects.bulk_create(events)
-    for profile_id, counts in closed_by_profile.items():
+    for profile_id, counts in sorted(closed_by_profile.items()):  # in profile order: no deadlock
         ProfileResponsiveness.objects.filter(profile_id=profile_id).update(
             missed=F("missed") + counts[State.MISSED.value], expired=F("expired") + counts[State.EXPIRED.value]
         )
@@ -143,7 +145,7 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
             {stamp_columns},
             state_entered_at = r.deadline_at, deadline_at = NULL, remind_at = NULL,
             version = r.version + 1, updated_at = %(now)s
-        FROM due WHERE r.id = due.id AND r.state IN %(sources)s
+        FROM due WHERE r.id = due.id AND r.state = ANY(%(sources)s)
         RETURNING r.id, r.engagement_id, r.profile_id, r.state, r.state_entered_at
     ), events AS (
         INSERT INTO {ReferralEvent._meta.db_table}
@@ -161,28 +163,35 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
         FROM moved m
         JOIN {Engagement._meta.db_table} e ON e.id = m.engagement_id
         JOIN {CustomerContact._meta.db_table} c ON c.engagement_id = m.engagement_id
-        WHERE m.state IN %(told)s
+        WHERE m.state = ANY(%(told)s)
         ORDER BY m.id, c.id
     ), counted AS (
         UPDATE {ProfileResponsiveness._meta.db_table} s
         SET missed = s.missed + t.missed, expired = s.expired + t.expired
         FROM (
-            SELECT profile_id,
-                   count(*) FILTER (WHERE state = 'missed') AS missed,
-                   count(*) FILTER (WHERE state = 'expired') AS expired
-            FROM moved GROUP BY profile_id
+            -- Counter rows are locked in profile order, as by every writer: sweepers never deadlock.
+            SELECT c.id, m.missed, m.expired
+            FROM {ProfileResponsiveness._meta.db_table} c
+            JOIN (
+                SELECT profile_id,
+                       count(*) FILTER (WHERE state = 'missed') AS missed,
+                       count(*) FILTER (WHERE state = 'expired') AS expired
+                FROM moved GROUP BY profile_id
+            ) m ON m.profile_id = c.profile_id
+            ORDER BY c.profile_id
+            FOR UPDATE OF c
         ) t
-        WHERE s.profile_id = t.profile_id
+        WHERE s.id = t.id
     )
     SELECT count(*) FROM moved
     """
-    params = {
+    params: dict[str, Any] = {
         "now": now,
         "batch": batch,
-        "sources": tuple(target_of),
+        "sources": list(target_of),
         "system": Actor.SYSTEM.value,
         "template": outbox.CUSTOMER_PARTNER_WONT_FOLLOW_UP,
-        "told": tuple(told),
+        "told": told,
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -206,8 +215,9 @@ def send_reminders(now: datetime, batch: int = BATCH) -> int:
                 profile_id__in={r[5] for r in rows}
             ).values_list("profile_id", "email", "language"):
                 contacts[profile_id].append((address, language))
-            messages = []
+            messages: list[OutboxMessage] = []
             for referral_id, state_value, entered_at, due, remind_at, profile_id in rows:
+                assert remind_at is not None  # selected by remind_at <= now
                 state = State(state_value)
                 for kind in lifecycle.reminders_due(state, entered_at, due, remind_at, now, deadlines):
                     messages.extend(
