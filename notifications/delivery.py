@@ -38,14 +38,14 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 240))
 
 
-def _due(now: datetime) -> Q:
+def due(now: datetime) -> Q:
     return Q(due_at__lte=now) & (Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
 
 
 def claim(message_id: int, now: datetime) -> bool:
     lease = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
     return bool(
-        OutboxMessage.objects.filter(_due(now), pk=message_id).update(claimed_until=lease, attempts=F("attempts") + 1)
+        OutboxMessage.objects.filter(due(now), pk=message_id).update(claimed_until=lease, attempts=F("attempts") + 1)
     )
 
 
@@ -75,7 +75,7 @@ def _send(connection: BaseEmailBackend, message: OutboxMessage) -> None:
 def deliver_due(now: datetime, limit: int = BATCH, clock: Callable[[], datetime] | None = None) -> int:
     """Send what is due at `now`; returns how many were sent. `clock` stamps sent_at (defaults to now)."""
     candidates = list(
-        OutboxMessage.objects.filter(_due(now), channel=OutboxMessage.Channel.EMAIL)
+        OutboxMessage.objects.filter(due(now), channel=OutboxMessage.Channel.EMAIL)
         .order_by("due_at", "id")
         .values_list("id", flat=True)[:limit]
     )

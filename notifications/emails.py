@@ -10,20 +10,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from notifications import outbox
 from notifications.models import OutboxMessage
+from partners.models import User
 from referrals.models import Referral
 from referrals.presenters import present
 from taxonomy.models import CompanySize, Industry, Product
 
 PARTNER_TEMPLATES = {outbox.PARTNER_NEW_REFERRAL, outbox.PARTNER_UNANSWERED, outbox.PARTNER_DEADLINE_SOON}
 CUSTOMER_TEMPLATES = {outbox.CUSTOMER_PARTNER_WONT_FOLLOW_UP}
-TEMPLATES = PARTNER_TEMPLATES | CUSTOMER_TEMPLATES
+# About a person, not a referral: the payload names the user.
+USER_TEMPLATES = {outbox.PARTNER_INVITATION}
+TEMPLATES = PARTNER_TEMPLATES | CUSTOMER_TEMPLATES | USER_TEMPLATES
 
 
 class UnknownTemplate(Exception):
@@ -31,6 +37,10 @@ class UnknownTemplate(Exception):
 
 
 class MissingReferral(Exception):
+    pass
+
+
+class MissingUser(Exception):
     pass
 
 
@@ -73,17 +83,46 @@ def _customer_context(referral: Referral) -> dict[str, Any]:
     }
 
 
+def set_password_url(user: Any) -> str:
+    """A link to set a password, valid until it is used or PASSWORD_RESET_TIMEOUT passes.
+
+    Made when the e-mail is rendered, so the outbox never holds the secret; each delivery attempt
+    makes a fresh, equally valid link.
+    """
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return settings.SITE_ROOT + reverse("password_reset_confirm", args=[uid, token])
+
+
+def _invitation_context(message: OutboxMessage) -> dict[str, Any]:
+    user = User.objects.select_related("partner").filter(pk=message.payload.get("user_id")).first()
+    if user is None:
+        raise MissingUser(f"outbox {message.pk} ({message.template}) names no existing user")
+    return {
+        "partner_name": user.partner.name if user.partner else "",
+        "email": user.email,
+        "url": set_password_url(user),
+        "login_url": settings.SITE_ROOT + reverse("login"),
+        "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+    }
+
+
+def _context(message: OutboxMessage, language: str) -> dict[str, Any]:
+    if message.template in USER_TEMPLATES:
+        return _invitation_context(message)
+    if message.referral_id is None:
+        raise MissingReferral(f"outbox {message.pk} ({message.template}) names no referral")
+    referral = Referral.objects.select_related("engagement", "partner").get(pk=message.referral_id)
+    if message.template in PARTNER_TEMPLATES:
+        return _partner_context(referral, language)
+    return _customer_context(referral)
+
+
 def render(message: OutboxMessage) -> Rendered:
     if message.template not in TEMPLATES:
         raise UnknownTemplate(message.template)
-    if message.referral_id is None:
-        raise MissingReferral(f"outbox {message.pk} ({message.template}) names no referral")
     language = message.language if message.language in ("en", "ru") else "en"
-    referral = Referral.objects.select_related("engagement", "partner").get(pk=message.referral_id)
-    if message.template in PARTNER_TEMPLATES:
-        context = _partner_context(referral, language)
-    else:
-        context = _customer_context(referral)
+    context = _context(message, language)
     context |= {"site_name": settings.SITE_NAME, "site_root": settings.SITE_ROOT, "payload": message.payload}
     base = f"emails/{language}/{message.template}"
     with translation.override(language):

@@ -17,6 +17,7 @@ class OutboxMessage(models.Model):
     to_address = models.CharField(max_length=300)
     language = models.CharField(max_length=5, default="en")
     referral = models.ForeignKey("referrals.Referral", null=True, blank=True, on_delete=models.CASCADE)
+    webhook = models.ForeignKey("Webhook", null=True, blank=True, on_delete=models.CASCADE)
     payload = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
     # NULL once delivered or given up; the worker reads only rows with a due time.
@@ -41,3 +42,45 @@ class OutboxMessage(models.Model):
     def message_id(self) -> str:
         """Stable across retries, so a receiver can drop a duplicate delivery."""
         return f"<outbox-{self.pk}-{int(self.created_at.timestamp())}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"
+
+
+class Webhook(models.Model):
+    """A partner's endpoint for referral events, signed with its secret."""
+
+    EVENTS = ("referral.created", "referral.updated")
+
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=500)
+    events = models.JSONField(default=list)
+    secret = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["partner", "active"], name="webhook_partner_active")]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to deliver one event: the delivery log a partner reads to debug its receiver."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.CharField(max_length=40)
+    event_type = models.CharField(max_length=40)
+    attempt = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    ok = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    response_excerpt = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["webhook", "-at"], name="delivery_webhook_at")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id} #{self.attempt}"

@@ -16,6 +16,8 @@ PARTNER_NEW_REFERRAL = "referral_new"
 PARTNER_UNANSWERED = "referral_unanswered"
 PARTNER_DEADLINE_SOON = "referral_deadline_soon"
 CUSTOMER_PARTNER_WONT_FOLLOW_UP = "customer_partner_declined"
+# To a new partner's referrals admin, with a link to set a password (payload: user_id). No referral.
+PARTNER_INVITATION = "partner_invitation"
 
 
 def email(

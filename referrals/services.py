@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 
-from notifications import outbox
+from notifications import outbox, webhooks
 from partners.models import BusinessProfile, Partner, ProfileContact, User
 from referrals import lifecycle
 from referrals.access import can_assign, can_work
@@ -102,6 +102,7 @@ def _record_side_effects(
         ProfileResponsiveness.objects.filter(profile_id=referral.profile_id).update(**counters)
     if lifecycle.customer_told_partner_will_not_follow_up(target):
         outbox.add(_customer_notes(referral, now))
+    outbox.add(webhooks.events_for([(referral.partner_id, referral.pk)], webhooks.UPDATED, now))
 
 
 def _customer_notes(referral: Referral, now: datetime) -> list[Any]:
@@ -299,6 +300,7 @@ def _edit(referral: Referral, actor: ActorRef, now: datetime, changes: dict[str,
         to_state=referral.state,
         comment=comment,
     )
+    outbox.add(webhooks.events_for([(referral.partner_id, referral.pk)], webhooks.UPDATED, now))
 
 
 def update_notes(
@@ -469,4 +471,5 @@ def _create_referral(
         outbox.email(outbox.PARTNER_NEW_REFERRAL, c.email, c.language, now, referral.pk)
         for c in ProfileContact.objects.filter(profile=profile)
     )
+    outbox.add(webhooks.events_for([(referral.partner_id, referral.pk)], webhooks.CREATED, now))
     return referral

@@ -8,6 +8,7 @@ database-wide write lock that every transaction takes at its start (transaction_
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,8 +17,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import F
 
-from notifications import outbox
-from notifications.models import OutboxMessage
+from notifications import outbox, webhooks
+from notifications.models import OutboxMessage, Webhook
 from partners.models import ProfileContact
 from referrals import lifecycle
 from referrals.lifecycle import Actor, State
@@ -62,7 +63,7 @@ def _deadline_batch_portable(now: datetime, batch: int) -> int:
         Referral.objects.filter(deadline_at__lte=now)
         .order_by("deadline_at")
         .select_for_update(skip_locked=True)
-        .values_list("id", "state", "deadline_at", "profile_id", "engagement_id")[:batch]
+        .values_list("id", "state", "deadline_at", "profile_id", "engagement_id", "partner_id")[:batch]
     )
     if not due:
         return 0
@@ -82,7 +83,7 @@ def _deadline_batch_portable(now: datetime, batch: int) -> int:
             version=F("version") + 1,
             updated_at=now,
         )
-        for referral_id, _state, deadline_at, profile_id, engagement_id in rows:
+        for referral_id, _state, deadline_at, profile_id, engagement_id, _partner in rows:
             assert deadline_at is not None  # selected by deadline_at <= now
             events.append(
                 ReferralEvent(
@@ -99,6 +100,7 @@ def _deadline_batch_portable(now: datetime, batch: int) -> int:
             missed=F("missed") + counts[State.MISSED.value], expired=F("expired") + counts[State.EXPIRED.value]
         )
     _queue_customer_notes(told_customer, now)
+    outbox.add(webhooks.events_for(((row[5], row[0]) for row in due), webhooks.UPDATED, now))
     return len(due)
 
 
@@ -146,7 +148,7 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
             state_entered_at = r.deadline_at, deadline_at = NULL, remind_at = NULL,
             version = r.version + 1, updated_at = %(now)s
         FROM due WHERE r.id = due.id AND r.state = ANY(%(sources)s)
-        RETURNING r.id, r.engagement_id, r.profile_id, r.state, r.state_entered_at
+        RETURNING r.id, r.engagement_id, r.profile_id, r.partner_id, r.state, r.state_entered_at
     ), events AS (
         INSERT INTO {ReferralEvent._meta.db_table}
             (referral_id, at, actor_kind, actor_id, actor_label, action, from_state, to_state, reason, comment)
@@ -165,6 +167,15 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
         JOIN {CustomerContact._meta.db_table} c ON c.engagement_id = m.engagement_id
         WHERE m.state = ANY(%(told)s)
         ORDER BY m.id, c.id
+    ), hooks AS (
+        INSERT INTO {OutboxMessage._meta.db_table}
+            (channel, template, to_address, language, referral_id, webhook_id, payload, created_at, due_at,
+             claimed_until, attempts, sent_at, failed_at, last_error)
+        SELECT 'webhook', %(updated)s, '', 'en', m.id, w.id, '{{}}'::jsonb, %(now)s, %(now)s, NULL, 0, NULL, NULL, ''
+        FROM moved m
+        JOIN {Webhook._meta.db_table} w ON w.partner_id = m.partner_id AND w.active
+        WHERE w.events @> %(updated_json)s::jsonb
+        ORDER BY m.id, w.id
     ), counted AS (
         UPDATE {ProfileResponsiveness._meta.db_table} s
         SET missed = s.missed + t.missed, expired = s.expired + t.expired
@@ -192,6 +203,8 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
         "system": Actor.SYSTEM.value,
         "template": outbox.CUSTOMER_PARTNER_WONT_FOLLOW_UP,
         "told": told,
+        "updated": webhooks.UPDATED,
+        "updated_json": json.dumps([webhooks.UPDATED]),
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -1,10 +1,11 @@
-"""One pass of the background work: sweep what is due, then deliver the outbox."""
+"""One pass of the background work: sweep what is due, then deliver the outbox (e-mail, webhooks)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from notifications import webhooks
 from notifications.delivery import deliver_due
 from referrals.timers import sweep
 
@@ -22,5 +23,5 @@ class PassResult:
 
 def run_pass(now: datetime) -> PassResult:
     swept = sweep(now)
-    sent = deliver_due(now)
+    sent = deliver_due(now) + webhooks.deliver_due(now)
     return PassResult(swept.moved, swept.reminded, sent)

@@ -1,0 +1,129 @@
+"""REST endpoints for webhooks: CRUD, the delivery log, and a test event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from leadshare.api_support import Input, ObjectId, problems
+from notifications import webhook_service, webhooks
+from notifications.models import Webhook, WebhookDelivery
+from partners.auth import current_user
+
+router = Router(tags=["webhooks"])
+
+EventName = Literal["referral.created", "referral.updated"]
+
+
+class WebhookIn(Input):
+    url: str = Field(max_length=500, description="http:// or https://; we POST signed JSON events here")
+    events: list[EventName] = Field(min_length=1)
+    secret: str | None = Field(
+        None, max_length=200, description="At least 16 characters; left out, we make one and return it"
+    )
+    active: bool = True
+
+
+class WebhookPatch(Input):
+    url: str | None = Field(None, max_length=500)
+    events: list[EventName] | None = None
+    secret: str | None = Field(None, max_length=200)
+    active: bool | None = None
+
+
+class WebhookOut(Schema):
+    id: int
+    url: str
+    events: list[str]
+    active: bool
+    created_at: datetime
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(description="Shown once: keep it to verify the Leadshare-Signature header")
+
+
+class DeliveryOut(Schema):
+    event_id: str
+    event_type: str
+    attempt: int
+    at: datetime
+    status_code: int | None
+    ok: bool
+    error: str
+    duration_ms: int
+
+
+class TestQueued(Schema):
+    event_id: str
+    detail: str
+
+
+def _out(hook: Webhook) -> dict[str, Any]:
+    return {"id": hook.pk, "url": hook.url, "events": hook.events, "active": hook.active, "created_at": hook.created_at}
+
+
+def _delivery_out(d: WebhookDelivery) -> dict[str, Any]:
+    return {
+        "event_id": d.event_id, "event_type": d.event_type, "attempt": d.attempt, "at": d.at,
+        "status_code": d.status_code, "ok": d.ok, "error": d.error, "duration_ms": d.duration_ms,
+    }  # fmt: skip
+
+
+@router.get("/webhooks", response={200: list[WebhookOut], **problems(403)}, summary="Your organisation's webhooks")
+def list_webhooks(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_out(h) for h in webhook_service.owned(current_user(request))]
+
+
+@router.post("/webhooks", response={201: WebhookCreated, **problems(403)}, summary="Add a webhook")
+def create_webhook(request: HttpRequest, body: WebhookIn) -> Status:
+    data = webhook_service.WebhookInput(body.url, list(body.events), body.secret, body.active)
+    hook = webhook_service.create(current_user(request), data, timezone.now())
+    return Status(201, _out(hook) | {"secret": hook.secret})
+
+
+@router.get("/webhooks/{webhook_id}", response={200: WebhookOut, **problems(403, 404)}, summary="Read a webhook")
+def read_webhook(request: HttpRequest, webhook_id: ObjectId) -> dict[str, Any]:
+    return _out(webhook_service.get(current_user(request), webhook_id))
+
+
+@router.patch("/webhooks/{webhook_id}", response={200: WebhookOut, **problems(403, 404)}, summary="Change a webhook")
+def update_webhook(request: HttpRequest, webhook_id: ObjectId, body: WebhookPatch) -> dict[str, Any]:
+    fields = body.model_dump(exclude_unset=True)
+    data = webhook_service.WebhookInput(
+        fields.get("url"), list(fields["events"]) if fields.get("events") is not None else None,
+        fields.get("secret"), fields.get("active"),
+    )  # fmt: skip
+    return _out(webhook_service.update(current_user(request), webhook_id, data))
+
+
+@router.delete("/webhooks/{webhook_id}", response={204: None, **problems(403, 404)}, summary="Remove a webhook")
+def delete_webhook(request: HttpRequest, webhook_id: ObjectId) -> Status:
+    webhook_service.delete(current_user(request), webhook_id)
+    return Status(204, None)
+
+
+@router.get(
+    "/webhooks/{webhook_id}/deliveries",
+    response={200: list[DeliveryOut], **problems(403, 404)},
+    summary="The delivery log, newest first",
+)
+def list_deliveries(
+    request: HttpRequest, webhook_id: ObjectId, limit: int = Query(50, ge=1, le=200)
+) -> list[dict[str, Any]]:
+    return [_delivery_out(d) for d in webhook_service.deliveries(current_user(request), webhook_id, limit)]
+
+
+@router.post(
+    "/webhooks/{webhook_id}/test",
+    response={202: TestQueued, **problems(403, 404)},
+    summary="Queue a test event (type ping); its delivery shows in the log",
+)
+def test_webhook(request: HttpRequest, webhook_id: ObjectId) -> Status:
+    row = webhook_service.test(current_user(request), webhook_id, timezone.now())
+    return Status(202, {"event_id": webhooks.event_id(row), "detail": "Queued: the worker delivers it within seconds."})

@@ -1,0 +1,106 @@
+"""Managing a partner's webhooks: the rules live here; the API only parses and renders."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from notifications import webhooks
+from notifications.models import OutboxMessage, Webhook, WebhookDelivery
+from partners.models import Role, User
+from referrals.errors import InvalidInput
+
+MIN_SECRET = 16
+MAX_WEBHOOKS_PER_PARTNER = 10
+
+
+class WebhookNotFound(Exception):
+    def __init__(self) -> None:
+        super().__init__("No such webhook.")
+
+
+@dataclass(frozen=True)
+class WebhookInput:
+    url: str | None = None
+    events: list[str] | None = None
+    secret: str | None = None
+    active: bool | None = None
+
+
+def _partner_of_admin(user: User) -> int:
+    if user.role != Role.REFERRALS_ADMIN or user.partner_id is None:
+        raise PermissionDenied("Only a referrals admin of a partner manages its webhooks.")
+    return user.partner_id
+
+
+def owned(user: User) -> QuerySet[Webhook]:
+    return Webhook.objects.filter(partner_id=_partner_of_admin(user))
+
+
+def get(user: User, webhook_id: int) -> Webhook:
+    hook = owned(user).filter(pk=webhook_id).first()
+    if hook is None:
+        raise WebhookNotFound()
+    return hook
+
+
+def _clean(data: WebhookInput, creating: bool) -> dict[str, object]:
+    errors: dict[str, str] = {}
+    changes: dict[str, object] = {}
+    if data.url is not None or creating:
+        url = (data.url or "").strip()
+        try:
+            webhooks.check_url(url)
+        except webhooks.UnsafeUrl as exc:
+            errors["url"] = str(exc)
+        changes["url"] = url
+    if data.events is not None or creating:
+        events = list(dict.fromkeys(data.events or []))
+        unknown = [e for e in events if e not in Webhook.EVENTS]
+        if not events:
+            errors["events"] = "Choose at least one of: " + ", ".join(Webhook.EVENTS)
+        elif unknown:
+            errors["events"] = "Unknown events: " + ", ".join(unknown) + ". Use " + ", ".join(Webhook.EVENTS)
+        changes["events"] = events
+    if data.secret is not None:
+        if len(data.secret) < MIN_SECRET:
+            errors["secret"] = f"Use a secret of at least {MIN_SECRET} characters (or leave it out to get one)."
+        changes["secret"] = data.secret
+    elif creating:
+        changes["secret"] = "whsec_" + secrets.token_urlsafe(24)
+    if data.active is not None:
+        changes["active"] = data.active
+    if errors:
+        raise InvalidInput(errors)
+    return changes
+
+
+def create(user: User, data: WebhookInput, now: datetime) -> Webhook:
+    changes = _clean(data, creating=True)
+    if owned(user).count() >= MAX_WEBHOOKS_PER_PARTNER:
+        raise InvalidInput({"url": f"A partner can have at most {MAX_WEBHOOKS_PER_PARTNER} webhooks."})
+    return Webhook.objects.create(partner_id=_partner_of_admin(user), created_at=now, **changes)
+
+
+def update(user: User, webhook_id: int, data: WebhookInput) -> Webhook:
+    hook = get(user, webhook_id)
+    for name, value in _clean(data, creating=False).items():
+        setattr(hook, name, value)
+    hook.save()
+    return hook
+
+
+def delete(user: User, webhook_id: int) -> None:
+    get(user, webhook_id).delete()
+
+
+def deliveries(user: User, webhook_id: int, limit: int) -> list[WebhookDelivery]:
+    return list(get(user, webhook_id).deliveries.all()[:limit])
+
+
+def test(user: User, webhook_id: int, now: datetime) -> OutboxMessage:
+    return webhooks.ping(get(user, webhook_id), now)
