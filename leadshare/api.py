@@ -5,18 +5,24 @@ problem+json errors. Each app adds its own router; handlers parse, authorise, ca
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.urls import URLPattern, URLResolver, re_path
 from django.utils import timezone
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
 from ninja.throttling import SimpleRateThrottle
 
-from leadshare.api_support import PreconditionFailed
-from leadshare.problems import field_errors, problem, pydantic_errors
+from leadshare.api_support import NulCharacter, Parser, PreconditionFailed, document_problems
+from leadshare.problems import CONTENT_TYPE, field_errors, problem, pydantic_errors
 from partners import tokens
 from partners.models import ApiToken
 from referrals.errors import DeadlinePassed, InvalidInput, NotAllowed, NotFound, ReferralChanged
@@ -44,7 +50,50 @@ class TokenRateThrottle(SimpleRateThrottle):
         return f"throttle_token_{token.pk}"
 
 
-api = NinjaAPI(
+def _with_problems(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Errors Django and ninja answer outside the operations (an unknown method or path) as problems too."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if "\x00" in request.path:
+            return problem(404, "No such endpoint: see the API's documentation at /api/v1/docs.")
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404:
+            return problem(404, "No such endpoint: see the API's documentation at /api/v1/docs.")
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(CONTENT_TYPE):
+            allowed = response.get("Allow", "")
+            replaced = problem(405, f"This endpoint takes {allowed}." if allowed else "Method not allowed.")
+            replaced["Allow"] = allowed
+            return replaced
+        return response
+
+    return wrapped
+
+
+def _unknown_endpoint(request: HttpRequest, rest: str = "") -> HttpResponse:
+    return problem(404, "No such endpoint: see the API's documentation at /api/v1/docs.")
+
+
+class LeadshareApi(NinjaAPI):
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _with_problems(pattern.callback)
+        # Last: any other path under the API is a problem+json 404, not Django's HTML page.
+        return [*patterns, re_path(r"^(?P<rest>.*)$", _unknown_endpoint, name="unknown-endpoint")]
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        """The document with every operation's errors in it (see leadshare.api_support)."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_problems(schema)
+        return schema
+
+
+api = LeadshareApi(
     title="Leadshare API",
     version="1",
     description=(
@@ -54,6 +103,7 @@ api = NinjaAPI(
     auth=TokenAuth(),
     throttle=[TokenRateThrottle(settings.API_RATE_LIMIT)],
     urls_namespace="api",
+    parser=Parser(),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
@@ -76,8 +126,15 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
     return response
 
 
+@api.exception_handler(NulCharacter)
+def _nul_character(request: HttpRequest, exc: NulCharacter) -> HttpResponse:
+    return problem(422, "Some fields are missing or not valid.", field_errors({exc.field: str(exc)}))
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, NulCharacter):  # raised while ninja parsed the body
+        return _nul_character(request, exc.__cause__)
     if exc.status_code == 429:
         return problem(429, "Too many requests for this token. Wait and retry (see Retry-After).")
     return problem(exc.status_code, str(exc))
@@ -86,6 +143,11 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return problem(404, str(exc) if str(exc) else "Not found.")
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return problem(403, str(exc) or "You may not do this.")
 
 
 @api.exception_handler(NotFound)
@@ -119,10 +181,55 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem(500, "Something went wrong on our side. It has been logged.")
 
 
-def register_routers() -> None:
-    from referrals.api import router as referrals_router
+class Pong(Schema):
+    ok: bool
 
+
+@api.get("/ping", auth=None, response=Pong, tags=["meta"], summary="Is the API up? Needs no token")
+def ping(request: HttpRequest) -> dict[str, bool]:
+    return {"ok": True}
+
+
+def _register_service_errors() -> None:
+    """Errors of the partners services and of Idempotency-Key, as problems."""
+    from partners.services import Conflict
+    from partners.services import NotFound as PartnerNotFound
+    from referrals.idempotency import KeyMissing, KeyReused
+
+    @api.exception_handler(PartnerNotFound)
+    def _partner_not_found(request: HttpRequest, exc: PartnerNotFound) -> HttpResponse:
+        return problem(404, str(exc))
+
+    @api.exception_handler(Conflict)
+    def _conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+        return problem(409, str(exc), field_errors({exc.field: str(exc)}) if exc.field else None)
+
+    @api.exception_handler(KeyMissing)
+    def _key_missing(request: HttpRequest, exc: KeyMissing) -> HttpResponse:
+        return problem(400, str(exc), field_errors({"Idempotency-Key": "Required."}))
+
+    @api.exception_handler(KeyReused)
+    def _key_reused(request: HttpRequest, exc: KeyReused) -> HttpResponse:
+        return problem(422, str(exc), field_errors({"Idempotency-Key": "Already used with a different body."}))
+
+
+def register_routers() -> None:
+    from partners.api import router as partners_router
+    from referrals.api import router as referrals_router
+    from referrals.engagements_api import router as engagements_router
+    from referrals.import_api import router as import_router
+
+    _register_service_errors()
     api.add_router("/", referrals_router)
+    api.add_router("/", partners_router)
+    api.add_router("/", engagements_router)
+    api.add_router("/", import_router)
+
+    from notifications.api import router as webhooks_router
+    from notifications.webhook_service import WebhookNotFound
+
+    api.add_router("/", webhooks_router)
+    api.add_exception_handler(WebhookNotFound, lambda request, exc: problem(404, str(exc)))
 
 
 register_routers()

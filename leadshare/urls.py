@@ -10,6 +10,11 @@ urlpatterns = [
     path("", lambda request: redirect("referrals:inbox"), name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Setting a password from an invitation (or a reset) link: notifications.emails.set_password_url.
+    path(
+        "accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"
+    ),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("referrals/", include("referrals.urls")),
     path("partners/", customer_views.other_partners, name="other_partners"),
     path("api/v1/", api.urls),

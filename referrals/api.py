@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from ninja import Header, Query, Router, Schema
 from pydantic import Field
 
-from leadshare.api_support import PreconditionFailed, expected_version, with_etag
+from leadshare.api_support import IsoDateTime, ObjectId, PreconditionFailed, expected_version, problems, with_etag
 from partners.auth import current_user
 from referrals import queries, services
 from referrals.actors import ActorRef
@@ -37,7 +37,7 @@ router = Router(tags=["referrals"])
 
 class ListFilters(Schema):
     state: str | None = Field(None, description="Comma-separated states, e.g. new,evaluating")
-    updated_since: datetime | None = None
+    updated_since: IsoDateTime | None = Field(None, description="ISO 8601; UTC if it has no offset")
 
 
 def _actor(request: HttpRequest) -> ActorRef:
@@ -64,7 +64,12 @@ def list_referrals(
     return {"items": [referral_out(v) for v in views], "next_cursor": following}
 
 
-@router.get("/referrals.csv", summary="Export the selected referrals as CSV", response={200: None})
+CSV = {"responses": {200: {"description": "OK", "content": {"text/csv": {"schema": {"type": "string"}}}}}}
+# Acting on a referral: not yours (404), not allowed in its state or its deadline passed (409), stale If-Match (412).
+ACTED = {200: ReferralOut, **problems(404, 409, 412)}
+
+
+@router.get("/referrals.csv", summary="Export the selected referrals as CSV", response={200: None}, openapi_extra=CSV)
 def export_csv(request: HttpRequest, filters: Query[ListFilters]) -> StreamingHttpResponse:
     chosen = queries.Filters(queries.parse_states(filters.state), filters.updated_since)
     views = queries.all_selected(current_user(request), chosen)
@@ -97,15 +102,21 @@ def export_csv(request: HttpRequest, filters: Query[ListFilters]) -> StreamingHt
     return response
 
 
-@router.get("/referrals/{referral_id}", response=ReferralOut, summary="Read one referral (with an ETag)")
-def read_referral(request: HttpRequest, referral_id: int, response: HttpResponse) -> dict[str, Any]:
+@router.get(
+    "/referrals/{referral_id}", response={200: ReferralOut, **problems(404)}, summary="Read one referral (with an ETag)"
+)
+def read_referral(request: HttpRequest, referral_id: ObjectId, response: HttpResponse) -> dict[str, Any]:
     view = present(_read(request, referral_id))
     with_etag(response, view.version)
     return referral_out(view)
 
 
-@router.get("/referrals/{referral_id}/history", response=list[EventOut], summary="Every change, oldest first")
-def referral_history(request: HttpRequest, referral_id: int) -> list[dict[str, Any]]:
+@router.get(
+    "/referrals/{referral_id}/history",
+    response={200: list[EventOut], **problems(404)},
+    summary="Every change, oldest first",
+)
+def referral_history(request: HttpRequest, referral_id: ObjectId) -> list[dict[str, Any]]:
     referral = _read(request, referral_id)
     return [event_out(e) for e in referral.events.all()]
 
@@ -130,64 +141,76 @@ def _acted(response: HttpResponse, referral: Any) -> dict[str, Any]:
 IF_MATCH = Header(None, alias="If-Match", description="The ETag you read; 412 if the referral changed since")
 
 
-@router.post("/referrals/{referral_id}/interested", response=ReferralOut, summary="I'm interested: new → evaluating")
-def interested(request: HttpRequest, referral_id: int, response: HttpResponse, if_match: str | None = IF_MATCH) -> Any:
+@router.post("/referrals/{referral_id}/interested", response=ACTED, summary="I'm interested: new → evaluating")
+def interested(
+    request: HttpRequest, referral_id: ObjectId, response: HttpResponse, if_match: str | None = IF_MATCH
+) -> Any:
     return _acted(response, _act(request, referral_id, Action.INTERESTED, ActionInput(), if_match))
 
 
-@router.post("/referrals/{referral_id}/skip", response=ReferralOut, summary="No thanks: new → skipped")
+@router.post("/referrals/{referral_id}/skip", response=ACTED, summary="No thanks: new → skipped")
 def skip(
-    request: HttpRequest, referral_id: int, body: SkipIn, response: HttpResponse, if_match: str | None = IF_MATCH
+    request: HttpRequest, referral_id: ObjectId, body: SkipIn, response: HttpResponse, if_match: str | None = IF_MATCH
 ) -> Any:
     data = ActionInput(reason=body.reason, comment=body.comment)
     return _acted(response, _act(request, referral_id, Action.SKIP, data, if_match))
 
 
-@router.post("/referrals/{referral_id}/accept", response=ReferralOut, summary="Accept: evaluating → negotiating")
+@router.post("/referrals/{referral_id}/accept", response=ACTED, summary="Accept: evaluating → negotiating")
 def accept(
-    request: HttpRequest, referral_id: int, body: AcceptIn, response: HttpResponse, if_match: str | None = IF_MATCH
+    request: HttpRequest, referral_id: ObjectId, body: AcceptIn, response: HttpResponse, if_match: str | None = IF_MATCH
 ) -> Any:
     data = ActionInput(deal_value=body.deal_value, currency=body.currency, expected_close_date=body.expected_close_date)
     return _acted(response, _act(request, referral_id, Action.ACCEPT, data, if_match))
 
 
-@router.post("/referrals/{referral_id}/decline", response=ReferralOut, summary="Decline: evaluating → declined")
+@router.post("/referrals/{referral_id}/decline", response=ACTED, summary="Decline: evaluating → declined")
 def decline(
-    request: HttpRequest, referral_id: int, body: DeclineIn, response: HttpResponse, if_match: str | None = IF_MATCH
+    request: HttpRequest,
+    referral_id: ObjectId,
+    body: DeclineIn,
+    response: HttpResponse,
+    if_match: str | None = IF_MATCH,
 ) -> Any:
     data = ActionInput(reason=body.reason, comment=body.comment)
     return _acted(response, _act(request, referral_id, Action.DECLINE, data, if_match))
 
 
-@router.post("/referrals/{referral_id}/win", response=ReferralOut, summary="Won: negotiating → won")
+@router.post("/referrals/{referral_id}/win", response=ACTED, summary="Won: negotiating → won")
 def win(
-    request: HttpRequest, referral_id: int, body: WinIn, response: HttpResponse, if_match: str | None = IF_MATCH
+    request: HttpRequest, referral_id: ObjectId, body: WinIn, response: HttpResponse, if_match: str | None = IF_MATCH
 ) -> Any:
     return _acted(response, _act(request, referral_id, Action.WIN, ActionInput(final_value=body.deal_value), if_match))
 
 
-@router.post("/referrals/{referral_id}/lose", response=ReferralOut, summary="Lost: negotiating → lost")
+@router.post("/referrals/{referral_id}/lose", response=ACTED, summary="Lost: negotiating → lost")
 def lose(
-    request: HttpRequest, referral_id: int, body: DeclineIn, response: HttpResponse, if_match: str | None = IF_MATCH
+    request: HttpRequest,
+    referral_id: ObjectId,
+    body: DeclineIn,
+    response: HttpResponse,
+    if_match: str | None = IF_MATCH,
 ) -> Any:
     data = ActionInput(reason=body.reason, comment=body.comment)
     return _acted(response, _act(request, referral_id, Action.LOSE, data, if_match))
 
 
-@router.patch("/referrals/{referral_id}", response=ReferralOut, summary="Edit notes or the assignee")
+@router.patch("/referrals/{referral_id}", response=ACTED, summary="Edit notes or the assignee")
 def edit_referral(
-    request: HttpRequest, referral_id: int, body: ReferralPatch, response: HttpResponse,
+    request: HttpRequest, referral_id: ObjectId, body: ReferralPatch, response: HttpResponse,
     if_match: str | None = IF_MATCH,
 ) -> Any:  # fmt: skip
     version = expected_version(if_match)
     actor, now = _actor(request), timezone.now()
     fields = body.model_dump(exclude_unset=True)
     try:
-        if "notes" in fields:
-            referral = services.update_notes(referral_id, actor, now, fields["notes"] or "", version)
-            version = referral.version if version is not None else None
-        if "assignee" in fields:
-            services.assign(referral_id, actor, now, fields["assignee"], version)
+        # Both or neither: a refused assignee must not leave the new notes behind.
+        with transaction.atomic():
+            if "notes" in fields:
+                referral = services.update_notes(referral_id, actor, now, fields["notes"] or "", version)
+                version = referral.version if version is not None else None
+            if "assignee" in fields:
+                services.assign(referral_id, actor, now, fields["assignee"], version)
     except ReferralChanged:
         if version is not None:
             raise PreconditionFailed() from None

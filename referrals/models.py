@@ -215,3 +215,54 @@ class ProfileResponsiveness(models.Model):
     @property
     def mean_seconds_to_first_answer(self) -> float | None:
         return self.answer_seconds_total / self.answered if self.answered else None
+
+
+class IdempotencyRecord(models.Model):
+    """The response to a request sent with an Idempotency-Key, written in the transaction of its effect.
+
+    A retry with the same key and body gets the stored response; the unique key makes a concurrent
+    duplicate fail to insert, so it can only ever read the first request's result.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_digest = models.CharField(max_length=64, help_text="SHA-256 of the method, path and request body")
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_response_per_idempotency_key")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.key}"
+
+
+class PartnerCenterImport(models.Model):
+    """A referral imported from Partner Center, by the ids Partner Center gave it.
+
+    One row per Partner Center engagement and profile: importing the same export twice adds nothing.
+    Partner Center's own timestamps are kept here; the referral's clock starts at the import.
+    """
+
+    profile = models.ForeignKey(BusinessProfile, on_delete=models.CASCADE, related_name="+")
+    referral = models.OneToOneField(Referral, on_delete=models.CASCADE, related_name="partner_center_import")
+    external_engagement_id = models.CharField(max_length=100)
+    external_referral_id = models.CharField(max_length=100, blank=True)
+    external_status = models.CharField(max_length=40, help_text="status/substatus as Partner Center sent it")
+    external_created_at = models.DateTimeField(null=True, blank=True)
+    external_updated_at = models.DateTimeField(null=True, blank=True)
+    external_expires_at = models.DateTimeField(null=True, blank=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "external_engagement_id"], name="one_import_per_partner_center_engagement"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Partner Center {self.external_engagement_id} -> referral {self.referral_id}"

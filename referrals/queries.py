@@ -6,11 +6,13 @@ import base64
 import binascii
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 
+from leadshare.api_support import MAX_ID
 from partners.models import User
+from referrals import lifecycle
 from referrals.access import visible_referrals
 from referrals.errors import InvalidInput
 from referrals.lifecycle import State
@@ -45,8 +47,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, pk = raw.split("|")
-        return datetime.fromisoformat(stamp), int(pk)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        at, ident = datetime.fromisoformat(stamp), int(pk)
+        # Only what encode_cursor makes: an aware time (in UTC for the database) and an id that fits.
+        if at.tzinfo is None or not 0 < ident <= MAX_ID:
+            raise ValueError(cursor)
+        return at.astimezone(UTC), ident
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput({"cursor": "This cursor is not one we gave out."}) from None
 
 
@@ -65,9 +71,14 @@ def page(user: User, filters: Filters, limit: int, cursor: str | None) -> tuple[
     if cursor:
         stamp, pk = decode_cursor(cursor)
         qs = qs.filter(Q(updated_at__gt=stamp) | Q(updated_at=stamp, id__gt=pk))
-    rows = list(qs.select_related("engagement").prefetch_related("engagement__contacts")[: limit + 1])
+    rows = list(qs.select_related("engagement")[: limit + 1])
     following = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
-    return [present(r) for r in rows[:limit]], following
+    rows = rows[:limit]
+    # Contacts only of the referrals that show them (about half are masked), in one query: a prefetch
+    # costs a queryset per row, more than the rest of the page.
+    shown = [r.engagement for r in rows if lifecycle.contacts_visible(r.state_enum)]
+    prefetch_related_objects(shown, "contacts")
+    return [present(r) for r in rows], following
 
 
 def all_selected(user: User, filters: Filters, chunk: int = 500) -> Iterator[ReferralView]:

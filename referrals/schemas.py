@@ -6,22 +6,22 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from ninja import Schema
 from pydantic import Field
 
+from leadshare.api_support import Input, Output, RowId
 from referrals.models import ReferralEvent
 from referrals.presenters import ReferralView
 
 StateName = Literal["new", "evaluating", "negotiating", "won", "lost", "skipped", "missed", "declined", "expired"]
 
 
-class ContactOut(Schema):
+class ContactOut(Output):
     name: str
     email: str
     phone: str
 
 
-class CustomerOut(Schema):
+class CustomerOut(Output):
     company: str | None = Field(description="Hidden (null) until the partner is interested")
     size: str
     industry: str
@@ -30,20 +30,20 @@ class CustomerOut(Schema):
     contacts: list[ContactOut] | None = Field(description="Hidden (null) while the referral is masked")
 
 
-class RequirementsOut(Schema):
+class RequirementsOut(Output):
     industries: list[str]
     products: list[str]
     services: list[str]
 
 
-class DealOut(Schema):
+class DealOut(Output):
     value: Decimal | None
     currency: str
     expected_close_date: date | None
     final_value: Decimal | None
 
 
-class ReferralOut(Schema):
+class ReferralOut(Output):
     id: int
     engagement_id: int
     profile_id: int
@@ -67,12 +67,12 @@ class ReferralOut(Schema):
     campaign_id: str
 
 
-class ReferralPage(Schema):
+class ReferralPage(Output):
     items: list[ReferralOut]
     next_cursor: str | None
 
 
-class EventOut(Schema):
+class EventOut(Output):
     at: datetime
     actor_kind: Literal["user", "api", "system"]
     actor: str
@@ -83,29 +83,29 @@ class EventOut(Schema):
     comment: str
 
 
-class SkipIn(Schema):
+class SkipIn(Input):
     reason: str = ""
     comment: str = Field("", max_length=2000)
 
 
-class AcceptIn(Schema):
+class AcceptIn(Input):
     deal_value: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
     currency: str = Field(min_length=3, max_length=3)
     expected_close_date: date
 
 
-class DeclineIn(Schema):
+class DeclineIn(Input):
     reason: str = Field(min_length=1)
     comment: str = Field("", max_length=2000)
 
 
-class WinIn(Schema):
+class WinIn(Input):
     deal_value: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=2)
 
 
-class ReferralPatch(Schema):
+class ReferralPatch(Input):
     notes: str | None = Field(None, max_length=20000)
-    assignee: int | None = Field(None, description="A user id of your team; null to unassign")
+    assignee: RowId | None = Field(None, description="A user id of your team; null to unassign")
 
 
 def referral_out(view: ReferralView) -> dict[str, object]:

@@ -1,0 +1,247 @@
+"""Importing referrals exported from Partner Center (SPEC §6): the writing side of referrals.partner_center.
+
+Each item becomes an engagement (source 'import') and one referral for the caller's business profile
+in the customer's country, in the state its status/substatus maps to, with a 'create' history row by
+the API client. Each item is written in its own transaction, so an import cut short can simply be sent
+again: what was imported is skipped as a duplicate (one import per Partner Center engagement and profile,
+held by a unique constraint).
+
+Decisions:
+- The referral's clock starts at the import: created_at and the state's entry time are the import
+  time, deadlines and reminders of open referrals run from it (a referral imported as new gets the full
+  72 h), and the responsiveness counters count it as received now. Partner Center's own timestamps are
+  kept on the PartnerCenterImport row and in the history comment.
+- Nothing is e-mailed: the partner already has these referrals and the customer was told by Partner Center.
+  The partner's webhooks subscribed to referral.created do get the event, as for any new referral, so a
+  CRM that syncs from Leadshare learns the new ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from notifications import outbox, webhooks
+from partners.models import BusinessProfile, Location, Role, User
+from referrals import lifecycle, partner_center
+from referrals.actors import ActorRef
+from referrals.errors import InvalidInput
+from referrals.lifecycle import Deadlines, State
+from referrals.models import (
+    CustomerContact,
+    Engagement,
+    PartnerCenterImport,
+    ProfileResponsiveness,
+    Programme,
+    Referral,
+    ReferralEvent,
+)
+from taxonomy.models import CompanySize, Industry, Product, ServiceType
+
+MAX_ITEMS = 1000
+# The deal fields a referral has once a partner accepted it.
+WITH_DEAL = {State.NEGOTIATING, State.WON, State.LOST}
+
+
+@dataclass(frozen=True)
+class Created:
+    index: int
+    engagement_id: int
+    referral_id: int
+    state: str
+    partner_center_engagement_id: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    index: int
+    engagement_id: str | None
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    created: list[Created] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def vocabulary() -> partner_center.Vocabulary:
+    def index(model: Any) -> dict[str, str]:
+        return partner_center.Vocabulary.index(model.objects.values_list("code", "name_en"))
+
+    return partner_center.Vocabulary(industries=index(Industry), products=index(Product), services=index(ServiceType))
+
+
+def _check_emails(record: partner_center.Imported) -> None:
+    for i, contact in enumerate(record.contacts):
+        try:
+            validate_email(contact.email)
+            if len(contact.email) > 254:  # CustomerContact.email's column
+                raise ValidationError("too long")
+        except ValidationError:
+            raise partner_center.Skip(
+                f"customerProfile.team.{i}.email '{contact.email}' is not a valid e-mail address."
+            ) from None
+
+
+def _location(profile: BusinessProfile, city: str) -> Location | None:
+    """The profile's location in the customer's city, else its first."""
+    locations = list(profile.locations.all())
+    same_city = [x for x in locations if city and x.city.casefold() == city.casefold()]
+    return (same_city or locations)[0] if locations else None
+
+
+def _comment(record: partner_center.Imported) -> str:
+    parts = [f"Imported from Partner Center: engagement {record.engagement_id}"]
+    if record.referral_id:
+        parts.append(f"referral {record.referral_id}")
+    parts.append(f"{record.status}/{record.substatus}")
+    if record.created_at:
+        parts.append(f"created {record.created_at.isoformat()}")
+    if record.updated_at:
+        parts.append(f"updated {record.updated_at.isoformat()}")
+    return ", ".join(parts) + "."
+
+
+def _write(
+    record: partner_center.Imported,
+    profile: BusinessProfile,
+    actor: ActorRef,
+    now: datetime,
+    deadlines: Deadlines,
+) -> Referral:
+    engagement = Engagement.objects.create(
+        customer_company=record.company,
+        customer_size_id=record.size,
+        customer_industry_id=record.industry or None,
+        customer_country=record.country,
+        customer_city=record.city,
+        customer_address=record.address,
+        need=record.need,
+        requested_industries=list(record.industries),
+        requested_products=list(record.products),
+        requested_services=list(record.services),
+        budget=record.deal_value,
+        budget_currency=record.currency,
+        timeline=f"Close by {record.closing_date.isoformat()}" if record.closing_date else "",
+        language=record.language,
+        consent_contact=True,
+        consent_share=record.consent_share,
+        source=Engagement.Source.IMPORT,
+        created_by=actor.user,
+        created_at=now,
+    )
+    CustomerContact.objects.bulk_create(
+        CustomerContact(engagement=engagement, name=c.name, email=c.email, phone=c.phone) for c in record.contacts
+    )
+    state = State(record.state)
+    due = lifecycle.deadline(state, now, deadlines)
+    fields: dict[str, Any] = {}
+    if state != State.NEW:
+        fields[f"{state.value}_at"] = now
+    if state in WITH_DEAL:
+        fields |= {
+            "deal_value": record.deal_value,
+            "deal_currency": record.currency,
+            "expected_close_date": record.closing_date,
+        }
+    if state == State.WON:
+        fields["final_value"] = record.deal_value
+    referral = Referral.objects.create(
+        engagement=engagement,
+        profile=profile,
+        partner_id=profile.partner_id,
+        location=_location(profile, record.city),
+        state=state.value,
+        created_at=now,
+        updated_at=now,
+        state_entered_at=now,
+        deadline_at=due,
+        remind_at=lifecycle.next_reminder_at(state, now, due, now, deadlines),
+        **fields,
+    )
+    ReferralEvent.objects.create(
+        referral=referral,
+        at=now,
+        actor_kind=actor.kind.value,
+        actor=actor.user,
+        actor_label=actor.label,
+        action="create",
+        from_state="",
+        to_state=state.value,
+        comment=_comment(record),
+    )
+    stats, _ = ProfileResponsiveness.objects.get_or_create(profile=profile)
+    ProfileResponsiveness.objects.filter(pk=stats.pk).update(received=F("received") + 1)
+    PartnerCenterImport.objects.create(
+        profile=profile,
+        referral=referral,
+        external_engagement_id=record.engagement_id,
+        external_referral_id=record.referral_id,
+        external_status=f"{record.status}/{record.substatus}"[:40],
+        external_created_at=record.created_at,
+        external_updated_at=record.updated_at,
+        external_expires_at=record.expires_at,
+        imported_by=actor.user,
+        imported_at=now,
+    )
+    outbox.add(webhooks.events_for([(referral.partner_id, referral.pk)], webhooks.CREATED, now))
+    return referral
+
+
+def _duplicate(profile: BusinessProfile, engagement_id: str) -> partner_center.Skip | None:
+    earlier = PartnerCenterImport.objects.filter(profile=profile, external_engagement_id=engagement_id).first()
+    if earlier is None:
+        return None
+    return partner_center.Skip(
+        f"Duplicate: engagement {engagement_id} was already imported for your profile in {profile.country} "
+        f"as referral {earlier.referral_id}."
+    )
+
+
+def import_partner_center(user: User, items: list[Any], actor: ActorRef, now: datetime) -> ImportResult:
+    """Import what can be imported; say for every other item why not. Only a referrals admin may."""
+    if user.role != Role.REFERRALS_ADMIN or user.partner_id is None:
+        raise PermissionDenied("Only a partner's referrals admin can import referrals.")
+    if len(items) > MAX_ITEMS:
+        raise InvalidInput({"body": f"Send at most {MAX_ITEMS} referrals per request; split the export."})
+    words = vocabulary()
+    profiles = {
+        p.country: p for p in BusinessProfile.objects.filter(partner_id=user.partner_id).prefetch_related("locations")
+    }
+    sizes = set(CompanySize.objects.values_list("code", flat=True))
+    deadlines = Programme.deadlines()
+    result = ImportResult()
+    for index, item in enumerate(items):
+        external_id = partner_center.engagement_id_of(item)
+        try:
+            record = partner_center.parse(item, words)
+            _check_emails(record)
+            if record.size not in sizes:
+                raise partner_center.Skip(f"customerProfile.size maps to '{record.size}', which is not in our list.")
+            profile = profiles.get(record.country)
+            if profile is None:
+                raise partner_center.Skip(
+                    f"Your organisation has no business profile in {record.country}. Add one, then import again."
+                )
+            if duplicate := _duplicate(profile, record.engagement_id):
+                raise duplicate
+            try:
+                with transaction.atomic():
+                    referral = _write(record, profile, actor, now, deadlines)
+            except IntegrityError:
+                # The same engagement, imported by a concurrent request a moment ago.
+                raise _duplicate(profile, record.engagement_id) or partner_center.Skip(
+                    "It clashed with data written at the same moment. Import it again."
+                ) from None
+        except partner_center.Skip as skip:
+            result.skipped.append(Skipped(index, external_id, str(skip)))
+            continue
+        result.created.append(Created(index, referral.engagement_id, referral.pk, referral.state, record.engagement_id))
+    return result

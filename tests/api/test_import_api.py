@@ -1,0 +1,387 @@
+"""Importing a Partner Center export: every status pair, the fields, the clock, duplicates and each skip reason."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from notifications.models import OutboxMessage, Webhook
+from partners.models import Role
+from referrals import partner_center
+from referrals.models import Engagement, PartnerCenterImport, ProfileResponsiveness, Referral, ReferralEvent
+from referrals.responsiveness import recompute
+from tests import factories
+from tests.api import counting
+from tests.api.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/import/partner-center"
+
+# As GET https://api.partner.microsoft.com/v1.0/engagements/referrals returns one (its `value` items).
+SAMPLE = {
+    "id": "c5fbb3b6-be74-4795-9fb5-4324c73fed37",
+    "engagementId": "65edc0b5-3485-41b7-a17e-dfa9ef4706e2",
+    "organizationName": "Contoso Company",
+    "createdDateTime": "2018-10-30T21:03:42.4579542Z",
+    "updatedDateTime": "2018-10-31T08:00:00Z",
+    "expirationDateTime": "2018-11-13T00:00:00Z",
+    "status": "New",
+    "substatus": "Pending",
+    "customerProfile": {
+        "name": "Fabrikam Customer Inc",
+        "address": {
+            "addressLine1": "Friedrichstraße 10",
+            "addressLine2": "3. OG",
+            "city": "Berlin",
+            "state": "",
+            "postalCode": "10117",
+            "country": "DE",
+        },
+        "size": "51to250employees",
+        "team": [
+            {
+                "contactPreference": {"locale": "ru-RU", "disableNotifications": False},
+                "firstName": "Sue",
+                "lastName": "Smith",
+                "phoneNumber": "1234567890",
+                "email": "sue.smith@fabrikam.example",
+            }
+        ],
+    },
+    "consent": {"consentToContact": True, "consentToShareReferralWithMicrosoftSellers": True},
+    "details": {
+        "notes": "We want Microsoft 365 and training for our staff.",
+        "dealValue": 50000,
+        "currency": "usd",
+        "closingDateTime": "2019-03-01T00:00:00Z",
+        "requirements": {
+            "industries": [{"id": "Education"}],
+            "products": [{"id": "Microsoft365"}, {"id": "Dynamics365Marketing"}],
+            "services": [{"id": "LearningAndCertification"}],
+            "solutions": [{"id": "FieldService", "name": "Dynamics 365 for Field Service", "type": "Category"}],
+        },
+    },
+}
+
+
+def item(**changes):  # type: ignore[no-untyped-def]
+    """SAMPLE with top-level members replaced; dotted names reach inside (customerProfile.size=...)."""
+    result = copy.deepcopy(SAMPLE)
+    for name, value in changes.items():
+        *parents, last = name.split("__")
+        target = result
+        for parent in parents:
+            target = target[parent]
+        if value is ...:
+            target.pop(last, None)
+        else:
+            target[last] = value
+    return result
+
+
+PAIRS = [
+    ("New", "Pending", "new", timedelta(hours=72)),
+    ("New", "Received", "evaluating", timedelta(days=7)),
+    ("Active", "Accepted", "negotiating", None),
+    ("Closed", "Won", "won", None),
+    ("Closed", "Lost", "lost", None),
+    ("Closed", "Declined", "declined", None),
+    ("Closed", "Expired", "expired", None),
+]
+
+
+@pytest.mark.parametrize(("status", "substatus", "state", "window"), PAIRS)
+def test_every_partner_center_status_becomes_our_state_with_its_deadline(
+    partner_api, profile, admin_user, status, substatus, state, window
+):
+    response = partner_api.post(URL, [item(status=status.upper(), substatus=substatus.lower())])
+    assert response.status_code == 200
+    referral = Referral.objects.get()
+    assert response.json() == {
+        "created": [
+            {
+                "index": 0,
+                "engagement_id": referral.engagement_id,
+                "referral_id": referral.pk,
+                "state": state,
+                "partner_center_engagement_id": "65edc0b5-3485-41b7-a17e-dfa9ef4706e2",
+            }
+        ],
+        "skipped": [],
+    }
+    assert (referral.state, referral.profile, referral.partner, referral.version) == (
+        state,
+        profile,
+        profile.partner,
+        1,
+    )
+    assert referral.updated_at == referral.created_at == referral.state_entered_at
+    assert referral.deadline_at == (referral.created_at + window if window else None)
+    assert (referral.remind_at is not None) == (window is not None)
+    if state != "new":
+        assert getattr(referral, f"{state}_at") == referral.created_at
+    [event] = ReferralEvent.objects.all()
+    assert (event.action, event.from_state, event.to_state, event.actor_kind, event.actor, event.actor_label) == (
+        "create", "", state, "api", admin_user, "test",
+    )  # fmt: skip
+    assert event.comment == (
+        "Imported from Partner Center: engagement 65edc0b5-3485-41b7-a17e-dfa9ef4706e2, "
+        f"referral c5fbb3b6-be74-4795-9fb5-4324c73fed37, {status.upper()}/{substatus.lower()}, "
+        "created 2018-10-30T21:03:42.457954+00:00, updated 2018-10-31T08:00:00+00:00."
+    )
+    deal = (referral.deal_value, referral.deal_currency, referral.expected_close_date, referral.final_value)
+    if state in ("negotiating", "lost"):
+        assert deal == (Decimal("50000.00"), "USD", date(2019, 3, 1), None)
+    elif state == "won":
+        assert deal == (Decimal("50000.00"), "USD", date(2019, 3, 1), Decimal("50000.00"))
+    else:
+        assert deal == (None, "", None, None)
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_an_imported_referral_carries_the_customer_and_the_request(partner_api, profile):
+    partner_api.post(URL, [item(status="New", substatus="Received")])
+    engagement = Engagement.objects.get()
+    assert (
+        engagement.source, engagement.customer_company, engagement.customer_size_id, engagement.customer_industry_id,
+        engagement.customer_country, engagement.customer_city, engagement.customer_address, engagement.language,
+        engagement.consent_contact, engagement.consent_share, engagement.budget, engagement.budget_currency,
+        engagement.timeline,
+    ) == (
+        "import", "Fabrikam Customer Inc", "50-249", "education", "DE", "Berlin", "Friedrichstraße 10, 3. OG", "ru",
+        True, False, Decimal("50000.00"), "USD", "Close by 2019-03-01",
+    )  # fmt: skip
+    assert (engagement.requested_industries, engagement.requested_products, engagement.requested_services) == (
+        ["education"], ["office-suite"], ["training"],
+    )  # fmt: skip
+    assert engagement.need == (
+        "We want Microsoft 365 and training for our staff.\n\nAlso requested in Partner Center (not in our lists): "
+        "products: Dynamics365Marketing; solutions: Dynamics 365 for Field Service."
+    )
+    referral = Referral.objects.get()
+    read = partner_api.get(f"/api/v1/referrals/{referral.pk}").json()
+    assert (read["state"], read["status"], read["substatus"], read["source"]) == (
+        "evaluating", "New", "Received", "import",
+    )  # fmt: skip
+    assert read["customer"]["contacts"] == [
+        {"name": "Sue Smith", "email": "sue.smith@fabrikam.example", "phone": "1234567890"}
+    ]
+    assert referral.location == profile.locations.get()
+    record = PartnerCenterImport.objects.get()
+    assert (record.referral, record.profile, record.external_status, record.external_expires_at) == (
+        referral, profile, "New/Received", datetime(2018, 11, 13, tzinfo=UTC),
+    )  # fmt: skip
+
+
+def test_an_import_counts_as_received_and_the_counters_match_the_record(partner_api, profile):
+    partner_api.post(URL, [item(), item(engagementId="second", status="Closed", substatus="Won")])
+    stats = ProfileResponsiveness.objects.get(profile=profile)
+    assert stats.received == 2
+    assert recompute(profile.pk) == {
+        "received": stats.received, "answered": stats.answered, "answered_within_24h": stats.answered_within_24h,
+        "answer_seconds_total": stats.answer_seconds_total, "missed": stats.missed, "expired": stats.expired,
+    }  # fmt: skip
+
+
+def test_an_import_emails_nobody_and_tells_the_subscribed_webhooks(partner_api, profile):
+    hook = Webhook.objects.create(
+        partner=profile.partner, url="https://crm.example/hook", events=["referral.created"], secret="s" * 20,
+        created_at=timezone.now(),
+    )  # fmt: skip
+    partner_api.post(URL, [item()])
+    referral = Referral.objects.get()
+    assert list(OutboxMessage.objects.values_list("channel", "template", "referral_id", "webhook_id")) == [
+        ("webhook", "referral.created", referral.pk, hook.pk),
+    ]
+
+
+def test_importing_the_same_engagement_again_is_skipped_as_a_duplicate(partner_api, profile):
+    first = partner_api.post(URL, [item()]).json()["created"][0]
+    before = counting.rows()
+    again = partner_api.post(URL, [item(status="Closed", substatus="Won"), item()])
+    assert again.status_code == 200
+    reason = (
+        "Duplicate: engagement 65edc0b5-3485-41b7-a17e-dfa9ef4706e2 was already imported for your profile in DE "
+        f"as referral {first['referral_id']}."
+    )
+    assert again.json() == {
+        "created": [],
+        "skipped": [
+            {"index": 0, "engagement_id": "65edc0b5-3485-41b7-a17e-dfa9ef4706e2", "reason": reason},
+            {"index": 1, "engagement_id": "65edc0b5-3485-41b7-a17e-dfa9ef4706e2", "reason": reason},
+        ],
+    }
+    assert counting.rows() == before
+
+
+def test_the_same_engagement_twice_in_one_export_is_imported_once(partner_api, profile):
+    body = partner_api.post(URL, [item(), item(id="other-referral-id")]).json()
+    assert [c["index"] for c in body["created"]] == [0]
+    assert [(s["index"], s["reason"][:10]) for s in body["skipped"]] == [(1, "Duplicate:")]
+    assert Referral.objects.count() == 1
+
+
+def test_another_partners_import_of_the_same_engagement_is_theirs(partner_api, profile):
+    partner_api.post(URL, [item()])
+    other = factories.profile(country="DE")
+    other_admin = client_for(factories.user(other.partner, email="admin@other.example"))
+    body = other_admin.post(URL, [item()]).json()
+    assert [c["index"] for c in body["created"]] == [0]
+    assert sorted(Referral.objects.values_list("profile_id", flat=True)) == sorted([profile.pk, other.pk])
+
+
+SKIPS = [
+    (42, None, "This item is not a JSON object."),
+    (item(engagementId=...), None, "engagementId is missing: it tells a re-import from a new referral."),
+    (
+        item(status="Active", substatus="Pending"),
+        "E",
+        "status 'Active' with substatus 'Pending' has no Leadshare state.",
+    ),
+    (item(status=...), "E", "status '' with substatus 'Pending' has no Leadshare state."),
+    (item(customerProfile__name=" "), "E", "customerProfile.name is missing: the customer's company is needed."),
+    (
+        item(customerProfile__address__country="USA"),
+        "E",
+        "customerProfile.address.country 'USA' is not a two-letter country code.",
+    ),
+    (
+        item(customerProfile__address__country="US"),
+        "E",
+        "Your organisation has no business profile in US. Add one, then import again.",
+    ),
+    (item(customerProfile__size="Unknown"), "E", "customerProfile.size 'Unknown' is not a company size we know."),
+    (
+        item(customerProfile__team=[]),
+        "E",
+        "customerProfile.team has nobody in it: the customer needs a contact person.",
+    ),
+    (
+        item(customerProfile__team=[{"firstName": "Sue", "email": "sue@"}]),
+        "E",
+        "customerProfile.team.0.email 'sue@' is not a valid e-mail address.",
+    ),
+    (item(customerProfile__team=[{"firstName": "Sue"}]), "E", "customerProfile.team.0.email is missing."),
+    (
+        item(consent={"consentToContact": False}),
+        "E",
+        "consent.consentToContact is false: the customer did not agree to be contacted.",
+    ),
+    (item(details__dealValue="lots"), "E", "details.dealValue 'lots' is not a number."),
+    (item(details__dealValue=-5), "E", "details.dealValue '-5' is not an amount we can keep."),
+    (item(details__currency="EURO"), "E", "details.currency 'EURO' is not a three-letter currency code."),
+    (item(details__currency=...), "E", "details.currency is missing: a deal value needs its currency."),
+    (item(createdDateTime="yesterday"), "E", "createdDateTime 'yesterday' is not a date and time."),
+    (item(details__closingDateTime="soon"), "E", "details.closingDateTime 'soon' is not a date and time."),
+    (item(details__requirements__products="Microsoft365"), "E", "details.requirements.products is not a list."),
+    (item(customerProfile=[]), "E", "customerProfile is not an object."),
+]
+
+
+@pytest.mark.parametrize(("bad", "engagement_id", "reason"), SKIPS)
+def test_an_item_that_cannot_be_imported_is_skipped_with_its_reason(partner_api, profile, bad, engagement_id, reason):
+    before = counting.rows()
+    response = partner_api.post(URL, [bad])
+    assert response.status_code == 200
+    expected_id = "65edc0b5-3485-41b7-a17e-dfa9ef4706e2" if engagement_id == "E" else engagement_id
+    assert response.json() == {"created": [], "skipped": [{"index": 0, "engagement_id": expected_id, "reason": reason}]}
+    assert counting.rows() == before
+
+
+def test_a_mixed_export_imports_the_good_items_and_names_the_others(partner_api, profile):
+    factories.profile(partner_=profile.partner, country="AT")
+    response = partner_api.post(
+        URL,
+        [
+            item(engagementId="a"),
+            item(engagementId="b", status="Open"),
+            item(engagementId="c", customerProfile__address__country="at", status="Closed", substatus="Lost"),
+        ],
+    )
+    body = response.json()
+    assert [(c["index"], c["partner_center_engagement_id"], c["state"]) for c in body["created"]] == [
+        (0, "a", "new"),
+        (2, "c", "lost"),
+    ]
+    assert body["skipped"] == [
+        {"index": 1, "engagement_id": "b", "reason": "status 'Open' with substatus 'Pending' has no Leadshare state."}
+    ]
+    assert sorted(Referral.objects.values_list("profile__country", flat=True)) == ["AT", "DE"]
+
+
+@pytest.mark.parametrize("body", [{"value": [SAMPLE]}, "referrals", 7, None])
+def test_a_body_that_is_not_an_array_is_422_and_imports_nothing(partner_api, profile, body):
+    before = counting.rows()
+    response = partner_api.client.post(
+        URL, json.dumps(body), content_type="application/json", headers={"Authorization": f"Bearer {partner_api.token}"}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"] == "Some fields are missing or not valid."
+    assert [e["field"] for e in response.json()["errors"]] == ["body"]
+    assert counting.rows() == before
+
+
+def test_more_than_a_thousand_items_is_422(partner_api, profile):
+    before = counting.rows()
+    response = partner_api.post(URL, [item(engagementId=str(i)) for i in range(1001)])
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "body", "message": "Send at most 1000 referrals per request; split the export."}
+    ]
+    assert counting.rows() == before
+
+
+@pytest.mark.parametrize("role", [Role.REFERRALS_USER, Role.PROFILE_ADMIN, Role.PROGRAMME_ADMIN])
+def test_only_a_referrals_admin_imports(profile, role):
+    caller = client_for(factories.user(profile.partner if role != Role.PROGRAMME_ADMIN else None, role=role))
+    before = counting.rows()
+    response = caller.post(URL, [item()])
+    assert response.status_code == 403
+    assert response.json()["detail"] == "Only a partner's referrals admin can import referrals."
+    assert counting.rows() == before
+
+
+# --- The mapping on its own (referrals.partner_center is pure) --------------------------------------
+
+
+WORDS = partner_center.Vocabulary(
+    industries=partner_center.Vocabulary.index(
+        [("education", "Education"), ("professional-services", "Professional services")]
+    ),
+    products=partner_center.Vocabulary.index([("office-suite", "Office suite and email"), ("crm", "CRM")]),
+    services=partner_center.Vocabulary.index([("training", "Training")]),
+)
+
+
+@pytest.mark.parametrize(
+    ("size", "band"),
+    [
+        ("1to9employees", "1-9"), ("10to50employees", "10-49"), ("51to250employees", "50-249"),
+        ("251to1000employees", "250-999"), ("1001to5000employees", "1000-4999"), ("5001to10000employees", "5000+"),
+        ("10001to20000employees", "5000+"), ("Morethan20000employees", "5000+"), ("1to50employees", "1-9"),
+        ("51to500employees", "50-249"), ("Morethan500employees", "250-999"), ("250-999", "250-999"),
+    ],
+)  # fmt: skip
+def test_partner_center_sizes_map_to_our_bands(size, band):
+    assert partner_center.parse(item(customerProfile__size=size), WORDS).size == band
+
+
+def test_member_names_are_read_in_any_letter_case_and_tags_by_code_or_name():
+    raw = item(details__requirements__industries=[{"id": "ProfessionalServices"}, {"id": "Mining"}])
+    raw["EngagementID"] = raw.pop("engagementId")
+    parsed = partner_center.parse(raw, WORDS)
+    assert (parsed.engagement_id, parsed.industries, parsed.industry) == (
+        "65edc0b5-3485-41b7-a17e-dfa9ef4706e2", ("professional-services",), "professional-services",
+    )  # fmt: skip
+    assert "(not in our lists): industries: Mining; products: Dynamics365Marketing;" in parsed.need
+
+
+def test_partner_centers_seven_digit_fractions_of_a_second_are_read():
+    parsed = partner_center.parse(item(), WORDS)
+    assert parsed.created_at == datetime(2018, 10, 30, 21, 3, 42, 457954, tzinfo=UTC)
+    assert parsed.closing_date == date(2019, 3, 1)
