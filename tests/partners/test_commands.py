@@ -30,7 +30,7 @@ def test_createoperator_makes_a_programme_admin_and_prints_a_generated_password(
     assert out.endswith("It is shown only now; sign in and keep it somewhere safe.\n")
     assert len(password) == 16
     user = User.objects.get(email="ops@operator.example")
-    assert (user.role, user.partner, user.is_active, user.is_staff) == (Role.PROGRAMME_ADMIN, None, True, False)
+    assert (user.role, user.partner, user.is_active, user.is_staff) == (Role.PROGRAMME_ADMIN, None, True, True)
     assert authenticate(username="ops@operator.example", password=password) == user
 
 

@@ -45,7 +45,11 @@ class Command(BaseCommand):
             raise CommandError("That password is refused: " + " ".join(exc.messages)) from None
         try:
             with transaction.atomic():
-                user = User.objects.create_user(email, password, role=options["role"])
+                # A programme admin also runs the Django admin (partners, programme settings, reasons).
+                is_staff = options["role"] == Role.PROGRAMME_ADMIN
+                user = User.objects.create_user(
+                    email, password, role=options["role"], is_staff=is_staff, is_superuser=is_staff
+                )
         except IntegrityError:
             raise CommandError(f"{email} already has an account; nothing was changed.") from None
         label = Role(user.role).label.lower()
