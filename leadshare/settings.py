@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "partners",
     "referrals",
     "notifications",
+    "accounts",
+    "matching",
 ]
 
 MIDDLEWARE = [
