@@ -8,6 +8,8 @@ from referrals import customer_views
 
 urlpatterns = [
     path("", lambda request: redirect("referrals:inbox"), name="home"),
+    # Sign in and out, passwords (these resolve before the project's lines below, same paths), team, settings.
+    path("", include("accounts.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Setting a password from an invitation (or a reset) link: notifications.emails.set_password_url.
@@ -16,6 +18,8 @@ urlpatterns = [
     ),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("referrals/", include("referrals.urls")),
+    path("profiles/", include("partners.urls")),
+    path("scorecard/", include("matching.urls")),
     path("partners/", customer_views.other_partners, name="other_partners"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -18,6 +18,10 @@ PARTNER_DEADLINE_SOON = "referral_deadline_soon"
 CUSTOMER_PARTNER_WONT_FOLLOW_UP = "customer_partner_declined"
 # To a new partner's referrals admin, with a link to set a password (payload: user_id). No referral.
 PARTNER_INVITATION = "partner_invitation"
+# To a team member invited by a referrals admin, and to a user who asked to reset a password (payload:
+# user_id); the link is made at delivery, as for PARTNER_INVITATION. Templates: accounts/templates/emails.
+TEAM_INVITATION = "team_invitation"
+PASSWORD_RESET = "password_reset"  # noqa: S105 (a template name, not a password)
 
 
 def email(

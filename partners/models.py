@@ -70,6 +70,9 @@ class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices)
     language = models.CharField(max_length=5, default="en", choices=[("en", "English"), ("ru", "Русский")])
     time_zone = models.CharField(max_length=64, default="UTC")
+    # Per-user notification preferences (the settings page, accounts.views.user_settings).
+    notify_new_referrals = models.BooleanField(default=True)
+    notify_reminders = models.BooleanField(default=True)
     # A referrals user works the referrals of these locations as well as those assigned to them.
     locations = models.ManyToManyField("Location", blank=True, related_name="members")  # type: ignore[var-annotated]
 

@@ -7,13 +7,16 @@ NotFound, never "forbidden", so its existence is not revealed.
 
 from __future__ import annotations
 
+import io
 import secrets
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q, QuerySet
@@ -41,6 +44,9 @@ MAX_KEYWORD_LENGTH = 60
 MAX_DESCRIPTION_LENGTH = 5000
 MAX_CAPACITY = 100_000
 MAX_EMAIL_LENGTH = 254  # EmailField's column
+MAX_LOGO_BYTES = 1024 * 1024
+# Formats told by the file's content (Pillow), never by its name; SVG can carry scripts and is refused.
+LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 # Integration users get an address under a reserved top-level domain (RFC 2606): nothing is ever sent there.
 INTEGRATION_DOMAIN = "integrations.invalid"
 
@@ -233,6 +239,30 @@ def _clean_contacts(values: list[Any], errors: dict[str, str]) -> list[dict[str,
     return cleaned
 
 
+def _clean_logo(upload: Any, errors: dict[str, str]) -> ContentFile[bytes] | None:
+    """A logo upload checked by size and content: PNG, JPEG or WebP up to 1 MB, stored under a new name."""
+    from PIL import Image, UnidentifiedImageError
+
+    size = getattr(upload, "size", None)
+    if size is None or size > MAX_LOGO_BYTES:
+        errors["logo"] = "The logo is larger than 1 MB. Upload a smaller PNG, JPEG or WebP image."
+        return None
+    data = upload.read(MAX_LOGO_BYTES + 1)
+    if len(data) > MAX_LOGO_BYTES:
+        errors["logo"] = "The logo is larger than 1 MB. Upload a smaller PNG, JPEG or WebP image."
+        return None
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind = image.format or ""
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        kind = ""
+    if kind not in LOGO_FORMATS:
+        errors["logo"] = "Upload the logo as a PNG, JPEG or WebP image (SVG and other files are refused)."
+        return None
+    return ContentFile(data, name=f"{uuid.uuid4().hex}.{LOGO_FORMATS[kind]}")
+
+
 def _dedupe(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
@@ -291,6 +321,9 @@ def _clean(fields: Mapping[str, Any], creating: bool, current: BusinessProfile |
         result.scalars["capacity"] = capacity
     if "only_target_sizes" in fields:
         result.scalars["only_target_sizes"] = bool(fields["only_target_sizes"])
+    if "logo" in fields:
+        # The web editor sends an upload, or None to remove the logo; the API does not send it.
+        result.scalars["logo"] = _clean_logo(fields["logo"], errors) if fields["logo"] is not None else ""
     if "locations" in fields:
         result.locations = _clean_locations(list(fields["locations"]), errors)
     elif creating:
@@ -381,6 +414,12 @@ def _apply(profile: BusinessProfile, cleaned: _Cleaned) -> None:
         _apply_contacts(profile, cleaned.contacts)
     for name, codes in (cleaned.tags or {}).items():
         getattr(profile, name).set(codes)
+
+
+def validate_profile(user: User, fields: Mapping[str, Any], current: BusinessProfile | None) -> None:
+    """Check the fields as create_profile (current None) or update_profile would; change nothing."""
+    require_profile_manager(user)
+    _clean(fields, creating=current is None, current=current)
 
 
 def create_profile(user: User, fields: Mapping[str, Any]) -> BusinessProfile:

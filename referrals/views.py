@@ -1,46 +1,167 @@
-"""The partner's referral pages: parse, authorise, call one service, render."""
+"""The partner's referral pages: parse, authorise, call one service, render.
+
+Every action works as a plain form POST (redirect after it) and, with htmx, in place: an htmx request
+gets the referral's main panel back, with field errors or a notice in it, always with status 200.
+"""
 
 from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count, F, Q, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils import formats, timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from partners.auth import current_user
+from partners.models import Role, User
 from referrals import lifecycle, services
-from referrals.access import visible_referrals
+from referrals.access import can_assign, can_work, visible_referrals
 from referrals.actors import ActorRef
-from referrals.errors import InvalidInput, LifecycleError, NotFound, ReferralChanged
-from referrals.lifecycle import Action
-from referrals.models import Referral
-from referrals.presenters import present
-from referrals.validation import ActionInput
-from taxonomy.models import Currency, Reason
+from referrals.errors import DeadlinePassed, InvalidInput, LifecycleError, NotFound, ReferralChanged
+from referrals.forms import (
+    ACTION_LABELS,
+    OUTCOMES,
+    SORT_LABELS,
+    STATE_LABELS,
+    TAB_LABELS,
+    TABS,
+    InboxQuery,
+    action_input,
+    parse_since,
+    parse_version,
+    service_message,
+)
+from referrals.lifecycle import CONTACTS_HIDDEN, Action, State
+from referrals.models import Programme, Referral, ReferralEvent
+from referrals.presenters import ReferralView, present
+from taxonomy.models import CompanySize, Currency, Industry, Product, Reason, ServiceType
+
+REASON_KIND_OF_ACTION = {"skip": "skip", "decline": "decline", "lose": "lose"}
+
+
+def _done_message(action: Action) -> str:
+    # Spelled out so that makemessages finds each sentence.
+    return {
+        Action.INTERESTED: _("You are interested: the customer's details and contacts are below."),
+        Action.SKIP: _("You answered no thanks. The customer will be offered other partners."),
+        Action.ACCEPT: _("Accepted. Good luck with the deal!"),
+        Action.DECLINE: _("Declined. The customer will be offered other partners."),
+        Action.WIN: _("Marked as won. Congratulations!"),
+        Action.LOSE: _("Marked as lost."),
+    }.get(action, _("Saved."))
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    """Taxonomy labels in the current language: one query per list, whatever the number of rows."""
+    return {
+        "size": {t.code: t.label() for t in CompanySize.objects.all()},
+        "industry": {t.code: t.label() for t in Industry.objects.all()},
+        "product": {t.code: t.label() for t in Product.objects.all()},
+        "service": {t.code: t.label() for t in ServiceType.objects.all()},
+    }
+
+
+def _described(view: ReferralView, labels: dict[str, dict[str, str]], urged: timedelta, now: Any) -> dict[str, Any]:
+    return {
+        "r": view,
+        "state_label": STATE_LABELS[view.state.value],
+        "size": labels["size"].get(view.company_size, view.company_size),
+        "industry": labels["industry"].get(view.industry, view.industry),
+        "products": [labels["product"].get(p, p) for p in view.requested_products],
+        "services": [labels["service"].get(s, s) for s in view.requested_services],
+        # The programme urges a first answer within 24 h; a new referral older than that is flagged.
+        "answer_overdue": view.state == State.NEW and now - view.created_at >= urged,
+        "deadline_close": view.respond_by is not None and view.respond_by - now <= timedelta(hours=12),
+        "age": timesince(view.created_at, now, depth=1),
+    }
+
+
+# --- The inbox ----------------------------------------------------------------------------------
+
+
+def _search(qs: QuerySet[Referral], text: str) -> QuerySet[Referral]:
+    if not text:
+        return qs
+    hidden = [s.value for s in CONTACTS_HIDDEN]
+    # The company is searched only where the partner may see it: a search must not reveal a masked name.
+    return qs.filter(
+        Q(engagement__need__icontains=text)
+        | Q(engagement__customer_city__icontains=text)
+        | (Q(engagement__customer_company__icontains=text) & ~Q(state__in=hidden))
+    )
+
+
+def _ordered(qs: QuerySet[Referral], sort: str) -> QuerySet[Referral]:
+    if sort == "oldest":
+        return qs.order_by("created_at", "id")
+    if sort == "deadline":
+        return qs.order_by(F("deadline_at").asc(nulls_last=True), "-created_at", "-id")
+    return qs.order_by("-created_at", "-id")
 
 
 @login_required
+@require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    state = request.GET.get("state", "new")
-    states = [s.value for s in lifecycle.OPEN] if state not in {s.value for s in lifecycle.State} else [state]
-    rows = (
-        visible_referrals(current_user(request))
-        .filter(state__in=states)
-        .select_related("engagement")
-        .order_by("-created_at", "-id")
-    )
-    page = Paginator(rows, 25).get_page(request.GET.get("page"))
-    views = [present(r) for r in page.object_list]
-    return render(request, "referrals/inbox.html", {"page": page, "rows": views, "state": state})
+    user = current_user(request)
+    query = InboxQuery.parse(request.GET)
+    now = timezone.now()
+    visible = visible_referrals(user)
+    # One grouped COUNT for every tab's number.
+    by_state = {
+        row["state"]: row["n"]
+        for row in visible.order_by().values("state").annotate(n=Count("id", distinct=True)).order_by()
+    }
+    counts = {tab: by_state.get(tab, 0) for tab in TABS if tab != "archive"}
+    counts["archive"] = sum(by_state.get(o, 0) for o in OUTCOMES)
+    rows = _ordered(_search(visible.filter(state__in=query.states), query.q), query.sort).select_related("engagement")
+    page = Paginator(rows, 25).get_page(query.page)
+    referrals = list(page.object_list)
+    # Contacts only of the referrals that show them, in one query (present() reads them).
+    prefetch_related_objects([r.engagement for r in referrals if lifecycle.contacts_visible(r.state_enum)], "contacts")
+    labels = _labels()
+    urged = Programme.deadlines().first_answer_urged
+    context = {
+        "query": query,
+        "page": page,
+        "rows": [_described(present(r), labels, urged, now) for r in referrals],
+        "tabs": [(tab, TAB_LABELS[tab], counts[tab]) for tab in TABS],
+        "outcomes": [(o, STATE_LABELS[o], by_state.get(o, 0)) for o in OUTCOMES],
+        "sorts": list(SORT_LABELS.items()),
+        "since": now.isoformat(),
+        "now": now,
+    }
+    return render(request, "referrals/inbox.html", context)
+
+
+@login_required
+@require_GET
+def inbox_fresh(request: HttpRequest) -> HttpResponse:
+    """The polled fragment: how many new referrals arrived since the inbox was drawn."""
+    now = timezone.now()
+    since = parse_since(request.GET.get("since"), now)
+    fresh = visible_referrals(current_user(request)).filter(state=State.NEW.value, created_at__gt=since).count()
+    return render(request, "referrals/_fresh.html", {"fresh": fresh, "since": since.isoformat()})
+
+
+# --- One referral -------------------------------------------------------------------------------
 
 
 def _visible_or_404(request: HttpRequest, referral_id: int) -> Referral:
     referral = (
         visible_referrals(current_user(request))
-        .select_related("engagement")
+        .select_related("engagement", "assignee")
         .prefetch_related("engagement__contacts")
         .filter(pk=referral_id)
         .first()
@@ -50,20 +171,118 @@ def _visible_or_404(request: HttpRequest, referral_id: int) -> Referral:
     return referral
 
 
-@login_required
-def detail(
-    request: HttpRequest, referral_id: int, errors: dict[str, str] | None = None, status: int = 200
-) -> HttpResponse:
-    referral = _visible_or_404(request, referral_id)
-    context = {
-        "referral": present(referral),
-        "events": referral.events.select_related("actor").all(),
-        "currencies": Currency.objects.all(),
-        "reasons": {k: Reason.objects.filter(kind=k, active=True) for k in ("skip", "decline", "lose")},
-        "errors": errors or {},
+def _timeline(referral: Referral, reasons: dict[tuple[str, str], str]) -> list[dict[str, Any]]:
+    entries = []
+    for event in ReferralEvent.objects.filter(referral=referral).order_by("at", "id"):
+        kind = REASON_KIND_OF_ACTION.get(event.action, "")
+        if event.actor_kind == lifecycle.Actor.SYSTEM.value:
+            actor = _("the timer") if event.action in ("miss", "expire") else _("Leadshare")
+        else:
+            actor = event.actor_label
+        entries.append(
+            {
+                "at": event.at,
+                "label": ACTION_LABELS.get(event.action, event.action),
+                "from_state": STATE_LABELS.get(event.from_state, ""),
+                "to_state": STATE_LABELS.get(event.to_state, event.to_state),
+                "moved": event.from_state != event.to_state,
+                "actor": actor,
+                "reason": reasons.get((kind, event.reason), event.reason) if event.reason else "",
+                "comment": service_message(event.comment) if event.action == "edit" else event.comment,
+                "action": event.action,
+            }
+        )
+    return entries
+
+
+def _team(user: User, referral: Referral) -> list[User] | None:
+    if not can_assign(user, referral):
+        return None
+    return list(
+        User.objects.filter(
+            partner_id=referral.partner_id, is_active=True, role__in=[Role.REFERRALS_ADMIN, Role.REFERRALS_USER]
+        ).order_by("email")
+    )
+
+
+def _panel_context(
+    request: HttpRequest,
+    referral: Referral,
+    errors: dict[str, str] | None = None,
+    failed: str = "",
+    notice: str = "",
+    problem: str = "",
+) -> dict[str, Any]:
+    user = current_user(request)
+    now = timezone.now()
+    view = present(referral)
+    reason_rows = list(Reason.objects.filter(active=True))
+    reason_labels = {(r.kind, r.code): r.label() for r in reason_rows}
+    outcome_reason = ""
+    if view.reason:
+        kind = {"skipped": "skip", "declined": "decline", "lost": "lose"}.get(view.state.value, "")
+        outcome_reason = reason_labels.get((kind, view.reason), view.reason)
+    return {
+        "referral": view,
+        "about": _described(view, _labels(), Programme.deadlines().first_answer_urged, now),
+        "events": _timeline(referral, reason_labels),
+        "currencies": list(Currency.objects.all()),
+        "reasons": {k: [r for r in reason_rows if r.kind == k] for k in ("skip", "decline", "lose")},
+        "outcome_reason": outcome_reason,
+        "errors": {k: service_message(v) for k, v in (errors or {}).items()},
+        "failed": failed,
         "form": request.POST if errors else {},
+        "notice": notice,
+        "problem": problem,
+        "can_work": can_work(user, referral),
+        "team": _team(user, referral),
+        "assignee": referral.assignee,
+        "now": now,
     }
-    return render(request, "referrals/detail.html", context, status=status)
+
+
+def _panel(request: HttpRequest, referral_id: int, status: int = 200, **extra: Any) -> HttpResponse:
+    referral = _visible_or_404(request, referral_id)
+    context = _panel_context(request, referral, **extra)
+    template = "referrals/_panel.html" if _is_htmx(request) else "referrals/detail.html"
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+    return _panel(request, referral_id)
+
+
+def _trouble(exc: Exception) -> str:
+    if isinstance(exc, ReferralChanged):
+        return _("This referral changed while you were looking at it. Here it is as it is now: check it and try again.")
+    if isinstance(exc, DeadlinePassed):
+        when = formats.date_format(timezone.localtime(exc.deadline), "DATETIME_FORMAT")
+        return _("Too late: the deadline to answer passed at %(time)s.") % {"time": when}
+    return _("This is not possible for this referral any more. Here it is as it is now.")
+
+
+def _after(request: HttpRequest, referral_id: int, fn: Any, failed: str, done: str) -> HttpResponse:
+    """Run one service call and answer as the page needs: panel for htmx, redirect otherwise."""
+    htmx = _is_htmx(request)
+    try:
+        fn()
+    except NotFound:
+        raise Http404("No such referral") from None
+    except InvalidInput as exc:
+        # A plain POST gets 422 with the whole page; htmx gets 200 so that it swaps the panel in.
+        return _panel(request, referral_id, status=200 if htmx else 422, errors=exc.errors, failed=failed)
+    except (ReferralChanged, LifecycleError) as exc:
+        problem = _trouble(exc)
+        if htmx:
+            return _panel(request, referral_id, problem=problem)
+        messages.error(request, problem)
+        return redirect("referrals:detail", referral_id=referral_id)
+    if htmx:
+        return _panel(request, referral_id, notice=done)
+    messages.success(request, done)
+    return redirect("referrals:detail", referral_id=referral_id)
 
 
 @login_required
@@ -73,28 +292,51 @@ def act(request: HttpRequest, referral_id: int, action: str) -> HttpResponse:
         chosen = Action(action)
     except ValueError:
         raise Http404("No such action") from None
-    version = request.POST.get("version")
-    data = ActionInput(
-        deal_value=request.POST.get("deal_value"),
-        currency=request.POST.get("currency", ""),
-        expected_close_date=request.POST.get("expected_close_date") or None,
-        final_value=request.POST.get("final_value"),
-        reason=request.POST.get("reason", ""),
-        comment=request.POST.get("comment", ""),
-    )
-    try:
-        services.perform(
-            referral_id,
-            chosen,
-            ActorRef.person(current_user(request)),
-            timezone.now(),
-            data,
-            expected_version=int(version) if version and version.isdigit() else None,
+    if chosen in lifecycle.TIMER_ACTIONS:
+        raise Http404("No such action")
+    actor = ActorRef.person(current_user(request))
+    data = action_input(request.POST)
+    version = parse_version(request.POST)
+
+    def run() -> None:
+        services.perform(referral_id, chosen, actor, timezone.now(), data, expected_version=version)
+
+    return _after(request, referral_id, run, chosen.value, _done_message(chosen))
+
+
+@login_required
+@require_POST
+def notes(request: HttpRequest, referral_id: int) -> HttpResponse:
+    actor = ActorRef.person(current_user(request))
+    text = request.POST.get("notes", "").replace("\r\n", "\n")
+    version = parse_version(request.POST)
+
+    def run() -> None:
+        services.update_notes(referral_id, actor, timezone.now(), text, expected_version=version)
+
+    return _after(request, referral_id, run, "notes", _("Notes saved."))
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, referral_id: int) -> HttpResponse:
+    actor = ActorRef.person(current_user(request))
+    raw = request.POST.get("assignee", "")
+    version = parse_version(request.POST)
+    if raw and not raw.isdigit():
+        return _after(
+            request, referral_id, _raise(InvalidInput({"assignee": "Choose a member of your team."})), "assign", ""
         )
-    except NotFound:
-        raise Http404("No such referral") from None
-    except InvalidInput as exc:
-        return detail(request, referral_id, errors=exc.errors, status=422)
-    except (ReferralChanged, LifecycleError) as exc:
-        messages.error(request, str(exc))
-    return redirect("referrals:detail", referral_id=referral_id)
+    assignee_id = int(raw) if raw else None
+
+    def run() -> None:
+        services.assign(referral_id, actor, timezone.now(), assignee_id, expected_version=version)
+
+    return _after(request, referral_id, run, "assign", _("Assignee saved."))
+
+
+def _raise(exc: Exception) -> Any:
+    def run() -> None:
+        raise exc
+
+    return run

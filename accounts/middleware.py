@@ -1,0 +1,38 @@
+"""The signed-in user's language and time zone for the whole request."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
+
+from accounts.services import LANGUAGE_CODES
+
+
+class UserPreferencesMiddleware:
+    """After AuthenticationMiddleware: a signed-in user's own language beats the cookie and the browser
+    (LocaleMiddleware's choice), and dates show in their time zone. Anonymous requests keep LocaleMiddleware's
+    language and UTC."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            language = getattr(user, "language", "")
+            if language in LANGUAGE_CODES:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(getattr(user, "time_zone", "") or "UTC"))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -1,0 +1,271 @@
+"""Server time of the partner's pages: `python -m bench.pages` (needs BENCH_PG_URL and BENCH_TMP, as bench/run.sh sets).
+
+One partner with BENCH_PAGES_REFERRALS (10,000) referrals, and another partner with as many, on a fresh
+SQLite file and a fresh PostgreSQL database. Each page is requested BENCH_PAGES_REPEAT (60) times after a
+warm-up, through Django's test Client *in-process*: the full middleware stack, URL routing, view, ORM and
+template rendering, but no HTTP server or network. Next to them, a trivial view (plain HttpResponse through
+the same middleware) in the same run, as the floor.
+
+Each database runs in its own child process (Django reads DATABASE_URL once). The table goes to stdout,
+progress to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+
+REFERRALS = int(os.environ.get("BENCH_PAGES_REFERRALS", "10000"))
+REPEAT = int(os.environ.get("BENCH_PAGES_REPEAT", "60"))
+WARM_UP = 5
+DB_NAME = "leadshare_bench_pages"
+
+
+def ping(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok")
+
+
+def __getattr__(name: str) -> Any:
+    # The project's URLs plus the trivial page; the child points ROOT_URLCONF here. Built on first use,
+    # once Django is set up (the parent process never sets it up).
+    if name == "urlpatterns":
+        return [path("bench/ping/", ping), path("", include("leadshare.urls"))]
+    raise AttributeError(name)
+
+
+def say(message: str) -> None:
+    print(f"[bench.pages {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- In the child: data and timings ---------------------------------------------------------------
+
+
+def fill(partner_name: str, referrals: int, now: datetime) -> tuple[Any, int]:
+    from partners.models import BusinessProfile, Location, Partner, Role, User
+    from referrals.lifecycle import State
+    from referrals.models import CustomerContact, Engagement, Referral, ReferralEvent
+
+    partner = Partner.objects.create(name=partner_name, country="DE")
+    profile = BusinessProfile.objects.create(partner=partner, country="DE", description="Bench")
+    location = Location.objects.create(profile=profile, city="Berlin", address="Hauptstr. 1", lat=52.5, lon=13.4)
+    user = User.objects.create_user(
+        email=f"admin@{partner_name}.example", password="bench-password", partner=partner, role=Role.REFERRALS_ADMIN
+    )
+    # Mostly closed, as an inbox is after a while; a few open in each tab.
+    states = (
+        [State.NEW] * 2
+        + [State.EVALUATING] * 2
+        + [State.NEGOTIATING] * 3
+        + [State.WON] * 20
+        + [State.LOST] * 20
+        + [State.SKIPPED] * 15
+        + [State.MISSED] * 20
+        + [State.DECLINED] * 10
+        + [State.EXPIRED] * 8
+    )
+    sizes = ["1-9", "10-49", "50-249", "250-999", "1000-4999", "5000+"]
+    industries = ["manufacturing", "retail", "finance", "healthcare", "education"]
+    cities = ["Berlin", "Hamburg", "Munich", "Cologne", "Frankfurt"]
+    products = [["office-suite"], ["crm", "analytics"], ["erp", "cloud-platform"], ["security"]]
+    engagements = Engagement.objects.bulk_create(
+        Engagement(
+            customer_company=f"Customer {i}",
+            customer_size_id=sizes[i % len(sizes)],
+            customer_industry_id=industries[i % len(industries)],
+            customer_country="DE",
+            customer_city=cities[i % len(cities)],
+            customer_address=f"Street {i}",
+            need=f"Request number {i}: move mailboxes, a CRM, or data dashboards",
+            requested_products=products[i % len(products)],
+            consent_contact=True,
+            source="agent",
+            created_at=now - timedelta(minutes=10 * (referrals - i)),
+        )
+        for i in range(referrals)
+    )
+    CustomerContact.objects.bulk_create(
+        CustomerContact(engagement=e, name=f"Contact {i}", email=f"c{i}@customer.example", phone="+49 30 1")
+        for i, e in enumerate(engagements)
+    )
+    rows = []
+    for i, e in enumerate(engagements):
+        state = states[i % len(states)]
+        is_open = state in (State.NEW, State.EVALUATING)
+        created = e.created_at if not is_open else now - timedelta(hours=i % 60)
+        rows.append(
+            Referral(
+                engagement=e,
+                profile=profile,
+                partner=partner,
+                location=location,
+                state=state.value,
+                created_at=created,
+                updated_at=created,
+                state_entered_at=created,
+                deadline_at=created + timedelta(hours=72) if is_open else None,
+                deal_value=12500 if state in (State.NEGOTIATING, State.WON, State.LOST) else None,
+                deal_currency="EUR" if state in (State.NEGOTIATING, State.WON, State.LOST) else "",
+            )
+        )
+    made = Referral.objects.bulk_create(rows, batch_size=2000)
+    ReferralEvent.objects.bulk_create(
+        (
+            ReferralEvent(
+                referral=r, at=r.created_at, actor_kind="system", actor_label="bench", action="create", to_state="new"
+            )
+            for r in made
+        ),
+        batch_size=2000,
+    )
+    negotiating = next(r for r in made if r.state == State.NEGOTIATING.value)
+    return user, negotiating.pk
+
+
+def counting(executed: list[str]) -> Any:
+    def wrapper(run: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        executed.append(sql)
+        return run(sql, params, many, context)
+
+    return wrapper
+
+
+def timings(client: Any, url: str) -> dict[str, float]:
+    for _ in range(WARM_UP):
+        assert client.get(url).status_code == 200, url
+    times = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, url
+    times.sort()
+    return {"median": statistics.median(times), "p95": times[max(0, round(0.95 * len(times)) - 1)]}
+
+
+def child() -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    call_command("migrate", verbosity=0)
+    now = datetime.now(UTC)
+    say(f"{connection.vendor}: {REFERRALS} referrals for each of two partners")
+    user, detail_id = fill("bench-one", REFERRALS, now)
+    fill("bench-two", REFERRALS, now)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    client = Client()
+    client.force_login(user)
+    pages = [
+        ("trivial view (HttpResponse)", "/bench/ping/"),
+        ("inbox: New tab", "/referrals/"),
+        ("inbox: Archive, page 1", "/referrals/?tab=archive"),
+        ("inbox: Archive, page 200", "/referrals/?tab=archive&page=200"),
+        ("inbox: Archive, search 'dashboards'", "/referrals/?tab=archive&q=dashboards"),
+        ("inbox: Archive, deadline sort, won", "/referrals/?tab=archive&outcome=won&sort=deadline"),
+        ("referral page (negotiating)", f"/referrals/{detail_id}/"),
+    ]
+    results = []
+    with override_settings(ROOT_URLCONF="bench.pages"):
+        for label, url in pages:
+            executed: list[str] = []
+            with connection.execute_wrapper(counting(executed)):
+                client.get(url)
+            figures = timings(client, url)
+            results.append({"page": label, "queries": len(executed), **figures})
+            say(f"{connection.vendor}: {label}: median {figures['median']:.1f} ms")
+    print(json.dumps({"database": connection.vendor, "results": results}))
+
+
+# --- In the parent: databases and the table -------------------------------------------------------
+
+
+def admin_url(url: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
+
+
+def fresh_postgres(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(admin_url(url), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+    return urlunsplit(urlsplit(url)._replace(path=f"/{DB_NAME}"))
+
+
+def drop_postgres(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url(url), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+
+
+def run_child(database_url: str, tmp: Path) -> dict[str, Any]:
+    env = os.environ | {
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "leadshare.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "leadshare-bench-throwaway-key",
+        "DATA_DIR": str(tmp / "data"),
+        "EMAIL_URL": f"file://{tmp / 'mail'}",
+        "LOG_LEVEL": "WARNING",
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.pages", "child"], env=env, check=True, capture_output=True, text=True
+    )
+    sys.stderr.write(out.stderr)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    if sys.argv[1:] == ["child"]:
+        child()
+        return
+    pg_url, tmp = os.environ.get("BENCH_PG_URL"), os.environ.get("BENCH_TMP")
+    if not pg_url or not tmp:
+        raise SystemExit("set BENCH_PG_URL (a PostgreSQL server of this run alone) and BENCH_TMP (a scratch folder)")
+    scratch = Path(tmp)
+    runs = []
+    sqlite_file = scratch / "bench-pages.sqlite3"
+    sqlite_file.unlink(missing_ok=True)
+    runs.append(run_child(f"sqlite:///{sqlite_file}", scratch))
+    sqlite_file.unlink(missing_ok=True)
+    try:
+        runs.append(run_child(fresh_postgres(pg_url), scratch))
+    finally:
+        drop_postgres(pg_url)
+    print(
+        f"Server time per page, one partner with {REFERRALS:,} referrals (and another with as many); "
+        f"{REPEAT} requests each after {WARM_UP} to warm up."
+    )
+    print("Measured in-process with Django's test Client: middleware, view, ORM and templates; no HTTP server.")
+    print()
+    header = ("database", "page", "queries", "median ms", "p95 ms")
+    rows = [
+        (run["database"], r["page"], str(r["queries"]), f"{r['median']:.1f}", f"{r['p95']:.1f}")
+        for run in runs
+        for r in run["results"]
+    ]
+    widths = [max(len(x) for x in column) for column in zip(header, *rows, strict=False)]
+    for row in (header, tuple("-" * w for w in widths), *rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip())
+
+
+if __name__ == "__main__":
+    main()

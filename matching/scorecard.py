@@ -1,0 +1,192 @@
+"""A partner's scorecard (SPEC §5): how responsive it is, how its deals end, and what would raise
+its visibility. The database is read here; the arithmetic is matching.metrics, the charts matching.charts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils.formats import date_format, number_format
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
+
+from matching import charts, metrics
+from partners.cities import country_name
+from partners.models import BusinessProfile
+from referrals.models import Referral
+
+# What the most responsive partners achieve: the bar the advice measures against.
+BEST_SHARE_IN_TIME = 0.9
+CLOSED_AT = {
+    "won": "won_at",
+    "lost": "lost_at",
+    "skipped": "skipped_at",
+    "declined": "declined_at",
+    "missed": "missed_at",
+    "expired": "expired_at",
+}
+
+
+def facts(partner_id: int, now: datetime, weeks: int = metrics.WEEKS) -> list[metrics.Facts]:
+    """The referrals of the partner that the scorecard can count: received or closed in the window,
+    or open now."""
+    since = now - timedelta(days=7 * weeks)
+    rows = Referral.objects.filter(partner_id=partner_id).filter(
+        Q(created_at__gte=since)
+        | Q(state__in=("new", "evaluating", "negotiating"))
+        | Q(won_at__gte=since)
+        | Q(lost_at__gte=since)
+        | Q(skipped_at__gte=since)
+        | Q(declined_at__gte=since)
+        | Q(missed_at__gte=since)
+        | Q(expired_at__gte=since)
+    )
+    result = []
+    for r in rows.order_by("id"):
+        closed = CLOSED_AT.get(r.state)
+        result.append(
+            metrics.Facts(
+                created_at=r.created_at,
+                state=r.state,
+                first_answer_at=r.first_answer_at,
+                evaluating_at=r.evaluating_at,
+                negotiating_at=r.negotiating_at,
+                closed_at=getattr(r, closed) if closed else None,
+                deal_value=r.deal_value,
+                currency=r.deal_currency,
+                final_value=r.final_value,
+            )
+        )
+    return result
+
+
+def compute(partner_id: int, now: datetime) -> metrics.Card:
+    return metrics.compute(facts(partner_id, now), now)
+
+
+def percent(share: float | None) -> str:
+    """A share as a whole percentage in the active language's number format; an em dash if none."""
+    if share is None:
+        return "—"
+    return _("%(number)s%%") % {"number": number_format(round(share * 100), 0)}
+
+
+def money(value: Decimal, currency: str) -> str:
+    return f"{number_format(value, 2, force_grouping=True)} {currency}".strip()
+
+
+def hours_text(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return _("%(number)s h") % {"number": number_format(value, 1)}
+
+
+def advice(card: metrics.Card, paused_countries: list[str]) -> list[str]:
+    """Plain advice, most useful first, on what would raise the partner's visibility."""
+    tips: list[str] = []
+    if card.waiting_late:
+        tips.append(
+            ngettext(
+                "%(n)s referral has waited more than 24 h for your answer. Answer it now: "
+                "even “No thanks” counts as an answer.",
+                "%(n)s referrals have waited more than 24 h for your answer. Answer them now: "
+                "even “No thanks” counts as an answer.",
+                card.waiting_late,
+            )
+            % {"n": card.waiting_late}
+        )
+    if card.share_in_time is None:
+        tips.append(_("No referral has had 24 h to be answered yet. Answer each one within 24 h to rank higher."))
+    elif card.share_in_time < BEST_SHARE_IN_TIME:
+        tips.append(
+            _(
+                "Answer within 24 h: you answered %(yours)s in time; the best partners answer %(best)s. "
+                "Timely answers raise your place in the finder and in proposals."
+            )
+            % {"yours": percent(card.share_in_time), "best": percent(BEST_SHARE_IN_TIME)}
+        )
+    else:
+        tips.append(
+            _("You answered %(yours)s in time: keep it up, it keeps you high in the finder.")
+            % {"yours": percent(card.share_in_time)}
+        )
+    if card.missed:
+        tips.append(
+            ngettext(
+                "%(n)s referral missed in 12 weeks. A missed referral lowers your place more than a “No thanks”.",
+                "%(n)s referrals missed in 12 weeks. A missed referral lowers your place more than a “No thanks”.",
+                card.missed,
+            )
+            % {"n": card.missed}
+        )
+    if card.expired:
+        tips.append(
+            ngettext(
+                "%(n)s referral expired after you said you were interested: accept or decline within 7 days.",
+                "%(n)s referrals expired after you said you were interested: accept or decline within 7 days.",
+                card.expired,
+            )
+            % {"n": card.expired}
+        )
+    if card.negotiating_count and not (card.won + card.lost):
+        tips.append(_("Record how your deals end (won or lost): outcomes teach the engine which deals to send you."))
+    for country in paused_countries:
+        tips.append(
+            _("Your profile in %(country)s is paused: it gets no new referrals and is hidden from the finder.")
+            % {"country": country_name(country)}
+        )
+    return tips
+
+
+@dataclass
+class Page:
+    card: metrics.Card
+    advice: list[str]
+    response_chart: SafeString
+    outcome_chart: SafeString
+    legend: list[tuple[str, str]]
+    weeks: list[str]
+
+
+def outcome_names() -> dict[str, str]:
+    return {
+        "won": pgettext("scorecard outcome", "Won"),
+        "lost": pgettext("scorecard outcome", "Lost"),
+        "skipped": pgettext("scorecard outcome", "No thanks"),
+        "declined": pgettext("scorecard outcome", "Declined"),
+        "missed": pgettext("scorecard outcome", "Missed"),
+        "expired": pgettext("scorecard outcome", "Expired"),
+    }
+
+
+def page(partner_id: int, now: datetime) -> Page:
+    card = compute(partner_id, now)
+    labels = [date_format(start, "j M") for start in card.week_starts]
+    names = outcome_names()
+    paused = list(
+        BusinessProfile.objects.filter(partner_id=partner_id, status=BusinessProfile.Status.PAUSED)
+        .order_by("country")
+        .values_list("country", flat=True)
+    )
+    return Page(
+        card=card,
+        advice=advice(card, paused),
+        response_chart=mark_safe(  # noqa: S308 - built by matching.charts, which escapes every text
+            charts.response_times(
+                _("Median hours to the first answer, by week received"),
+                labels,
+                card.weekly_median_hours,
+                metrics.ANSWER_URGED.total_seconds() / 3600,
+                _("none"),
+            )
+        ),
+        outcome_chart=mark_safe(  # noqa: S308 - built by matching.charts, which escapes every text
+            charts.stacked_outcomes(_("Outcomes by week"), labels, card.weekly_outcomes, names)
+        ),
+        legend=charts.legend(list(metrics.OUTCOMES), names),
+        weeks=labels,
+    )

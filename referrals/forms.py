@@ -1,0 +1,141 @@
+"""What the partner's referral pages read from a request, and the words they show for states and actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from referrals.lifecycle import TERMINAL, State
+from referrals.validation import ActionInput
+
+TABS = ("new", "evaluating", "negotiating", "archive")
+OUTCOMES = ("won", "lost", "skipped", "missed", "declined", "expired")
+SORTS = ("newest", "oldest", "deadline")
+PER_PAGE = 25
+MAX_SEARCH = 100
+
+TAB_LABELS = {
+    "new": pgettext_lazy("inbox tab", "New"),
+    "evaluating": pgettext_lazy("inbox tab", "Evaluating"),
+    "negotiating": pgettext_lazy("inbox tab", "Negotiating"),
+    "archive": pgettext_lazy("inbox tab", "Archive"),
+}
+
+STATE_LABELS = {
+    "new": pgettext_lazy("referral state", "New"),
+    "evaluating": pgettext_lazy("referral state", "Evaluating"),
+    "negotiating": pgettext_lazy("referral state", "Negotiating"),
+    "won": pgettext_lazy("referral state", "Won"),
+    "lost": pgettext_lazy("referral state", "Lost"),
+    "skipped": pgettext_lazy("referral state", "Skipped"),
+    "missed": pgettext_lazy("referral state", "Missed"),
+    "declined": pgettext_lazy("referral state", "Declined"),
+    "expired": pgettext_lazy("referral state", "Expired"),
+}
+
+ACTION_LABELS = {
+    "create": _("Referral received"),
+    "interested": _("Marked as interested"),
+    "skip": _("Answered no thanks"),
+    "accept": _("Accepted"),
+    "decline": _("Declined"),
+    "win": _("Marked as won"),
+    "lose": _("Marked as lost"),
+    "miss": _("Missed: no answer in time"),
+    "expire": _("Expired: no decision in time"),
+    "edit": _("Edited"),
+}
+
+SORT_LABELS = {
+    "newest": _("Newest first"),
+    "oldest": _("Oldest first"),
+    "deadline": _("Deadline soonest"),
+}
+
+# The services speak English; these are the words the pages show for their messages.
+SERVICE_MESSAGES = {
+    "Enter the amount.": _("Enter the amount."),
+    "Enter a number, such as 12500 or 12500.50.": _("Enter a number, such as 12500 or 12500.50."),
+    "The amount must be greater than zero.": _("The amount must be greater than zero."),
+    "The amount is too large.": _("The amount is too large."),
+    "Use at most two decimal places.": _("Use at most two decimal places."),
+    "Enter the expected close date.": _("Enter the expected close date."),
+    "Enter a date as YYYY-MM-DD.": _("Enter a date as YYYY-MM-DD."),
+    "The expected close date cannot be in the past.": _("The expected close date cannot be in the past."),
+    "Choose a currency.": _("Choose a currency."),
+    "Choose one of the listed reasons.": _("Choose one of the listed reasons."),
+    "Choose a reason.": _("Choose a reason."),
+    "Keep the comment under 2000 characters.": _("Keep the comment under 2000 characters."),
+    "Keep notes under 20,000 characters.": _("Keep notes under 20,000 characters."),
+    "Choose a member of your team.": _("Choose a member of your team."),
+    "Notes updated": _("Notes updated"),
+    "Unassigned": _("Unassigned"),
+}
+
+
+def service_message(text: str) -> str:
+    """The page's wording of a service message (an unknown one stays as the service wrote it)."""
+    if text.startswith("Assigned to "):
+        return str(_("Assigned to %(email)s") % {"email": text.removeprefix("Assigned to ")})
+    if text.endswith(" is not a currency we know."):
+        return str(_("%(code)s is not a currency we know.") % {"code": text.split(" ", 1)[0]})
+    return str(SERVICE_MESSAGES.get(text, text))
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    """The inbox's tab, archive outcome, sort, search text and page, with defaults for anything odd."""
+
+    tab: str = "new"
+    outcome: str = ""
+    sort: str = "newest"
+    q: str = ""
+    page: str = "1"
+
+    @classmethod
+    def parse(cls, params: QueryDict) -> InboxQuery:
+        tab = params.get("tab", "new")
+        tab = tab if tab in TABS else "new"
+        outcome = params.get("outcome", "")
+        outcome = outcome if tab == "archive" and outcome in OUTCOMES else ""
+        sort = params.get("sort", "newest")
+        sort = sort if sort in SORTS else "newest"
+        q = " ".join(params.get("q", "").split())[:MAX_SEARCH]
+        return cls(tab=tab, outcome=outcome, sort=sort, q=q, page=params.get("page", "1"))
+
+    @property
+    def states(self) -> list[str]:
+        if self.tab != "archive":
+            return [self.tab]
+        if self.outcome:
+            return [self.outcome]
+        return [s.value for s in State if s in TERMINAL]
+
+
+def parse_since(raw: str | None, default: datetime) -> datetime:
+    """The moment the inbox page was drawn, as its polling fragment sends it back."""
+    try:
+        at = datetime.fromisoformat((raw or "").strip().replace(" ", "+"))
+    except ValueError:
+        return default
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def parse_version(post: QueryDict) -> int | None:
+    raw = post.get("version", "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+def action_input(post: QueryDict) -> ActionInput:
+    return ActionInput(
+        deal_value=post.get("deal_value"),
+        currency=post.get("currency", ""),
+        expected_close_date=post.get("expected_close_date") or None,
+        final_value=post.get("final_value"),
+        reason=post.get("reason", ""),
+        comment=post.get("comment", ""),
+    )
