@@ -87,8 +87,13 @@ def _deadline_batch_portable(now: datetime, batch: int) -> int:
             assert deadline_at is not None  # selected by deadline_at <= now
             events.append(
                 ReferralEvent(
-                    referral_id=referral_id, at=deadline_at, actor_kind=Actor.SYSTEM.value, actor_label="timer",
-                    action=action.value, from_state=state.value, to_state=target.value,
+                    referral_id=referral_id,
+                    at=deadline_at,
+                    actor_kind=Actor.SYSTEM.value,
+                    actor_label="timer",
+                    action=action.value,
+                    from_state=state.value,
+                    to_state=target.value,
                 )
             )
             closed_by_profile[profile_id][target.value] += 1

@@ -29,7 +29,7 @@ class Receiver:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server protocol
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 owner.verified.append(verify(owner.secret, self.headers["Leadshare-Signature"], body, tolerance=10**9))
                 owner.received.append({"headers": dict(self.headers), "body": json.loads(body)})

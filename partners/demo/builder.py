@@ -49,8 +49,12 @@ SAFETY = timedelta(minutes=5)
 SIZE_WEIGHTS = {"1-9": 12, "10-49": 25, "50-249": 30, "250-999": 18, "1000-4999": 10, "5000+": 5}
 SIZE_ORDER = list(SIZE_WEIGHTS)
 SIZE_EMPLOYEES = {
-    "1-9": (2, 9), "10-49": (10, 49), "50-249": (50, 249), "250-999": (250, 999),
-    "1000-4999": (1000, 4999), "5000+": (5000, 30000),
+    "1-9": (2, 9),
+    "10-49": (10, 49),
+    "50-249": (50, 249),
+    "250-999": (250, 999),
+    "1000-4999": (1000, 4999),
+    "5000+": (5000, 30000),
 }
 SIZE_DEAL_FACTOR = {"1-9": 0.3, "10-49": 0.7, "50-249": 1.5, "250-999": 4.0, "1000-4999": 10.0, "5000+": 25.0}
 COUNTRY_WEIGHTS = {"RU": 35, "KZ": 8, "DE": 12, "GB": 12, "US": 12, "FR": 7, "PL": 6, "NL": 8}
@@ -138,18 +142,30 @@ class _Demo:
 
     # --- People, partners and profiles --------------------------------------------------------
 
-    def _user(self, email: str, role: str, partner: Partner | None, name: tuple[str, str], country: str,
-              **extra: bool) -> User:
+    def _user(
+        self, email: str, role: str, partner: Partner | None, name: tuple[str, str], country: str, **extra: bool
+    ) -> User:
         return User.objects.create(
-            email=email, password=self.password, role=role, partner=partner, first_name=name[0],
-            last_name=name[1], language="ru" if country in data.RU_SPEAKING else "en",
-            time_zone=data.TIME_ZONES.get(country, "UTC"), **extra,
+            email=email,
+            password=self.password,
+            role=role,
+            partner=partner,
+            first_name=name[0],
+            last_name=name[1],
+            language="ru" if country in data.RU_SPEAKING else "en",
+            time_zone=data.TIME_ZONES.get(country, "UTC"),
+            **extra,
         )
 
     def people_and_partners(self) -> None:
         self._user(
-            data.PROGRAMME_ADMIN_EMAIL, Role.PROGRAMME_ADMIN, None, ("Programme", "Admin"), "GB",
-            is_staff=True, is_superuser=True,
+            data.PROGRAMME_ADMIN_EMAIL,
+            Role.PROGRAMME_ADMIN,
+            None,
+            ("Programme", "Admin"),
+            "GB",
+            is_staff=True,
+            is_superuser=True,
         )
         self.agent = self._user(data.AGENT_EMAIL, Role.AGENT, None, ("Alex", "Agent"), "GB")
         for index, spec in enumerate(data.PARTNERS):
@@ -170,12 +186,18 @@ class _Demo:
         team = _Team(spec, partner, admin, demo=admin_email.endswith("@leadshare.example"))
         if spec.team:
             team.user = self._user(
-                data.PARTNER_USER_EMAIL if index == 0 else f"sales@{domain}", Role.REFERRALS_USER, partner,
-                staff[1], spec.country,
+                data.PARTNER_USER_EMAIL if index == 0 else f"sales@{domain}",
+                Role.REFERRALS_USER,
+                partner,
+                staff[1],
+                spec.country,
             )
             self._user(
-                data.PROFILE_ADMIN_EMAIL if index == 0 else f"marketing@{domain}", Role.PROFILE_ADMIN, partner,
-                staff[2], spec.country,
+                data.PROFILE_ADMIN_EMAIL if index == 0 else f"marketing@{domain}",
+                Role.PROFILE_ADMIN,
+                partner,
+                staff[2],
+                spec.country,
             )
         for country, cities in spec.profiles:
             self.profiles.append(self._profile(team, country, cities, domain, staff[0]))
@@ -196,17 +218,20 @@ class _Demo:
         places = ", ".join(cities)
         if russian:
             description = (
-                f"{spec.name} помогает компаниям: {', '.join(keywords[:-1])} и {keywords[-1]}. "
-                f"Офисы: {places}."
+                f"{spec.name} помогает компаниям: {', '.join(keywords[:-1])} и {keywords[-1]}. Офисы: {places}."
             )
         else:
             description = f"{spec.name} helps organisations with {', '.join(keywords[:-1])} and {keywords[-1]}. "
             description += f"Offices in {places}."
         home = country == spec.country
         profile = BusinessProfile.objects.create(
-            partner=team.partner, country=country, description=description,
+            partner=team.partner,
+            country=country,
+            description=description,
             website=f"https://{domain}/" if home else f"https://{domain}/{country.lower()}/",
-            languages=data.LANGUAGES[country], keywords=keywords, only_target_sizes=spec.only_target_sizes,
+            languages=data.LANGUAGES[country],
+            keywords=keywords,
+            only_target_sizes=spec.only_target_sizes,
             capacity=spec.capacity if home else None,
         )
         industries: list[str] = [code for code, _en, _ru in seed.INDUSTRIES]
@@ -293,7 +318,8 @@ class _Demo:
     def _candidates(self, country: str, size: str, when: datetime) -> list[_Profile]:
         paused_at = self.now - PAUSED_SINCE
         usable = [
-            p for p in self.profiles
+            p
+            for p in self.profiles
             if p.profile.country == country
             and not (country in p.team.spec.paused and when >= paused_at)
             and not (p.team.spec.only_target_sizes and size not in p.sizes)
@@ -323,8 +349,12 @@ class _Demo:
         scored = sorted(
             candidates,
             # The partners behind the printed logins are popular, so that their inboxes are full.
-            key=lambda p: len(p.products & set(products)) + (0.5 if city in p.cities else 0)
-            + (1.0 if p.team.demo else 0) + rng.random() * 0.8,
+            key=lambda p: (
+                len(p.products & set(products))
+                + (0.5 if city in p.cities else 0)
+                + (1.0 if p.team.demo else 0)
+                + rng.random() * 0.8
+            ),
             reverse=True,
         )
         counts, weights = TARGET_COUNTS[source]
@@ -351,12 +381,22 @@ class _Demo:
         campaigns = data.CAMPAIGNS.get(country, data.CAMPAIGNS["other"])
         engagement = services.create_engagement(
             services.EngagementInput(
-                company=company, size=size, country=country, city=city,
+                company=company,
+                size=size,
+                country=country,
+                city=city,
                 address=f"{rng.choice(data.STREETS[country])}, {rng.randint(1, 200)}",
-                need=(need_ru if russian else need_en).format(n=people), contacts=contacts, consent_contact=True,
-                consent_share=rng.random() < 0.5, source=source, targets=[p.profile.pk for p in targets],
-                industry=industry, requested_industries=[industry] if rng.random() < 0.3 else [],
-                requested_products=list(products), requested_services=list(service_codes), budget=budget,
+                need=(need_ru if russian else need_en).format(n=people),
+                contacts=contacts,
+                consent_contact=True,
+                consent_share=rng.random() < 0.5,
+                source=source,
+                targets=[p.profile.pk for p in targets],
+                industry=industry,
+                requested_industries=[industry] if rng.random() < 0.3 else [],
+                requested_products=list(products),
+                requested_services=list(service_codes),
+                budget=budget,
                 budget_currency=currency if budget else "",
                 timeline=rng.choice(data.TIMELINES_RU if russian else data.TIMELINES_EN),
                 language="ru" if russian else "en",
@@ -411,8 +451,14 @@ class _Demo:
         self.at(answer, interested, team)
 
     def _plan_evaluation(
-        self, referral_id: int, target: _Profile, engagement: Engagement, actor: ActorRef, since: datetime,
-        fits: bool, sized: bool,
+        self,
+        referral_id: int,
+        target: _Profile,
+        engagement: Engagement,
+        actor: ActorRef,
+        since: datetime,
+        fits: bool,
+        sized: bool,
     ) -> None:
         rng, team = self.rng, target.team
         spec = team.spec

@@ -22,7 +22,9 @@ class ApiClient:
         return self.client.get(path, params or None, headers=self._headers(headers))
 
     def post(self, path: str, body=None, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-        return self.client.post(path, body if body is not None else {}, content_type="application/json", headers=self._headers(headers))
+        return self.client.post(
+            path, body if body is not None else {}, content_type="application/json", headers=self._headers(headers)
+        )
 
     def patch(self, path: str, body=None, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
         return self.client.patch(path, body or {}, content_type="application/json", headers=self._headers(headers))

@@ -22,7 +22,14 @@ def test_reading_a_new_referral_masks_the_customer_and_gives_an_etag(partner_api
     assert response["ETag"] == '"v1"'
     body = response.json()
     assert (body["state"], body["status"], body["substatus"]) == ("new", "New", "Pending")
-    assert body["customer"] == {"company": None, "size": "50-249", "industry": "manufacturing", "country": "DE", "city": "Berlin", "contacts": None}
+    assert body["customer"] == {
+        "company": None,
+        "size": "50-249",
+        "industry": "manufacturing",
+        "country": "DE",
+        "city": "Berlin",
+        "contacts": None,
+    }
 
 
 def test_interested_unmasks_the_contacts(partner_api, fresh):
@@ -31,13 +38,17 @@ def test_interested_unmasks_the_contacts(partner_api, fresh):
     assert response["ETag"] == '"v2"'
     body = response.json()
     assert (body["state"], body["substatus"]) == ("evaluating", "Received")
-    assert body["customer"]["contacts"] == [{"name": "Anna Schmidt", "email": "anna@contoso.example", "phone": "+49 30 1234567"}]
+    assert body["customer"]["contacts"] == [
+        {"name": "Anna Schmidt", "email": "anna@contoso.example", "phone": "+49 30 1234567"}
+    ]
     assert body["customer"]["company"] == "Contoso GmbH"
 
 
 def test_a_stale_if_match_is_412_and_changes_nothing(partner_api, fresh):
     partner_api.post(f"/api/v1/referrals/{fresh.pk}/interested")
-    response = partner_api.post(f"/api/v1/referrals/{fresh.pk}/decline", {"reason": "duplicate"}, headers={"If-Match": '"v1"'})
+    response = partner_api.post(
+        f"/api/v1/referrals/{fresh.pk}/decline", {"reason": "duplicate"}, headers={"If-Match": '"v1"'}
+    )
     assert response.status_code == 412
     assert response["Content-Type"] == "application/problem+json"
     assert Referral.objects.get(pk=fresh.pk).state == "evaluating"
@@ -52,7 +63,10 @@ def test_an_action_not_allowed_is_409_with_a_sentence(partner_api, fresh):
 
 def test_accept_with_a_bad_value_is_422_naming_the_field(partner_api, fresh):
     partner_api.post(f"/api/v1/referrals/{fresh.pk}/interested")
-    response = partner_api.post(f"/api/v1/referrals/{fresh.pk}/accept", {"deal_value": 0, "currency": "EUR", "expected_close_date": "2099-01-01"})
+    response = partner_api.post(
+        f"/api/v1/referrals/{fresh.pk}/accept",
+        {"deal_value": 0, "currency": "EUR", "expected_close_date": "2099-01-01"},
+    )
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["deal_value"]
     assert Referral.objects.get(pk=fresh.pk).state == "evaluating"

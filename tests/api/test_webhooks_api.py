@@ -45,15 +45,23 @@ def test_a_short_secret_is_refused(partner_api):
 
 
 def test_patch_and_delete_change_only_what_was_sent(partner_api):
-    hook_id = partner_api.post("/api/v1/webhooks", {"url": "http://127.0.0.1:9/x", "events": ["referral.created"]}).json()["id"]
+    hook_id = partner_api.post(
+        "/api/v1/webhooks", {"url": "http://127.0.0.1:9/x", "events": ["referral.created"]}
+    ).json()["id"]
     response = partner_api.patch(f"/api/v1/webhooks/{hook_id}", {"active": False})
-    assert (response.status_code, response.json()["active"], response.json()["events"]) == (200, False, ["referral.created"])
+    assert (response.status_code, response.json()["active"], response.json()["events"]) == (
+        200,
+        False,
+        ["referral.created"],
+    )
     assert partner_api.delete(f"/api/v1/webhooks/{hook_id}").status_code == 204
     assert Webhook.objects.count() == 0
 
 
 def test_the_test_endpoint_queues_a_ping_that_the_log_shows_after_delivery(partner_api):
-    hook_id = partner_api.post("/api/v1/webhooks", {"url": "http://127.0.0.1:9/x", "events": ["referral.created"]}).json()["id"]
+    hook_id = partner_api.post(
+        "/api/v1/webhooks", {"url": "http://127.0.0.1:9/x", "events": ["referral.created"]}
+    ).json()["id"]
     response = partner_api.post(f"/api/v1/webhooks/{hook_id}/test")
     assert response.status_code == 202
     row = OutboxMessage.objects.get(webhook_id=hook_id)
@@ -63,9 +71,11 @@ def test_the_test_endpoint_queues_a_ping_that_the_log_shows_after_delivery(partn
 
 def test_another_partners_webhook_is_not_found_and_unchanged(partner_api):
     other_admin = factories.user(email="admin@other.example")
-    other_id = client_for(other_admin).post(
-        "/api/v1/webhooks", {"url": "http://127.0.0.1:9/x", "events": ["referral.created"]}
-    ).json()["id"]
+    other_id = (
+        client_for(other_admin)
+        .post("/api/v1/webhooks", {"url": "http://127.0.0.1:9/x", "events": ["referral.created"]})
+        .json()["id"]
+    )
     assert partner_api.get(f"/api/v1/webhooks/{other_id}").status_code == 404
     assert partner_api.patch(f"/api/v1/webhooks/{other_id}", {"active": False}).status_code == 404
     assert partner_api.delete(f"/api/v1/webhooks/{other_id}").status_code == 404
@@ -77,6 +87,8 @@ def test_another_partners_webhook_is_not_found_and_unchanged(partner_api):
 
 def test_a_referrals_user_may_not_manage_webhooks(profile):
     member = factories.user(profile.partner, role="referrals_user", email="member@partner.example")
-    response = client_for(member).post("/api/v1/webhooks", {"url": "http://127.0.0.1:9/x", "events": ["referral.created"]})
+    response = client_for(member).post(
+        "/api/v1/webhooks", {"url": "http://127.0.0.1:9/x", "events": ["referral.created"]}
+    )
     assert response.status_code == 403
     assert Webhook.objects.count() == 0

@@ -24,7 +24,12 @@ def test_a_plain_smtp_url_gives_host_port_and_no_tls():
 
 def test_an_smtps_url_with_credentials_uses_ssl_and_decodes_the_password():
     result = envconfig.email_settings("smtps://mailer%40example.com:p%40ss@mail.example.com", Path("/data"))
-    assert (result["EMAIL_HOST_USER"], result["EMAIL_HOST_PASSWORD"], result["EMAIL_PORT"], result["EMAIL_USE_SSL"]) == (
+    assert (
+        result["EMAIL_HOST_USER"],
+        result["EMAIL_HOST_PASSWORD"],
+        result["EMAIL_PORT"],
+        result["EMAIL_USE_SSL"],
+    ) == (
         "mailer@example.com",
         "p@ss",
         465,

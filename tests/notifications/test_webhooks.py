@@ -71,7 +71,11 @@ def test_a_signed_event_reaches_an_independent_receiver_that_verifies_it(profile
     assert receiver.verified == [True]
     event = receiver.received[0]["body"]
     row = OutboxMessage.objects.get(webhook=hook)
-    assert (event["id"], event["type"], event["data"]["referral"]["id"]) == (f"evt_{row.pk}", "referral.created", referral.pk)
+    assert (event["id"], event["type"], event["data"]["referral"]["id"]) == (
+        f"evt_{row.pk}",
+        "referral.created",
+        referral.pk,
+    )
     assert event["data"]["referral"]["customer"]["contacts"] is None
     assert receiver.received[0]["headers"]["Leadshare-Event-Id"] == f"evt_{row.pk}"
     row.refresh_from_db()

@@ -87,10 +87,12 @@ def test_locations_carry_real_city_coordinates(demo):
 def test_russian_speaking_partners_get_russian_keywords_and_alerts_in_russian(demo):
     profile = BusinessProfile.objects.get(partner__name="Облачные Системы", country="RU")
     assert "облачные решения" in profile.keywords or "миграция почты" in profile.keywords
-    assert set(ProfileContact.objects.filter(profile__partner__country__in=["RU", "KZ"]).values_list(
-        "language", flat=True)) == {"ru"}
-    assert set(ProfileContact.objects.exclude(profile__partner__country__in=["RU", "KZ"]).values_list(
-        "language", flat=True)) == {"en"}
+    assert set(
+        ProfileContact.objects.filter(profile__partner__country__in=["RU", "KZ"]).values_list("language", flat=True)
+    ) == {"ru"}
+    assert set(
+        ProfileContact.objects.exclude(profile__partner__country__in=["RU", "KZ"]).values_list("language", flat=True)
+    ) == {"en"}
     english = BusinessProfile.objects.get(partner__name="Nordlicht IT GmbH", country="DE")
     assert all(word.isascii() for word in english.keywords)
 
@@ -195,7 +197,9 @@ def test_the_operator_and_partner_logins_authenticate_with_the_printed_password(
     assert (agent.role, agent.is_staff, agent.partner_id) == ("agent", False, None)
     partner_admin = User.objects.get(email="partner@leadshare.example")
     assert (partner_admin.role, partner_admin.partner.name, partner_admin.language) == (
-        "referrals_admin", "Облачные Системы", "ru",
+        "referrals_admin",
+        "Облачные Системы",
+        "ru",
     )
     assert authenticate(email="admin@leadshare.example", password="wrong") is None
 
