@@ -162,7 +162,7 @@ def problems(*codes: int) -> dict[int, type[Problem]]:
 
 
 GENERIC_PROBLEMS = {
-    400: "The body is not readable JSON.",
+    400: "The request cannot be read, e.g. its body is not JSON.",
     401: "No valid API token.",
     422: "Some parameters or fields are missing or not valid.",
     429: "Too many requests for this token; see Retry-After.",
@@ -201,4 +201,5 @@ def document_problems(document: dict[str, Any]) -> dict[str, Any]:
             for code in sorted(generic):
                 if str(code) not in documented:
                     responses[code] = _problem_response(GENERIC_PROBLEMS[code])
+            operation["responses"] = dict(sorted(responses.items(), key=lambda item: str(item[0])))
     return document

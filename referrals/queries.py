@@ -70,12 +70,14 @@ def page(user: User, filters: Filters, limit: int, cursor: str | None) -> tuple[
     qs = selected(user, filters).order_by("updated_at", "id")
     if cursor:
         stamp, pk = decode_cursor(cursor)
-        qs = qs.filter(Q(updated_at__gt=stamp) | Q(updated_at=stamp, id__gt=pk))
+        # The plain bound lets PostgreSQL start the index scan at the cursor; the OR alone it can only
+        # filter by, reading every row before the cursor again (exporting 100k in pages of 500: 10M rows).
+        qs = qs.filter(updated_at__gte=stamp).filter(Q(updated_at__gt=stamp) | Q(updated_at=stamp, id__gt=pk))
     rows = list(qs.select_related("engagement")[: limit + 1])
     following = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     rows = rows[:limit]
-    # Contacts only of the referrals that show them (about half are masked), in one query: a prefetch
-    # costs a queryset per row, more than the rest of the page.
+    # Contacts only of the referrals that show them (new ones and those not taken up are masked): a
+    # prefetch costs a queryset per row besides the rows themselves.
     shown = [r.engagement for r in rows if lifecycle.contacts_visible(r.state_enum)]
     prefetch_related_objects(shown, "contacts")
     return [present(r) for r in rows], following
