@@ -15,7 +15,7 @@ from partners.models import User
 from referrals import lifecycle
 from referrals.access import visible_referrals
 from referrals.errors import InvalidInput
-from referrals.lifecycle import State
+from referrals.lifecycle import CONTACTS_HIDDEN, State
 from referrals.models import Referral
 from referrals.presenters import ReferralView, present
 
@@ -100,4 +100,19 @@ def visible_one(user: User, referral_id: int) -> Referral | None:
         .prefetch_related("engagement__contacts")
         .filter(pk=referral_id)
         .first()
+    )
+
+
+def search(qs: QuerySet[Referral], text: str) -> QuerySet[Referral]:
+    """Referrals whose need, city or (where the partner may see it) company contains `text`.
+
+    The company is matched only outside the masked states: a search must not reveal a masked name.
+    """
+    if not text:
+        return qs
+    hidden = [s.value for s in CONTACTS_HIDDEN]
+    return qs.filter(
+        Q(engagement__need__icontains=text)
+        | Q(engagement__customer_city__icontains=text)
+        | (Q(engagement__customer_company__icontains=text) & ~Q(state__in=hidden))
     )

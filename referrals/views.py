@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, F, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from partners.auth import current_user
 from partners.models import Role, User
-from referrals import lifecycle, services
+from referrals import lifecycle, queries, services
 from referrals.access import can_assign, can_work, visible_referrals
 from referrals.actors import ActorRef
 from referrals.errors import DeadlinePassed, InvalidInput, LifecycleError, NotFound, ReferralChanged
@@ -39,7 +39,7 @@ from referrals.forms import (
     parse_version,
     service_message,
 )
-from referrals.lifecycle import CONTACTS_HIDDEN, Action, State
+from referrals.lifecycle import Action, State
 from referrals.models import Programme, Referral, ReferralEvent
 from referrals.presenters import ReferralView, present
 from taxonomy.models import CompanySize, Currency, Industry, Product, Reason, ServiceType
@@ -91,18 +91,6 @@ def _described(view: ReferralView, labels: dict[str, dict[str, str]], urged: tim
 # --- The inbox ----------------------------------------------------------------------------------
 
 
-def _search(qs: QuerySet[Referral], text: str) -> QuerySet[Referral]:
-    if not text:
-        return qs
-    hidden = [s.value for s in CONTACTS_HIDDEN]
-    # The company is searched only where the partner may see it: a search must not reveal a masked name.
-    return qs.filter(
-        Q(engagement__need__icontains=text)
-        | Q(engagement__customer_city__icontains=text)
-        | (Q(engagement__customer_company__icontains=text) & ~Q(state__in=hidden))
-    )
-
-
 def _ordered(qs: QuerySet[Referral], sort: str) -> QuerySet[Referral]:
     if sort == "oldest":
         return qs.order_by("created_at", "id")
@@ -125,7 +113,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     }
     counts = {tab: by_state.get(tab, 0) for tab in TABS if tab != "archive"}
     counts["archive"] = sum(by_state.get(o, 0) for o in OUTCOMES)
-    rows = _ordered(_search(visible.filter(state__in=query.states), query.q), query.sort).select_related("engagement")
+    rows = _ordered(queries.search(visible.filter(state__in=query.states), query.q), query.sort).select_related(
+        "engagement"
+    )
     page = Paginator(rows, 25).get_page(query.page)
     referrals = list(page.object_list)
     # Contacts only of the referrals that show them, in one query (present() reads them).
