@@ -25,11 +25,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
 
-from notifications import outbox, webhooks
-from partners.models import BusinessProfile, Location, Role, User
-from referrals import lifecycle, partner_center
+from partners.models import BusinessProfile, Role, User
+from referrals import partner_center, services
 from referrals.actors import ActorRef
 from referrals.errors import InvalidInput
 from referrals.lifecycle import Deadlines, State
@@ -37,10 +35,8 @@ from referrals.models import (
     CustomerContact,
     Engagement,
     PartnerCenterImport,
-    ProfileResponsiveness,
     Programme,
     Referral,
-    ReferralEvent,
 )
 from taxonomy.models import CompanySize, Industry, Product, ServiceType
 
@@ -90,13 +86,6 @@ def _check_emails(record: partner_center.Imported) -> None:
             ) from None
 
 
-def _location(profile: BusinessProfile, city: str) -> Location | None:
-    """The profile's location in the customer's city, else its first."""
-    locations = list(profile.locations.all())
-    same_city = [x for x in locations if city and x.city.casefold() == city.casefold()]
-    return (same_city or locations)[0] if locations else None
-
-
 def _comment(record: partner_center.Imported) -> str:
     parts = [f"Imported from Partner Center: engagement {record.engagement_id}"]
     if record.referral_id:
@@ -141,10 +130,7 @@ def _write(
         CustomerContact(engagement=engagement, name=c.name, email=c.email, phone=c.phone) for c in record.contacts
     )
     state = State(record.state)
-    due = lifecycle.deadline(state, now, deadlines)
     fields: dict[str, Any] = {}
-    if state != State.NEW:
-        fields[f"{state.value}_at"] = now
     if state in WITH_DEAL:
         fields |= {
             "deal_value": record.deal_value,
@@ -153,32 +139,9 @@ def _write(
         }
     if state == State.WON:
         fields["final_value"] = record.deal_value
-    referral = Referral.objects.create(
-        engagement=engagement,
-        profile=profile,
-        partner_id=profile.partner_id,
-        location=_location(profile, record.city),
-        state=state.value,
-        created_at=now,
-        updated_at=now,
-        state_entered_at=now,
-        deadline_at=due,
-        remind_at=lifecycle.next_reminder_at(state, now, due, now, deadlines),
-        **fields,
+    referral = services.create_referral(
+        engagement, profile, actor, now, deadlines, state, fields=fields, comment=_comment(record)
     )
-    ReferralEvent.objects.create(
-        referral=referral,
-        at=now,
-        actor_kind=actor.kind.value,
-        actor=actor.user,
-        actor_label=actor.label,
-        action="create",
-        from_state="",
-        to_state=state.value,
-        comment=_comment(record),
-    )
-    stats, _ = ProfileResponsiveness.objects.get_or_create(profile=profile)
-    ProfileResponsiveness.objects.filter(pk=stats.pk).update(received=F("received") + 1)
     PartnerCenterImport.objects.create(
         profile=profile,
         referral=referral,
@@ -191,7 +154,6 @@ def _write(
         imported_by=actor.user,
         imported_at=now,
     )
-    outbox.add(webhooks.events_for([(referral.partner_id, referral.pk)], webhooks.CREATED, now))
     return referral
 
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 
 from notifications import outbox, webhooks
-from partners.models import BusinessProfile, Partner, ProfileContact, User
+from partners.models import BusinessProfile, Location, Partner, ProfileContact, User
 from referrals import lifecycle
 from referrals.access import can_assign, can_work
 from referrals.actors import ActorRef
@@ -431,29 +431,52 @@ def create_engagement(data: EngagementInput, actor: ActorRef, now: datetime) -> 
     return engagement
 
 
-def _nearest_location(profile: BusinessProfile, city: str) -> Any:
+def nearest_location(profile: BusinessProfile, city: str) -> Location | None:
+    """The profile's location in the customer's city, else its first."""
     locations = list(profile.locations.all())
-    for location in locations:
-        if city and location.city.casefold() == city.casefold():
-            return location
-    return locations[0] if locations else None
+    same_city = [x for x in locations if city and x.city.casefold() == city.casefold()]
+    return (same_city or locations)[0] if locations else None
 
 
 def _create_referral(
     engagement: Engagement, profile: BusinessProfile, actor: ActorRef, now: datetime, deadlines: Deadlines
 ) -> Referral:
-    due = lifecycle.deadline(State.NEW, now, deadlines)
+    referral = create_referral(engagement, profile, actor, now, deadlines, State.NEW)
+    outbox.add(
+        outbox.email(outbox.PARTNER_NEW_REFERRAL, c.email, c.language, now, referral.pk)
+        for c in ProfileContact.objects.filter(profile=profile)
+    )
+    return referral
+
+
+def create_referral(
+    engagement: Engagement,
+    profile: BusinessProfile,
+    actor: ActorRef,
+    now: datetime,
+    deadlines: Deadlines,
+    state: State,
+    fields: dict[str, Any] | None = None,
+    comment: str = "",
+) -> Referral:
+    """A referral entering the lifecycle in `state` at `now` (new for intake; any state for imports),
+    with its 'create' history row, the profile's received counter and the referral.created webhooks.
+    Partner alerts are the caller's choice."""
+    due = lifecycle.deadline(state, now, deadlines)
+    stamps = {f"{state.value}_at": now} if state != State.NEW else {}
     referral = Referral.objects.create(
         engagement=engagement,
         profile=profile,
         partner_id=profile.partner_id,
-        location=_nearest_location(profile, engagement.customer_city),
-        state=State.NEW.value,
+        location=nearest_location(profile, engagement.customer_city),
+        state=state.value,
         created_at=now,
         updated_at=now,
         state_entered_at=now,
         deadline_at=due,
-        remind_at=lifecycle.next_reminder_at(State.NEW, now, due, now, deadlines),
+        remind_at=lifecycle.next_reminder_at(state, now, due, now, deadlines),
+        **stamps,
+        **(fields or {}),
     )
     ReferralEvent.objects.create(
         referral=referral,
@@ -463,13 +486,10 @@ def _create_referral(
         actor_label=actor.label,
         action="create",
         from_state="",
-        to_state=State.NEW.value,
+        to_state=state.value,
+        comment=comment,
     )
     stats, _ = ProfileResponsiveness.objects.get_or_create(profile=profile)
     ProfileResponsiveness.objects.filter(pk=stats.pk).update(received=F("received") + 1)
-    outbox.add(
-        outbox.email(outbox.PARTNER_NEW_REFERRAL, c.email, c.language, now, referral.pk)
-        for c in ProfileContact.objects.filter(profile=profile)
-    )
     outbox.add(webhooks.events_for([(referral.partner_id, referral.pk)], webhooks.CREATED, now))
     return referral
