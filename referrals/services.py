@@ -15,7 +15,8 @@ from django.db import transaction
 from django.db.models import F
 
 from notifications import outbox, webhooks
-from partners.models import BusinessProfile, Location, Partner, ProfileContact, User
+from partners import alerts
+from partners.models import BusinessProfile, Location, Partner, User
 from referrals import lifecycle
 from referrals.access import can_assign, can_work
 from referrals.actors import ActorRef
@@ -443,8 +444,8 @@ def _create_referral(
 ) -> Referral:
     referral = create_referral(engagement, profile, actor, now, deadlines, State.NEW)
     outbox.add(
-        outbox.email(outbox.PARTNER_NEW_REFERRAL, c.email, c.language, now, referral.pk)
-        for c in ProfileContact.objects.filter(profile=profile)
+        outbox.email(outbox.PARTNER_NEW_REFERRAL, address, language, now, referral.pk)
+        for address, language in alerts.recipients([profile.pk], alerts.NEW_REFERRALS)[profile.pk]
     )
     return referral
 

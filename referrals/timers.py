@@ -19,7 +19,7 @@ from django.db.models import F
 
 from notifications import outbox, webhooks
 from notifications.models import OutboxMessage, Webhook
-from partners.models import ProfileContact
+from partners import alerts
 from referrals import lifecycle
 from referrals.lifecycle import Actor, State
 from referrals.models import CustomerContact, Engagement, ProfileResponsiveness, Programme, Referral, ReferralEvent
@@ -228,11 +228,7 @@ def send_reminders(now: datetime, batch: int = BATCH) -> int:
                 .select_for_update(skip_locked=True)
                 .values_list("id", "state", "state_entered_at", "deadline_at", "remind_at", "profile_id")[:batch]
             )
-            contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
-            for profile_id, address, language in ProfileContact.objects.filter(
-                profile_id__in={r[5] for r in rows}
-            ).values_list("profile_id", "email", "language"):
-                contacts[profile_id].append((address, language))
+            contacts = alerts.recipients({r[5] for r in rows}, alerts.REMINDERS)
             messages: list[OutboxMessage] = []
             for referral_id, state_value, entered_at, due, remind_at, profile_id in rows:
                 assert remind_at is not None  # selected by remind_at <= now
