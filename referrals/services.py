@@ -445,7 +445,9 @@ def _create_referral(
     referral = create_referral(engagement, profile, actor, now, deadlines, State.NEW)
     outbox.add(
         outbox.email(outbox.PARTNER_NEW_REFERRAL, address, language, now, referral.pk)
-        for address, language in alerts.recipients([profile.pk], alerts.NEW_REFERRALS)[profile.pk]
+        for address, language in alerts.recipients(
+            [(referral.pk, profile.pk, referral.location_id)], alerts.NEW_REFERRALS
+        )[referral.pk]
     )
     return referral
 

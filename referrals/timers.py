@@ -226,17 +226,19 @@ def send_reminders(now: datetime, batch: int = BATCH) -> int:
                 Referral.objects.filter(remind_at__lte=now)
                 .order_by("remind_at")
                 .select_for_update(skip_locked=True)
-                .values_list("id", "state", "state_entered_at", "deadline_at", "remind_at", "profile_id")[:batch]
+                .values_list(
+                    "id", "state", "state_entered_at", "deadline_at", "remind_at", "profile_id", "location_id"
+                )[:batch]
             )
-            contacts = alerts.recipients({r[5] for r in rows}, alerts.REMINDERS)
+            contacts = alerts.recipients(((r[0], r[5], r[6]) for r in rows), alerts.REMINDERS)
             messages: list[OutboxMessage] = []
-            for referral_id, state_value, entered_at, due, remind_at, profile_id in rows:
+            for referral_id, state_value, entered_at, due, remind_at, _profile, _location in rows:
                 assert remind_at is not None  # selected by remind_at <= now
                 state = State(state_value)
                 for kind in lifecycle.reminders_due(state, entered_at, due, remind_at, now, deadlines):
                     messages.extend(
                         outbox.email(REMINDER_TEMPLATES[kind], address, language, now, referral_id)
-                        for address, language in contacts[profile_id]
+                        for address, language in contacts[referral_id]
                     )
                 following = lifecycle.next_reminder_at(state, entered_at, due, now, deadlines)
                 Referral.objects.filter(pk=referral_id, remind_at=remind_at).update(remind_at=following)

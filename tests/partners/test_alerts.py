@@ -47,3 +47,27 @@ def test_a_user_of_another_partner_with_the_same_address_mutes_nothing(profile):
     factories.user(email="olga@partner.example", notify_new_referrals=False)  # another partner's user
     factories.referral(profile)
     assert addresses("referral_new") == ["sales@partner.example", "Olga@Partner.example"]
+
+
+def test_a_member_covering_the_referrals_location_gets_its_alerts_in_their_language(profile):
+    member = factories.user(profile.partner, role="referrals_user", email="ivan@partner.example", language="ru")
+    member.locations.set(profile.locations.all())
+    factories.referral(profile)
+    sweep(NOW + timedelta(hours=24))
+    sent = OutboxMessage.objects.filter(to_address="ivan@partner.example").order_by("id")
+    assert list(sent.values_list("template", "language")) == [("referral_new", "ru"), ("referral_unanswered", "ru")]
+
+
+def test_a_member_covering_another_location_gets_nothing(profile):
+    member = factories.user(profile.partner, role="referrals_user", email="ivan@partner.example")
+    other = factories.profile(profile.partner, country="AT", city="Vienna")
+    member.locations.set(other.locations.all())
+    factories.referral(profile)
+    assert not OutboxMessage.objects.filter(to_address="ivan@partner.example").exists()
+
+
+def test_a_covering_member_who_is_also_a_contact_gets_each_alert_once(profile):
+    member = factories.user(profile.partner, role="referrals_user", email="olga@partner.example")
+    member.locations.set(profile.locations.all())
+    factories.referral(profile)
+    assert addresses("referral_new") == ["sales@partner.example", "Olga@Partner.example"]
