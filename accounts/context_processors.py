@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import Role
+from partners.models import OPERATOR_ROLES, Role
 
 ALL = frozenset(Role)
 # (URL name, label, roles that see the link). Another app's page appears once its URL name resolves.
@@ -17,6 +17,7 @@ NAV = (
     ("partners:profiles", _("Profiles"), frozenset({Role.REFERRALS_ADMIN, Role.PROFILE_ADMIN})),
     ("matching:scorecard", _("Scorecard"), frozenset({Role.REFERRALS_ADMIN, Role.REFERRALS_USER})),
     ("accounts:team", _("Team"), frozenset({Role.REFERRALS_ADMIN})),
+    ("console:home", _("Console"), frozenset(OPERATOR_ROLES)),
     ("accounts:settings", _("Settings"), ALL),
 )
 

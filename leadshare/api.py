@@ -229,6 +229,12 @@ def register_routers() -> None:
     from notifications.webhook_service import WebhookNotFound
 
     api.add_router("/", webhooks_router)
+
+    from finder.request_api import router as finder_request_router
+    from finder.search_api import router as finder_search_router
+
+    api.add_router("/", finder_search_router)
+    api.add_router("/", finder_request_router)
     api.add_exception_handler(WebhookNotFound, lambda request, exc: problem(404, str(exc)))
 
 

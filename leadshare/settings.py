@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "notifications",
     "accounts",
     "matching",
+    "finder",
+    "console",
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,6 @@ from django.shortcuts import redirect
 from django.urls import include, path
 
 from leadshare.api import api
-from referrals import customer_views
 
 urlpatterns = [
     path("", lambda request: redirect("referrals:inbox"), name="home"),
@@ -20,7 +19,8 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("profiles/", include("partners.urls")),
     path("scorecard/", include("matching.urls")),
-    path("partners/", customer_views.other_partners, name="other_partners"),
+    path("partners/", include("finder.urls")),
+    path("console/", include("console.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

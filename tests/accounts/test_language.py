@@ -104,8 +104,8 @@ def test_signing_in_applies_and_remembers_the_users_language(client):
         (Role.REFERRALS_ADMIN, ["/referrals/", "/profiles/", "/scorecard/", "/team/", "/settings/"]),
         (Role.REFERRALS_USER, ["/referrals/", "/scorecard/", "/settings/"]),
         (Role.PROFILE_ADMIN, ["/profiles/", "/settings/"]),
-        (Role.AGENT, ["/referrals/", "/settings/"]),
-        (Role.PROGRAMME_ADMIN, ["/referrals/", "/settings/"]),
+        (Role.AGENT, ["/referrals/", "/console/", "/settings/"]),
+        (Role.PROGRAMME_ADMIN, ["/referrals/", "/console/", "/settings/"]),
     ],
 )
 def test_the_header_shows_only_the_links_of_the_users_role(client, role, links):
