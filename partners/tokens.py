@@ -6,6 +6,9 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from django.db import connection
+
+from leadshare.rawrows import Columns
 from partners.models import ApiToken, User
 
 PREFIX = "ls_"
@@ -26,14 +29,33 @@ def issue(user: User, name: str, now: datetime, kind: str = ApiToken.Kind.PERSON
     return token, plain
 
 
+_TOKEN = Columns(ApiToken, "t")
+_USER = Columns(User, "u")
+
+
+def _find(token_digest: str) -> ApiToken | None:
+    """The live token with this digest and its active user, in one hand-written query (see leadshare.rawrows)."""
+    sql = (
+        f"SELECT {_TOKEN.sql}, {_USER.sql} FROM {_TOKEN.table()} JOIN {_USER.table()} "
+        f"ON {_USER.column('id')} = {_TOKEN.column('user_id')} "
+        f"WHERE {_TOKEN.column('digest')} = %s AND {_TOKEN.column('revoked_at')} IS NULL "
+        f"AND {_USER.column('is_active')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [token_digest, True])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(_TOKEN.fields)
+    token: ApiToken = _TOKEN.instance(row[:split])
+    token.user = _USER.instance(row[split:])
+    return token
+
+
 def authenticate(plain: str, now: datetime) -> ApiToken | None:
     if not plain.startswith(PREFIX) or len(plain) > 200:
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=digest(plain), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
+    token = _find(digest(plain))
     if token is None:
         return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.utils import timezone
 from ninja import Header, Query, Router, Schema
 from pydantic import Field
+from pydantic_core import to_json
 
 from leadshare.api_support import IsoDateTime, ObjectId, PreconditionFailed, expected_version, problems, with_etag
 from partners.auth import current_user
@@ -58,10 +59,13 @@ def list_referrals(
     filters: Query[ListFilters],
     limit: int = Query(50, ge=1, le=queries.MAX_LIMIT),
     cursor: str | None = None,
-) -> dict[str, Any]:
+) -> HttpResponse:
     chosen = queries.Filters(queries.parse_states(filters.state), filters.updated_since)
     views, following = queries.page(current_user(request), chosen, limit, cursor)
-    return {"items": [referral_out(v) for v in views], "next_cursor": following}
+    # Written straight by pydantic's compiled core, in the same JSON as the schema's own serialiser
+    # (tests/api/test_referrals_list_fast.py): validating 50 dicts we built costs more than the query.
+    body = to_json({"items": [referral_out(v) for v in views], "next_cursor": following})
+    return HttpResponse(body, content_type="application/json")
 
 
 CSV = {"responses": {200: {"description": "OK", "content": {"text/csv": {"schema": {"type": "string"}}}}}}

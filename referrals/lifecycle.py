@@ -136,7 +136,11 @@ def next_state(state: State, action: Action) -> State:
 
 
 def allowed_actions(state: State) -> list[Action]:
-    return [a for (s, a) in MOVES if s == state and a not in TIMER_ACTIONS]
+    return list(_ALLOWED[state])
+
+
+# Read for every referral shown; worked out once.
+_ALLOWED = {state: tuple(a for (s, a) in MOVES if s == state and a not in TIMER_ACTIONS) for state in State}
 
 
 def deadline(state: State, entered_at: datetime, deadlines: Deadlines) -> datetime | None:
