@@ -78,7 +78,7 @@ def _table(model: Any) -> str:
 def _datetime(value: Any) -> Any:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _decimal(value: Any) -> Any:
@@ -155,6 +155,13 @@ class Shape:
 _statements: dict[tuple[str, Shape], str] = {}
 
 
+def _readable(name: str, column: str) -> str:
+    """On PostgreSQL, times as text: Django's timestamptz loader parses in Python, fromisoformat in C."""
+    if name in DATETIMES and connection.vendor == "postgresql":
+        return f"{column}::text"
+    return column
+
+
 def _statement(shape: Shape) -> str:
     key = (connection.vendor, shape)
     if key not in _statements:
@@ -165,7 +172,7 @@ def _statement(shape: Shape) -> str:
 def _build(shape: Shape) -> str:
     r, e = _table(Referral), _table(Engagement)
     col = {name: f"r.{_db_column(Referral, name)}" for name in REFERRAL_COLUMNS}
-    select = [col[name] for name in REFERRAL_COLUMNS]
+    select = [_readable(name, col[name]) for name in REFERRAL_COLUMNS]
     select += [f"e.{_db_column(Engagement, name)}" for name in ENGAGEMENT_COLUMNS]
     where = []
     partner = f"r.{_db_column(Referral, 'partner_id')}"
