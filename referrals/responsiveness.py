@@ -8,7 +8,7 @@ and the sweeper; this recomputes them from the record, so the two can be checked
 from __future__ import annotations
 
 from referrals import lifecycle
-from referrals.lifecycle import Action
+from referrals.lifecycle import Action, Actor
 from referrals.models import Referral, ReferralEvent
 
 # Mirrors referrals.services: the first answer counts as prompt up to 24 h in whole seconds.
@@ -25,11 +25,11 @@ def recompute(profile_id: int) -> dict[str, int]:
         ReferralEvent.objects.filter(referral__profile_id=profile_id)
         .exclude(action__in=("create", "edit"))
         .order_by("referral_id", "at", "id")
-        .values_list("referral_id", "action", "at")
+        .values_list("referral_id", "action", "at", "actor_kind")
     )
     answered: set[int] = set()
-    for referral_id, action, at in events:
-        if action in lifecycle.FIRST_ANSWERS and referral_id not in answered:
+    for referral_id, action, at, actor_kind in events:
+        if action in lifecycle.FIRST_ANSWERS and actor_kind != Actor.SYSTEM and referral_id not in answered:
             answered.add(referral_id)
             seconds = int((at - created[referral_id]).total_seconds())
             counts["answered"] += 1

@@ -48,8 +48,19 @@ def _locked(referral_id: int, actor: ActorRef) -> Referral:
     return referral
 
 
+def _answers(action: Action, actor: ActorRef) -> bool:
+    """A partner's first answer; an operator closing a referral (e.g. as confirmed spam) answers nothing."""
+    return action in lifecycle.FIRST_ANSWERS and actor.kind != Actor.SYSTEM
+
+
 def _state_changes(
-    referral: Referral, action: Action, target: State, at: datetime, now: datetime, deadlines: Deadlines
+    referral: Referral,
+    action: Action,
+    target: State,
+    actor: ActorRef,
+    at: datetime,
+    now: datetime,
+    deadlines: Deadlines,
 ) -> dict[str, Any]:
     due = lifecycle.deadline(target, at, deadlines)
     changes: dict[str, Any] = {
@@ -61,7 +72,7 @@ def _state_changes(
         "updated_at": now,
         "version": referral.version + 1,
     }
-    if action in lifecycle.FIRST_ANSWERS:
+    if _answers(action, actor):
         changes["first_answer_at"] = at
     return changes
 
@@ -90,7 +101,7 @@ def _record_side_effects(
         comment=comment,
     )
     counters: dict[str, Any] = {}
-    if action in lifecycle.FIRST_ANSWERS:
+    if _answers(action, actor):
         seconds = int((at - referral.created_at).total_seconds())
         counters = {"answered": F("answered") + 1, "answer_seconds_total": F("answer_seconds_total") + seconds}
         if seconds <= FIRST_ANSWER_URGED_SECONDS:
@@ -127,7 +138,7 @@ def _move(
     comment: str = "",
 ) -> None:
     source = State(referral.state)
-    changes = _state_changes(referral, action, target, at, now, deadlines) | (extra or {})
+    changes = _state_changes(referral, action, target, actor, at, now, deadlines) | (extra or {})
     # The version check makes a lost race visible even where the row lock is a no-op (SQLite).
     if not Referral.objects.filter(pk=referral.pk, version=referral.version, state=source.value).update(**changes):
         raise ReferralChanged()
