@@ -104,12 +104,20 @@ CONVERTERS = {
 }
 
 
-def _convert(names: list[str], row: tuple[Any, ...]) -> dict[str, Any]:
-    values = dict(zip(names, row, strict=True))
-    for name, convert in CONVERTERS.items():
-        if name in values and values[name] is not None:
-            values[name] = convert(values[name])
-    return values
+def _converters(names: list[str]) -> list[tuple[int, Any]]:
+    return [(i, CONVERTERS[name]) for i, name in enumerate(names) if name in CONVERTERS]
+
+
+def _convert(names: list[str], converters: list[tuple[int, Any]], row: tuple[Any, ...]) -> dict[str, Any]:
+    values = list(row)
+    for i, convert in converters:
+        if values[i] is not None:
+            values[i] = convert(values[i])
+    return dict(zip(names, values, strict=True))
+
+
+_REFERRAL_CONVERTERS = _converters(REFERRAL_COLUMNS)
+_ENGAGEMENT_CONVERTERS = _converters(ENGAGEMENT_COLUMNS)
 
 
 class _Contacts:
@@ -242,8 +250,8 @@ def page_rows(
     split = len(REFERRAL_COLUMNS)
     referrals = []
     for row in rows:
-        values = _convert(REFERRAL_COLUMNS, row[:split])
-        engagement = _convert(ENGAGEMENT_COLUMNS, row[split:])
+        values = _convert(REFERRAL_COLUMNS, _REFERRAL_CONVERTERS, row[:split])
+        engagement = _convert(ENGAGEMENT_COLUMNS, _ENGAGEMENT_CONVERTERS, row[split:])
         referrals.append(_Referral(values, _Engagement(values["engagement_id"], engagement)))
     _attach_contacts([r for r in referrals if lifecycle.contacts_visible(State(r.state))])
     return referrals
