@@ -19,3 +19,4 @@ url=$(PG_STATE_FILE="$state" scripts/postgres.sh start)
 BENCH_PG_URL="$url" BENCH_TMP="$work" .venv/bin/python -m bench
 BENCH_PG_URL="$url" BENCH_TMP="$work" .venv/bin/python -m bench.pages
 .venv/bin/python -m bench.api
+BENCH_PG_URL="$url" BENCH_TMP="$work" .venv/bin/python -m bench.finder

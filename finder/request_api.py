@@ -2,6 +2,107 @@
 
 from __future__ import annotations
 
-from ninja import Router
+from decimal import Decimal
+from typing import Annotated, Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Router, Status
+from pydantic import Field, Strict
+
+from accounts.forms import client_ip
+from finder import requests
+from leadshare.api_support import Input, Output, RowId, problems
+from leadshare.problems import problem
 
 router = Router(tags=["finder"])
+
+
+class FinderRequestIn(Input):
+    profile_ids: list[Annotated[RowId, Strict()]] = Field(
+        description="The business profiles to ask (profile_id of the finder's results), 1 to 3"
+    )
+    company: str = Field(max_length=200)
+    size: str = Field(description="A company size code, e.g. 50-249")
+    industry: str = Field(description="An industry code, e.g. manufacturing")
+    country: str = Field(description="Two-letter code, e.g. DE")
+    city: str = Field(max_length=120, description="A city of that country, e.g. Berlin")
+    contact_name: str = Field(max_length=200)
+    email: str = Field(max_length=254)
+    phone: str = Field(max_length=40)
+    need: str = Field(max_length=5000, description="What the customer needs, in their words")
+    budget: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=2)
+    budget_currency: str = Field("", description="Three-letter code of the budget, e.g. EUR; required with a budget")
+    timeline: str = Field("", max_length=120)
+    language: str = Field("en", description="The customer's language, for the confirmation e-mail: en or ru")
+    consent_contact: Annotated[bool, Strict()] = Field(
+        description="Must be true: the chosen partners may contact the customer"
+    )
+    consent_share: Annotated[bool, Strict()] = Field(
+        False, description="May the request go to other suitable partners if these cannot help?"
+    )
+
+
+class FinderRequestOut(Output):
+    engagement_id: int
+    referral_ids: list[int] = Field(description="One referral per partner asked now")
+    already_asked: list[int] = Field(
+        description="Profiles this e-mail already asked in the last 24 hours: not asked again, that request stands"
+    )
+
+
+def _input(body: FinderRequestIn) -> requests.RequestInput:
+    return requests.RequestInput(
+        profile_ids=list(body.profile_ids),
+        company=body.company,
+        size=body.size,
+        industry=body.industry,
+        country=body.country,
+        city=body.city,
+        contact_name=body.contact_name,
+        email=body.email,
+        phone=body.phone,
+        need=body.need,
+        budget=body.budget,
+        budget_currency=body.budget_currency,
+        timeline=body.timeline,
+        language=body.language,
+        consent_contact=body.consent_contact,
+        consent_share=body.consent_share,
+    )
+
+
+@router.post(
+    "/finder/requests",
+    auth=None,
+    response={201: FinderRequestOut, **problems(409, 429)},
+    summary="Send a customer's request to up to 3 partners from the finder (public, no token)",
+    description=(
+        "Creates one engagement (source `finder`) with one new referral per profile, alerts the partners, and "
+        "e-mails the customer a confirmation. Partners this e-mail already asked in the last 24 hours are not "
+        "asked again (listed in `already_asked`); if that is all of them, the answer is a 409 and nothing is "
+        "created. Requests are limited per client address and per e-mail: a 429 says when to retry "
+        "(`Retry-After`, in seconds)."
+    ),
+)
+def send_request(request: HttpRequest, body: FinderRequestIn) -> Status[dict[str, Any]] | HttpResponse:
+    try:
+        outcome = requests.send_request(_input(body), client_ip(request), timezone.now())
+    except requests.RateLimited as exc:
+        response = problem(429, str(exc))
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    if outcome.engagement is None:
+        return problem(
+            409,
+            "This e-mail asked these partners in the last 24 hours. That request stands: they will get in touch.",
+            already_asked=outcome.already_asked_ids,
+        )
+    return Status(
+        201,
+        {
+            "engagement_id": outcome.engagement.pk,
+            "referral_ids": outcome.referral_ids,
+            "already_asked": outcome.already_asked_ids,
+        },
+    )

@@ -26,7 +26,7 @@ from referrals.presenters import present
 from taxonomy.models import CompanySize, Industry, Product
 
 PARTNER_TEMPLATES = {outbox.PARTNER_NEW_REFERRAL, outbox.PARTNER_UNANSWERED, outbox.PARTNER_DEADLINE_SOON}
-CUSTOMER_TEMPLATES = {outbox.CUSTOMER_PARTNER_WONT_FOLLOW_UP}
+CUSTOMER_TEMPLATES = {outbox.CUSTOMER_PARTNER_WONT_FOLLOW_UP, outbox.CUSTOMER_REQUEST_SENT}
 # About a person, not a referral: the payload names the user.
 USER_TEMPLATES = {outbox.PARTNER_INVITATION, outbox.TEAM_INVITATION, outbox.PASSWORD_RESET}
 TEMPLATES = PARTNER_TEMPLATES | CUSTOMER_TEMPLATES | USER_TEMPLATES
@@ -79,6 +79,8 @@ def _customer_context(referral: Referral) -> dict[str, Any]:
     return {
         "company": engagement.customer_company,
         "partner_name": referral.partner.name,
+        # Every partner of the request, for the confirmation (no customer data of anyone else).
+        "partner_names": list(engagement.referrals.order_by("pk").values_list("partner__name", flat=True)),
         "url": f"{settings.SITE_ROOT}/partners/?request={engagement.public_token}",
     }
 

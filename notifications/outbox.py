@@ -16,6 +16,9 @@ PARTNER_NEW_REFERRAL = "referral_new"
 PARTNER_UNANSWERED = "referral_unanswered"
 PARTNER_DEADLINE_SOON = "referral_deadline_soon"
 CUSTOMER_PARTNER_WONT_FOLLOW_UP = "customer_partner_declined"
+# To the customer who sent a request from the finder: the partners asked (payload: none; the row names
+# the engagement's first referral). Templates: templates/emails/{en,ru}/customer_request_sent.*
+CUSTOMER_REQUEST_SENT = "customer_request_sent"
 # To a new partner's referrals admin, with a link to set a password (payload: user_id). No referral.
 PARTNER_INVITATION = "partner_invitation"
 # To a team member invited by a referrals admin, and to a user who asked to reset a password (payload:

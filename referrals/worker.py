@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from finder.indexing import refresh_changed_priors
 from notifications import webhooks
 from notifications.delivery import deliver_due
 from referrals.timers import sweep
@@ -23,5 +24,7 @@ class PassResult:
 
 def run_pass(now: datetime) -> PassResult:
     swept = sweep(now)
+    # The finder ranks on each profile's answers and outcomes: bring those that just changed up to date.
+    refresh_changed_priors()
     sent = deliver_due(now) + webhooks.deliver_due(now)
     return PassResult(swept.moved, swept.reminded, sent)

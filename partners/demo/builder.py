@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from finder.indexing import rebuild_all
 from notifications.models import OutboxMessage
 from partners.demo import data
 from partners.demo.data import PartnerSpec
@@ -125,6 +126,8 @@ def build(now: datetime | None = None, seed_value: int = 42) -> DemoResult:
         demo.people_and_partners()
         demo.simulate()
         demo.finish()
+        # The finder's index, with the counters and pauses the simulation left (written with update()).
+        rebuild_all()
         return demo.result()
 
 

@@ -36,6 +36,11 @@ from tests.api import tenants
 
 # Path parameters that name no partner's object, with the reason. Keep this short.
 NOT_TENANT_IDS: dict[str, str] = {}
+# Public operations that show every partner's public profile (name, city, tags), B's too, with the reason.
+# The walk still checks that nothing B keeps private shows there (see shows_private).
+PUBLIC_PROFILES: dict[tuple[str, str], str] = {
+    ("GET", "/api/v1/finder/profiles"): "the partner finder lists every active partner's public profile",
+}
 
 DOCUMENT = api.get_openapi_schema()
 OPERATIONS = [
@@ -225,6 +230,14 @@ def shows_b(response: Any, bravo: tenants.Tenant) -> str | None:
     return "; ".join(found) or None
 
 
+def shows_private(response: Any, bravo: tenants.Tenant) -> str | None:
+    """What B keeps private that the response shows: its customers, their contacts, its notes, its addresses."""
+    text = response.content.decode(errors="replace").lower()
+    label = bravo.label.lower()
+    private = (f"{label} customer", f"{label} contact", f"{label} needs", f"{label} notes", f"@{label}.example")
+    return next((f"B's private text {marker!r}" for marker in private if marker in text), None)
+
+
 # --- The walk ----------------------------------------------------------------------------------
 
 
@@ -281,7 +294,7 @@ def test_partner_a_cannot_reach_partner_b(method, path, worlds):  # type: ignore
                 problems.append(f"{seen}, expected 404 or 403: {response.content[:300]!r}")
             if response.status_code >= 500:
                 problems.append(f"{seen}: {response.content[:300]!r}")
-            leak = shows_b(response, bravo)
+            leak = shows_private(response, bravo) if (method, path) in PUBLIC_PROFILES else shows_b(response, bravo)
             if leak:
                 problems.append(f"{seen} shows {leak}")
     assert not problems, "\n".join(problems[:15] + [f"... and {len(problems) - 15} more"] * (len(problems) > 15))

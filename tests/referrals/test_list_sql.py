@@ -73,8 +73,9 @@ def test_state_since_and_cursor_filters_select_the_same_rows_as_the_orm(world):
     user = factories.user(profile.partner)
     queries_views, cursor = queries.page(user, queries.Filters(states=("new",)), 2, None)
     assert [v.id for v in queries_views] == [mine[0].pk, mine[1].pk]
-    following, end = queries.page(user, queries.Filters(states=("new",)), 2, cursor)
+    following, then = queries.page(user, queries.Filters(states=("new",)), 2, cursor)
     assert [v.id for v in following] == [mine[2].pk, mine[3].pk]
+    assert queries.page(user, queries.Filters(states=("new",)), 2, then) == ([present(mine[4])], None)
     since = queries.Filters(updated_since=mine[3].updated_at)
     assert [v.id for v in queries.page(user, since, 50, None)[0]] == [mine[3].pk, mine[4].pk]
     assert queries.page(user, queries.Filters(states=("won", "lost")), 50, None) == ([], None)

@@ -474,11 +474,3 @@ def test_an_unknown_action_is_not_found(signed_in, fresh):
     assert signed_in.post(f"/referrals/{fresh.pk}/explode/").status_code == 404
     assert signed_in.post(f"/referrals/{fresh.pk}/miss/").status_code == 404
     assert Referral.objects.get(pk=fresh.pk).version == 1
-
-
-def test_the_customer_link_lists_other_partners_but_never_those_already_asked(client, profile):
-    other = factories.profile(country="DE")
-    engagement = factories.engagement([profile])
-    body = client.get(f"/partners/?request={engagement.public_token}").content.decode()
-    assert other.partner.name in body
-    assert profile.partner.name not in body

@@ -1,0 +1,376 @@
+"""The finder's search at scale: `python -m bench.finder` (needs BENCH_PG_URL and BENCH_TMP, as bench/run.sh sets).
+
+BENCH_FINDER_PROFILES (100,000) generated business profiles, one partner each, with realistic Russian and
+English keywords and descriptions, industries, products, services, target sizes and 1-2 locations at
+real cities of partners.cities, bulk-inserted into a fresh SQLite file and a fresh PostgreSQL database;
+then finder.indexing.rebuild_all builds the search index. Each kind of query runs BENCH_FINDER_REPEAT
+(60) times after a warm-up, rotating over a few realistic searches, through finder.search.search
+in-process (criteria to Results: candidates, facets, ranking, the page's hits; no HTTP). Next to them,
+in the same run, the bare full-text index query for the same words (match, order by rank, top 20).
+
+Each database runs in its own child process (Django reads DATABASE_URL once). The table goes to stdout,
+progress to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+PROFILES = int(os.environ.get("BENCH_FINDER_PROFILES", "100000"))
+REPEAT = int(os.environ.get("BENCH_FINDER_REPEAT", "60"))
+WARM_UP = 5
+BATCH = 5000
+DB_NAME = "leadshare_bench_finder"
+
+COUNTRIES = {"RU": 30, "DE": 14, "GB": 10, "US": 10, "FR": 8, "PL": 6, "KZ": 6, "NL": 5, "IT": 5, "ES": 6}
+CITIES_PER_COUNTRY = 40
+RU_KEYWORDS = [
+    "облачное решение",
+    "миграция почты",
+    "перенос данных в облако",
+    "внедрение CRM",
+    "информационная безопасность",
+    "резервное копирование",
+    "управление складом",
+    "электронный документооборот",
+    "бухгалтерский учет",
+    "автоматизация продаж",
+    "аналитика данных",
+    "машинное обучение",
+    "техническая поддержка",
+    "интеграция систем",
+    "виртуальные рабочие места",
+    "корпоративная почта",
+    "видеоконференции",
+    "обучение пользователей",
+    "кибербезопасность",
+    "управление проектами",
+    "облачные вычисления",
+    "защита персональных данных",
+    "разработка приложений",
+    "мобильные решения",
+    "системная интеграция",
+    "ИТ-аутсорсинг",
+    "внедрение ERP",
+    "сетевая инфраструктура",
+    "голосовая связь",
+    "контакт-центр",
+    "бизнес-аналитика",
+    "хранилище данных",
+]
+EN_KEYWORDS = [
+    "cloud solutions",
+    "email migration",
+    "data migration",
+    "CRM implementation",
+    "information security",
+    "backup and recovery",
+    "warehouse management",
+    "document management",
+    "accounting",
+    "sales automation",
+    "data analytics",
+    "machine learning",
+    "technical support",
+    "systems integration",
+    "virtual desktops",
+    "business email",
+    "video conferencing",
+    "user training",
+    "cybersecurity",
+    "project management",
+    "cloud computing",
+    "data protection",
+    "app development",
+    "mobile solutions",
+    "managed services",
+    "ERP implementation",
+    "network infrastructure",
+    "VoIP telephony",
+    "contact centre",
+    "business intelligence",
+    "data warehouse",
+    "identity management",
+]
+RU_DESCRIPTIONS = [
+    "Мы помогаем компаниям {a} и {b}. Работаем с {c} с 2009 года.",
+    "Команда сертифицированных специалистов: {a}, {b}, {c}. Поддержка 24/7.",
+    "Проекты под ключ: {a}; {b}. Более 300 успешных внедрений.",
+]
+EN_DESCRIPTIONS = [
+    "We help companies with {a} and {b}. Working with {c} since 2009.",
+    "A team of certified engineers: {a}, {b}, {c}. Support around the clock.",
+    "Turnkey projects: {a}; {b}. Over 300 successful deployments.",
+]
+SIZES = ["1-9", "10-49", "50-249", "250-999", "1000-4999", "5000+"]
+
+KEYWORD_QUERIES = ["облачные решения", "миграция почты", "email migration", "внедрение crm", "data analytics"]
+CITY_QUERIES: list[dict[str, Any]] = [
+    {"q": "облачные решения", "country": "RU", "city": "Moscow", "radius_km": 50},
+    {"q": "email migration", "country": "DE", "city": "Berlin", "radius_km": 30},
+    {"q": "информационная безопасность", "country": "RU", "city": "Saint Petersburg", "radius_km": 100},
+    {"q": "data analytics", "country": "GB", "city": "London", "radius_km": 50},
+]
+FILTER_QUERIES: list[dict[str, Any]] = [
+    {"country": "DE", "size": "50-249", "industry": "finance"},
+    {"country": "RU", "size": "10-49", "industry": "retail", "language": "ru"},
+    {"country": "FR", "service": "migration", "product": "crm"},
+]
+
+
+def say(message: str) -> None:
+    print(f"[bench.finder {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- In the child: data, index, timings -----------------------------------------------------------
+
+
+def generate(count: int, rng: random.Random) -> None:
+    from partners import cities
+    from partners.models import BusinessProfile, Location, Partner
+    from taxonomy.models import Industry, Product, ServiceType
+
+    industries = list(Industry.objects.values_list("code", flat=True))
+    products = list(Product.objects.values_list("code", flat=True))
+    services = list(ServiceType.objects.values_list("code", flat=True))
+    places = {c: cities.search(c, "", limit=CITIES_PER_COUNTRY) for c in COUNTRIES}
+    countries, weights = list(COUNTRIES), list(COUNTRIES.values())
+    through = {name: getattr(BusinessProfile, name).through for name in ("industries", "products", "services")}
+    through["target_sizes"] = BusinessProfile.target_sizes.through
+    for start in range(0, count, BATCH):
+        n = min(BATCH, count - start)
+        chosen = rng.choices(countries, weights, k=n)
+        partners = Partner.objects.bulk_create(
+            Partner(name=f"{rng.choice(['Альфа', 'Nord', 'Vector', 'Cloud', 'Сфера'])} {start + i}", country=c)
+            for i, c in enumerate(chosen)
+        )
+        profiles = []
+        for partner, country in zip(partners, chosen, strict=True):
+            russian = country in ("RU", "KZ") or rng.random() < 0.1
+            words = RU_KEYWORDS if russian else EN_KEYWORDS
+            keywords = rng.sample(words, rng.randint(2, 6))
+            more = rng.sample(words, 3)
+            template = rng.choice(RU_DESCRIPTIONS if russian else EN_DESCRIPTIONS)
+            profiles.append(
+                BusinessProfile(
+                    partner=partner,
+                    country=country,
+                    description=template.format(a=more[0], b=more[1], c=more[2]),
+                    keywords=keywords,
+                    languages=["ru"] if russian else rng.choice([["en"], ["en", "de"], ["en", "fr"]]),
+                    only_target_sizes=rng.random() < 0.2,
+                )
+            )
+        profiles = BusinessProfile.objects.bulk_create(profiles)
+        locations, links = [], {name: [] for name in through}  # type: ignore[var-annotated]
+        for profile in profiles:
+            for city in rng.sample(places[profile.country][:20] if rng.random() < 0.7 else places[profile.country], 2)[
+                : rng.choice([1, 1, 2])
+            ]:
+                locations.append(Location(profile=profile, city=city.name, lat=city.lat, lon=city.lon))
+            for name, codes, most in (
+                ("industries", industries, 3),
+                ("products", products, 3),
+                ("services", services, 3),
+                ("target_sizes", SIZES, 4),
+            ):
+                field = {"industries": "industry", "products": "product", "services": "servicetype"}.get(
+                    name, "companysize"
+                )
+                for code in rng.sample(codes, rng.randint(1, most)):
+                    links[name].append(through[name](businessprofile_id=profile.pk, **{f"{field}_id": code}))
+        Location.objects.bulk_create(locations)
+        for name, rows in links.items():
+            through[name].objects.bulk_create(rows)
+        say(f"{start + n:,} profiles")
+
+
+def timed(run: Callable[[], object]) -> dict[str, float]:
+    times = []
+    for i in range(WARM_UP + REPEAT):
+        started = time.perf_counter()
+        run()
+        if i >= WARM_UP:
+            times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {"median": statistics.median(times), "p95": times[max(0, round(0.95 * len(times)) - 1)]}
+
+
+def rotating(items: list[Any], make: Callable[[Any], Callable[[], object]]) -> Callable[[], object]:
+    runs = [make(item) for item in items]
+    state = {"i": 0}
+
+    def run() -> object:
+        state["i"] += 1
+        return runs[state["i"] % len(runs)]()
+
+    return run
+
+
+def child() -> None:
+    import django
+
+    django.setup()
+    from datetime import UTC, datetime
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    from finder import backends, text
+    from finder.indexing import rebuild_all
+    from finder.search import Criteria, search
+
+    call_command("migrate", verbosity=0)
+    vendor = connection.vendor
+    started = time.perf_counter()
+    generate(PROFILES, random.Random(7))
+    generated = time.perf_counter() - started
+    say(f"{vendor}: {PROFILES:,} profiles generated in {generated:.0f} s; indexing")
+    started = time.perf_counter()
+    indexed = rebuild_all()
+    built = time.perf_counter() - started
+    say(f"{vendor}: {indexed:,} profiles indexed in {built:.0f} s")
+    if vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    now = datetime.now(UTC)
+    engine = backends.for_connection()
+
+    def bare(q: str) -> Callable[[], object]:
+        sql, params = engine.bare(text.query_stems(q), 20)
+
+        def run() -> object:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchall()
+
+        return run
+
+    def finder(criteria: dict[str, Any]) -> Callable[[], object]:
+        return lambda: search(Criteria(**criteria), now)
+
+    totals = {
+        "keyword": [search(Criteria(q=q), now).total for q in KEYWORD_QUERIES],
+        "city": [search(Criteria(**c), now).total for c in CITY_QUERIES],
+        "filters": [search(Criteria(**c), now).total for c in FILTER_QUERIES],
+    }
+    rows = [
+        ("bare index query, keyword", totals["keyword"], rotating(KEYWORD_QUERIES, bare)),
+        ("finder: keyword only", totals["keyword"], rotating([{"q": q} for q in KEYWORD_QUERIES], finder)),
+        (
+            "bare index query, keyword of the city searches",
+            totals["city"],
+            rotating([c["q"] for c in CITY_QUERIES], bare),
+        ),
+        ("finder: keyword + city radius", totals["city"], rotating(CITY_QUERIES, finder)),
+        ("finder: filters only", totals["filters"], rotating(FILTER_QUERIES, finder)),
+    ]
+    results = []
+    for label, matches, run in rows:
+        figures = timed(run)
+        results.append({"query": label, "results": f"{min(matches):,}-{max(matches):,}", **figures})
+        say(f"{vendor}: {label}: median {figures['median']:.1f} ms, p95 {figures['p95']:.1f} ms")
+    print(
+        json.dumps(
+            {"database": vendor, "generated_s": generated, "indexed_s": built, "profiles": indexed, "results": results}
+        )
+    )
+
+
+# --- In the parent: databases and the table -------------------------------------------------------
+
+
+def admin_url(url: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
+
+
+def fresh_postgres(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(admin_url(url), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+    return urlunsplit(urlsplit(url)._replace(path=f"/{DB_NAME}"))
+
+
+def drop_postgres(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url(url), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+
+
+def run_child(database_url: str, tmp: Path) -> dict[str, Any]:
+    env = os.environ | {
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "leadshare.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "leadshare-bench-throwaway-key",
+        "DATA_DIR": str(tmp / "data"),
+        "EMAIL_URL": f"file://{tmp / 'mail'}",
+        "LOG_LEVEL": "WARNING",
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.finder", "child"], env=env, check=True, capture_output=True, text=True
+    )
+    sys.stderr.write(out.stderr)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    if sys.argv[1:] == ["child"]:
+        child()
+        return
+    pg_url, tmp = os.environ.get("BENCH_PG_URL"), os.environ.get("BENCH_TMP")
+    if not tmp:
+        raise SystemExit("set BENCH_TMP (a scratch folder) and BENCH_PG_URL (a PostgreSQL server of this run alone)")
+    scratch = Path(tmp)
+    runs = []
+    databases = [db for db in os.environ.get("BENCH_FINDER_DATABASES", "sqlite,postgresql").split(",") if db]
+    if "sqlite" in databases:
+        sqlite_file = scratch / "bench-finder.sqlite3"
+        sqlite_file.unlink(missing_ok=True)
+        runs.append(run_child(f"sqlite:///{sqlite_file}", scratch))
+        sqlite_file.unlink(missing_ok=True)
+    if "postgresql" in databases:
+        if not pg_url:
+            raise SystemExit("set BENCH_PG_URL")
+        try:
+            runs.append(run_child(fresh_postgres(pg_url), scratch))
+        finally:
+            drop_postgres(pg_url)
+    print(
+        f"Partner finder, {PROFILES:,} generated profiles; {REPEAT} queries of each kind after {WARM_UP} to warm up, "
+        "rotating over a few searches."
+    )
+    print("finder.search.search in-process (candidates, facets, ranking, the page); no HTTP. Bare = the full-text")
+    print("index alone: match, order by rank, first 20.")
+    for run in runs:
+        print(
+            f"{run['database']}: generated in {run['generated_s']:.0f} s, indexed {run['profiles']:,} "
+            f"in {run['indexed_s']:.0f} s"
+        )
+    print()
+    header = ("database", "query", "results", "median ms", "p95 ms")
+    rows = [
+        (run["database"], r["query"], r["results"], f"{r['median']:.1f}", f"{r['p95']:.1f}")
+        for run in runs
+        for r in run["results"]
+    ]
+    widths = [max(len(x) for x in column) for column in zip(header, *rows, strict=False)]
+    for row in (header, tuple("-" * w for w in widths), *rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""SQLite: an FTS5 table over the stemmed text, rowid = profile id; bm25 weighs tags over the description."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+TABLE = "finder_search_fts"
+# bm25 weights of the columns (tags, description): a tag hit counts three times a description hit.
+WEIGHTS = (3.0, 1.0)
+
+
+def create(schema_editor: Any) -> None:
+    # unicode61 splits on what finder.text splits on; the text is already lower-case and stemmed.
+    schema_editor.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(tags, description, tokenize='unicode61')"
+    )
+
+
+def drop(schema_editor: Any) -> None:
+    schema_editor.execute(f"DROP TABLE IF EXISTS {TABLE}")
+
+
+def write(cursor: Any, rows: Sequence[tuple[int, str, str]]) -> None:
+    delete(cursor, [row[0] for row in rows])
+    cursor.executemany(f"INSERT INTO {TABLE} (rowid, tags, description) VALUES (%s, %s, %s)", list(rows))
+
+
+def delete(cursor: Any, profile_ids: Iterable[int]) -> None:
+    ids = list(profile_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        cursor.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({', '.join(['%s'] * len(chunk))})", chunk)
+
+
+def clear(cursor: Any) -> None:
+    cursor.execute(f"DELETE FROM {TABLE}")
+
+
+def _expression(stems: Sequence[str]) -> str:
+    # Every stem quoted: FTS5 query syntax in a user's words (AND, NEAR, quotes, *) is never interpreted.
+    return " AND ".join('"' + s.replace('"', '""') + '"' for s in stems)
+
+
+def match(stems: Sequence[str]) -> tuple[str, list[Any]]:
+    """(profile_id, relevance) of the profiles having every stem; relevance > 0, bigger is better."""
+    weights = ", ".join(str(w) for w in WEIGHTS)
+    sql = f"SELECT rowid AS profile_id, -bm25({TABLE}, {weights}) AS relevance FROM {TABLE} WHERE {TABLE} MATCH %s"
+    return sql, [_expression(stems)]
+
+
+def bare(stems: Sequence[str], limit: int) -> tuple[str, list[Any]]:
+    weights = ", ".join(str(w) for w in WEIGHTS)
+    return (
+        f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s ORDER BY bm25({TABLE}, {weights}) LIMIT %s",
+        [_expression(stems), limit],
+    )

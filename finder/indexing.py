@@ -1,0 +1,287 @@
+"""Keeps the finder's search index (finder.models, finder.backends) in step with the profiles.
+
+A profile is searchable the moment its change is written: `reindex_profile` runs in the transaction of
+the change. It is called by the signal handlers below (profile, location, tag and partner changes, from
+the services, the admin, the demo and test factories alike), and by whoever changes rows with
+`QuerySet.update()`, which sends no signal (e.g. the console after suspending a partner: `reindex_partner`).
+
+The prior (responsiveness and outcomes, finder's ranking signals that do not depend on the query) is
+stored with each row. Counters change with every answer and timeout; `refresh_changed_priors`, run by
+each worker pass, refreshes the profiles that have referral history rows newer than its watermark.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Max, Prefetch, Q
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+
+from finder import backends, text
+from finder.models import PriorWatermark, SearchEntry, SearchPlace
+from matching import ranking
+from partners.models import BusinessProfile, Location, Partner
+
+BATCH = 2000
+
+
+def _codes(codes: Iterable[str]) -> str:
+    """Codes as stored for containment tests: ' a b c '."""
+    return " " + " ".join(sorted(codes)) + " " if codes else " "
+
+
+def _tag_texts(profile: BusinessProfile) -> list[str]:
+    """What a profile is tagged with, as words: its tags' labels in both languages, and its keywords."""
+    words: list[str] = []
+    for name in ("industries", "products", "services"):
+        for term in getattr(profile, name).all():
+            words += [term.name_en, term.name_ru]
+    return words + [str(k) for k in profile.keywords or []]
+
+
+def _counters(profile_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Each profile's responsiveness counters and won/lost referrals."""
+    from referrals.models import ProfileResponsiveness, Referral
+
+    found: dict[int, dict[str, int]] = {pid: {} for pid in profile_ids}
+    for start in range(0, len(profile_ids), 900):  # stays under SQLite's parameter limit
+        chunk = profile_ids[start : start + 900]
+        fields = ("answered", "answered_within_24h", "missed", "expired")
+        for profile_id, *values in ProfileResponsiveness.objects.filter(profile_id__in=chunk).values_list(
+            "profile_id", *fields
+        ):
+            found[profile_id].update(zip(fields, values, strict=True))
+        outcomes = (
+            Referral.objects.filter(profile_id__in=chunk, state__in=("won", "lost"))
+            .values("profile_id")
+            .annotate(won=Count("id", filter=Q(state="won")), lost=Count("id", filter=Q(state="lost")))
+            .values_list("profile_id", "won", "lost")
+        )
+        for profile_id, won, lost in outcomes:
+            found[profile_id].update(won=won, lost=lost)
+    return found
+
+
+def _apply_prior(entry: SearchEntry, counts: dict[str, int]) -> None:
+    answered, timely = counts.get("answered", 0), counts.get("answered_within_24h", 0)
+    missed, expired = counts.get("missed", 0), counts.get("expired", 0)
+    entry.answered, entry.answered_timely, entry.unanswered = answered, timely, missed + expired
+    entry.won, entry.lost = counts.get("won", 0), counts.get("lost", 0)
+    entry.responsiveness = ranking.responsiveness_prior(answered, timely, missed, expired)
+    entry.outcomes = ranking.outcomes_prior(entry.won, entry.lost)
+    entry.prior = ranking.prior(entry.responsiveness, entry.outcomes)
+
+
+def _entry(profile: BusinessProfile, counts: dict[str, int]) -> tuple[SearchEntry, list[SearchPlace]]:
+    locations = list(profile.locations.all())
+    targets = [s.code for s in profile.target_sizes.all()]
+    entry = SearchEntry(
+        profile_id=profile.pk,
+        partner_id=profile.partner_id,
+        partner_name=profile.partner.name,
+        country=profile.country,
+        city=locations[0].city if locations else "",
+        industries=_codes(t.code for t in profile.industries.all()),
+        products=_codes(t.code for t in profile.products.all()),
+        services=_codes(t.code for t in profile.services.all()),
+        languages=_codes(str(x) for x in profile.languages or []),
+        target_sizes=_codes(targets),
+        # The only thing opting out changes: for which sizes the profile shows at all. "*" = every size.
+        sizes=_codes(targets) if profile.only_target_sizes else " * ",
+        keywords=list(profile.keywords or []),
+        tags_text=text.indexed(_tag_texts(profile)),
+        description_text=text.indexed([profile.description]),
+    )
+    _apply_prior(entry, counts)
+    places = [
+        SearchPlace(entry_id=profile.pk, location_id=loc.pk, city=loc.city, lat=loc.lat, lon=loc.lon)
+        for loc in locations
+    ]
+    return entry, places
+
+
+def _visible(profiles: Any) -> Any:
+    return (
+        profiles.filter(status=BusinessProfile.Status.ACTIVE, partner__status=Partner.Status.ACTIVE)
+        .select_related("partner")
+        .prefetch_related(
+            Prefetch("locations", queryset=Location.objects.order_by("id")),
+            "industries",
+            "products",
+            "services",
+            "target_sizes",
+        )
+        .order_by("pk")
+    )
+
+
+def _write(profiles: list[BusinessProfile], drop: Sequence[int]) -> None:
+    """Replace the rows of `drop` (ids) by the entries of `profiles` (a subset of them)."""
+    engine = backends.for_connection()
+    counts = _counters([p.pk for p in profiles])
+    built = [_entry(p, counts[p.pk]) for p in profiles]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, len(drop), 900):
+            SearchEntry.objects.filter(profile_id__in=drop[start : start + 900]).delete()
+        engine.delete(cursor, drop)
+        SearchEntry.objects.bulk_create([entry for entry, _ in built], batch_size=BATCH)
+        SearchPlace.objects.bulk_create([p for _, places in built for p in places], batch_size=BATCH)
+        engine.write(cursor, [(e.profile_id, e.tags_text, e.description_text) for e, _ in built])
+
+
+def reindex_profiles(profile_ids: Iterable[int]) -> None:
+    ids = sorted(set(profile_ids))
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        _write(list(_visible(BusinessProfile.objects.filter(pk__in=chunk))), chunk)
+
+
+def reindex_profile(profile_id: int) -> None:
+    """Make the index show the profile as it is now (or not at all, if paused, suspended or gone)."""
+    reindex_profiles([profile_id])
+
+
+def reindex_partner(partner_id: int) -> None:
+    """All the partner's profiles (after its name or status changed)."""
+    ids = set(BusinessProfile.objects.filter(partner_id=partner_id).values_list("pk", flat=True))
+    ids |= set(SearchEntry.objects.filter(partner_id=partner_id).values_list("pk", flat=True))
+    reindex_profiles(ids)
+
+
+def rebuild_all() -> int:
+    """Index every profile from scratch (the demo loader, the benchmark, `manage.py finder_reindex`).
+    Returns how many profiles are searchable."""
+    engine = backends.for_connection()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            engine.clear(cursor)
+        SearchPlace.objects.all().delete()
+        SearchEntry.objects.all().delete()
+        last = _last_event_id()
+        for chunk in _chunks(BusinessProfile.objects.order_by("pk").values_list("pk", flat=True).iterator()):
+            _write(list(_visible(BusinessProfile.objects.filter(pk__in=chunk))), [])
+        PriorWatermark.objects.update_or_create(pk=1, defaults={"last_event_id": last})
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {SearchEntry._meta.db_table}, {SearchPlace._meta.db_table}")
+    return SearchEntry.objects.count()
+
+
+def _chunks(ids: Iterator[int]) -> Iterator[list[int]]:
+    chunk: list[int] = []
+    for pk in ids:
+        chunk.append(pk)
+        if len(chunk) == BATCH:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# --- The prior ---------------------------------------------------------------------------------
+
+
+def refresh_priors(profile_ids: Iterable[int]) -> None:
+    """Recompute responsiveness and outcomes of these profiles' rows from their counters."""
+    ids = sorted(set(profile_ids))
+    counts = _counters(ids)
+    fields = ["responsiveness", "outcomes", "prior", "answered", "answered_timely", "unanswered", "won", "lost"]
+    entries = list(SearchEntry.objects.filter(profile_id__in=ids)) if ids else []
+    for entry in entries:
+        _apply_prior(entry, counts[entry.profile_id])
+    SearchEntry.objects.bulk_update(entries, fields, batch_size=500)
+
+
+def _last_event_id() -> int:
+    from referrals.models import ReferralEvent
+
+    return int(ReferralEvent.objects.aggregate(last=Max("id"))["last"] or 0)
+
+
+def refresh_changed_priors(limit: int = 5000) -> int:
+    """Refresh the priors of the profiles with referral history since the last call (every answer,
+    timeout, win and loss writes one history row); returns how many. Run by each worker pass: history
+    ids only grow, so this reads the new rows through the primary key and nothing else."""
+    from referrals.models import ReferralEvent
+
+    with transaction.atomic():
+        mark = PriorWatermark.objects.select_for_update().filter(pk=1).first()
+        if mark is None:
+            # Never built (rebuild_all sets the mark): start from now; `finder_reindex` catches up the rest.
+            PriorWatermark.objects.get_or_create(pk=1, defaults={"last_event_id": _last_event_id()})
+            return 0
+        new = list(
+            ReferralEvent.objects.filter(id__gt=mark.last_event_id)
+            .order_by("id")
+            .values_list("id", "referral__profile_id")[:limit]
+        )
+        if not new:
+            return 0
+        profiles = {profile_id for _, profile_id in new}
+        refresh_priors(profiles)
+        PriorWatermark.objects.filter(pk=1).update(last_event_id=new[-1][0])
+    return len(profiles)
+
+
+# --- Signals: every change of a profile, wherever it comes from --------------------------------
+
+_deleting = threading.local()
+
+
+def _being_deleted() -> set[int]:
+    if not hasattr(_deleting, "ids"):
+        _deleting.ids = set()
+    ids: set[int] = _deleting.ids
+    return ids
+
+
+def _profile_saved(sender: Any, instance: BusinessProfile, raw: bool = False, **kwargs: Any) -> None:
+    if not raw:
+        reindex_profile(instance.pk)
+
+
+def _profile_deleting(sender: Any, instance: BusinessProfile, **kwargs: Any) -> None:
+    # Its locations and tags go first, each with a signal: those must not index it again.
+    _being_deleted().add(instance.pk)
+
+
+def _profile_deleted(sender: Any, instance: BusinessProfile, **kwargs: Any) -> None:
+    _being_deleted().discard(instance.pk)
+    with connection.cursor() as cursor:
+        backends.for_connection().delete(cursor, [instance.pk])
+
+
+def _location_changed(sender: Any, instance: Location, raw: bool = False, **kwargs: Any) -> None:
+    if not raw and instance.profile_id not in _being_deleted():
+        reindex_profile(instance.profile_id)
+
+
+def _tags_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any) -> None:
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse and isinstance(instance, BusinessProfile):
+        if instance.pk not in _being_deleted():
+            reindex_profile(instance.pk)
+    elif reverse and pk_set:  # a term's profiles changed from the term's side
+        reindex_profiles(pid for pid in pk_set if pid not in _being_deleted())
+
+
+def _partner_saved(sender: Any, instance: Partner, raw: bool = False, created: bool = False, **kwargs: Any) -> None:
+    if not raw and not created:
+        reindex_partner(instance.pk)
+
+
+def connect() -> None:
+    """Called once from FinderConfig.ready."""
+    post_save.connect(_profile_saved, sender=BusinessProfile, dispatch_uid="finder-profile-saved")
+    pre_delete.connect(_profile_deleting, sender=BusinessProfile, dispatch_uid="finder-profile-deleting")
+    post_delete.connect(_profile_deleted, sender=BusinessProfile, dispatch_uid="finder-profile-deleted")
+    post_save.connect(_location_changed, sender=Location, dispatch_uid="finder-location-saved")
+    post_delete.connect(_location_changed, sender=Location, dispatch_uid="finder-location-deleted")
+    post_save.connect(_partner_saved, sender=Partner, dispatch_uid="finder-partner-saved")
+    for name in ("industries", "products", "services", "target_sizes"):
+        through = getattr(BusinessProfile, name).through
+        m2m_changed.connect(_tags_changed, sender=through, dispatch_uid=f"finder-{name}-changed")

@@ -1,0 +1,67 @@
+"""The finder's search index: one row per visible business profile, written by finder.indexing.
+
+Everything a search filters, facets, ranks and shows is denormalised here, so that a search reads
+this table (and its full-text index) and nothing else. The full-text index itself is vendor SQL made
+by migration 0002: an FTS5 table on SQLite, a weighted tsvector column with a GIN index on PostgreSQL
+(see finder.backends).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class SearchEntry(models.Model):
+    """A profile that the finder may show: active, of an active partner. Others have no row."""
+
+    profile = models.OneToOneField(
+        "partners.BusinessProfile", on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
+    )
+    partner_id = models.IntegerField(db_index=True)
+    partner_name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2, db_index=True)
+    city = models.CharField(max_length=120, blank=True, help_text="The first location's city, for display")
+    # Codes with a space on each side (" finance retail "), so one containment test matches a whole code.
+    industries = models.TextField(default=" ")
+    products = models.TextField(default=" ")
+    services = models.TextField(default=" ")
+    languages = models.TextField(default=" ")
+    target_sizes = models.TextField(default=" ", help_text="The sizes the profile targets, as it listed them")
+    sizes = models.TextField(default=" ", help_text="The sizes it may be shown for: all, unless it opted out")
+    keywords = models.JSONField(default=list)
+    # Stemmed text (finder.text): what the full-text index holds; also read to tell tag hits from text hits.
+    tags_text = models.TextField(default="")
+    description_text = models.TextField(default="")
+    # The prior (finder.indexing.refresh_priors): ranking signals that do not depend on the query, in [0, 1].
+    responsiveness = models.FloatField(default=0.5)
+    outcomes = models.FloatField(default=0.5)
+    prior = models.FloatField(default=0.5, db_index=True)
+    # The counters behind the prior, for "why here".
+    answered = models.IntegerField(default=0)
+    answered_timely = models.IntegerField(default=0)
+    unanswered = models.IntegerField(default=0, help_text="Missed and expired referrals")
+    won = models.IntegerField(default=0)
+    lost = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "finder_search"
+
+
+class SearchPlace(models.Model):
+    """A location of an indexed profile; radius searches prefilter on the (lat, lon) index, then haversine."""
+
+    entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="places")
+    location_id = models.IntegerField()
+    city = models.CharField(max_length=120)
+    lat = models.FloatField()
+    lon = models.FloatField()
+
+    class Meta:
+        db_table = "finder_search_place"
+        indexes = [models.Index(fields=["lat", "lon"], name="finder_place_lat_lon")]
+
+
+class PriorWatermark(models.Model):
+    """The last referral history row whose profile's prior has been refreshed (one row, pk 1)."""
+
+    last_event_id = models.BigIntegerField(default=0)

@@ -1,0 +1,122 @@
+"""A customer in the public finder, in Russian: search, filter by city and radius, ask two partners, fix an
+invalid e-mail, send; the confirmation arrives over SMTP and both partners find the referral in their inbox."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Browser, Page, expect
+
+from notifications.models import OutboxMessage
+from partners.models import BusinessProfile, Location
+from referrals.models import Engagement, Referral
+from referrals.worker import run_pass
+from tests import factories
+from tests.browser.conftest import sign_in
+from tests.smtp import subject, text
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def cloud_partner(name: str, slug: str, city: str, keywords: list[str]) -> BusinessProfile:
+    profile = factories.profile(
+        factories.partner(name), city=city, contacts=(f"alerts@{slug}.example",), keywords=keywords, languages=["ru"]
+    )
+    if city == "Munich":
+        Location.objects.filter(profile=profile).update(city="Munich", lat=48.137, lon=11.575)
+        profile.save()  # indexed again, with the new coordinates
+    factories.user(profile.partner, email=f"admin@{slug}.example")
+    return profile
+
+
+def test_a_customer_asks_two_partners_found_in_russian_and_both_see_the_referral(
+    live_server, browser: Browser, smtp_server
+):
+    alpha = cloud_partner("Альфа Облако", "alpha", "Berlin", ["облачное решение", "перенос почты"])
+    bravo = cloud_partner("Bravo Cloud", "bravo", "Berlin", ["облачные решения"])
+    cloud_partner("Munich Cloud", "munich", "Munich", ["облачное решение"])  # too far
+    cloud_partner("Printer Land", "printer", "Berlin", ["принтеры"])  # not what is asked
+
+    context = browser.new_context(locale="ru-RU", timezone_id="UTC")
+    context.set_default_timeout(10_000)
+    customer = context.new_page()
+    customer.goto(f"{live_server.url}/partners/")
+    expect(customer.get_by_role("heading", name="Найти партнёра")).to_be_visible()
+    # A marker on the window survives only if the results are updated in place (htmx), not reloaded.
+    customer.evaluate("window.__stayed = true")
+    customer.get_by_label("Что вы ищете?").fill("облачные решения")
+    customer.locator("#s-country").select_option("DE")
+    customer.locator("#s-city").fill("Берлин")
+    customer.get_by_label("В радиусе (км)").fill("50")
+    customer.get_by_role("button", name="Найти", exact=True).click()
+    results = customer.locator("#results h3")
+    expect(results).to_have_count(2)
+    expect(customer.locator("#results-heading")).to_have_text("Найдено партнёров: 2")
+    assert sorted(results.all_inner_texts()) == ["Bravo Cloud", "Альфа Облако"]
+    expect(customer).to_have_url(re.compile(r"/partners/\?.*radius_km=50"))
+    assert customer.evaluate("window.__stayed") is True
+    # The request form carries the new search, so an invalid request shows these results again.
+    expect(customer.locator('#search-state input[name="search-q"]')).to_have_value("облачные решения")
+    customer.locator("#results details").first.locator("summary").click()
+    expect(customer.locator("#results details").first.locator("table")).to_be_visible()
+
+    customer.get_by_label("Обратиться в Альфа Облако").check()
+    customer.get_by_label("Обратиться в Bravo Cloud").check()
+    customer.get_by_label("Компания", exact=True).fill("ООО Ромашка")
+    customer.get_by_label("Размер вашей компании").select_option("50-249")
+    customer.get_by_label("Ваша отрасль").select_option("manufacturing")
+    customer.get_by_label("Ваша страна").select_option("DE")
+    customer.locator("#r-city").fill("Берлин")
+    customer.get_by_label("Ваше имя").fill("Анна Петрова")
+    customer.get_by_label("Эл. почта").fill("anna@romashka")
+    customer.get_by_label("Телефон").fill("+49 30 1234567")
+    customer.get_by_label("Что вам нужно?").fill("Перенести почту 200 сотрудников в облако")
+    customer.get_by_label("Отмеченные партнёры могут связаться со мной по этому запросу.").check()
+    customer.get_by_role("button", name="Отправить запрос").click()
+
+    email = customer.get_by_label("Эл. почта")
+    expect(customer.locator("#r-email-error")).to_have_text(
+        "Введите правильный адрес электронной почты, например anna@example.com."
+    )
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_have_attribute("aria-describedby", "r-email-error")
+    assert not Engagement.objects.exists()
+    # The same search and the same two partners ticked; what was typed is kept.
+    expect(results).to_have_count(2)
+    expect(customer.get_by_label("Обратиться в Альфа Облако")).to_be_checked()
+    expect(customer.get_by_label("Обратиться в Bravo Cloud")).to_be_checked()
+    expect(customer.get_by_label("Компания", exact=True)).to_have_value("ООО Ромашка")
+
+    email.fill("anna@romashka.example")
+    customer.get_by_role("button", name="Отправить запрос").click()
+    expect(customer.get_by_role("heading", name="Спасибо: ваш запрос отправлен")).to_be_visible()
+    expect(customer.locator("main ul").first).to_have_text(re.compile(r"Альфа Облако\s*Bravo Cloud"))
+
+    engagement = Engagement.objects.get()
+    assert (engagement.source, engagement.language, engagement.customer_city) == ("finder", "ru", "Berlin")
+    referrals = {r.profile_id: r for r in Referral.objects.filter(engagement=engagement)}
+    assert set(referrals) == {alpha.pk, bravo.pk}
+
+    run_pass(timezone.now())  # the worker's pass: the outbox goes out over SMTP
+    [confirmation] = smtp_server.to("anna@romashka.example")
+    assert subject(confirmation) == "Ваш запрос отправлен партнёрам: 2"
+    body = text(confirmation)
+    assert "- Альфа Облако\n- Bravo Cloud\n" in body
+    assert f"/partners/?request={engagement.public_token}" in body
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True, channel="email").exists()
+    assert len(smtp_server.to("alerts@alpha.example")) == 1
+    assert len(smtp_server.to("alerts@bravo.example")) == 1
+    context.close()
+
+    for slug, profile in (("alpha", alpha), ("bravo", bravo)):
+        partner_context = browser.new_context(locale="en-US", timezone_id="UTC")
+        partner_context.set_default_timeout(10_000)
+        page: Page = partner_context.new_page()
+        sign_in(page, live_server.url, f"admin@{slug}.example")
+        page.goto(f"{live_server.url}/referrals/")
+        row = page.locator(f'tr[data-referral="{referrals[profile.pk].pk}"]')
+        expect(row).to_contain_text("Перенести почту 200 сотрудников в облако")
+        assert "anna@romashka.example" not in page.content()
+        partner_context.close()

@@ -1,0 +1,138 @@
+"""finder.indexing: a profile change is searchable at once, whichever way it is made."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from finder import backends, indexing, text
+from finder.models import PriorWatermark, SearchEntry, SearchPlace
+from finder.search import Criteria, search
+from partners import services
+from partners.models import BusinessProfile, Location, Partner
+from referrals import services as referral_services
+from referrals.actors import ActorRef
+from referrals.worker import run_pass
+from tests import factories
+from tests.factories import NOW
+from tests.finder.profiles import make
+
+pytestmark = pytest.mark.django_db
+
+
+def found(q: str = "", **filters: object) -> list[int]:
+    return [hit.profile_id for hit in search(Criteria(q=q, **filters), NOW).hits]  # type: ignore[arg-type]
+
+
+def in_full_text_index(profile_id: int, word: str) -> bool:
+    sql, params = backends.for_connection().bare(text.query_stems(word), 100)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return profile_id in {row[0] for row in cursor.fetchall()}
+
+
+def test_an_entry_holds_what_the_finder_filters_and_ranks_on():
+    profile = make(
+        "Entry", keywords=["Облачное решение"], description="Email migration.", industries=["retail", "finance"]
+    )
+    profile.target_sizes.set(["10-49", "1-9"])
+    entry = SearchEntry.objects.get(pk=profile.pk)
+    assert (entry.partner_name, entry.country, entry.city) == ("Entry", "DE", "Berlin")
+    assert (entry.industries, entry.target_sizes, entry.sizes, entry.languages) == (
+        " finance retail ",
+        " 1-9 10-49 ",
+        " * ",
+        " en ",
+    )
+    assert entry.tags_text == "retail розничн торговл financi servic финансов услуг облачн решен"
+    assert entry.description_text == "email migrat"
+    assert (entry.responsiveness, entry.outcomes, entry.prior) == (0.5, 0.5, 0.5)
+    assert list(SearchPlace.objects.filter(entry=entry).values_list("city", flat=True)) == ["Berlin"]
+
+
+def test_profiles_made_through_the_services_are_searchable_at_once_and_follow_each_update():
+    admin = factories.user(factories.partner(name="Serviced"))
+    profile = services.create_profile(
+        admin,
+        {
+            "country": "DE",
+            "description": "",
+            "keywords": ["email migration"],
+            "locations": [{"city": "Berlin", "lat": 52.52, "lon": 13.405}],
+            "contacts": [{"email": "alerts@serviced.example"}],
+        },
+    )
+    assert found("migrating email") == [profile.pk]
+    services.update_profile(admin, profile.pk, {"keywords": ["crm"], "industries": ["finance"]})
+    assert (found("migrating email"), found("crm"), found(industry="finance")) == ([], [profile.pk], [profile.pk])
+    assert not in_full_text_index(profile.pk, "email")
+    services.update_profile(admin, profile.pk, {"locations": [{"city": "Munich", "lat": 48.137, "lon": 11.575}]})
+    assert found("crm", country="DE", city="Munich", radius_km=10) == [profile.pk]
+    assert found("crm", country="DE", city="Berlin", radius_km=10) == []
+    services.update_profile(admin, profile.pk, {"status": "paused"})
+    assert (found("crm"), SearchEntry.objects.count()) == ([], 0)
+    assert not in_full_text_index(profile.pk, "crm")
+    services.update_profile(admin, profile.pk, {"status": "active"})
+    assert found("crm") == [profile.pk]
+    services.delete_profile(admin, profile.pk)
+    assert (found("crm"), SearchEntry.objects.count(), SearchPlace.objects.count()) == ([], 0, 0)
+    assert not in_full_text_index(profile.pk, "crm")
+
+
+def test_opting_out_of_sizes_is_followed_at_once():
+    profile = make("Sizes", keywords=["crm"], sizes=["1-9"])
+    assert found("crm", size="5000+") == [profile.pk]
+    profile.only_target_sizes = True
+    profile.save()
+    assert found("crm", size="5000+") == []
+    assert found("crm", size="1-9") == [profile.pk]
+
+
+def test_a_suspended_partner_leaves_the_index_and_comes_back():
+    profile = make("Suspendable", keywords=["crm"])
+    Partner.objects.filter(pk=profile.partner_id).update(status=Partner.Status.SUSPENDED)
+    indexing.reindex_partner(profile.partner_id)  # update() sends no signal: the console calls this
+    assert found("crm") == []
+    Partner.objects.filter(pk=profile.partner_id).update(status=Partner.Status.ACTIVE, name="Renamed")
+    indexing.reindex_partner(profile.partner_id)
+    assert [h.partner_name for h in search(Criteria(q="crm"), NOW).hits] == ["Renamed"]
+
+
+def test_deleting_a_partner_takes_its_profiles_out_of_the_full_text_index():
+    profile = make("Gone", keywords=["crm"])
+    Partner.objects.filter(pk=profile.partner_id).delete()
+    assert (found("crm"), SearchEntry.objects.count()) == ([], 0)
+    assert not in_full_text_index(profile.pk, "crm")
+
+
+def test_a_location_added_or_removed_outside_the_services_is_followed():
+    profile = make("Places", keywords=["crm"])
+    extra = Location.objects.create(profile=profile, city="Hamburg", lat=53.55, lon=9.99)
+    assert found("crm", country="DE", city="Hamburg", radius_km=5) == [profile.pk]
+    extra.delete()
+    assert found("crm", country="DE", city="Hamburg", radius_km=5) == []
+
+
+def test_rebuild_all_indexes_every_visible_profile_and_only_those():
+    one, two = make("One", keywords=["crm"]), make("Two", keywords=["crm"])
+    make("Paused", keywords=["crm"], status=BusinessProfile.Status.PAUSED)
+    SearchEntry.objects.all().delete()
+    assert indexing.rebuild_all() == 2
+    assert sorted(found("crm")) == [one.pk, two.pk]
+    assert in_full_text_index(one.pk, "crm")
+
+
+def test_the_worker_refreshes_the_prior_of_profiles_whose_referrals_changed():
+    quick, slow = make("Quick", keywords=["crm"]), make("Slow", keywords=["crm"])
+    indexing.rebuild_all()
+    referrals = [factories.referral(p, company="Contoso") for p in (quick, slow)]
+    admin = factories.user(quick.partner)
+    referral_services.mark_interested(referrals[0].pk, ActorRef.person(admin), NOW)
+    assert SearchEntry.objects.get(pk=quick.pk).responsiveness == 0.5  # not yet
+    run_pass(NOW)
+    assert SearchEntry.objects.get(pk=quick.pk).responsiveness == 0.6
+    assert SearchEntry.objects.get(pk=slow.pk).responsiveness == 0.5
+    assert found("crm") == [quick.pk, slow.pk]
+    mark = PriorWatermark.objects.get(pk=1).last_event_id
+    assert indexing.refresh_changed_priors() == 0  # nothing new
+    assert PriorWatermark.objects.get(pk=1).last_event_id == mark

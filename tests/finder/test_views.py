@@ -1,0 +1,336 @@
+"""The public finder pages: search with filters and "why here", a page per location, and the request form."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from finder import requests, views
+from notifications.models import OutboxMessage
+from partners.models import BusinessProfile, Location, Partner
+from referrals.models import Engagement, Referral
+from tests import factories
+from tests.api import counting
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():  # type: ignore[no-untyped-def]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def cloud(db):  # type: ignore[no-untyped-def]
+    """Two partners in Berlin tagged for cloud work, one in Munich, and one that does only printers."""
+    made = {}
+    for name, city, keywords in (
+        ("Alpha Cloud", "Berlin", ["облачное решение", "email migration"]),
+        ("Bravo Systems", "Berlin", ["облачные решения"]),
+        ("Munich Cloud", "Munich", ["облачное решение"]),
+        ("Printer Land", "Berlin", ["printers"]),
+    ):
+        profile = factories.profile(
+            factories.partner(name),
+            city=city,
+            contacts=(f"alerts@{name.split()[0].lower()}.example",),
+            keywords=keywords,
+            languages=["ru", "de"],
+            website=f"https://{name.split()[0].lower()}.example",
+        )
+        if city == "Munich":
+            Location.objects.filter(profile=profile).update(lat=48.137, lon=11.575)
+            profile.save()  # reindexed with the new coordinates
+        made[name] = profile
+    return made
+
+
+def form(profile_ids: list[int], **overrides: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "profile_ids": [str(pk) for pk in profile_ids],
+        "company": "ООО Ромашка",
+        "size": "50-249",
+        "industry": "manufacturing",
+        "country": "DE",
+        "city": "Berlin",
+        "contact_name": "Анна Петрова",
+        "email": "anna@romashka.example",
+        "phone": "+49 30 1234567",
+        "need": "Перенести почту в облако",
+        "budget": "",
+        "budget_currency": "",
+        "timeline": "",
+        "consent_contact": "on",
+        "website": "",
+        "search-q": "облачные решения",
+        "search-city": "Berlin",
+        "search-radius_km": "25",
+    }
+    return fields | overrides
+
+
+def text(response: Any) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def names_listed(response: Any) -> list[str]:
+    return re.findall(r'<h3><a href="/partners/\d+/">([^<]+)</a></h3>', response.content.decode())
+
+
+# --- Search ------------------------------------------------------------------------------------
+
+
+def test_a_search_in_russian_finds_the_partners_tagged_so_nearby_with_why_here(client, cloud):
+    response = client.get("/partners/", {"q": "облачные решения", "city": "Berlin", "country": "DE", "radius_km": "25"})
+    assert response.status_code == 200
+    assert sorted(names_listed(response)) == ["Alpha Cloud", "Bravo Systems"]
+    body = text(response)
+    assert "2 partners found" in body
+    alpha = cloud["Alpha Cloud"]
+    assert (
+        f'<input type="checkbox" form="request" name="profile_ids" value="{alpha.pk}"> Ask Alpha Cloud</label>' in body
+    )
+    assert f'href="/partners/{alpha.locations.get().pk}/"' in body
+    assert body.count("<summary>Why here") == 2
+    assert '<input id="s-q" type="search" name="q" value="облачные решения"' in body
+
+
+def test_each_filter_option_shows_how_many_results_it_would_leave(client, cloud):
+    response = client.get("/partners/", {"q": "облачные решения"})
+    body = text(response)
+    assert "3 partners found" in body
+    assert '<option value="DE">Germany (3)</option>' in body
+    assert '<option value="ru">Russian (3)</option>' in body
+
+
+def test_results_come_a_page_at_a_time(client, cloud, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    first = client.get("/partners/", {"country": "DE"})
+    body = text(first)
+    assert "4 partners found" in body
+    assert len(names_listed(first)) == 3
+    [more] = re.findall(r'<a href="(\?[^"]+)" rel="next"', first.content.decode())
+    assert "First page" not in body
+    second = client.get("/partners/" + more.replace("&amp;", "&"))
+    assert len(names_listed(second)) == 1
+    assert set(names_listed(first)) | set(names_listed(second)) == set(cloud)
+    assert 'rel="next"' not in second.content.decode()
+    assert '<a href="?country=DE"' in second.content.decode()
+
+
+def test_a_bad_radius_is_shown_by_the_field(client, cloud):
+    response = client.get("/partners/", {"city": "Berlin", "country": "DE", "radius_km": "far"})
+    assert response.status_code == 422
+    body = text(response)
+    assert 'aria-invalid="true" aria-describedby="s-radius-error"' in body
+    assert '<small id="s-radius-error" class="ls-error">Enter the radius in kilometres, such as 50.</small>' in body
+    assert names_listed(response) == []
+
+
+def test_htmx_gets_the_page_with_errors_as_200(client, cloud):
+    response = client.get("/partners/", {"radius_km": "far"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert 'id="s-radius-error"' in text(response)
+
+
+def test_the_page_speaks_russian(client, cloud):
+    response = client.get("/partners/", {"q": "облачные решения"}, headers={"Accept-Language": "ru"})
+    body = text(response)
+    assert "Найти партнёра" in body
+    assert "Найдено партнёров: 3" in body
+    assert "Почему здесь" in body
+
+
+def test_the_customer_link_lists_other_partners_but_never_those_already_asked(client, profile):
+    other = factories.profile(country="DE")
+    engagement = factories.engagement([profile])
+    body = client.get(f"/partners/?request={engagement.public_token}").content.decode()
+    assert other.partner.name in body
+    assert profile.partner.name not in body
+
+
+def test_the_customer_link_prefills_the_request_but_not_the_contact_details(client, cloud):
+    asked = cloud["Alpha Cloud"]
+    engagement = factories.engagement([asked], company="Contoso GmbH")
+    response = client.get(f"/partners/?request={engagement.public_token}")
+    assert response.status_code == 200
+    body = text(response)
+    assert "More partners for the request from Contoso GmbH." in body
+    assert '<input type="hidden" name="request" value="' + engagement.public_token + '">' in body
+    assert sorted(names_listed(response)) == ["Bravo Systems", "Munich Cloud", "Printer Land"]
+    assert 'name="company" type="text" value="Contoso GmbH"' in body
+    assert 'name="email" type="email" value=""' in body
+    # Searching again from the link keeps the asked partner out.
+    again = client.get("/partners/", {"request": engagement.public_token, "q": "облачные решения"})
+    assert sorted(names_listed(again)) == ["Bravo Systems", "Munich Cloud"]
+
+
+def test_an_unknown_request_link_says_so_and_still_searches(client, cloud):
+    response = client.get("/partners/?request=nope")
+    assert response.status_code == 200
+    assert "We could not find your request." in text(response)
+    assert len(names_listed(response)) == 4
+
+
+# --- A partner's page --------------------------------------------------------------------------
+
+
+def test_a_location_page_shows_the_partner(client, cloud):
+    alpha = cloud["Alpha Cloud"]
+    alpha.industries.set(["finance"])
+    location = alpha.locations.get()
+    response = client.get(f"/partners/{location.pk}/")
+    assert response.status_code == 200
+    body = text(response)
+    assert "<h1>Alpha Cloud</h1>" in body
+    assert "<p>Berlin, Germany · Hauptstr. 1</p>" in body
+    assert "We move mail to the cloud." in body
+    assert "<dt>Languages</dt><dd>Russian, German</dd>" in body
+    assert "<dt>Industries</dt><dd>Financial services</dd>" in body
+    assert "<dt>Skills and solutions</dt><dd>облачное решение, email migration</dd>" in body
+    assert 'href="https://alpha.example" rel="nofollow noopener"' in body
+
+
+def test_ask_from_a_partners_page_comes_to_the_finder_with_that_partner_ticked(client, cloud):
+    alpha = cloud["Alpha Cloud"]
+    page = text(client.get(f"/partners/{alpha.locations.get().pk}/"))
+    link = f"/partners/?profile_ids={alpha.pk}#request"
+    assert f'<a href="{link}" role="button">Ask Alpha Cloud</a>' in page
+    body = text(client.get(link))
+    assert f'name="profile_ids" value="{alpha.pk}" checked> Ask Alpha Cloud' in body
+    assert 'name="search-profile_ids"' not in body
+
+
+def test_paused_suspended_and_unknown_locations_are_not_found(client, cloud):
+    alpha, bravo = cloud["Alpha Cloud"], cloud["Bravo Systems"]
+    BusinessProfile.objects.filter(pk=alpha.pk).update(status="paused")
+    Partner.objects.filter(pk=bravo.partner_id).update(status="suspended")
+    for location in (alpha.locations.get(), bravo.locations.get()):
+        assert client.get(f"/partners/{location.pk}/").status_code == 404
+        assert client.get(f"/partners/{location.pk}/logo/").status_code == 404
+    assert client.get("/partners/999999/").status_code == 404
+
+
+def test_cities_for_the_datalist(client, db):
+    response = client.get("/partners/cities/", {"country": "DE", "city": "mün"})
+    assert '<option value="Munich"></option>' in response.content.decode()
+
+
+# --- The request -------------------------------------------------------------------------------
+
+
+def test_a_request_from_the_page_goes_to_the_ticked_partners_and_thanks_the_customer(cloud):
+    client = Client(headers={"Accept-Language": "ru"})
+    alpha, bravo = cloud["Alpha Cloud"], cloud["Bravo Systems"]
+    response = client.post("/partners/request/", form([alpha.pk, bravo.pk]))
+    engagement = Engagement.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/partners/sent/?request={engagement.public_token}"
+    assert (engagement.source, engagement.language, engagement.customer_company) == ("finder", "ru", "ООО Ромашка")
+    assert sorted(Referral.objects.values_list("profile_id", flat=True)) == sorted([alpha.pk, bravo.pk])
+    confirmation = OutboxMessage.objects.get(template="customer_request_sent")
+    assert (confirmation.to_address, confirmation.language) == ("anna@romashka.example", "ru")
+    thanks = text(client.get(response["Location"]))
+    assert "<li>Alpha Cloud</li><li>Bravo Systems</li>" in thanks
+    assert f'href="/partners/?request={engagement.public_token}"' in thanks
+
+
+def test_an_invalid_email_is_shown_by_the_field_and_the_rest_is_kept(client, cloud):
+    alpha, bravo = cloud["Alpha Cloud"], cloud["Bravo Systems"]
+    before = counting.rows()
+    response = client.post("/partners/request/", form([alpha.pk, bravo.pk], email="anna@"))
+    assert response.status_code == 422
+    body = text(response)
+    assert 'name="email" type="email" value="anna@" autocomplete="email" required aria-invalid="true"' in body
+    assert (
+        '<small id="r-email-error" class="ls-error">Enter a valid e-mail address, such as anna@example.com.</small>'
+        in body
+    )
+    assert '<a href="#r-email">Enter a valid e-mail address, such as anna@example.com.</a>' in body
+    assert 'name="company" type="text" value="ООО Ромашка"' in body
+    # The same search, with the same partners ticked.
+    assert sorted(names_listed(response)) == ["Alpha Cloud", "Bravo Systems"]
+    assert f'name="profile_ids" value="{alpha.pk}" checked>' in body
+    assert f'name="profile_ids" value="{bravo.pk}" checked>' in body
+    assert '<input type="hidden" name="search-q" value="облачные решения">' in body
+    assert counting.rows() == before
+
+
+def test_errors_are_in_russian_on_a_russian_page(cloud):
+    client = Client(headers={"Accept-Language": "ru"})
+    response = client.post("/partners/request/", form([], email="anna@", consent_contact=""))
+    assert response.status_code == 422
+    body = text(response)
+    assert "Введите правильный адрес электронной почты, например anna@example.com." in body
+    assert "Выберите хотя бы одного партнёра." in body
+    assert "Без согласия на связь с выбранными партнёрами мы не можем отправить запрос." in body
+
+
+def test_a_budget_that_is_not_a_number_is_shown_with_the_other_errors(client, cloud):
+    response = client.post("/partners/request/", form([cloud["Alpha Cloud"].pk], budget="lots", phone=""))
+    assert response.status_code == 422
+    body = text(response)
+    assert '<small id="r-budget-error" class="ls-error">Enter the budget as a number, such as 5000.</small>' in body
+    assert '<small id="r-phone-error" class="ls-error">Enter your phone number.</small>' in body
+    assert not Engagement.objects.exists()
+
+
+def test_more_than_three_ticked_partners_are_refused_with_a_clear_message(client, cloud):
+    ids = [p.pk for p in cloud.values()]
+    before = counting.rows()
+    response = client.post("/partners/request/", form(ids))
+    assert response.status_code == 422
+    assert '<p id="r-profile_ids-error" class="ls-error" role="alert">Choose at most 3 partners.</p>' in text(response)
+    assert counting.rows() == before
+
+
+def test_a_bot_filling_the_honeypot_sees_thanks_and_nothing_is_created(client, cloud):
+    before = counting.rows()
+    response = client.post("/partners/request/", form([cloud["Alpha Cloud"].pk], website="http://spam.example"))
+    assert response.status_code == 302
+    assert response["Location"] == "/partners/sent/"
+    assert "Thank you: your request is on its way" in text(client.get("/partners/sent/"))
+    assert counting.rows() == before
+
+
+def test_asking_the_same_partners_again_tells_the_customer_their_request_stands(client, cloud):
+    alpha = cloud["Alpha Cloud"]
+    client.post("/partners/request/", form([alpha.pk]))
+    before = counting.rows()
+    response = client.post("/partners/request/", form([alpha.pk]))
+    assert response.status_code == 200
+    assert "You asked Alpha Cloud in the last 24 hours. Your earlier request stands: they will get in touch." in text(
+        response
+    )
+    assert counting.rows() == before
+
+
+def test_asking_one_partner_again_and_a_new_one_sends_only_the_new_one(client, cloud):
+    alpha, bravo = cloud["Alpha Cloud"], cloud["Bravo Systems"]
+    client.post("/partners/request/", form([alpha.pk]))
+    response = client.post("/partners/request/", form([alpha.pk, bravo.pk]), follow=True)
+    body = text(response)
+    assert "You asked Alpha Cloud in the last 24 hours: your earlier request to them stands." in body
+    assert "<li>Bravo Systems</li>" in body
+    assert Referral.objects.filter(profile=alpha).count() == 1
+    assert Referral.objects.filter(profile=bravo).count() == 1
+
+
+def test_too_many_requests_from_one_address_are_refused_with_retry_after(client, cloud):
+    alpha = cloud["Alpha Cloud"]
+    for i in range(requests.REQUESTS_PER_WINDOW):
+        assert client.post("/partners/request/", form([alpha.pk], email=f"p{i}@romashka.example")).status_code == 302
+    before = counting.rows()
+    response = client.post("/partners/request/", form([alpha.pk], email="late@romashka.example"))
+    assert response.status_code == 429
+    assert 3500 <= int(response["Retry-After"]) <= 3601
+    assert "Too many requests from this address. Please try again later." in text(response)
+    assert counting.rows() == before
+
+
+def test_the_request_form_takes_only_posts(client, db):
+    assert client.get("/partners/request/").status_code == 405
