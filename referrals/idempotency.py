@@ -10,7 +10,9 @@ The record of a key is written in the same transaction as the effect it stands f
   under the same key is refused, because the key would then name two different requests.
 
 Only successes are kept: a request refused for its input leaves nothing, so it can be fixed and sent
-again under the same key. Keys belong to a user (an integration has its own service user).
+again under the same key. Keys belong to a user (an integration has its own service user). A key is
+remembered for KEPT_FOR (Stripe keeps its keys a day; a week also covers a client that was down over a
+weekend); each worker pass forgets older ones, a batch at a time.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -30,6 +32,8 @@ from partners.models import User
 from referrals.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
+KEPT_FOR = timedelta(days=7)
+FORGET_BATCH = 1000
 MAX_KEY_LENGTH = 255
 
 
@@ -112,3 +116,13 @@ def run(
             raise  # not the key: some other constraint
         return _replay(stored, request_digest)
     return Outcome(status_code, body, replayed=False)
+
+
+def forget_expired(now: datetime, batch: int = FORGET_BATCH) -> int:
+    """Delete up to `batch` records older than KEPT_FOR, oldest first (the created_at index finds them)."""
+    expired = IdempotencyRecord.objects.filter(created_at__lt=now - KEPT_FOR).order_by("created_at")
+    ids = list(expired.values_list("pk", flat=True)[:batch])
+    if not ids:
+        return 0
+    deleted, _ = IdempotencyRecord.objects.filter(pk__in=ids).delete()
+    return deleted

@@ -8,6 +8,7 @@ from datetime import datetime
 from finder.indexing import refresh_changed_priors
 from notifications import webhooks
 from notifications.delivery import deliver_due
+from referrals.idempotency import forget_expired
 from referrals.timers import sweep
 
 
@@ -27,4 +28,5 @@ def run_pass(now: datetime) -> PassResult:
     # The finder ranks on each profile's answers and outcomes: bring those that just changed up to date.
     refresh_changed_priors()
     sent = deliver_due(now) + webhooks.deliver_due(now)
+    forget_expired(now)
     return PassResult(swept.moved, swept.reminded, sent)
