@@ -401,13 +401,21 @@ def _apply_contacts(profile: BusinessProfile, wanted: list[dict[str, Any]]) -> N
             ProfileContact.objects.filter(pk=contact.pk).update(name=item["name"], language=item["language"])
 
 
+def _forget_file_after_commit(storage: Any, name: str) -> None:
+    """Delete a replaced upload once the change is committed: a rollback must still find the old file."""
+    transaction.on_commit(lambda: storage.delete(name))
+
+
 def _apply(profile: BusinessProfile, cleaned: _Cleaned) -> None:
     sent = cleaned.scalars or cleaned.tags or cleaned.locations is not None or cleaned.contacts is not None
     if profile.pk is not None and not sent:
         return  # nothing sent: the version (ETag) stays
+    replaced = profile.logo.name if "logo" in cleaned.scalars and profile.logo else ""
     for name, value in cleaned.scalars.items():
         setattr(profile, name, value)
     profile.save()  # also when only related rows change: updated_at is the profile's version
+    if replaced and replaced != profile.logo.name:
+        _forget_file_after_commit(profile.logo.storage, replaced)
     if cleaned.locations is not None:
         _apply_locations(profile, cleaned.locations)
     if cleaned.contacts is not None:
@@ -471,11 +479,14 @@ def delete_profile(user: User, profile_id: int, expected_version: int | None = N
             raise ProfileChanged()
         if profile.referrals.exists():
             raise in_use
+        logo = profile.logo.name
         try:
             with transaction.atomic():
                 profile.delete()
         except ProtectedError:
             raise in_use from None  # a referral arrived since the check
+        if logo:
+            _forget_file_after_commit(profile.logo.storage, logo)
 
 
 # --- API tokens --------------------------------------------------------------------------------

@@ -332,3 +332,39 @@ def test_the_editor_speaks_the_users_language_russian_with_its_field_errors(clie
     assert "Сохранить профиль" in page
     refused = client.post(f"/profiles/{profile.pk}/", form(profile, website="ftp://x")).content.decode()
     assert "Введите адрес сайта, начинающийся с https:// или http://." in refused
+
+
+def test_a_replaced_logo_file_is_deleted_once_the_change_is_committed(
+    admin_client, profile, django_capture_on_commit_callbacks
+):
+    first = SimpleUploadedFile("logo.png", image("PNG"), content_type="image/png")
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(f"/profiles/{profile.pk}/", form(profile, logo=first))
+    profile.refresh_from_db()
+    old = profile.logo.name
+    assert profile.logo.storage.exists(old)
+    second = SimpleUploadedFile("logo.webp", image("WEBP"), content_type="image/webp")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert admin_client.post(f"/profiles/{profile.pk}/", form(profile, logo=second)).status_code == 302
+    profile.refresh_from_db()
+    assert len(callbacks) == 1
+    assert not profile.logo.storage.exists(old)
+    assert profile.logo.storage.exists(profile.logo.name)
+
+
+def test_a_removed_logo_file_is_deleted_and_a_refused_change_keeps_it(
+    admin_client, profile, django_capture_on_commit_callbacks
+):
+    upload = SimpleUploadedFile("logo.png", image("PNG"), content_type="image/png")
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(f"/profiles/{profile.pk}/", form(profile, logo=upload))
+    profile.refresh_from_db()
+    name = profile.logo.name
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        refused = admin_client.post(f"/profiles/{profile.pk}/", form(profile, logo_remove="on", website="ftp://x"))
+    assert refused.status_code == 422
+    assert callbacks == []
+    assert profile.logo.storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(f"/profiles/{profile.pk}/", form(profile, logo_remove="on"))
+    assert not profile.logo.storage.exists(name)
