@@ -36,3 +36,18 @@ def test_a_user_of_another_partner_gets_not_found_for_a_referral_url(live_server
     response = page.goto(f"{live_server.url}/referrals/{referral.pk}/")
     assert response is not None and response.status == 404
     assert "anna@contoso.example" not in page.content()
+
+
+def test_after_an_in_place_action_the_keyboard_focus_lands_on_what_happened(live_server, page):
+    profile = factories.profile()
+    factories.user(profile.partner, email="admin@partner.example")
+    referral = factories.referral(profile, now=timezone.now())
+    sign_in(page, live_server.url, "admin@partner.example")
+    page.goto(f"{live_server.url}/referrals/{referral.pk}/")
+
+    page.get_by_role("button", name="I'm interested").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=anna@contoso.example")
+    page.wait_for_function("document.activeElement !== document.body")
+    focused = page.evaluate("document.activeElement.closest('#referral-panel') !== null")
+    assert focused is True
