@@ -8,6 +8,10 @@ gunicorn with 2 worker processes on its own throwaway PostgreSQL, one partner wi
   GET  /api/v1/referrals?limit=50            the first page of the partner's referrals
   POST /api/v1/referrals/{id}/interested     each request on another new referral
 
+The list is measured twice: as a polling client sees it (the same page again, kept in memory while
+the partner's referrals do not change: referrals/list_cache.py), and with API_LIST_CACHE_SIZE=0, when every
+request builds its page.
+
 Workers: sync (BENCH_API_WORKER_CLASS=gthread BENCH_API_THREADS=4 to compare). Every endpoint here is
 CPU-bound Python, and the two cores are shared with PostgreSQL and wrk: threads add nothing to use,
 only GIL hand-offs. Measured side by side, gthread (2 or 4 threads) gave the list and `interested`
@@ -359,7 +363,7 @@ def profile(data: Dataset) -> list[str]:
 
     lines = []
     headers = {"Authorization": f"Bearer {data.token}"}
-    with override_settings(ALLOWED_HOSTS=["testserver"]):
+    with override_settings(ALLOWED_HOSTS=["testserver"], API_LIST_CACHE_SIZE=0):  # the page as built
         client = Client()
         client.get("/api/v1/referrals?limit=50", headers=headers)  # warm
         times = []
@@ -499,6 +503,15 @@ def table(results: list[Result], trivial: Result) -> list[str]:
     return lines
 
 
+def measure(binary: str, cfg: Config, base: str, plan: tuple[str, str, Path, Path | None]) -> Result:
+    endpoint, path, lua, warm_lua = plan
+    say(f"{endpoint}: {cfg.warmup} s warm-up, {cfg.seconds} s measured")
+    wrk(binary, base + path, warm_lua or lua, cfg.warmup, endpoint)
+    result = wrk(binary, base + path, lua, cfg.seconds, endpoint)
+    say(f"  {result.requests:,} requests, {result.non_2xx} not 2xx, {result.errors} socket errors")
+    return result
+
+
 def main() -> None:
     # The `finally` blocks stop the server and PostgreSQL on SIGTERM too, as they do on Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -527,13 +540,16 @@ def main() -> None:
                         script(cfg.tmp, "interested-warm", data.token, data.warm_ids),
                     ),
                 ]
-                results = []
-                for endpoint, path, lua, warm_lua in plans:
-                    say(f"{endpoint}: {cfg.warmup} s warm-up, {cfg.seconds} s measured")
-                    wrk(binary, base + path, warm_lua or lua, cfg.warmup, endpoint)
-                    result = wrk(binary, base + path, lua, cfg.seconds, endpoint)
-                    say(f"  {result.requests:,} requests, {result.non_2xx} not 2xx, {result.errors} socket errors")
-                    results.append(result)
+                results = [measure(binary, cfg, base, plan) for plan in plans]
+            # The same list with no page kept in memory: what each request costs when it must be built.
+            with gunicorn(cfg, env | {"API_LIST_CACHE_SIZE": "0"}) as base:
+                cold = (
+                    "GET /api/v1/referrals?limit=50, built every time (API_LIST_CACHE_SIZE=0)",
+                    "/api/v1/referrals?limit=50",
+                    script(cfg.tmp, "list", data.token),
+                    None,
+                )
+                results.insert(2, measure(binary, cfg, base, cold))
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     workers = f"{WORKERS} {cfg.worker_class} workers" + (f" x {cfg.threads} threads" if cfg.threads > 1 else "")
     print(

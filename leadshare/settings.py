@@ -122,6 +122,8 @@ WEBHOOK_ALLOW_PRIVATE = envconfig.env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
 
 # Requests per token and period, per process (ninja's throttle syntax: 600/m, 20/s, 10000/h).
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/m")
+# Pages of referrals kept per web process for polling clients (referrals.list_cache); 0 turns it off.
+API_LIST_CACHE_SIZE = int(os.environ.get("API_LIST_CACHE_SIZE", "1024"))
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "leadshare"}}
 
 LOGGING = {

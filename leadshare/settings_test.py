@@ -14,3 +14,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a worker or server started by a test sees the same database;
     # one per pytest process, so that parallel runs never share one.
     DATABASES["default"]["TEST"] = {"NAME": f"/tmp/leadshare-test-{os.getpid()}.sqlite3"}
+
+# Tests that keep pages in memory turn it on themselves (tests/referrals/test_list_cache.py): in the
+# suite's rolled-back transactions, nothing commits, so the counters would never move.
+API_LIST_CACHE_SIZE = 0

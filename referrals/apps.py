@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ReferralsConfig(AppConfig):
     name = "referrals"
     verbose_name = "Referrals"
+
+    def ready(self) -> None:
+        from referrals import signals
+
+        signals.connect()

@@ -266,3 +266,14 @@ class PartnerCenterImport(models.Model):
 
     def __str__(self) -> str:
         return f"Partner Center {self.external_engagement_id} -> referral {self.referral_id}"
+
+
+class ReferralListVersion(models.Model):
+    """A partner's change counter: bumped after every committed change to its referrals (and to who of its
+    team sees which), so a page of its referrals kept in memory is known to be current (referrals.list_cache)."""
+
+    partner = models.OneToOneField(Partner, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}: {self.version}"

@@ -17,7 +17,7 @@ from django.db.models import F
 from notifications import outbox, webhooks
 from partners import alerts
 from partners.models import BusinessProfile, Location, Partner, User
-from referrals import lifecycle
+from referrals import lifecycle, list_cache
 from referrals.access import can_assign, can_work
 from referrals.actors import ActorRef
 from referrals.errors import DeadlinePassed, InvalidInput, NotFound, ReferralChanged
@@ -115,6 +115,7 @@ def _record_side_effects(
     if lifecycle.customer_told_partner_will_not_follow_up(target):
         outbox.add(_customer_notes(referral, now))
     outbox.add(webhooks.events_for([(referral.partner_id, referral.pk)], webhooks.UPDATED, now))
+    list_cache.changed([referral.partner_id])
 
 
 def _customer_notes(referral: Referral, now: datetime) -> list[Any]:
@@ -313,6 +314,7 @@ def _edit(referral: Referral, actor: ActorRef, now: datetime, changes: dict[str,
         comment=comment,
     )
     outbox.add(webhooks.events_for([(referral.partner_id, referral.pk)], webhooks.UPDATED, now))
+    list_cache.changed([referral.partner_id])
 
 
 def update_notes(
@@ -506,4 +508,5 @@ def create_referral(
     stats, _ = ProfileResponsiveness.objects.get_or_create(profile=profile)
     ProfileResponsiveness.objects.filter(pk=stats.pk).update(received=F("received") + 1)
     outbox.add(webhooks.events_for([(referral.partner_id, referral.pk)], webhooks.CREATED, now))
+    list_cache.changed([referral.partner_id])
     return referral

@@ -20,7 +20,7 @@ from django.db.models import F
 from notifications import outbox, webhooks
 from notifications.models import OutboxMessage, Webhook
 from partners import alerts
-from referrals import lifecycle
+from referrals import lifecycle, list_cache
 from referrals.lifecycle import Actor, State
 from referrals.models import CustomerContact, Engagement, ProfileResponsiveness, Programme, Referral, ReferralEvent
 
@@ -106,6 +106,7 @@ def _deadline_batch_portable(now: datetime, batch: int) -> int:
         )
     _queue_customer_notes(told_customer, now)
     outbox.add(webhooks.events_for(((row[5], row[0]) for row in due), webhooks.UPDATED, now))
+    list_cache.changed(row[5] for row in due)
     return len(due)
 
 
@@ -199,7 +200,7 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
         ) t
         WHERE s.id = t.id
     )
-    SELECT count(*) FROM moved
+    SELECT count(*), coalesce(array_agg(DISTINCT partner_id), '{{}}') FROM moved
     """
     params: dict[str, Any] = {
         "now": now,
@@ -213,7 +214,8 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        (count,) = cursor.fetchone()
+        count, partner_ids = cursor.fetchone()
+    list_cache.changed(partner_ids)
     return int(count)
 
 
