@@ -1,7 +1,9 @@
 """The finder's search at scale: `python -m bench.finder` (needs BENCH_PG_URL and BENCH_TMP, as bench/run.sh sets).
 
 BENCH_FINDER_PROFILES (100,000) generated business profiles, one partner each, with realistic Russian and
-English keywords and descriptions, industries, products, services, target sizes and 1-2 locations at
+English keywords and descriptions (a vocabulary of about 380 phrases per language, drawn by a Zipf-Mandelbrot
+law: a few common topics, a long tail; the keyword searches below are head phrases, the most common ones),
+industries, products, services, target sizes and 1-2 locations at
 real cities of partners.cities, bulk-inserted into a fresh SQLite file and a fresh PostgreSQL database;
 then finder.indexing.rebuild_all builds the search index. Each kind of query runs BENCH_FINDER_REPEAT
 (60) times after a warm-up, rotating over a few realistic searches, through finder.search.search
@@ -14,6 +16,7 @@ progress to stderr.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -102,6 +105,57 @@ EN_KEYWORDS = [
     "data warehouse",
     "identity management",
 ]
+# The 32 phrases above are the head of each language's vocabulary (the common topics, most common first); the
+# long tail is every activity applied to every object, as real directories have hundreds of distinct tags.
+RU_ACTIVITIES = [
+    "внедрение", "миграция", "настройка", "поддержка", "аудит", "интеграция", "разработка",
+    "обслуживание", "модернизация", "резервное копирование", "мониторинг", "администрирование",
+    "лицензирование", "обучение",
+]  # fmt: skip
+RU_OBJECTS = [
+    "CRM", "ERP", "1С", "почты", "серверов", "сайтов", "баз данных", "сетей", "облачной инфраструктуры",
+    "рабочих мест", "телефонии", "видеонаблюдения", "хранилищ данных", "Active Directory", "Microsoft 365",
+    "Kubernetes", "SAP", "Битрикс24", "сервисов ИИ", "мобильных приложений", "интернет-магазинов",
+    "систем безопасности", "электронной подписи", "складского учета", "кассовых систем",
+]  # fmt: skip
+EN_ACTIVITIES = [
+    "implementation", "migration", "setup", "support", "audit", "integration", "development", "maintenance",
+    "upgrade", "backup", "monitoring", "administration", "licensing", "training",
+]  # fmt: skip
+EN_OBJECTS = [
+    "CRM", "ERP", "email", "server", "website", "database", "network", "cloud infrastructure", "workstation",
+    "telephony", "CCTV", "data warehouse", "Active Directory", "Microsoft 365", "Kubernetes", "SAP", "Salesforce",
+    "AI service", "mobile app", "online store", "firewall", "e-signature", "inventory system", "point-of-sale",
+    "Google Workspace",
+]  # fmt: skip
+# Zipf-Mandelbrot weights by rank, 1 / (rank + ZIPF_OFFSET) ** ZIPF_EXPONENT, as word frequencies go: the
+# most common phrase is drawn about 2.5% of the time, so it is in about one profile of six of its language.
+ZIPF_OFFSET = 10.0
+ZIPF_EXPONENT = 1.0
+
+
+def vocabulary(head: list[str], tail: list[str], seed: int) -> tuple[list[str], list[float]]:
+    """The phrases of a language, most common first, and their cumulative weights (for random.choices)."""
+    rest = [p for p in dict.fromkeys(tail) if p not in head]
+    random.Random(seed).shuffle(rest)
+    phrases = head + rest
+    weights = [1.0 / (rank + ZIPF_OFFSET) ** ZIPF_EXPONENT for rank in range(1, len(phrases) + 1)]
+    return phrases, list(itertools.accumulate(weights))
+
+
+RU_VOCABULARY = vocabulary(RU_KEYWORDS, [f"{a} {o}" for a in RU_ACTIVITIES for o in RU_OBJECTS], 1)
+EN_VOCABULARY = vocabulary(EN_KEYWORDS, [f"{o} {a}" for o in EN_OBJECTS for a in EN_ACTIVITIES], 2)
+
+
+def draw(rng: random.Random, language: tuple[list[str], list[float]], count: int) -> list[str]:
+    """`count` distinct phrases drawn by their weights."""
+    phrases, cumulative = language
+    found: dict[str, None] = {}
+    while len(found) < count:
+        found.update(dict.fromkeys(rng.choices(phrases, cum_weights=cumulative, k=count - len(found))))
+    return list(found)
+
+
 RU_DESCRIPTIONS = [
     "Мы помогаем компаниям {a} и {b}. Работаем с {c} с 2009 года.",
     "Команда сертифицированных специалистов: {a}, {b}, {c}. Поддержка 24/7.",
@@ -157,9 +211,9 @@ def generate(count: int, rng: random.Random) -> None:
         profiles = []
         for partner, country in zip(partners, chosen, strict=True):
             russian = country in ("RU", "KZ") or rng.random() < 0.1
-            words = RU_KEYWORDS if russian else EN_KEYWORDS
-            keywords = rng.sample(words, rng.randint(2, 6))
-            more = rng.sample(words, 3)
+            words = RU_VOCABULARY if russian else EN_VOCABULARY
+            keywords = draw(rng, words, rng.randint(2, 6))
+            more = draw(rng, words, 3)
             template = rng.choice(RU_DESCRIPTIONS if russian else EN_DESCRIPTIONS)
             profiles.append(
                 BusinessProfile(

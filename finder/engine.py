@@ -1,16 +1,19 @@
-"""The finder's query: criteria checked into a plan, one SQL query for the candidates, facets and ranking.
+"""The finder's query: criteria checked into a plan, then two SQL statements and the page's rows.
 
-One statement reads the candidates from the search table: those matching the words (full-text index),
-near the city (a lat/lon box on the places' index), and failing at most one of the filters. A row that
-passes every filter is a result and counts in every facet; one that fails a single filter counts only in
-that filter's facet (how many results its values would leave, the other filters kept). The results
-are scored in Python (matching.ranking, from values the row already holds) and only the page's rows
-are read in full. bench/finder.py measures it.
+The page: one statement scores every profile that the words (full-text index), the radius (a lat/lon box on
+the places' index, then great-circle km) and every filter leave, with matching.ranking's sum written as SQL
+over the stored columns (the prior, tag hits, proximity, size fit), orders by score, then relevance (bm25 /
+ts_rank), then profile id, and returns just the page's ids. Only those rows are read in full and scored
+again in Python, to explain each one ("why here").
+
+The facets: one statement reads the codes of the rows that pass every filter or fail exactly one, and
+Python counts them in C (joined, then split): a row passing every filter is a result and counts in every
+facet; one that fails a single filter counts only in that filter's facet (how many results its values
+would leave, the other filters kept). bench/finder.py measures it.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 import time
 from collections import Counter
@@ -145,29 +148,18 @@ def plan(criteria: Criteria, cursor: str | None, limit: int) -> Plan:
     return Plan(criteria, stems, active, origin, radius if origin else None, offset, limit, query)
 
 
-# --- The candidates -------------------------------------------------------------------------------
+# --- The SQL ---------------------------------------------------------------------------------------
 
-
-# Columns of a candidate row, as candidates() reads them.
-ID, COUNTRY, INDUSTRIES, PRODUCTS, SERVICES, LANGUAGES, SIZES, TARGET_SIZES, RESPONSIVENESS, OUTCOMES = range(10)
-RELEVANCE, TAGS_TEXT, LAT, LON, LOCATION = range(10, 15)
+# Columns of a facet row, as facet_rows() reads them: the filter it fails ('' for none), then the codes.
+MISSED, COUNTRY, INDUSTRIES, PRODUCTS, SERVICES, LANGUAGES, SIZES = range(7)
 COLUMN = {"country": COUNTRY, "industry": INDUSTRIES, "product": PRODUCTS, "service": SERVICES}
 COLUMN |= {"language": LANGUAGES, "size": SIZES}
 EVERY_SIZE = " * "
 Record = tuple[Any, ...]
+Sql = tuple[str, list[Any]]
 
 
-@dataclass
-class Found:
-    """The rows that pass every filter, those that fail one (by filter), and where each place is."""
-
-    passing: list[Record]
-    failing: dict[str, list[Record]]
-    distance: dict[int, float]  # profile id -> km to the searched city
-    location: dict[int, int]  # profile id -> the nearest location's id
-
-
-def _box(origin: cities.City, radius_km: float) -> tuple[str, list[Any]]:
+def _box(origin: cities.City, radius_km: float) -> Sql:
     """A lat/lon box around the origin holding the whole circle (the index narrows on lat first)."""
     dlat = radius_km / KM_PER_DEGREE
     sql, params = "p.lat BETWEEN %s AND %s", [origin.lat - dlat, origin.lat + dlat]
@@ -179,99 +171,118 @@ def _box(origin: cities.City, radius_km: float) -> tuple[str, list[Any]]:
     return sql, params
 
 
-def _filter_misses(filters: dict[str, str]) -> tuple[str, list[Any]]:
-    """SQL counting the filters a row fails (a superset test; Python decides exactly)."""
-    parts, params = [], []
-    for facet, code in filters.items():
-        if facet == "country":
-            parts.append("CASE WHEN s.country = %s THEN 0 ELSE 1 END")
-            params.append(code)
-        elif facet == "size":
-            parts.append("CASE WHEN s.sizes = ' * ' OR s.sizes LIKE %s THEN 0 ELSE 1 END")
-            params.append(f"% {code} %")
-        else:
-            parts.append(f"CASE WHEN s.{CODE_COLUMNS[facet]} LIKE %s THEN 0 ELSE 1 END")
-            params.append(f"% {code} %")
-    return " + ".join(parts), params
-
-
-def candidates(plan: Plan) -> Found:
-    """The rows that pass every filter or fail exactly one, with what ranking and facets need."""
-    columns = "s.profile_id, s.country, s.industries, s.products, s.services, s.languages, s.sizes, "
-    columns += "s.target_sizes, s.responsiveness, s.outcomes"
-    joins, where, params = [], [], []
-    if plan.stems:
-        match_sql, match_params = backends.for_connection().match(plan.stems)
-        joins.append(f"JOIN ({match_sql}) m ON m.profile_id = s.profile_id")
+def _source(plan: Plan, ranked: bool) -> Sql:
+    """FROM and WHERE of the profiles the words, the radius and the exclusions leave (filters aside).
+    Columns: s.* of the search table, m.relevance with words, near.km with a city."""
+    backend = backends.for_connection()
+    sql, params = f"FROM {SearchEntry._meta.db_table} s", []
+    where = ["1 = 1"]
+    if plan.stems and ranked:
+        match_sql, match_params = backend.match(plan.stems, ranked=True)
+        sql += f" JOIN ({match_sql}) m ON m.profile_id = s.profile_id"
         params += match_params
-        columns += ", m.relevance, s.tags_text"
-    else:
-        columns += ", 0, ''"
+    elif plan.stems:  # an IN list is read once, whichever side the planner starts from (not once per place)
+        match_sql, match_params = backend.match(plan.stems, ranked=False)
+        where.append(f"s.profile_id IN (SELECT profile_id FROM ({match_sql}) m)")
     if plan.origin is not None and plan.radius_km is not None:
+        # Each profile's nearest place within the radius (the box lets the lat/lon index do the narrowing).
+        km_sql, km_params = backend.km(plan.origin.lat, plan.origin.lon)
         box_sql, box_params = _box(plan.origin, plan.radius_km)
-        joins.append(f"JOIN {SearchPlace._meta.db_table} p ON p.entry_id = s.profile_id AND {box_sql}")
-        params += box_params
-        columns += ", p.lat, p.lon, p.location_id"
+        sql += (
+            f" JOIN (SELECT p.entry_id, MIN(p.km) AS km FROM (SELECT p.entry_id, {km_sql} AS km"
+            f" FROM {SearchPlace._meta.db_table} p WHERE {box_sql}) p WHERE p.km <= %s GROUP BY p.entry_id) near"
+            " ON near.entry_id = s.profile_id"
+        )
+        params += km_params + box_params + [plan.radius_km]
+    if plan.stems and not ranked:
+        params += match_params
     if plan.criteria.exclude_profiles:
         excluded = sorted(plan.criteria.exclude_profiles)
         where.append(f"s.profile_id NOT IN ({', '.join(['%s'] * len(excluded))})")
         params += excluded
-    if len(plan.filters) > 1:  # with one filter, every row counts in its facet
-        misses_sql, misses_params = _filter_misses(plan.filters)
-        where.append(f"({misses_sql}) <= 1")
-        params += misses_params
-    sql = f"SELECT {columns} FROM {SearchEntry._meta.db_table} s {' '.join(joins)}"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
+    return f"{sql} WHERE {' AND '.join(where)}", params
+
+
+def _fails(facet: str, code: str) -> Sql:
+    """SQL true when a row fails the filter (codes are stored ' a b ', so ' code ' matches a whole one)."""
+    backend = backends.for_connection()
+    if facet == "country":
+        return "s.country <> %s", [code]
+    if facet == "size":  # " * ": shown for every size
+        return f"NOT (s.sizes = '{EVERY_SIZE}' OR {backend.contains('s.sizes')})", [f" {code} "]
+    return f"NOT {backend.contains(f's.{CODE_COLUMNS[facet]}')}", [f" {code} "]
+
+
+def _score(plan: Plan) -> Sql:
+    """matching.ranking.score as SQL over the stored columns, the same terms added in the same order (the
+    prior's two signals, tags, text, proximity, size fit), so that SQL and Python give the same floats."""
+    backend = backends.for_connection()
+    weights = ranking.active_weights(plan.query)
+    sql = "%s * s.responsiveness + %s * s.outcomes"
+    params: list[Any] = [weights["responsiveness"], weights["outcomes"]]
+    if plan.stems:
+        # Words found in the tags and keywords; the others (every word matched) are in the description.
+        # Words found in the tags and keywords; the others (every word matched) are in the description. Their
+        # points by the number of tag hits, a CASE on it, so that the hits are counted once per row.
+        padded = backend.contains("(' ' || s.tags_text || ' ')")
+        tag_hits = " + ".join(f"CASE WHEN {padded} THEN 1 ELSE 0 END" for _ in plan.stems)
+        params += [f" {s} " for s in plan.stems]
+        words = len(plan.stems)
+        tags, text_ = weights["tags"], weights["text"]
+        points = [tags * (hits / words) + text_ * ((words - hits) / words) for hits in range(words)]
+        sql += f" + CASE {tag_hits} " + " ".join(f"WHEN {hits} THEN %s" for hits in range(words)) + " ELSE %s END"
+        params += [*points, tags * 1.0 + text_ * 0.0]
+    if "proximity" in weights and plan.radius_km:
+        sql += f" + %s * {backend.GREATEST}(0.0, 1.0 - near.km / %s)"
+        params += [weights["proximity"], float(plan.radius_km)]
+    if "size_fit" in weights:
+        fit = backend.contains("s.target_sizes")
+        sql += f" + CASE WHEN s.target_sizes = ' ' THEN %s WHEN {fit} THEN %s ELSE 0.0 END"
+        params += [weights["size_fit"] * ranking.SIZE_UNKNOWN, f" {plan.query.size} ", weights["size_fit"] * 1.0]
+    return sql, params
+
+
+def page_ids(plan: Plan) -> list[int]:
+    """The ids of the page's profiles, best first: ordered and cut in SQL. Ties: the stronger text match,
+    then the older profile (a total order, so that pages continue each other)."""
+    backend = backends.for_connection()
+    score_sql, score_params = _score(plan)
+    source_sql, params = _source(plan, ranked=True)
+    relevance = "m.relevance" if plan.stems else "0"
+    sql = f"SELECT s.profile_id, {backend.rounded(score_sql)} AS score, {relevance} AS relevance {source_sql}"
+    params = score_params + params
+    for facet, code in plan.filters.items():
+        fails_sql, fails_params = _fails(facet, code)
+        sql += f" AND NOT ({fails_sql})"
+        params += fails_params
+    sql += " ORDER BY score DESC, relevance DESC, s.profile_id LIMIT %s OFFSET %s"
+    params += [plan.limit, plan.offset]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        fetched = cursor.fetchall()
-    return split(plan, fetched)
+        return [row[0] for row in cursor.fetchall()]
 
 
-def _nearest(plan: Plan, fetched: list[Record]) -> tuple[list[Record], dict[int, float], dict[int, int]]:
-    """One row per profile, with its place nearest the city if that is within the radius."""
-    assert plan.origin is not None and plan.radius_km is not None
-    lat, lon, radius = plan.origin.lat, plan.origin.lon, plan.radius_km
-    rows: dict[int, Record] = {}
-    distance: dict[int, float] = {}
-    location: dict[int, int] = {}
-    for record in fetched:
-        km = ranking.haversine_km(lat, lon, record[LAT], record[LON])
-        pid = record[ID]
-        if km <= radius and km < distance.get(pid, math.inf):
-            rows[pid], distance[pid], location[pid] = record, km, record[LOCATION]
-    return list(rows.values()), distance, location
+def facet_rows(plan: Plan) -> list[Record]:
+    """The rows that pass every filter ('' first) or fail exactly one (its name first), with their codes:
+    a row failing one filter counts only in that filter's facet (what choosing another value would leave)."""
+    source_sql, params = _source(plan, ranked=False)
+    fails = [(facet, *_fails(facet, code)) for facet, code in plan.filters.items()]
+    missed_sql, missed_params = "''", []
+    if fails:
+        missed_sql = "CASE " + " ".join(f"WHEN {sql} THEN '{facet}'" for facet, sql, _ in fails) + " ELSE '' END"
+        missed_params = [p for _, _, ps in fails for p in ps]
+    columns = "s.country, s.industries, s.products, s.services, s.languages, s.sizes"
+    sql = f"SELECT {missed_sql}, {columns} {source_sql}"
+    params = missed_params + params
+    if len(fails) > 1:  # with one filter, every row counts in its facet
+        sql += " AND (" + " + ".join(f"CASE WHEN {fail} THEN 1 ELSE 0 END" for _, fail, _ in fails) + ") <= 1"
+        params += [p for _, _, ps in fails for p in ps]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
-def split(plan: Plan, fetched: list[Record]) -> Found:
-    distance: dict[int, float] = {}
-    location: dict[int, int] = {}
-    if plan.origin is not None:
-        fetched, distance, location = _nearest(plan, fetched)
-    checks = [
-        (facet, COLUMN[facet], code if facet == "country" else f" {code} ") for facet, code in plan.filters.items()
-    ]
-    if not checks:
-        return Found(fetched, {}, distance, location)
-    passing: list[Record] = []
-    failing: dict[str, list[Record]] = {facet: [] for facet in plan.filters}
-    for record in fetched:
-        missed = None
-        for facet, column, wanted in checks:
-            value = record[column]
-            # Country is one code; the others are " a b " lists, sizes " * " for every size.
-            ok = value == wanted if column == COUNTRY else wanted in value or (column == SIZES and value == EVERY_SIZE)
-            if not ok:
-                if missed is not None:
-                    break
-                missed = facet
-        else:
-            (passing if missed is None else failing[missed]).append(record)
-    return Found(passing, failing, distance, location)
-
-
-# --- Facets, ranking, the page ---------------------------------------------------------------------
+# --- Facets, the page ------------------------------------------------------------------------------
 
 
 def _count(facet: str, rows: list[Record]) -> Counter[str]:
@@ -289,42 +300,21 @@ def _count(facet: str, rows: list[Record]) -> Counter[str]:
     return counted
 
 
-def tally(plan: Plan, found: Found) -> dict[str, Counter[str]]:
-    """Each facet's counts with the other filters kept: the passing rows, and those failing only it."""
+def tally(plan: Plan, rows: list[Record]) -> tuple[int, dict[str, Counter[str]]]:
+    """How many rows pass every filter, and each facet's counts with the other filters kept: the passing
+    rows, and those failing only it."""
+    passing = [r for r in rows if not r[MISSED]] if plan.filters else rows
+    failing: dict[str, list[Record]] = {}
+    if len(passing) < len(rows):
+        for record in rows:
+            if record[MISSED]:
+                failing.setdefault(record[MISSED], []).append(record)
     counts = {}
     for facet in FACETS:
-        counts[facet] = _count(facet, found.passing)
-        if facet in found.failing:
-            counts[facet].update(_count(facet, found.failing[facet]))
-    return counts
-
-
-def _candidate(plan: Plan, record: Record, found: Found) -> ranking.Candidate:
-    tag_hits = 0
-    if plan.stems:
-        tags = f" {record[TAGS_TEXT]} "
-        tag_hits = sum(1 for s in plan.stems if f" {s} " in tags)
-    return ranking.Candidate(
-        tag_hits=tag_hits,
-        text_hits=len(plan.stems) - tag_hits,  # every word matched somewhere: the others are in the description
-        distance_km=found.distance.get(record[ID]),
-        target_sizes=frozenset(record[TARGET_SIZES].split()),
-        responsiveness=record[RESPONSIVENESS],
-        outcomes=record[OUTCOMES],
-    )
-
-
-def top(plan: Plan, found: Found, count: int) -> list[Record]:
-    """The best `count` passing rows, best first. Ties: the stronger text match, then the older profile
-    (a total order, so that pages continue each other)."""
-    weights = ranking.active_weights(plan.query)
-    keys = []
-    by_id = {}
-    for record in found.passing:
-        score = ranking.score(_candidate(plan, record, found), plan.query, weights)
-        keys.append((-round(score, 9), -(record[RELEVANCE] or 0), record[ID]))
-        by_id[record[ID]] = record
-    return [by_id[key[2]] for key in heapq.nsmallest(count, keys)]
+        counts[facet] = _count(facet, passing)
+        if facet in failing:
+            counts[facet].update(_count(facet, failing[facet]))
+    return len(passing), counts
 
 
 def facet_values(plan: Plan, counts: dict[str, Counter[str]]) -> dict[str, list[FacetValue]]:
@@ -344,37 +334,56 @@ def facet_values(plan: Plan, counts: dict[str, Counter[str]]) -> dict[str, list[
 
 
 def run(plan: Plan, now: datetime) -> Results:
-    found = candidates(plan)
-    best = top(plan, found, plan.offset + plan.limit)
-    page = best[plan.offset :]
-    total = len(found.passing)
+    ids = page_ids(plan)
+    total, counts = tally(plan, facet_rows(plan))
     more = plan.offset + plan.limit < total
     next_cursor = encode_cursor(plan.offset + plan.limit, fingerprint(plan.criteria)) if more else None
     return Results(
-        hits=hits(plan, found, page),
-        facets=facet_values(plan, tally(plan, found)),
+        hits=hits(plan, ids),
+        facets=facet_values(plan, counts),
         total=total,
         next_cursor=next_cursor,
         criteria=plan.criteria,
     )
 
 
-def hits(plan: Plan, found: Found, page: list[Record]) -> list[Hit]:
-    ids = [record[ID] for record in page]
+def _nearest(plan: Plan, places: list[SearchPlace]) -> tuple[SearchPlace | None, float | None]:
+    """The place nearest the searched city within the radius (the first one without a city), and its km."""
+    if plan.origin is None or plan.radius_km is None:
+        return (places[0] if places else None), None
+    best, distance = None, math.inf
+    for place in places:
+        km = ranking.haversine_km(plan.origin.lat, plan.origin.lon, place.lat, place.lon)
+        if km <= plan.radius_km and km < distance:
+            best, distance = place, km
+    return (best or (places[0] if places else None)), (distance if best else None)
+
+
+def _candidate(plan: Plan, entry: SearchEntry, distance: float | None) -> ranking.Candidate:
+    tags = f" {entry.tags_text} "
+    tag_hits = sum(1 for s in plan.stems if f" {s} " in tags)
+    return ranking.Candidate(
+        tag_hits=tag_hits,
+        text_hits=len(plan.stems) - tag_hits,  # every word matched somewhere: the others are in the description
+        distance_km=distance,
+        target_sizes=frozenset(entry.target_sizes.split()),
+        responsiveness=entry.responsiveness,
+        outcomes=entry.outcomes,
+    )
+
+
+def hits(plan: Plan, ids: list[int]) -> list[Hit]:
+    """The page's profiles in full, each with its score explained (the only rows ranking runs on in Python)."""
     entries = {e.profile_id: e for e in SearchEntry.objects.filter(profile_id__in=ids)}
     places: dict[int, list[SearchPlace]] = {}
     for place in SearchPlace.objects.filter(entry_id__in=ids).order_by("id"):
         places.setdefault(place.entry_id, []).append(place)
     result = []
-    for record in page:
-        pid = record[ID]
-        entry, own = entries[pid], places.get(pid, [])
-        nearest = next((p for p in own if p.location_id == found.location.get(pid)), own[0] if own else None)
-        candidate = _candidate(plan, record, found)
-        codes = [
-            (facet, code) for facet in ("industry", "product", "service") for code in record[COLUMN[facet]].split()
-        ]
-        distance = found.distance.get(pid)
+    for pid in ids:
+        entry = entries[pid]
+        nearest, distance = _nearest(plan, places.get(pid, []))
+        candidate = _candidate(plan, entry, distance)
+        codes = [(facet, code) for facet in ("industry", "product", "service") for code in _codes(entry, facet)]
         result.append(
             Hit(
                 profile_id=pid,
@@ -389,6 +398,11 @@ def hits(plan: Plan, found: Found, page: list[Record]) -> list[Hit]:
             )
         )
     return result
+
+
+def _codes(entry: SearchEntry, facet: str) -> list[str]:
+    value: str = getattr(entry, CODE_COLUMNS[facet])
+    return value.split()
 
 
 def why(plan: Plan, candidate: ranking.Candidate, entry: SearchEntry) -> list[Contribution]:

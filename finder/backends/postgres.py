@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from matching import ranking
+
 TABLE = "finder_search"
 # ts_rank weights for {D, C, B, A}: a tag (A) hit counts three times a description (B) hit.
 WEIGHTS = "{0, 0, 0.33, 1.0}"
+GREATEST = "GREATEST"
 
 
 def create(schema_editor: Any) -> None:
@@ -43,12 +46,11 @@ def _query(stems: Sequence[str]) -> str:
     return " & ".join("'" + s.replace("'", "''").replace("\\", "\\\\") + "'" for s in stems)
 
 
-def match(stems: Sequence[str]) -> tuple[str, list[Any]]:
-    """(profile_id, relevance) of the profiles having every stem; relevance > 0, bigger is better."""
-    sql = (
-        f"SELECT profile_id, ts_rank('{WEIGHTS}', document, q) AS relevance "
-        f"FROM {TABLE}, to_tsquery('simple', %s) q WHERE document @@ q"
-    )
+def match(stems: Sequence[str], ranked: bool = True) -> tuple[str, list[Any]]:
+    """(profile_id, relevance) of the profiles having every stem; relevance > 0, bigger is better.
+    Unranked: relevance 0, and ts_rank (the costly part) is not computed."""
+    relevance = f"ts_rank('{WEIGHTS}', document, q)" if ranked else "0"
+    sql = f"SELECT profile_id, {relevance} AS relevance FROM {TABLE}, to_tsquery('simple', %s) q WHERE document @@ q"
     return sql, [_query(stems)]
 
 
@@ -58,3 +60,23 @@ def bare(stems: Sequence[str], limit: int) -> tuple[str, list[Any]]:
         f"ORDER BY ts_rank('{WEIGHTS}', document, q) DESC LIMIT %s",
         [_query(stems), limit],
     )
+
+
+def contains(haystack: str) -> str:
+    """SQL true when the parameter (a ' code ' with its spaces) is part of `haystack`; case and wildcards exact."""
+    return f"strpos({haystack}, %s) > 0"
+
+
+def rounded(expression: str) -> str:
+    """The score rounded as the engine compares scores (9 decimals: float noise never breaks a tie)."""
+    return f"ROUND(({expression})::numeric, 9)"
+
+
+def km(lat: float, lon: float) -> tuple[str, list[Any]]:
+    """Great-circle km from (lat, lon) to the place p: matching.ranking.haversine_km's formula, term by term."""
+    sql = (
+        f"2 * {ranking.EARTH_RADIUS_KM} * asin(LEAST(1.0, sqrt("
+        "power(sin((radians(p.lat) - radians(%s)) / 2), 2)"
+        " + cos(radians(%s)) * cos(radians(p.lat)) * power(sin(radians(p.lon - %s) / 2), 2))))"
+    )
+    return sql, [lat, lat, lon]

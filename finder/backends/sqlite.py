@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.db import connection
+
+from matching import ranking
+
 TABLE = "finder_search_fts"
 # bm25 weights of the columns (tags, description): a tag hit counts three times a description hit.
 WEIGHTS = (3.0, 1.0)
+GREATEST = "MAX"
+KM_FUNCTION = "finder_km"
 
 
 def create(schema_editor: Any) -> None:
@@ -42,10 +48,12 @@ def _expression(stems: Sequence[str]) -> str:
     return " AND ".join('"' + s.replace('"', '""') + '"' for s in stems)
 
 
-def match(stems: Sequence[str]) -> tuple[str, list[Any]]:
-    """(profile_id, relevance) of the profiles having every stem; relevance > 0, bigger is better."""
+def match(stems: Sequence[str], ranked: bool = True) -> tuple[str, list[Any]]:
+    """(profile_id, relevance) of the profiles having every stem; relevance > 0, bigger is better.
+    Unranked: relevance 0, and bm25 (the costly part) is not computed."""
     weights = ", ".join(str(w) for w in WEIGHTS)
-    sql = f"SELECT rowid AS profile_id, -bm25({TABLE}, {weights}) AS relevance FROM {TABLE} WHERE {TABLE} MATCH %s"
+    relevance = f"-bm25({TABLE}, {weights})" if ranked else "0"
+    sql = f"SELECT rowid AS profile_id, {relevance} AS relevance FROM {TABLE} WHERE {TABLE} MATCH %s"
     return sql, [_expression(stems)]
 
 
@@ -55,3 +63,22 @@ def bare(stems: Sequence[str], limit: int) -> tuple[str, list[Any]]:
         f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s ORDER BY bm25({TABLE}, {weights}) LIMIT %s",
         [_expression(stems), limit],
     )
+
+
+def contains(haystack: str) -> str:
+    """SQL true when the parameter (a ' code ' with its spaces) is part of `haystack`; case and wildcards exact."""
+    return f"instr({haystack}, %s) > 0"
+
+
+def rounded(expression: str) -> str:
+    """The score rounded as the engine compares scores (9 decimals: float noise never breaks a tie)."""
+    return f"ROUND({expression}, 9)"
+
+
+def km(lat: float, lon: float) -> tuple[str, list[Any]]:
+    """Great-circle km from (lat, lon) to the place p: matching.ranking's own function, so SQL and Python agree
+    to the last bit (Django would register SQLite's trigonometry as Python functions anyway)."""
+    connection.ensure_connection()
+    # Registered on each call (microseconds): the raw connection may have been replaced since the last one.
+    connection.connection.create_function(KM_FUNCTION, 4, ranking.haversine_km, deterministic=True)
+    return f"{KM_FUNCTION}(%s, %s, p.lat, p.lon)", [lat, lon]

@@ -220,3 +220,31 @@ def test_a_city_without_country_is_the_biggest_of_that_name():
 def test_excluded_profiles_do_not_appear():
     one, _two = make("One", keywords=["crm"]), make("Two", keywords=["crm"])
     assert names(Criteria(q="crm", exclude_profiles=frozenset({one.pk}))) == ["Two"]
+
+
+def test_otherwise_equal_profiles_come_oldest_first_on_every_database():
+    made = [make(f"Twin {i}", keywords=["crm"]) for i in range(5)]
+    assert [h.profile_id for h in search(Criteria(q="crm"), NOW).hits] == [p.pk for p in made]
+
+
+def test_the_order_ranked_in_sql_agrees_with_the_scores_explained_in_python_across_pages():
+    make("Tag and city", country="RU", city="Moscow", keywords=["облачное решение"], sizes=["10-49"])
+    make("Tag, farther", country="RU", city="Podolsk", keywords=["облачное решение"])
+    make("Description only", country="RU", city="Moscow", description="Облачные решения для бизнеса")
+    make("Half in tags", country="RU", city="Moscow", keywords=["облачное хранилище"], description="Решения")
+    quick = make("Quick, other size", country="RU", city="Tver", keywords=["облачное решение"], sizes=["5000+"])
+    counters(quick, received=8, answered=8, answered_within_24h=8)
+    criteria = Criteria(q="облачные решения", country="RU", city="Moscow", radius_km=300, size="10-49")
+    first = search(criteria, NOW, limit=3)
+    second = search(criteria, NOW, cursor=first.next_cursor, limit=3)
+    hits = first.hits + second.hits
+    assert [h.partner_name for h in hits] == [
+        "Tag and city",
+        "Tag, farther",
+        "Quick, other size",
+        "Half in tags",
+        "Description only",
+    ]
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert all(abs(h.score - sum(c.points for c in h.why)) < 1e-3 for h in hits)  # why adds up
+    assert second.next_cursor is None and first.total == second.total == 5
