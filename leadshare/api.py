@@ -19,10 +19,10 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
-from ninja.throttling import SimpleRateThrottle
 
 from leadshare.api_support import NulCharacter, Parser, PreconditionFailed, document_problems
 from leadshare.problems import CONTENT_TYPE, field_errors, problem, pydantic_errors
+from leadshare.throttle import TokenRateThrottle
 from partners import tokens
 from partners.models import ApiToken
 from referrals.errors import DeadlinePassed, InvalidInput, NotAllowed, NotFound, ReferralChanged
@@ -36,18 +36,6 @@ class TokenAuth(HttpBearer):
         if found is not None:
             request.user = found.user
         return found
-
-
-class TokenRateThrottle(SimpleRateThrottle):
-    """Requests per token (per process; see docs/operations.md for a shared cache)."""
-
-    scope = "token"
-
-    def get_cache_key(self, request: HttpRequest) -> str | None:
-        token = getattr(request, "auth", None)
-        if not isinstance(token, ApiToken):
-            return None
-        return f"throttle_token_{token.pk}"
 
 
 def _with_problems(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:

@@ -1,0 +1,60 @@
+"""The API's per-token rate limit, kept as one number per token (GCRA, the generic cell rate algorithm).
+
+A limit of N per period allows a burst of N, then one request every period/N. The state is the time
+at which the token's bucket will be empty again (its "theoretical arrival time"), so each request costs
+one cache read and one write whatever the limit; ninja's SimpleRateThrottle keeps a list of every
+request's time in the window and pickles it on each request, which for an integration allowed
+thousands a minute costs more than the request itself.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from django.core.cache import cache
+from django.http import HttpRequest
+from ninja.throttling import BaseThrottle
+
+from partners.models import ApiToken
+
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """'600/m' -> (600, 60): requests, and the period in seconds."""
+    try:
+        count, unit = rate.strip().split("/", 1)
+        requests, period = int(count), PERIODS[unit.strip()[:1]]
+    except (ValueError, KeyError):
+        raise ValueError(f"A rate looks like 600/m (per s, m, h or d), not {rate!r}") from None
+    if requests < 1:
+        raise ValueError(f"A rate allows at least one request, such as 600/m, not {rate!r}")
+    return requests, period
+
+
+class TokenRateThrottle(BaseThrottle):
+    """Requests per API token (per process unless CACHES is shared: see docs/operations.md)."""
+
+    def __init__(self, rate: str) -> None:
+        self.requests, self.period = parse_rate(rate)
+        self.interval = self.period / self.requests
+        self._last = threading.local()  # the wait of this thread's refused request, for wait()
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        token = getattr(request, "auth", None)
+        if not isinstance(token, ApiToken):
+            return True
+        key = f"throttle_token_{token.pk}"
+        now = time.time()
+        empty_at = max(cache.get(key) or now, now) + self.interval
+        allowed_from = empty_at - self.period  # the bucket holds one period's worth of requests
+        if allowed_from > now:
+            self._last.wait = allowed_from - now
+            return False
+        cache.set(key, empty_at, timeout=self.period + 1)
+        return True
+
+    def wait(self) -> float | None:
+        wait: float | None = getattr(self._last, "wait", None)
+        return wait
