@@ -1,15 +1,17 @@
-"""The finder's query: criteria checked into a plan, then two SQL statements and the page's rows.
+"""The finder's query: criteria checked into a plan, the facet index's bitsets, then the page in SQL.
 
-The page: one statement scores every profile that the words (full-text index), the radius (a lat/lon box on
-the places' index, then great-circle km) and every filter leave, with matching.ranking's sum written as SQL
-over the stored columns (the prior, tag hits, proximity, size fit), orders by score, then relevance (bm25 /
-ts_rank), then profile id, and returns just the page's ids. Only those rows are read in full and scored
-again in Python, to explain each one ("why here").
+The results and facets: the rows the words (the full-text index's plain match, ids only) and the radius (a
+lat/lon box on the places' index, then great-circle km) leave become a bitset over the facet index's rows
+(finder.facet_index); each filter is the bitset of its value. The results are their AND; a facet's counts
+are the popcounts of each value's bitset AND the rows passing the other filters (how many results choosing
+it would leave). No row is read for them.
 
-The facets: one statement reads the codes of the rows that pass every filter or fail exactly one, and
-Python counts them in C (joined, then split): a row passing every filter is a result and counts in every
-facet; one that fails a single filter counts only in that filter's facet (how many results its values
-would leave, the other filters kept). bench/finder.py measures it.
+The page: one statement scores the profiles that the words, the radius and every filter leave, with
+matching.ranking's sum written as SQL over the stored columns (the prior, tag hits, proximity, size fit),
+orders by score, then relevance (bm25 / ts_rank), then profile id, and returns just the page's ids; when
+the results are FEW, their ids (from the bitset) are given to it, so it reads them by primary key instead
+of scanning. Only the page's rows are read in full and scored again in Python, to explain each one ("why
+here"). bench/finder.py measures it.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection
 from django.utils.translation import get_language, get_language_info, ngettext
 from django.utils.translation import gettext as _
 
-from finder import backends, text
+from finder import backends, facet_index, text
 from finder.models import SearchEntry, SearchPlace
 from finder.search import (
     CODE_COLUMNS,
@@ -150,12 +153,9 @@ def plan(criteria: Criteria, cursor: str | None, limit: int) -> Plan:
 
 # --- The SQL ---------------------------------------------------------------------------------------
 
-# Columns of a facet row, as facet_rows() reads them: the filter it fails ('' for none), then the codes.
-MISSED, COUNTRY, INDUSTRIES, PRODUCTS, SERVICES, LANGUAGES, SIZES = range(7)
-COLUMN = {"country": COUNTRY, "industry": INDUSTRIES, "product": PRODUCTS, "service": SERVICES}
-COLUMN |= {"language": LANGUAGES, "size": SIZES}
 EVERY_SIZE = " * "
-Record = tuple[Any, ...]
+# At most this many results: the page query reads them by id (from the facet index) rather than by the filters.
+FEW = 20_000
 Sql = tuple[str, list[Any]]
 
 
@@ -171,36 +171,41 @@ def _box(origin: cities.City, radius_km: float) -> Sql:
     return sql, params
 
 
-def _source(plan: Plan, ranked: bool) -> Sql:
-    """FROM and WHERE of the profiles the words, the radius and the exclusions leave (filters aside).
-    Columns: s.* of the search table, m.relevance with words, near.km with a city."""
+def _source(plan: Plan, only: list[int] | None = None) -> tuple[str, list[Any], str]:
+    """FROM and WHERE of the profiles the words, the radius and the exclusions leave (filters aside), their
+    parameters, and the text relevance's expression. Columns: s.* of the search table, near.km with a city.
+    `only`: these ids and no others (the places and the table are read by them)."""
     backend = backends.for_connection()
     sql, params = f"FROM {SearchEntry._meta.db_table} s", []
-    where = ["1 = 1"]
-    if plan.stems and ranked:
-        match_sql, match_params = backend.match(plan.stems, ranked=True)
-        sql += f" JOIN ({match_sql}) m ON m.profile_id = s.profile_id"
-        params += match_params
-    elif plan.stems:  # an IN list is read once, whichever side the planner starts from (not once per place)
-        match_sql, match_params = backend.match(plan.stems, ranked=False)
-        where.append(f"s.profile_id IN (SELECT profile_id FROM ({match_sql}) m)")
+    where, relevance = ["1 = 1"], "0"
+    if plan.stems:
+        join_sql, match_where, relevance, params = backend.ranked_join(plan.stems, "s")
+        sql += join_sql
+        where.append(match_where)
     if plan.origin is not None and plan.radius_km is not None:
         # Each profile's nearest place within the radius (the box lets the lat/lon index do the narrowing).
         km_sql, km_params = backend.km(plan.origin.lat, plan.origin.lon)
         box_sql, box_params = _box(plan.origin, plan.radius_km)
+        if only is not None:
+            box_sql += f" AND p.entry_id IN ({_listed(only)})"
         sql += (
             f" JOIN (SELECT p.entry_id, MIN(p.km) AS km FROM (SELECT p.entry_id, {km_sql} AS km"
             f" FROM {SearchPlace._meta.db_table} p WHERE {box_sql}) p WHERE p.km <= %s GROUP BY p.entry_id) near"
             " ON near.entry_id = s.profile_id"
         )
         params += km_params + box_params + [plan.radius_km]
-    if plan.stems and not ranked:
-        params += match_params
+    if only is not None:
+        where.append(f"s.profile_id IN ({_listed(only)})")
     if plan.criteria.exclude_profiles:
         excluded = sorted(plan.criteria.exclude_profiles)
         where.append(f"s.profile_id NOT IN ({', '.join(['%s'] * len(excluded))})")
         params += excluded
-    return f"{sql} WHERE {' AND '.join(where)}", params
+    return f"{sql} WHERE {' AND '.join(where)}", params, relevance
+
+
+def _listed(ids: list[int]) -> str:
+    """Our own ids (from the facet index) written into the SQL: no parameter limit, nothing to bind."""
+    return ", ".join(str(int(pid)) for pid in ids) or "NULL"
 
 
 def _fails(facet: str, code: str) -> Sql:
@@ -242,13 +247,13 @@ def _score(plan: Plan) -> Sql:
     return sql, params
 
 
-def page_ids(plan: Plan) -> list[int]:
+def page_ids(plan: Plan, only: list[int] | None = None) -> list[int]:
     """The ids of the page's profiles, best first: ordered and cut in SQL. Ties: the stronger text match,
-    then the older profile (a total order, so that pages continue each other)."""
+    then the older profile (a total order, so that pages continue each other). `only`: the ids known (from
+    the facet index) to pass every filter, when they are few: the rows are then found by primary key."""
     backend = backends.for_connection()
     score_sql, score_params = _score(plan)
-    source_sql, params = _source(plan, ranked=True)
-    relevance = "m.relevance" if plan.stems else "0"
+    source_sql, params, relevance = _source(plan, only=only)
     sql = f"SELECT s.profile_id, {backend.rounded(score_sql)} AS score, {relevance} AS relevance {source_sql}"
     params = score_params + params
     for facet, code in plan.filters.items():
@@ -262,59 +267,53 @@ def page_ids(plan: Plan) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def facet_rows(plan: Plan) -> list[Record]:
-    """The rows that pass every filter ('' first) or fail exactly one (its name first), with their codes:
-    a row failing one filter counts only in that filter's facet (what choosing another value would leave)."""
-    source_sql, params = _source(plan, ranked=False)
-    fails = [(facet, *_fails(facet, code)) for facet, code in plan.filters.items()]
-    missed_sql, missed_params = "''", []
-    if fails:
-        missed_sql = "CASE " + " ".join(f"WHEN {sql} THEN '{facet}'" for facet, sql, _ in fails) + " ELSE '' END"
-        missed_params = [p for _, _, ps in fails for p in ps]
-    columns = "s.country, s.industries, s.products, s.services, s.languages, s.sizes"
-    sql = f"SELECT {missed_sql}, {columns} {source_sql}"
-    params = missed_params + params
-    if len(fails) > 1:  # with one filter, every row counts in its facet
-        sql += " AND (" + " + ".join(f"CASE WHEN {fail} THEN 1 ELSE 0 END" for _, fail, _ in fails) + ") <= 1"
-        params += [p for _, _, ps in fails for p in ps]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+def matching_rows(plan: Plan, index: facet_index.FacetIndex) -> int:
+    """The facet index's rows that the words, the radius and the exclusions leave (the filters aside): the
+    full-text index's ids (its plain match, unranked) and the places within the radius, as bitsets."""
+    backend = backends.for_connection()
+    rows = index.everything
+    sql, params = "", []
+    if plan.stems:
+        match_sql, params = backend.match(plan.stems, ranked=False)
+        sql = f"SELECT profile_id FROM ({match_sql}) m"
+    if plan.origin is not None and plan.radius_km is not None:
+        # Within the radius, and (an IN list, read once) having the words: few rows come back.
+        km_sql, km_params = backend.km(plan.origin.lat, plan.origin.lon)
+        box_sql, box_params = _box(plan.origin, plan.radius_km)
+        words = f" AND p.entry_id IN ({sql})" if sql else ""
+        sql = f"SELECT DISTINCT p.entry_id FROM {SearchPlace._meta.db_table} p WHERE {box_sql} AND {km_sql} <= %s"
+        sql, params = sql + words, box_params + km_params + [plan.radius_km] + params
+    if sql:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows &= index.rows(map(itemgetter(0), cursor.fetchall()))
+    if plan.criteria.exclude_profiles:
+        rows &= ~index.rows(plan.criteria.exclude_profiles)
+    return rows
 
 
-# --- Facets, the page ------------------------------------------------------------------------------
-
-
-def _count(facet: str, rows: list[Record]) -> Counter[str]:
-    """How many of the rows have each value of the facet (codes are counted in C: joined, then split)."""
-    column = COLUMN[facet]
-    if facet == "country":
-        return Counter(r[COUNTRY] for r in rows)
-    if facet != "size":
-        return Counter(" ".join(r[column] for r in rows).split())
-    counted = Counter(" ".join(r[SIZES] for r in rows if r[SIZES] != EVERY_SIZE).split())
-    every = sum(1 for r in rows if r[SIZES] == EVERY_SIZE)
-    if every:
-        for code in terms().get("size", {}):
-            counted[code] += every
-    return counted
-
-
-def tally(plan: Plan, rows: list[Record]) -> tuple[int, dict[str, Counter[str]]]:
-    """How many rows pass every filter, and each facet's counts with the other filters kept: the passing
-    rows, and those failing only it."""
-    passing = [r for r in rows if not r[MISSED]] if plan.filters else rows
-    failing: dict[str, list[Record]] = {}
-    if len(passing) < len(rows):
-        for record in rows:
-            if record[MISSED]:
-                failing.setdefault(record[MISSED], []).append(record)
+def tally(plan: Plan, index: facet_index.FacetIndex, rows: int) -> tuple[int, dict[str, Counter[str]]]:
+    """The results (the rows passing every filter, a bitset), and each facet's counts: how many of the
+    rows passing the other filters have each of its values."""
+    passing = {facet: index.passing(facet, code) for facet, code in plan.filters.items()}
+    results = rows
+    for bits in passing.values():
+        results &= bits
     counts = {}
     for facet in FACETS:
-        counts[facet] = _count(facet, passing)
-        if facet in failing:
-            counts[facet].update(_count(facet, failing[facet]))
-    return len(passing), counts
+        kept = rows
+        for other, bits in passing.items():
+            if other != facet:
+                kept &= bits
+        counted: Counter[str] = Counter()
+        for code, bits in sorted(index.bits[facet].items()):
+            if found := (kept & bits).bit_count():
+                counted[code] = found
+        if facet == "size" and (every := (kept & index.every_size).bit_count()):
+            for code in terms().get("size", {}):  # shown for every size: counts in each
+                counted[code] += every
+        counts[facet] = counted
+    return results, counts
 
 
 def facet_values(plan: Plan, counts: dict[str, Counter[str]]) -> dict[str, list[FacetValue]]:
@@ -334,8 +333,15 @@ def facet_values(plan: Plan, counts: dict[str, Counter[str]]) -> dict[str, list[
 
 
 def run(plan: Plan, now: datetime) -> Results:
-    ids = page_ids(plan)
-    total, counts = tally(plan, facet_rows(plan))
+    index = facet_index.current()
+    results, counts = tally(plan, index, matching_rows(plan, index))
+    total = results.bit_count()
+    if plan.offset >= total:
+        ids = []
+    elif total <= FEW and (plan.filters or plan.origin or plan.criteria.exclude_profiles):
+        ids = page_ids(plan, only=index.profile_ids(results))
+    else:
+        ids = page_ids(plan)
     more = plan.offset + plan.limit < total
     next_cursor = encode_cursor(plan.offset + plan.limit, fingerprint(plan.criteria)) if more else None
     return Results(

@@ -13,6 +13,7 @@ each worker pass, refreshes the profiles that have referral history rows newer t
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -21,7 +22,7 @@ from django.db.models import Count, Max, Prefetch, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from finder import backends, text
-from finder.models import PriorWatermark, SearchEntry, SearchPlace
+from finder.models import IndexStamp, PriorWatermark, SearchEntry, SearchPlace
 from matching import ranking
 from partners.models import BusinessProfile, Location, Partner
 
@@ -130,6 +131,15 @@ def _write(profiles: list[BusinessProfile], drop: Sequence[int]) -> None:
         SearchEntry.objects.bulk_create([entry for entry, _ in built], batch_size=BATCH)
         SearchPlace.objects.bulk_create([p for _, places in built for p in places], batch_size=BATCH)
         engine.write(cursor, [(e.profile_id, e.tags_text, e.description_text) for e, _ in built])
+        touch()
+
+
+def touch() -> None:
+    """A new stamp of the search table's content, in the transaction of the change: every process's facet
+    index (finder.facet_index) is out of date once it commits."""
+    new = uuid.uuid4().hex
+    if not IndexStamp.objects.filter(pk=1).update(stamp=new):
+        IndexStamp.objects.update_or_create(pk=1, defaults={"stamp": new})
 
 
 def reindex_profiles(profile_ids: Iterable[int]) -> None:
@@ -164,6 +174,7 @@ def rebuild_all() -> int:
         for chunk in _chunks(BusinessProfile.objects.order_by("pk").values_list("pk", flat=True).iterator()):
             _write(list(_visible(BusinessProfile.objects.filter(pk__in=chunk))), [])
         PriorWatermark.objects.update_or_create(pk=1, defaults={"last_event_id": last})
+        touch()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {SearchEntry._meta.db_table}, {SearchPlace._meta.db_table}")
@@ -252,6 +263,7 @@ def _profile_deleted(sender: Any, instance: BusinessProfile, **kwargs: Any) -> N
     _being_deleted().discard(instance.pk)
     with connection.cursor() as cursor:
         backends.for_connection().delete(cursor, [instance.pk])
+    touch()  # its row went with it (a cascade)
 
 
 def _location_changed(sender: Any, instance: Location, raw: bool = False, **kwargs: Any) -> None:

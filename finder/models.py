@@ -65,3 +65,11 @@ class PriorWatermark(models.Model):
     """The last referral history row whose profile's prior has been refreshed (one row, pk 1)."""
 
     last_event_id = models.BigIntegerField(default=0)
+
+
+class IndexStamp(models.Model):
+    """Changes whenever a row of the search table is written or deleted (one row, pk 1): each process keeps its
+    facet index (finder.facet_index) while the stamp it was built at stands. A random value, not a counter, so
+    that a rolled-back change never brings back a stamp that another content was cached under."""
+
+    stamp = models.CharField(max_length=32)

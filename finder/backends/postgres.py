@@ -54,6 +54,18 @@ def match(stems: Sequence[str], ranked: bool = True) -> tuple[str, list[Any]]:
     return sql, [_query(stems)]
 
 
+def ranked_join(stems: Sequence[str], table: str) -> tuple[str, str, str, list[Any]]:
+    """How the search table `table` joins the ranked match: (JOIN clause, WHERE condition, relevance, params).
+    The document is a column of the same table: no join of the table with itself (the planner would sort
+    the whole table before looking at the matches), the GIN index finds the rows."""
+    return (
+        " CROSS JOIN to_tsquery('simple', %s) q",
+        f"{table}.document @@ q",
+        f"ts_rank('{WEIGHTS}', {table}.document, q)",
+        [_query(stems)],
+    )
+
+
 def bare(stems: Sequence[str], limit: int) -> tuple[str, list[Any]]:
     return (
         f"SELECT profile_id FROM {TABLE}, to_tsquery('simple', %s) q WHERE document @@ q "

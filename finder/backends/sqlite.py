@@ -57,6 +57,12 @@ def match(stems: Sequence[str], ranked: bool = True) -> tuple[str, list[Any]]:
     return sql, [_expression(stems)]
 
 
+def ranked_join(stems: Sequence[str], table: str) -> tuple[str, str, str, list[Any]]:
+    """How the search table `table` joins the ranked match: (JOIN clause, WHERE condition, relevance, params)."""
+    sql, params = match(stems, ranked=True)
+    return f" JOIN ({sql}) m ON m.profile_id = {table}.profile_id", "1 = 1", "m.relevance", params
+
+
 def bare(stems: Sequence[str], limit: int) -> tuple[str, list[Any]]:
     weights = ", ".join(str(w) for w in WEIGHTS)
     return (
