@@ -21,13 +21,13 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from bench.children import drop_postgres, fresh_postgres, run_child
 
 PROFILES = int(os.environ.get("BENCH_FINDER_PROFILES", "100000"))
 REPEAT = int(os.environ.get("BENCH_FINDER_REPEAT", "60"))
@@ -344,43 +344,6 @@ def child() -> None:
 # --- In the parent: databases and the table -------------------------------------------------------
 
 
-def admin_url(url: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
-
-
-def fresh_postgres(url: str) -> str:
-    import psycopg
-
-    with psycopg.connect(admin_url(url), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    return urlunsplit(urlsplit(url)._replace(path=f"/{DB_NAME}"))
-
-
-def drop_postgres(url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url(url), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-
-
-def run_child(database_url: str, tmp: Path) -> dict[str, Any]:
-    env = os.environ | {
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "leadshare.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": "leadshare-bench-throwaway-key",
-        "DATA_DIR": str(tmp / "data"),
-        "EMAIL_URL": f"file://{tmp / 'mail'}",
-        "LOG_LEVEL": "WARNING",
-    }
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.finder", "child"], env=env, check=True, capture_output=True, text=True
-    )
-    sys.stderr.write(out.stderr)
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
-
-
 def main() -> None:
     if sys.argv[1:] == ["child"]:
         child()
@@ -394,15 +357,15 @@ def main() -> None:
     if "sqlite" in databases:
         sqlite_file = scratch / "bench-finder.sqlite3"
         sqlite_file.unlink(missing_ok=True)
-        runs.append(run_child(f"sqlite:///{sqlite_file}", scratch))
+        runs.append(run_child("bench.finder", f"sqlite:///{sqlite_file}", scratch))
         sqlite_file.unlink(missing_ok=True)
     if "postgresql" in databases:
         if not pg_url:
             raise SystemExit("set BENCH_PG_URL")
         try:
-            runs.append(run_child(fresh_postgres(pg_url), scratch))
+            runs.append(run_child("bench.finder", fresh_postgres(pg_url, DB_NAME), scratch))
         finally:
-            drop_postgres(pg_url)
+            drop_postgres(pg_url, DB_NAME)
     print(
         f"Partner finder, {PROFILES:,} generated profiles; {REPEAT} queries of each kind after {WARM_UP} to warm up, "
         "rotating over a few searches."

@@ -15,16 +15,16 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
+
+from bench.children import drop_postgres, fresh_postgres, run_child
 
 REFERRALS = int(os.environ.get("BENCH_PAGES_REFERRALS", "10000"))
 REPEAT = int(os.environ.get("BENCH_PAGES_REPEAT", "60"))
@@ -196,43 +196,6 @@ def child() -> None:
 # --- In the parent: databases and the table -------------------------------------------------------
 
 
-def admin_url(url: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
-
-
-def fresh_postgres(url: str) -> str:
-    import psycopg
-
-    with psycopg.connect(admin_url(url), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    return urlunsplit(urlsplit(url)._replace(path=f"/{DB_NAME}"))
-
-
-def drop_postgres(url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url(url), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-
-
-def run_child(database_url: str, tmp: Path) -> dict[str, Any]:
-    env = os.environ | {
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "leadshare.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": "leadshare-bench-throwaway-key",
-        "DATA_DIR": str(tmp / "data"),
-        "EMAIL_URL": f"file://{tmp / 'mail'}",
-        "LOG_LEVEL": "WARNING",
-    }
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.pages", "child"], env=env, check=True, capture_output=True, text=True
-    )
-    sys.stderr.write(out.stderr)
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
-
-
 def main() -> None:
     if sys.argv[1:] == ["child"]:
         child()
@@ -244,12 +207,12 @@ def main() -> None:
     runs = []
     sqlite_file = scratch / "bench-pages.sqlite3"
     sqlite_file.unlink(missing_ok=True)
-    runs.append(run_child(f"sqlite:///{sqlite_file}", scratch))
+    runs.append(run_child("bench.pages", f"sqlite:///{sqlite_file}", scratch))
     sqlite_file.unlink(missing_ok=True)
     try:
-        runs.append(run_child(fresh_postgres(pg_url), scratch))
+        runs.append(run_child("bench.pages", fresh_postgres(pg_url, DB_NAME), scratch))
     finally:
-        drop_postgres(pg_url)
+        drop_postgres(pg_url, DB_NAME)
     print(
         f"Server time per page, one partner with {REFERRALS:,} referrals (and another with as many); "
         f"{REPEAT} requests each after {WARM_UP} to warm up."
