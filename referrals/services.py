@@ -508,5 +508,4 @@ def create_referral(
     stats, _ = ProfileResponsiveness.objects.get_or_create(profile=profile)
     ProfileResponsiveness.objects.filter(pk=stats.pk).update(received=F("received") + 1)
     outbox.add(webhooks.events_for([(referral.partner_id, referral.pk)], webhooks.CREATED, now))
-    list_cache.changed([referral.partner_id])
-    return referral
+    return referral  # the list cache hears of it from the post_save signal (referrals.signals)

@@ -1,8 +1,8 @@
 """Changes made around the services (the Django admin, a shell) still tell the list cache.
 
-The services call `list_cache.changed` themselves, since most of their writes are `QuerySet.update()`,
-which sends no signal; these handlers cover model saves and deletes, and who in a team covers which
-location.
+The services call `list_cache.changed` themselves where they write with `QuerySet.update()`, which sends
+no signal; a new referral (`Referral.objects.create`) is told by the handler below, as are other model
+saves and deletes, and changes to who in a team covers which location.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ def _referral_saved(sender: Any, instance: Referral, **kwargs: Any) -> None:
     list_cache.changed([instance.partner_id])
 
 
-def _engagement_saved(sender: Any, instance: Engagement, **kwargs: Any) -> None:
-    if instance.pk is not None:
+def _engagement_saved(sender: Any, instance: Engagement, created: bool = False, **kwargs: Any) -> None:
+    # A new engagement has no referrals yet (each one's own save tells): nothing to ask on the intake path.
+    if not created and instance.pk is not None:
         list_cache.changed(Referral.objects.filter(engagement_id=instance.pk).values_list("partner_id", flat=True))
 
 

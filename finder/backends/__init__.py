@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -30,4 +31,4 @@ def for_connection(conn: BaseDatabaseWrapper | None = None) -> ModuleType:
         from finder.backends import sqlite
 
         return sqlite
-    raise NotImplementedError(f"The finder has no full-text index for {vendor}.")
+    raise ImproperlyConfigured(f"The finder has a full-text index for SQLite and PostgreSQL only, not {vendor}.")
