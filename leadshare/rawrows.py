@@ -27,11 +27,19 @@ class Columns:
         self._converters: list[tuple[list[Converter], Any]] | None = None
 
     def table(self) -> str:
-        return f"{connection.ops.quote_name(self.model._meta.db_table)} {self.alias}"
+        """The table under its alias, for FROM and JOIN."""
+        return f"{self.bare_table()} {self.alias}"
+
+    def bare_table(self) -> str:
+        return connection.ops.quote_name(self.model._meta.db_table)
 
     def column(self, attname: str) -> str:
+        """A column by its attribute name (`assignee_id`, not `assignee`), under the alias."""
+        return f"{self.alias}.{self.bare(attname)}"
+
+    def bare(self, attname: str) -> str:
         field = next(f for f in self.fields if f.attname == attname)
-        return f"{self.alias}.{connection.ops.quote_name(field.column)}"
+        return connection.ops.quote_name(field.column)
 
     def converters(self) -> list[tuple[list[Converter], Any]]:
         if self._converters is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.db import connection
 
@@ -33,24 +34,20 @@ _TOKEN = Columns(ApiToken, "t")
 _USER = Columns(User, "u")
 
 
-_finds: dict[str, str] = {}
-
-
-def _find_sql() -> str:
-    if connection.vendor not in _finds:
-        _finds[connection.vendor] = (
-            f"SELECT {_TOKEN.sql}, {_USER.sql} FROM {_TOKEN.table()} JOIN {_USER.table()} "
-            f"ON {_USER.column('id')} = {_TOKEN.column('user_id')} "
-            f"WHERE {_TOKEN.column('digest')} = %s AND {_TOKEN.column('revoked_at')} IS NULL "
-            f"AND {_USER.column('is_active')} = %s"
-        )
-    return _finds[connection.vendor]
+@cache
+def _find_sql(vendor: str) -> str:
+    return (
+        f"SELECT {_TOKEN.sql}, {_USER.sql} FROM {_TOKEN.table()} JOIN {_USER.table()} "
+        f"ON {_USER.column('id')} = {_TOKEN.column('user_id')} "
+        f"WHERE {_TOKEN.column('digest')} = %s AND {_TOKEN.column('revoked_at')} IS NULL "
+        f"AND {_USER.column('is_active')} = %s"
+    )
 
 
 def _find(token_digest: str) -> ApiToken | None:
     """The live token with this digest and its active user, in one hand-written query (see leadshare.rawrows)."""
     with connection.cursor() as cursor:
-        cursor.execute(_find_sql(), [token_digest, True])
+        cursor.execute(_find_sql(connection.vendor), [token_digest, True])
         row = cursor.fetchone()
     if row is None:
         return None

@@ -20,14 +20,17 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from django.conf import settings
 from django.db import connection, transaction
 
+from leadshare.rawrows import Columns
 from partners.models import Role, User
 from referrals.models import ReferralListVersion
 
 MAX_AGE_SECONDS = 30.0
+_VERSIONS = Columns(ReferralListVersion, "v")
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,7 @@ def changed(partner_ids: Iterable[int | None]) -> None:
 
 def _bump(ids: list[int]) -> None:
     # In partner order, as one statement: two bumps never wait on each other in a cycle.
-    table = connection.ops.quote_name(ReferralListVersion._meta.db_table)
-    partner = connection.ops.quote_name(ReferralListVersion._meta.get_field("partner").column)
+    table, partner = _VERSIONS.bare_table(), _VERSIONS.bare("partner_id")
     values = ", ".join(["(%s, 1)"] * len(ids))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -71,12 +73,16 @@ def _bump(ids: list[int]) -> None:
         )
 
 
+@cache
+def _read_sql(vendor: str) -> str:
+    v = _VERSIONS
+    return f"SELECT {v.column('version')} FROM {v.table()} WHERE {v.column('partner_id')} = %s"
+
+
 def version(partner_id: int) -> int:
     # Hand-written: read on every polled request, where compiling the ORM query would cost more than it.
-    table = connection.ops.quote_name(ReferralListVersion._meta.db_table)
-    partner = connection.ops.quote_name(ReferralListVersion._meta.get_field("partner").column)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT version FROM {table} WHERE {partner} = %s", [partner_id])
+        cursor.execute(_read_sql(connection.vendor), [partner_id])
         row = cursor.fetchone()
     return int(row[0]) if row else 0
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import connection
 
+from leadshare.rawrows import Columns
 from partners.models import Role, User
 from referrals import lifecycle
 from referrals.lifecycle import State
@@ -63,16 +64,6 @@ DATETIMES = {"created_at", "updated_at", "state_entered_at", "deadline_at"}
 DECIMALS = {"deal_value", "final_value", "budget"}
 JSON_LISTS = {"requested_industries", "requested_products", "requested_services"}
 CENTS = Decimal("0.01")
-
-
-def _db_column(model: Any, name: str) -> str:
-    # A foreign key's attribute (`assignee_id`) is not a field name; the relation (`assignee`) is.
-    names = {f.attname: f.column for f in model._meta.concrete_fields}
-    return connection.ops.quote_name(names[name])
-
-
-def _table(model: Any) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _datetime(value: Any) -> Any:
@@ -178,21 +169,18 @@ def _statement(shape: Shape) -> str:
 
 
 def _build(shape: Shape) -> str:
-    r, e = _table(Referral), _table(Engagement)
-    col = {name: f"r.{_db_column(Referral, name)}" for name in REFERRAL_COLUMNS}
+    r, e = Columns(Referral, "r"), Columns(Engagement, "e")
+    col = {name: r.column(name) for name in REFERRAL_COLUMNS}
     select = [_readable(name, col[name]) for name in REFERRAL_COLUMNS]
-    select += [f"e.{_db_column(Engagement, name)}" for name in ENGAGEMENT_COLUMNS]
+    select += [e.column(name) for name in ENGAGEMENT_COLUMNS]
     where = []
-    partner = f"r.{_db_column(Referral, 'partner_id')}"
     if shape.visibility in ("partner", "member"):
-        where.append(f"{partner} = %s")
+        where.append(f"{r.column('partner_id')} = %s")
     if shape.visibility == "member":
-        through = User.locations.through
-        members = _table(through)
-        location = f"r.{_db_column(Referral, 'location_id')}"
+        m = Columns(User.locations.through, "m")
         where.append(
-            f"({col['assignee_id']} = %s OR {location} IN (SELECT {_db_column(through, 'location_id')} "
-            f"FROM {members} WHERE {_db_column(through, 'user_id')} = %s))"
+            f"({col['assignee_id']} = %s OR {r.column('location_id')} IN (SELECT {m.column('location_id')} "
+            f"FROM {m.table()} WHERE {m.column('user_id')} = %s))"
         )
     if shape.states:
         where.append(f"{col['state']} IN ({', '.join(['%s'] * shape.states)})")
@@ -203,7 +191,7 @@ def _build(shape: Shape) -> str:
         # The plain bound lets the index scan start at the cursor (see referrals.queries.page).
         where.append(f"{updated} >= %s AND ({updated} > %s OR ({updated} = %s AND {ident} > %s))")
     return (
-        f"SELECT {', '.join(select)} FROM {r} r JOIN {e} e ON e.{_db_column(Engagement, 'id')} = "
+        f"SELECT {', '.join(select)} FROM {r.table()} JOIN {e.table()} ON {e.column('id')} = "
         f"{col['engagement_id']} WHERE {' AND '.join(where) or '1 = 1'} ORDER BY {updated}, {ident} LIMIT %s"
     )
 
@@ -264,14 +252,12 @@ def _attach_contacts(referrals: list[_Referral]) -> None:
     by_engagement: dict[int, list[_Engagement]] = {}
     for referral in referrals:
         by_engagement.setdefault(referral.engagement.pk, []).append(referral.engagement)
-    c = _table(CustomerContact)
-    engagement_column = _db_column(CustomerContact, "engagement_id")
-    names = ", ".join(_db_column(CustomerContact, n) for n in ("name", "email", "phone"))
+    c = Columns(CustomerContact, "c")
+    names = ", ".join(c.column(n) for n in ("engagement_id", "name", "email", "phone"))
     marks = ", ".join(["%s"] * len(by_engagement))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {engagement_column}, {names} FROM {c} WHERE {engagement_column} IN ({marks}) "
-            f"ORDER BY {_db_column(CustomerContact, 'id')}",
+            f"SELECT {names} FROM {c.table()} WHERE {c.column('engagement_id')} IN ({marks}) ORDER BY {c.column('id')}",
             list(by_engagement),
         )
         for engagement_id, name, email, phone in cursor.fetchall():
