@@ -12,6 +12,7 @@ each worker pass, refreshes the profiles that have referral history rows newer t
 
 from __future__ import annotations
 
+import secrets
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -93,7 +94,9 @@ def _entry(profile: BusinessProfile, counts: dict[str, int]) -> tuple[SearchEntr
         # The only thing opting out changes: for which sizes the profile shows at all. "*" = every size.
         sizes=_codes(targets) if profile.only_target_sizes else " * ",
         keywords=list(profile.keywords or []),
-        tags_text=text.indexed(_tag_texts(profile)),
+        tags_text=(tags_text := text.indexed(_tag_texts(profile))),
+        tag_terms=len(tags_text.split()),
+        revision=secrets.randbits(63),
         description_text=text.indexed([profile.description]),
     )
     _apply_prior(entry, counts)
@@ -135,8 +138,8 @@ def _write(profiles: list[BusinessProfile], drop: Sequence[int]) -> None:
 
 
 def touch() -> None:
-    """A new stamp of the search table's content, in the transaction of the change: every process's facet
-    index (finder.facet_index) is out of date once it commits."""
+    """A new stamp of the search table's content, in the transaction of the change: every process's snapshot
+    (finder.snapshot) is out of date once it commits."""
     new = uuid.uuid4().hex
     if not IndexStamp.objects.filter(pk=1).update(stamp=new):
         IndexStamp.objects.update_or_create(pk=1, defaults={"stamp": new})
@@ -203,7 +206,10 @@ def refresh_priors(profile_ids: Iterable[int]) -> None:
     entries = list(SearchEntry.objects.filter(profile_id__in=ids)) if ids else []
     for entry in entries:
         _apply_prior(entry, counts[entry.profile_id])
-    SearchEntry.objects.bulk_update(entries, fields, batch_size=500)
+    with transaction.atomic():
+        SearchEntry.objects.bulk_update(entries, fields, batch_size=500)
+        if entries:
+            touch()
 
 
 def _last_event_id() -> int:

@@ -31,6 +31,11 @@ class SearchEntry(models.Model):
     keywords = models.JSONField(default=list)
     # Stemmed text (finder.text): what the full-text index holds; also read to tell tag hits from text hits.
     tags_text = models.TextField(default="")
+    # How many stems its tags and keywords have: among equal scores, the more specialised profile comes first.
+    tag_terms = models.IntegerField(default=0)
+    # A random number written with each version of the row: a snapshot (finder.snapshot) tells by it which rows
+    # changed since it read them.
+    revision = models.BigIntegerField(default=0)
     description_text = models.TextField(default="")
     # The prior (finder.indexing.refresh_priors): ranking signals that do not depend on the query, in [0, 1].
     responsiveness = models.FloatField(default=0.5)
@@ -69,7 +74,7 @@ class PriorWatermark(models.Model):
 
 class IndexStamp(models.Model):
     """Changes whenever a row of the search table is written or deleted (one row, pk 1): each process keeps its
-    facet index (finder.facet_index) while the stamp it was built at stands. A random value, not a counter, so
-    that a rolled-back change never brings back a stamp that another content was cached under."""
+    snapshot of the table (finder.snapshot) while the stamp it was built at stands. A random value, not a
+    counter, so that a rolled-back change never brings back a stamp that another content was cached under."""
 
     stamp = models.CharField(max_length=32)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -84,12 +85,23 @@ CODE_COLUMNS["language"] = "languages"
 KM_PER_DEGREE = 111.32
 
 
+def box(lat: float, lon: float, radius_km: float) -> tuple[float, float, tuple[float, float] | None]:
+    """A latitude band and, unless it reaches a pole or crosses the antimeridian, a longitude range around
+    (lat, lon) that hold the whole circle of the radius: what a radius search narrows on before it measures."""
+    dlat = radius_km / KM_PER_DEGREE
+    longitudes = None
+    if abs(lat) + dlat < 89.0:
+        dlon = radius_km / (KM_PER_DEGREE * math.cos(math.radians(abs(lat) + dlat)))
+        if lon - dlon >= -180.0 and lon + dlon <= 180.0:
+            longitudes = (lon - dlon, lon + dlon)
+    return lat - dlat, lat + dlat, longitudes
+
+
 def search(criteria: Criteria, now: datetime, cursor: str | None = None, limit: int = 20) -> Results:
     """The ranked profiles matching `criteria`, `limit` at a time from `cursor`."""
-    from finder import engine
+    from finder import engine, plans
 
-    plan = engine.plan(criteria, cursor, limit)
-    return engine.run(plan, now)
+    return engine.run(plans.plan(criteria, cursor, limit), now)
 
 
 def encode_cursor(offset: int, fingerprint: str) -> str:

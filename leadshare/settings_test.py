@@ -18,3 +18,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Tests that keep pages in memory turn it on themselves (tests/referrals/test_list_cache.py): in the
 # suite's rolled-back transactions, nothing commits, so the counters would never move.
 API_LIST_CACHE_SIZE = 0
+
+# A search in a test answers from the snapshot of what the test wrote (a thread would not see the test's
+# uncommitted rows); tests/finder/test_snapshot.py runs the background build itself.
+FINDER_SNAPSHOT_BUILD = "inline"

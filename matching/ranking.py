@@ -114,6 +114,13 @@ def active_weights(query: Query) -> dict[str, float]:
     return {s: WEIGHTS[s] / total for s in SIGNALS if s in used}
 
 
+def word_points(words: int, weights: dict[str, float]) -> list[float]:
+    """What the words add to a score, by how many of the `words` search words a profile's tags and keywords
+    have (the index); the others are in its description. The finder adds these same floats everywhere."""
+    tags, text = weights["tags"], weights["text"]
+    return [tags * (hits / words) + text * ((words - hits) / words) for hits in range(words + 1)]
+
+
 def values(candidate: Candidate, query: Query) -> dict[str, float]:
     """Each signal's value in [0, 1] (all of them; active_weights says which count)."""
     words = max(query.words, 1)

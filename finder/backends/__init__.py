@@ -8,7 +8,7 @@ pre-stemmed text (finder.text), so they match the same profiles. Each module pro
     write(cursor, rows)                             (profile_id, tags_text, description_text) rows
     delete(cursor, profile_ids)
     match(stems) -> (sql, params)                   a FROM-able subquery of (profile_id, relevance)
-    ranked_join(stems, table)                       the search table joined to its ranked match
+    join(stems, table)                              the search table joined to its match
     bare(stems, limit) -> (sql, params)             the plain index query, the benchmark's floor
 """
 

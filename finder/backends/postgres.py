@@ -54,16 +54,10 @@ def match(stems: Sequence[str], ranked: bool = True) -> tuple[str, list[Any]]:
     return sql, [_query(stems)]
 
 
-def ranked_join(stems: Sequence[str], table: str) -> tuple[str, str, str, list[Any]]:
-    """How the search table `table` joins the ranked match: (JOIN clause, WHERE condition, relevance, params).
-    The document is a column of the same table: no join of the table with itself (the planner would sort
-    the whole table before looking at the matches), the GIN index finds the rows."""
-    return (
-        " CROSS JOIN to_tsquery('simple', %s) q",
-        f"{table}.document @@ q",
-        f"ts_rank('{WEIGHTS}', {table}.document, q)",
-        [_query(stems)],
-    )
+def join(stems: Sequence[str], table: str) -> tuple[str, str, list[Any]]:
+    """How the search table `table` joins the match: (JOIN clause, WHERE condition, params). The document is
+    a column of the same table: no join of the table with itself, the GIN index finds the rows."""
+    return " CROSS JOIN to_tsquery('simple', %s) q", f"{table}.document @@ q", [_query(stems)]
 
 
 def bare(stems: Sequence[str], limit: int) -> tuple[str, list[Any]]:
@@ -77,11 +71,6 @@ def bare(stems: Sequence[str], limit: int) -> tuple[str, list[Any]]:
 def contains(haystack: str) -> str:
     """SQL true when the parameter (a ' code ' with its spaces) is part of `haystack`; case and wildcards exact."""
     return f"strpos({haystack}, %s) > 0"
-
-
-def rounded(expression: str) -> str:
-    """The score rounded as the engine compares scores (9 decimals: float noise never breaks a tie)."""
-    return f"ROUND(({expression})::numeric, 9)"
 
 
 def km(lat: float, lon: float) -> tuple[str, list[Any]]:

@@ -57,10 +57,10 @@ def match(stems: Sequence[str], ranked: bool = True) -> tuple[str, list[Any]]:
     return sql, [_expression(stems)]
 
 
-def ranked_join(stems: Sequence[str], table: str) -> tuple[str, str, str, list[Any]]:
-    """How the search table `table` joins the ranked match: (JOIN clause, WHERE condition, relevance, params)."""
-    sql, params = match(stems, ranked=True)
-    return f" JOIN ({sql}) m ON m.profile_id = {table}.profile_id", "1 = 1", "m.relevance", params
+def join(stems: Sequence[str], table: str) -> tuple[str, str, list[Any]]:
+    """How the search table `table` joins the match: (JOIN clause, WHERE condition, params)."""
+    sql, params = match(stems, ranked=False)
+    return f" JOIN ({sql}) m ON m.profile_id = {table}.profile_id", "1 = 1", params
 
 
 def bare(stems: Sequence[str], limit: int) -> tuple[str, list[Any]]:
@@ -74,11 +74,6 @@ def bare(stems: Sequence[str], limit: int) -> tuple[str, list[Any]]:
 def contains(haystack: str) -> str:
     """SQL true when the parameter (a ' code ' with its spaces) is part of `haystack`; case and wildcards exact."""
     return f"instr({haystack}, %s) > 0"
-
-
-def rounded(expression: str) -> str:
-    """The score rounded as the engine compares scores (9 decimals: float noise never breaks a tie)."""
-    return f"ROUND({expression}, 9)"
 
 
 def km(lat: float, lon: float) -> tuple[str, list[Any]]:

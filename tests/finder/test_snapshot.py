@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from finder import facet_index
+from finder import snapshot
 from finder.models import IndexStamp
 from finder.search import Criteria, search
 from tests.factories import NOW
@@ -17,7 +17,7 @@ def test_a_bitset_holds_the_rows_given_and_gives_back_their_profile_ids() -> Non
     first, second, third = (
         make(name, industries=codes) for name, codes in (("A", ["retail"]), ("B", []), ("C", ["retail"]))
     )
-    index = facet_index.current()
+    index = snapshot.current()
     rows = index.rows([third.pk, first.pk, 999_999])  # an id not in the table is left out
     assert (rows.bit_count(), index.profile_ids(rows)) == (2, [first.pk, third.pk])
     assert index.profile_ids(index.passing("industry", "retail")) == [first.pk, third.pk]
@@ -27,10 +27,10 @@ def test_a_bitset_holds_the_rows_given_and_gives_back_their_profile_ids() -> Non
 
 def test_the_index_is_kept_while_the_stamp_stands_and_rebuilt_when_it_moves() -> None:
     make("Kept", country="DE")
-    index = facet_index.current()
-    assert facet_index.current() is index
+    index = snapshot.current()
+    assert snapshot.current() is index
     make("Added", country="FR", city="Paris")  # indexing writes a new stamp in the change's transaction
-    rebuilt = facet_index.current()
+    rebuilt = snapshot.current()
     assert rebuilt is not index
     assert (sorted(rebuilt.bits["country"]), rebuilt.everything.bit_count()) == (["DE", "FR"], 2)
 
@@ -50,6 +50,6 @@ def test_each_write_and_delete_of_the_search_table_moves_the_stamp() -> None:
 def test_without_a_stamp_nothing_is_kept_and_every_search_reads_the_table() -> None:
     make("Unstamped", country="DE")
     IndexStamp.objects.all().delete()
-    index = facet_index.current()
-    assert facet_index.current() is not index
+    index = snapshot.current()
+    assert snapshot.current() is not index
     assert (index.stamp, index.everything.bit_count(), search(Criteria(country="DE"), NOW).total) == ("", 1, 1)

@@ -1,0 +1,409 @@
+"""The finder's snapshot of its search table, kept in each process as Lucene keeps its segments in memory: all a
+search reads, by row, so that a search reads no table (finder.engine ranks from it).
+
+Rows are numbered densely in profile id order. For each row it holds:
+
+- the filters: for each filter value a bitset over the rows (a Python int; `&` and `int.bit_count()` run in C
+  over 100,000 bits in microseconds), so that facets and results are counted without reading a row;
+- the words: for each stem, the rows whose tags, keywords or description have it, and the rows whose tags
+  and keywords have it (ascending numpy arrays: a posting list, as a full-text index keeps them);
+- what the score reads: the prior's two signals, the target sizes, the count of tag stems (the tie-break);
+- the places: each location's latitude and longitude and its row, sorted by latitude (a radius search
+  narrows on it by bisection, as the database's (lat, lon) index does).
+
+It is built from the search table (finder.models, written by finder.indexing in the transaction of each
+change) on first use, and brought up to date when IndexStamp.stamp moved (one primary-key read per search
+tells): a narrow read of every row's revision and prior finds the rows that changed, and only those are read
+in full (refreshed). With no stamp row (never indexed, or a test database just flushed) nothing is kept.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from itertools import repeat
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from django.conf import settings
+from django.db import connections
+
+from finder.models import IndexStamp, SearchEntry, SearchPlace
+from finder.search import box
+from matching import ranking
+
+Rows = npt.NDArray[np.int32]  # row numbers, ascending
+Mask = npt.NDArray[np.bool_]  # a flag per row
+Floats = npt.NDArray[np.float64]
+
+# Facet -> the search table's column (country holds one code, the others space-separated codes).
+COLUMNS = {
+    "country": "country",
+    "industry": "industries",
+    "product": "products",
+    "service": "services",
+    "language": "languages",
+    "size": "sizes",
+}
+# What the score and the words need of a row, read after the facets' columns.
+SCORED = ("target_sizes", "tags_text", "description_text", "tag_terms", "responsiveness", "outcomes", "revision")
+EVERY_SIZE = "*"  # finder.indexing's mark of a profile shown for every size
+NO_ROWS: Rows = np.zeros(0, dtype=np.int32)
+
+
+@dataclass(frozen=True)
+class Places:
+    lat: Floats  # ascending
+    lon: Floats
+    row: Rows  # the row of the profile each place belongs to
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    stamp: str
+    ids: npt.NDArray[np.int64]  # row -> profile id (ascending as built; rows added since follow)
+    revisions: npt.NDArray[np.int64]  # row -> the revision it was read at
+    row_of: dict[int, int]  # profile id -> its current row
+    everything: int  # the current rows' bits (the versions replaced since, and rows gone, are left out)
+    bits: dict[str, dict[str, int]]  # facet -> code -> the rows having it (size: listed codes, without "*")
+    every_size: int  # the rows shown for every size
+    words: dict[str, Rows]  # stem -> the rows having it in their tags, keywords or description
+    tag_words: dict[str, Rows]  # stem -> the rows having it in their tags or keywords
+    tag_terms: npt.NDArray[np.int32]
+    targets: dict[str, Mask]  # size code -> the rows that target it
+    untargeted: Mask  # the rows listing no target size
+    responsiveness: Floats
+    outcomes: Floats
+    places: Places
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def rows(self, profile_ids: Iterable[int]) -> int:
+        """The bitset of these profiles (ids not in the table are left out: they land on a spare row)."""
+        spare = self.size
+        return bitset(map(self.row_of.get, profile_ids, repeat(spare)), spare)
+
+    def passing(self, facet: str, code: str) -> int:
+        """The rows that a filter on `code` leaves."""
+        found = self.bits[facet].get(code, 0)
+        return found | self.every_size if facet == "size" else found
+
+    def mask(self, rows: int) -> Mask:
+        """A bitset's rows as a flag per row."""
+        raw = np.frombuffer(rows.to_bytes((self.size + 7) // 8, "little"), dtype=np.uint8)
+        return np.unpackbits(raw, count=self.size, bitorder="little").view(np.bool_)
+
+    def numbers(self, rows: int) -> Rows:
+        """A bitset's row numbers, ascending."""
+        return np.flatnonzero(self.mask(rows)).astype(np.int32)
+
+    def profile_ids(self, rows: int) -> list[int]:
+        """The profile ids of a bitset's rows, ascending."""
+        found: list[int] = np.sort(self.ids[self.numbers(rows)]).tolist()
+        return found
+
+    def having(self, stems: Sequence[str]) -> int:
+        """The rows having every stem (in their tags, keywords or description), as a bitset."""
+        found = np.ones(self.size, dtype=np.bool_)
+        for stem in stems:
+            found &= self.flags(self.words.get(stem, NO_ROWS))
+        return bits_of(found)
+
+    def tag_hits(self, stems: Sequence[str], numbers: Rows) -> npt.NDArray[np.int64]:
+        """For each of these rows, how many of the stems its tags and keywords have."""
+        hits = np.zeros(len(numbers), dtype=np.int64)
+        for stem in stems:
+            hits += self.flags(self.tag_words.get(stem, NO_ROWS))[numbers]
+        return hits
+
+    def bitset_of(self, numbers: Rows) -> int:
+        return bits_of(self.flags(numbers))
+
+    def flags(self, numbers: Rows) -> Mask:
+        found = np.zeros(self.size, dtype=np.bool_)
+        found[numbers] = True
+        return found
+
+    def within(self, lat: float, lon: float, radius_km: float) -> tuple[Rows, Floats]:
+        """The rows with a place within the radius of (lat, lon), ascending, and each one's nearest place's km:
+        a latitude band by bisection, a longitude box, then great-circle km (matching.ranking's formula)."""
+        places = self.places
+        south, north, longitudes = box(lat, lon, radius_km)
+        start = int(np.searchsorted(places.lat, south, side="left"))
+        stop = int(np.searchsorted(places.lat, north, side="right"))
+        plat, plon, prow = places.lat[start:stop], places.lon[start:stop], places.row[start:stop]
+        if longitudes is not None:
+            inside = (plon >= longitudes[0]) & (plon <= longitudes[1])
+            plat, plon, prow = plat[inside], plon[inside], prow[inside]
+        km = haversine_km(lat, lon, plat, plon)
+        near = km <= radius_km
+        km, prow = km[near], prow[near]
+        order = np.lexsort((km, prow))  # by row, the nearest first
+        rows, first = np.unique(prow[order], return_index=True)
+        return rows.astype(np.int32), km[order][first]
+
+
+def haversine_km(lat: float, lon: float, lats: Floats, lons: Floats) -> Floats:
+    """matching.ranking.haversine_km from one point to many, term by term."""
+    p1, p2 = math.radians(lat), np.radians(lats)
+    dp, dl = p2 - p1, np.radians(lons - lon)
+    h = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    found: Floats = 2 * ranking.EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+    return found
+
+
+def bitset(rows: Iterable[int], size: int) -> int:
+    """An int with the bits of these rows (< size; a row `size` is dropped) set. A byte per row is set in C
+    (no Python loop), then the bytes read as the binary digits of the int (C again, linear for base 2)."""
+    flags = bytearray(size + 1)
+    deque(map(flags.__setitem__, rows, repeat(1)), maxlen=0)
+    del flags[size]
+    return int(flags.translate(DIGITS)[::-1] or b"0", 2)
+
+
+DIGITS = bytes.maketrans(b"\x00\x01", b"01")
+
+
+def bits_of(mask: Mask) -> int:
+    """A flag per row as a bitset."""
+    return int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")
+
+
+_lock = threading.Lock()
+_kept: dict[str, Snapshot] = {}  # database alias -> its snapshot
+_building: set[str] = set()  # database aliases whose first snapshot a thread is building
+# More rows than this share of the snapshot replaced or gone: build it anew rather than patch it.
+REBUILD_SHARE = 0.25
+
+
+def current(using: str = "default", wait: bool = False) -> Snapshot | None:
+    """The snapshot of the search table as it is now (as of the stamp, read first: rows written since are at
+    worst in the snapshot already, and the next search reads them again); None while this process's first
+    one is built by a thread (settings.FINDER_SNAPSHOT_BUILD "background", unless `wait`): the database
+    answers meanwhile."""
+    stamp = IndexStamp.objects.using(using).filter(pk=1).values_list("stamp", flat=True).first() or ""
+    kept = _kept.get(using)
+    if kept is not None and stamp and kept.stamp == stamp:
+        return kept
+    if kept is not None and stamp:
+        found = refreshed(kept, stamp, using)
+    elif stamp and not wait and settings.FINDER_SNAPSHOT_BUILD == "background":
+        _build_in_background(using)
+        return None
+    else:
+        found = build(stamp, using)
+    if stamp:
+        with _lock:
+            _kept[using] = found
+    return found
+
+
+def _build_in_background(using: str) -> None:
+    with _lock:
+        if using in _building:
+            return
+        _building.add(using)
+
+    def work() -> None:
+        try:
+            stamp = IndexStamp.objects.using(using).filter(pk=1).values_list("stamp", flat=True).first() or ""
+            found = build(stamp, using)
+            with _lock:
+                _kept.setdefault(using, found)
+        finally:
+            with _lock:
+                _building.discard(using)
+            connections[using].close()  # this thread's own connection
+
+    threading.Thread(target=work, name=f"finder-snapshot-{using}", daemon=True).start()
+
+
+def refreshed(kept: Snapshot, stamp: str, using: str = "default") -> Snapshot:
+    """The snapshot brought up to the table as it is now: one narrow read of every row's id, revision and
+    prior (the worker refreshes priors in place); the rows whose revision changed, and new ones, are read in
+    full and appended; the versions they replace, and the rows gone, are dropped from `everything` (and built
+    away once they are a quarter of the snapshot)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT profile_id, revision, responsiveness, outcomes FROM {SearchEntry._meta.db_table}"
+            " ORDER BY profile_id"
+        )
+        table = cursor.fetchall()
+    if not table:
+        return build(stamp, using)
+    id_column, revision_column, responsiveness, outcomes = zip(*table, strict=True)
+    ids = np.array(id_column, dtype=np.int64)
+    rows = np.fromiter(map(kept.row_of.get, id_column, repeat(-1)), dtype=np.int64, count=len(ids))
+    same = rows >= 0
+    same[same] = kept.revisions[rows[same]] == np.array(revision_column, dtype=np.int64)[same]
+    kept_rows = rows[same].astype(np.int32)
+    added_ids = ids[~same]
+    dead = kept.size - len(kept_rows)
+    if dead + len(added_ids) > REBUILD_SHARE * max(kept.size, 1):
+        return build(stamp, using)
+    base_responsiveness, base_outcomes = kept.responsiveness.copy(), kept.outcomes.copy()
+    base_responsiveness[kept_rows] = np.array(responsiveness, dtype=np.float64)[same]
+    base_outcomes[kept_rows] = np.array(outcomes, dtype=np.float64)[same]
+    base = replace(
+        kept,
+        stamp=stamp,
+        row_of=dict(zip(ids[same].tolist(), kept_rows.tolist(), strict=True)),
+        everything=kept.bitset_of(kept_rows),
+        responsiveness=base_responsiveness,
+        outcomes=base_outcomes,
+    )
+    if not len(added_ids):
+        return base
+    return merged(base, build(stamp, using, only=added_ids.tolist()))
+
+
+def merged(base: Snapshot, added: Snapshot) -> Snapshot:
+    """`added`'s rows appended after `base`'s (their row numbers shifted by base.size)."""
+    shift = base.size
+    row_of = dict(base.row_of)
+    row_of.update((pid, row + shift) for pid, row in added.row_of.items())
+    bits = {
+        facet: {
+            code: codes.get(code, 0) | (added.bits[facet].get(code, 0) << shift)
+            for code in codes.keys() | added.bits[facet].keys()
+        }
+        for facet, codes in base.bits.items()
+    }
+    places = Places(
+        lat=np.concatenate([base.places.lat, added.places.lat]),
+        lon=np.concatenate([base.places.lon, added.places.lon]),
+        row=np.concatenate([base.places.row, added.places.row + shift]).astype(np.int32),
+    )
+    order = np.argsort(places.lat, kind="stable")
+    return replace(
+        base,
+        ids=np.concatenate([base.ids, added.ids]),
+        revisions=np.concatenate([base.revisions, added.revisions]),
+        row_of=row_of,
+        everything=base.everything | (added.everything << shift),
+        bits=bits,
+        every_size=base.every_size | (added.every_size << shift),
+        words=_appended(base.words, added.words, shift),
+        tag_words=_appended(base.tag_words, added.tag_words, shift),
+        tag_terms=np.concatenate([base.tag_terms, added.tag_terms]),
+        targets={
+            code: np.concatenate(
+                [
+                    base.targets.get(code, np.zeros(base.size, dtype=np.bool_)),
+                    added.targets.get(code, np.zeros(added.size, dtype=np.bool_)),
+                ]
+            )
+            for code in base.targets.keys() | added.targets.keys()
+        },
+        untargeted=np.concatenate([base.untargeted, added.untargeted]),
+        responsiveness=np.concatenate([base.responsiveness, added.responsiveness]),
+        outcomes=np.concatenate([base.outcomes, added.outcomes]),
+        places=Places(lat=places.lat[order], lon=places.lon[order], row=places.row[order]),
+    )
+
+
+def _appended(base: dict[str, Rows], added: dict[str, Rows], shift: int) -> dict[str, Rows]:
+    found = dict(base)
+    for stem, rows in added.items():
+        found[stem] = np.concatenate([base.get(stem, NO_ROWS), rows + shift]).astype(np.int32)
+    return found
+
+
+def build(stamp: str, using: str = "default", only: list[int] | None = None, filters_only: bool = False) -> Snapshot:
+    """The snapshot of the table; `only`: of these profiles' rows alone; `filters_only`: their filters and
+    nothing else (what finder.in_database counts facets with)."""
+    columns = [*COLUMNS.values(), *(SCORED if not filters_only else ())]
+    sql = f"SELECT profile_id, {', '.join(columns)} FROM {SearchEntry._meta.db_table}"
+    if only is not None:
+        sql += f" WHERE profile_id IN ({', '.join(str(int(pid)) for pid in only) or 'NULL'})"
+    places: list[Any] = []
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql + " ORDER BY profile_id")
+        table = cursor.fetchall()
+        if not filters_only:
+            place_sql = f"SELECT entry_id, lat, lon FROM {SearchPlace._meta.db_table}"
+            if only is not None:
+                place_sql += f" WHERE entry_id IN ({', '.join(str(int(pid)) for pid in only) or 'NULL'})"
+            cursor.execute(place_sql)
+            places = cursor.fetchall()
+    size = len(table)
+    ids = np.array([record[0] for record in table], dtype=np.int64)
+    row_of = {int(pid): row for row, pid in enumerate(ids.tolist())}
+    scored: dict[str, Sequence[Any]] = {name: [] for name in SCORED}
+    if not filters_only and table:
+        scored = dict(zip(SCORED, zip(*(record[len(COLUMNS) + 1 :] for record in table), strict=True), strict=True))
+    bits, every = _facets(table)
+    words, tag_words = _postings(scored["tags_text"], scored["description_text"])
+    targets: dict[str, list[int]] = {}
+    for row, listed in enumerate(scored["target_sizes"]):
+        for code in listed.split():
+            targets.setdefault(code, []).append(row)
+    return Snapshot(
+        stamp=stamp,
+        ids=ids,
+        revisions=np.array(scored["revision"], dtype=np.int64),
+        row_of=row_of,
+        everything=(1 << size) - 1,
+        bits={facet: {code: bitset(rows, size) for code, rows in codes.items()} for facet, codes in bits.items()},
+        every_size=bitset(every, size),
+        words=words,
+        tag_words=tag_words,
+        tag_terms=np.array(scored["tag_terms"], dtype=np.int32),
+        targets={code: _flags(rows, size) for code, rows in targets.items()},
+        untargeted=np.array([listed == " " for listed in scored["target_sizes"]], dtype=np.bool_),
+        responsiveness=np.array(scored["responsiveness"], dtype=np.float64),
+        outcomes=np.array(scored["outcomes"], dtype=np.float64),
+        places=_places(places, row_of),
+    )
+
+
+def _facets(table: list[Any]) -> tuple[dict[str, dict[str, list[int]]], list[int]]:
+    """facet -> code -> its rows, and the rows shown for every size."""
+    rows_of: dict[str, dict[str, list[int]]] = {facet: {} for facet in COLUMNS}
+    country_rows = rows_of["country"]
+    listed = [(rows_of[facet], position) for position, facet in enumerate(COLUMNS) if facet != "country"]
+    for row, record in enumerate(table):
+        country_rows.setdefault(record[1], []).append(row)
+        for found, position in listed:
+            for code in record[position + 1].split():
+                found.setdefault(code, []).append(row)
+    every = rows_of["size"].pop(EVERY_SIZE, [])
+    return rows_of, every
+
+
+def _postings(tags: Sequence[str], descriptions: Sequence[str]) -> tuple[dict[str, Rows], dict[str, Rows]]:
+    """stem -> the rows having it anywhere, and stem -> the rows having it in their tags (rows ascending)."""
+    anywhere: dict[str, list[int]] = {}
+    tagged: dict[str, list[int]] = {}
+    for row, (tag_text, description) in enumerate(zip(tags, descriptions, strict=True)):
+        in_tags = set(tag_text.split())
+        for stem in in_tags:
+            tagged.setdefault(stem, []).append(row)
+        for stem in in_tags.union(description.split()):
+            anywhere.setdefault(stem, []).append(row)
+    return (
+        {stem: np.array(rows, dtype=np.int32) for stem, rows in anywhere.items()},
+        {stem: np.array(rows, dtype=np.int32) for stem, rows in tagged.items()},
+    )
+
+
+def _flags(rows: list[int], size: int) -> Mask:
+    found = np.zeros(size, dtype=np.bool_)
+    found[rows] = True
+    return found
+
+
+def _places(places: list[Any], row_of: dict[int, int]) -> Places:
+    known = [(lat, lon, row_of[entry]) for entry, lat, lon in places if entry in row_of]
+    known.sort()
+    return Places(
+        lat=np.array([p[0] for p in known], dtype=np.float64),
+        lon=np.array([p[1] for p in known], dtype=np.float64),
+        row=np.array([p[2] for p in known], dtype=np.int32),
+    )
