@@ -52,7 +52,7 @@ def matching_ids(plan: Plan) -> list[int] | None:
 def candidates(plan: Plan) -> tuple[snapshot.Snapshot, int]:
     """A snapshot of the rows the words and the radius leave (their filter columns only), and its rows that
     the exclusions leave, as a bitset."""
-    found = snapshot.build("", only=matching_ids(plan), filters_only=True)
+    found = snapshot.build(0, only=matching_ids(plan), filters_only=True)
     rows = found.everything
     if plan.criteria.exclude_profiles:
         rows &= ~found.rows(plan.criteria.exclude_profiles)
@@ -84,7 +84,7 @@ def _source(plan: Plan, only: list[int] | None = None) -> Sql:
         km_sql, km_params = backend.km(plan.origin.lat, plan.origin.lon)
         box_sql, box_params = _box(plan)
         if only is not None:
-            box_sql += f" AND p.entry_id IN ({_listed(only)})"
+            box_sql += f" AND p.entry_id IN ({snapshot.listed(only)})"
         sql += (
             f" JOIN (SELECT p.entry_id, MIN(p.km) AS km FROM (SELECT p.entry_id, {km_sql} AS km"
             f" FROM {SearchPlace._meta.db_table} p WHERE {box_sql}) p WHERE p.km <= %s GROUP BY p.entry_id) near"
@@ -92,17 +92,12 @@ def _source(plan: Plan, only: list[int] | None = None) -> Sql:
         )
         params += km_params + box_params + [plan.radius_km]
     if only is not None:
-        where.append(f"s.profile_id IN ({_listed(only)})")
+        where.append(f"s.profile_id IN ({snapshot.listed(only)})")
     if plan.criteria.exclude_profiles:
         excluded = sorted(plan.criteria.exclude_profiles)
         where.append(f"s.profile_id NOT IN ({', '.join(['%s'] * len(excluded))})")
         params += excluded
     return f"{sql} WHERE {' AND '.join(where)}", params
-
-
-def _listed(ids: list[int]) -> str:
-    """Our own ids written into the SQL: no parameter limit, nothing to bind."""
-    return ", ".join(str(int(pid)) for pid in ids) or "NULL"
 
 
 def _fails(facet: str, code: str) -> Sql:

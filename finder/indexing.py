@@ -12,22 +12,24 @@ each worker pass, refreshes the profiles that have referral history rows newer t
 
 from __future__ import annotations
 
-import secrets
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, F, Max, Prefetch, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from finder import backends, text
-from finder.models import IndexStamp, PriorWatermark, SearchEntry, SearchPlace
+from finder.models import IndexChange, IndexStamp, PriorWatermark, SearchEntry, SearchPlace
 from matching import ranking
 from partners.models import BusinessProfile, Location, Partner
 
 BATCH = 2000
+# How long the change log keeps a change: a process that did not search for longer builds its snapshot anew.
+CHANGES_KEPT = timedelta(hours=1)
 
 
 def _codes(codes: Iterable[str]) -> str:
@@ -96,7 +98,6 @@ def _entry(profile: BusinessProfile, counts: dict[str, int]) -> tuple[SearchEntr
         keywords=list(profile.keywords or []),
         tags_text=(tags_text := text.indexed(_tag_texts(profile))),
         tag_terms=len(tags_text.split()),
-        revision=secrets.randbits(63),
         description_text=text.indexed([profile.description]),
     )
     _apply_prior(entry, counts)
@@ -122,27 +123,50 @@ def _visible(profiles: Any) -> Any:
     )
 
 
-def _write(profiles: list[BusinessProfile], drop: Sequence[int]) -> None:
+def _write(profiles: list[BusinessProfile], drop: Sequence[int], log: bool = True) -> None:
     """Replace the rows of `drop` (ids) by the entries of `profiles` (a subset of them)."""
     engine = backends.for_connection()
     counts = _counters([p.pk for p in profiles])
     built = [_entry(p, counts[p.pk]) for p in profiles]
     with transaction.atomic(), connection.cursor() as cursor:
+        if log:
+            touch(drop)
         for start in range(0, len(drop), 900):
             SearchEntry.objects.filter(profile_id__in=drop[start : start + 900]).delete()
         engine.delete(cursor, drop)
         SearchEntry.objects.bulk_create([entry for entry, _ in built], batch_size=BATCH)
         SearchPlace.objects.bulk_create([p for _, places in built for p in places], batch_size=BATCH)
         engine.write(cursor, [(e.profile_id, e.tags_text, e.description_text) for e, _ in built])
-        touch()
 
 
-def touch() -> None:
-    """A new stamp of the search table's content, in the transaction of the change: every process's snapshot
-    (finder.snapshot) is out of date once it commits."""
-    new = uuid.uuid4().hex
-    if not IndexStamp.objects.filter(pk=1).update(stamp=new):
-        IndexStamp.objects.update_or_create(pk=1, defaults={"stamp": new})
+def touch(changed: Iterable[int] = (), kind: int = IndexChange.ROW, rebuilt: bool = False) -> int:
+    """Raise the index's version and log the profiles changed at it, in the transaction of the change: every
+    process's snapshot (finder.snapshot) catches up on them once it commits. Called before the rows are
+    written: the lock it takes on IndexStamp's row orders the writers (finder.models.IndexStamp). `rebuilt`:
+    every row changed, none logged; snapshots are built anew. Returns the version."""
+    with transaction.atomic():
+        if not IndexStamp.objects.filter(pk=1).update(version=F("version") + 1):
+            IndexStamp.objects.create(pk=1, version=1, epoch=uuid.uuid4().hex)
+        version = int(IndexStamp.objects.filter(pk=1).values_list("version", flat=True).get())
+        if rebuilt:
+            IndexStamp.objects.filter(pk=1).update(horizon=version)
+        IndexChange.objects.bulk_create(
+            [IndexChange(version=version, profile_id=pid, kind=kind) for pid in sorted(set(changed))],
+            batch_size=BATCH,
+        )
+    return version
+
+
+def forget_changes(now: datetime, kept: timedelta = CHANGES_KEPT) -> int:
+    """Delete the change log's rows older than `kept` (run by each worker pass); a snapshot older than them
+    is built anew. Returns how many."""
+    with transaction.atomic():
+        last = IndexChange.objects.filter(at__lt=now - kept).aggregate(last=Max("version"))["last"]
+        if last is None:
+            return 0
+        deleted, _ = IndexChange.objects.filter(version__lte=last).delete()
+        IndexStamp.objects.filter(pk=1, horizon__lt=last).update(horizon=last)
+    return deleted
 
 
 def reindex_profiles(profile_ids: Iterable[int]) -> None:
@@ -169,15 +193,15 @@ def rebuild_all() -> int:
     Returns how many profiles are searchable."""
     engine = backends.for_connection()
     with transaction.atomic():
+        # The watermark's lock before the version's, in the order the worker's refresh_changed_priors takes them.
+        PriorWatermark.objects.update_or_create(pk=1, defaults={"last_event_id": _last_event_id()})
+        touch(rebuilt=True)
         with connection.cursor() as cursor:
             engine.clear(cursor)
         SearchPlace.objects.all().delete()
         SearchEntry.objects.all().delete()
-        last = _last_event_id()
         for chunk in _chunks(BusinessProfile.objects.order_by("pk").values_list("pk", flat=True).iterator()):
-            _write(list(_visible(BusinessProfile.objects.filter(pk__in=chunk))), [])
-        PriorWatermark.objects.update_or_create(pk=1, defaults={"last_event_id": last})
-        touch()
+            _write(list(_visible(BusinessProfile.objects.filter(pk__in=chunk))), [], log=False)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {SearchEntry._meta.db_table}, {SearchPlace._meta.db_table}")
@@ -207,9 +231,9 @@ def refresh_priors(profile_ids: Iterable[int]) -> None:
     for entry in entries:
         _apply_prior(entry, counts[entry.profile_id])
     with transaction.atomic():
-        SearchEntry.objects.bulk_update(entries, fields, batch_size=500)
         if entries:
-            touch()
+            touch([entry.profile_id for entry in entries], kind=IndexChange.PRIORS)
+        SearchEntry.objects.bulk_update(entries, fields, batch_size=500)
 
 
 def _last_event_id() -> int:
@@ -261,15 +285,16 @@ def _profile_saved(sender: Any, instance: BusinessProfile, raw: bool = False, **
 
 
 def _profile_deleting(sender: Any, instance: BusinessProfile, **kwargs: Any) -> None:
-    # Its locations and tags go first, each with a signal: those must not index it again.
+    # Its locations and tags go first, each with a signal: those must not index it again. Its row goes with it
+    # (a cascade), after the version is raised, as every index writer does it.
     _being_deleted().add(instance.pk)
+    touch([instance.pk])
 
 
 def _profile_deleted(sender: Any, instance: BusinessProfile, **kwargs: Any) -> None:
     _being_deleted().discard(instance.pk)
     with connection.cursor() as cursor:
         backends.for_connection().delete(cursor, [instance.pk])
-    touch()  # its row went with it (a cascade)
 
 
 def _location_changed(sender: Any, instance: Location, raw: bool = False, **kwargs: Any) -> None:

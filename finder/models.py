@@ -33,9 +33,6 @@ class SearchEntry(models.Model):
     tags_text = models.TextField(default="")
     # How many stems its tags and keywords have: among equal scores, the more specialised profile comes first.
     tag_terms = models.IntegerField(default=0)
-    # A random number written with each version of the row: a snapshot (finder.snapshot) tells by it which rows
-    # changed since it read them.
-    revision = models.BigIntegerField(default=0)
     description_text = models.TextField(default="")
     # The prior (finder.indexing.refresh_priors): ranking signals that do not depend on the query, in [0, 1].
     responsiveness = models.FloatField(default=0.5)
@@ -73,8 +70,31 @@ class PriorWatermark(models.Model):
 
 
 class IndexStamp(models.Model):
-    """Changes whenever a row of the search table is written or deleted (one row, pk 1): each process keeps its
-    snapshot of the table (finder.snapshot) while the stamp it was built at stands. A random value, not a
-    counter, so that a rolled-back change never brings back a stamp that another content was cached under."""
+    """The version of the search table's content (one row, pk 1): each process keeps its snapshot of the table
+    (finder.snapshot) while the version it was built at stands, and catches up through IndexChange after.
 
-    stamp = models.CharField(max_length=32)
+    Every transaction that writes the index first raises the version (finder.indexing.touch) and so holds
+    this row's lock until it commits: versions commit in their order, so a version read is one whose changes
+    are all committed and visible (SQLite's single writer gives the same). A rolled-back change gives its
+    version back, and its change rows go with it."""
+
+    version = models.BigIntegerField(default=0)
+    # A random value given to the row when it is made: versions count again from 1 in a database whose row was
+    # deleted (a test database flushed), and a snapshot of another epoch is never taken for this one's.
+    epoch = models.CharField(max_length=32, default="")
+    # A snapshot older than this must be built anew: the table was rebuilt, or older changes were pruned.
+    horizon = models.BigIntegerField(default=0)
+
+
+class IndexChange(models.Model):
+    """A profile whose search row changed at a version: written, deleted, or (PRIORS) its prior alone."""
+
+    ROW, PRIORS = 0, 1
+
+    version = models.BigIntegerField(db_index=True)
+    profile_id = models.IntegerField()
+    kind = models.SmallIntegerField(default=ROW)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        db_table = "finder_index_change"

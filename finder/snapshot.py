@@ -12,9 +12,9 @@ Rows are numbered densely in profile id order. For each row it holds:
   narrows on it by bisection, as the database's (lat, lon) index does).
 
 It is built from the search table (finder.models, written by finder.indexing in the transaction of each
-change) on first use, and brought up to date when IndexStamp.stamp moved (one primary-key read per search
-tells): a narrow read of every row's revision and prior finds the rows that changed, and only those are read
-in full (refreshed). With no stamp row (never indexed, or a test database just flushed) nothing is kept.
+change) on first use, and catches up when the index's version moved (one primary-key read per search tells):
+the change log names the profiles changed since its version, and only their rows are read (caught_up). With
+no version row (never indexed, or a test database just flushed) nothing is kept.
 """
 
 from __future__ import annotations
@@ -25,14 +25,15 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import repeat
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 from django.conf import settings
 from django.db import connections
+from django.db.models import Min
 
-from finder.models import IndexStamp, SearchEntry, SearchPlace
+from finder.models import IndexChange, IndexStamp, SearchEntry, SearchPlace
 from finder.search import box
 from matching import ranking
 
@@ -50,7 +51,7 @@ COLUMNS = {
     "size": "sizes",
 }
 # What the score and the words need of a row, read after the facets' columns.
-SCORED = ("target_sizes", "tags_text", "description_text", "tag_terms", "responsiveness", "outcomes", "revision")
+SCORED = ("target_sizes", "tags_text", "description_text", "tag_terms", "responsiveness", "outcomes")
 EVERY_SIZE = "*"  # finder.indexing's mark of a profile shown for every size
 NO_ROWS: Rows = np.zeros(0, dtype=np.int32)
 
@@ -64,9 +65,9 @@ class Places:
 
 @dataclass(frozen=True)
 class Snapshot:
-    stamp: str
+    epoch: str  # the index's (finder.models.IndexStamp)
+    version: int  # the index's version it holds
     ids: npt.NDArray[np.int64]  # row -> profile id (ascending as built; rows added since follow)
-    revisions: npt.NDArray[np.int64]  # row -> the revision it was read at
     row_of: dict[int, int]  # profile id -> its current row
     everything: int  # the current rows' bits (the versions replaced since, and rows gone, are left out)
     bits: dict[str, dict[str, int]]  # facet -> code -> the rows having it (size: listed codes, without "*")
@@ -180,25 +181,46 @@ _kept: dict[str, Snapshot] = {}  # database alias -> its snapshot
 _building: set[str] = set()  # database aliases whose first snapshot a thread is building
 # More rows than this share of the snapshot replaced or gone: build it anew rather than patch it.
 REBUILD_SHARE = 0.25
+BUILD_ROWS = 10_000
+
+
+class Versions(NamedTuple):
+    epoch: str
+    version: int
+    horizon: int
+
+
+def _versions(using: str) -> Versions | None:
+    """The index's epoch, version and horizon (finder.models.IndexStamp); None if it was never indexed."""
+    found = IndexStamp.objects.using(using).filter(pk=1).values_list("epoch", "version", "horizon").first()
+    return Versions(found[0], int(found[1]), int(found[2])) if found else None
 
 
 def current(using: str = "default", wait: bool = False) -> Snapshot | None:
-    """The snapshot of the search table as it is now (as of the stamp, read first: rows written since are at
-    worst in the snapshot already, and the next search reads them again); None while this process's first
-    one is built by a thread (settings.FINDER_SNAPSHOT_BUILD "background", unless `wait`): the database
-    answers meanwhile."""
-    stamp = IndexStamp.objects.using(using).filter(pk=1).values_list("stamp", flat=True).first() or ""
+    """The snapshot of the search table as it is now (as of the version, read first: rows written since are at
+    worst in the snapshot already, and are read again when it catches up on their version); None while this
+    process's first one is built by a thread (settings.FINDER_SNAPSHOT_BUILD "background", unless `wait`):
+    the database answers meanwhile.
+
+    Inside a transaction the snapshot may hold the transaction's own uncommitted rows: it is used, not kept."""
+    versions = _versions(using)
+    if versions is None:
+        return build(0, using)
+    epoch, version, horizon = versions
     kept = _kept.get(using)
-    if kept is not None and stamp and kept.stamp == stamp:
+    if kept is not None and kept.epoch != epoch:
+        kept = None
+    if kept is not None and kept.version == version:
         return kept
-    if kept is not None and stamp:
-        found = refreshed(kept, stamp, using)
-    elif stamp and not wait and settings.FINDER_SNAPSHOT_BUILD == "background":
+    keep = not connections[using].in_atomic_block
+    if kept is not None and horizon <= kept.version < version:
+        found = caught_up(kept, version, using)
+    elif kept is None and keep and not wait and settings.FINDER_SNAPSHOT_BUILD == "background":
         _build_in_background(using)
         return None
     else:
-        found = build(stamp, using)
-    if stamp:
+        found = build(version, using, epoch=epoch)
+    if keep:
         with _lock:
             _kept[using] = found
     return found
@@ -212,8 +234,8 @@ def _build_in_background(using: str) -> None:
 
     def work() -> None:
         try:
-            stamp = IndexStamp.objects.using(using).filter(pk=1).values_list("stamp", flat=True).first() or ""
-            found = build(stamp, using)
+            versions = _versions(using)
+            found = build(versions.version if versions else 0, using, epoch=versions.epoch if versions else "")
             with _lock:
                 _kept.setdefault(using, found)
         finally:
@@ -224,43 +246,54 @@ def _build_in_background(using: str) -> None:
     threading.Thread(target=work, name=f"finder-snapshot-{using}", daemon=True).start()
 
 
-def refreshed(kept: Snapshot, stamp: str, using: str = "default") -> Snapshot:
-    """The snapshot brought up to the table as it is now: one narrow read of every row's id, revision and
-    prior (the worker refreshes priors in place); the rows whose revision changed, and new ones, are read in
-    full and appended; the versions they replace, and the rows gone, are dropped from `everything` (and built
-    away once they are a quarter of the snapshot)."""
+def caught_up(kept: Snapshot, version: int, using: str = "default") -> Snapshot:
+    """The snapshot brought from its version to `version` through the change log: the rows changed since are
+    read again and appended, the versions they replace (and rows gone) dropped from `everything`; the priors
+    refreshed since are read alone and set in place. Built anew if the log no longer holds every change since
+    (pruned, or the table rebuilt), or once dropped rows would be more than a quarter of it."""
+    changes = IndexChange.objects.using(using).filter(version__gt=kept.version, version__lte=version)
+    found = dict(changes.values("profile_id").annotate(kind=Min("kind")).values_list("profile_id", "kind"))
+    versions = _versions(using)
+    if versions is None or versions.horizon > kept.version:  # pruned while being read
+        return build(version, using, epoch=kept.epoch)
+    rows_changed = sorted(pid for pid, kind in found.items() if kind == IndexChange.ROW)
+    priors_changed = sorted(pid for pid, kind in found.items() if kind == IndexChange.PRIORS)
+    dropped = [row for pid in rows_changed if (row := kept.row_of.get(pid)) is not None]
+    dead = kept.size - kept.everything.bit_count() + len(dropped)
+    if dead > REBUILD_SHARE * (kept.size + len(rows_changed)):
+        return build(version, using, epoch=kept.epoch)
+    responsiveness, outcomes = _priors(kept, priors_changed, using)
+    base = replace(kept, version=version, responsiveness=responsiveness, outcomes=outcomes)
+    if not rows_changed:
+        return base
+    row_of = dict(kept.row_of)
+    for pid in rows_changed:
+        row_of.pop(pid, None)
+    base = replace(base, row_of=row_of, everything=base.everything & ~bitset(dropped, kept.size))
+    return merged(base, build(version, using, only=rows_changed))
+
+
+def _priors(kept: Snapshot, profile_ids: list[int], using: str) -> tuple[Floats, Floats]:
+    """The snapshot's responsiveness and outcomes, with these profiles' read again."""
+    if not profile_ids:
+        return kept.responsiveness, kept.outcomes
     with connections[using].cursor() as cursor:
         cursor.execute(
-            f"SELECT profile_id, revision, responsiveness, outcomes FROM {SearchEntry._meta.db_table}"
-            " ORDER BY profile_id"
+            f"SELECT profile_id, responsiveness, outcomes FROM {SearchEntry._meta.db_table}"
+            f" WHERE profile_id IN ({listed(profile_ids)})"
         )
-        table = cursor.fetchall()
-    if not table:
-        return build(stamp, using)
-    id_column, revision_column, responsiveness, outcomes = zip(*table, strict=True)
-    ids = np.array(id_column, dtype=np.int64)
-    rows = np.fromiter(map(kept.row_of.get, id_column, repeat(-1)), dtype=np.int64, count=len(ids))
-    same = rows >= 0
-    same[same] = kept.revisions[rows[same]] == np.array(revision_column, dtype=np.int64)[same]
-    kept_rows = rows[same].astype(np.int32)
-    added_ids = ids[~same]
-    dead = kept.size - len(kept_rows)
-    if dead + len(added_ids) > REBUILD_SHARE * max(kept.size, 1):
-        return build(stamp, using)
-    base_responsiveness, base_outcomes = kept.responsiveness.copy(), kept.outcomes.copy()
-    base_responsiveness[kept_rows] = np.array(responsiveness, dtype=np.float64)[same]
-    base_outcomes[kept_rows] = np.array(outcomes, dtype=np.float64)[same]
-    base = replace(
-        kept,
-        stamp=stamp,
-        row_of=dict(zip(ids[same].tolist(), kept_rows.tolist(), strict=True)),
-        everything=kept.bitset_of(kept_rows),
-        responsiveness=base_responsiveness,
-        outcomes=base_outcomes,
-    )
-    if not len(added_ids):
-        return base
-    return merged(base, build(stamp, using, only=added_ids.tolist()))
+        table = [(kept.row_of[pid], r, o) for pid, r, o in cursor.fetchall() if pid in kept.row_of]
+    responsiveness, outcomes = kept.responsiveness.copy(), kept.outcomes.copy()
+    if table:
+        rows, new_responsiveness, new_outcomes = zip(*table, strict=True)
+        responsiveness[list(rows)] = new_responsiveness
+        outcomes[list(rows)] = new_outcomes
+    return responsiveness, outcomes
+
+
+def listed(ids: Sequence[int]) -> str:
+    """Ids written into the SQL (ints of ours: no parameter limit, nothing to bind)."""
+    return ", ".join(str(int(pid)) for pid in ids) or "NULL"
 
 
 def merged(base: Snapshot, added: Snapshot) -> Snapshot:
@@ -284,7 +317,6 @@ def merged(base: Snapshot, added: Snapshot) -> Snapshot:
     return replace(
         base,
         ids=np.concatenate([base.ids, added.ids]),
-        revisions=np.concatenate([base.revisions, added.revisions]),
         row_of=row_of,
         everything=base.everything | (added.everything << shift),
         bits=bits,
@@ -315,40 +347,53 @@ def _appended(base: dict[str, Rows], added: dict[str, Rows], shift: int) -> dict
     return found
 
 
-def build(stamp: str, using: str = "default", only: list[int] | None = None, filters_only: bool = False) -> Snapshot:
+def build(
+    version: int,
+    using: str = "default",
+    only: list[int] | None = None,
+    filters_only: bool = False,
+    epoch: str = "",
+) -> Snapshot:
     """The snapshot of the table; `only`: of these profiles' rows alone; `filters_only`: their filters and
-    nothing else (what finder.in_database counts facets with)."""
+    nothing else (what finder.in_database counts facets with). Read BUILD_ROWS rows at a time, each part
+    made on its own and appended: a build never holds the whole table's text at once."""
     columns = [*COLUMNS.values(), *(SCORED if not filters_only else ())]
     sql = f"SELECT profile_id, {', '.join(columns)} FROM {SearchEntry._meta.db_table}"
     if only is not None:
-        sql += f" WHERE profile_id IN ({', '.join(str(int(pid)) for pid in only) or 'NULL'})"
+        sql += f" WHERE profile_id IN ({listed(only)})"
+    found = _part([], filters_only, version, epoch)
     places: list[Any] = []
     with connections[using].cursor() as cursor:
         cursor.execute(sql + " ORDER BY profile_id")
-        table = cursor.fetchall()
+        while table := cursor.fetchmany(BUILD_ROWS):
+            found = merged(found, _part(table, filters_only, version, epoch))
         if not filters_only:
             place_sql = f"SELECT entry_id, lat, lon FROM {SearchPlace._meta.db_table}"
             if only is not None:
-                place_sql += f" WHERE entry_id IN ({', '.join(str(int(pid)) for pid in only) or 'NULL'})"
+                place_sql += f" WHERE entry_id IN ({listed(only)})"
             cursor.execute(place_sql)
             places = cursor.fetchall()
+    return replace(found, places=_places(places, found.row_of))
+
+
+def _part(table: list[Any], filters_only: bool, version: int, epoch: str) -> Snapshot:
+    """The snapshot of these rows of the table, numbered from 0, without places."""
     size = len(table)
     ids = np.array([record[0] for record in table], dtype=np.int64)
-    row_of = {int(pid): row for row, pid in enumerate(ids.tolist())}
     scored: dict[str, Sequence[Any]] = {name: [] for name in SCORED}
     if not filters_only and table:
         scored = dict(zip(SCORED, zip(*(record[len(COLUMNS) + 1 :] for record in table), strict=True), strict=True))
     bits, every = _facets(table)
     words, tag_words = _postings(scored["tags_text"], scored["description_text"])
     targets: dict[str, list[int]] = {}
-    for row, listed in enumerate(scored["target_sizes"]):
-        for code in listed.split():
+    for row, sizes in enumerate(scored["target_sizes"]):
+        for code in sizes.split():
             targets.setdefault(code, []).append(row)
     return Snapshot(
-        stamp=stamp,
+        epoch=epoch,
+        version=version,
         ids=ids,
-        revisions=np.array(scored["revision"], dtype=np.int64),
-        row_of=row_of,
+        row_of={int(pid): row for row, pid in enumerate(ids.tolist())},
         everything=(1 << size) - 1,
         bits={facet: {code: bitset(rows, size) for code, rows in codes.items()} for facet, codes in bits.items()},
         every_size=bitset(every, size),
@@ -356,10 +401,10 @@ def build(stamp: str, using: str = "default", only: list[int] | None = None, fil
         tag_words=tag_words,
         tag_terms=np.array(scored["tag_terms"], dtype=np.int32),
         targets={code: _flags(rows, size) for code, rows in targets.items()},
-        untargeted=np.array([listed == " " for listed in scored["target_sizes"]], dtype=np.bool_),
+        untargeted=np.array([sizes == " " for sizes in scored["target_sizes"]], dtype=np.bool_),
         responsiveness=np.array(scored["responsiveness"], dtype=np.float64),
         outcomes=np.array(scored["outcomes"], dtype=np.float64),
-        places=_places(places, row_of),
+        places=_places([], {}),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from finder.indexing import refresh_changed_priors
+from finder.indexing import forget_changes, refresh_changed_priors
 from notifications import webhooks
 from notifications.delivery import deliver_due
 from referrals.idempotency import forget_expired
@@ -29,4 +29,5 @@ def run_pass(now: datetime) -> PassResult:
     refresh_changed_priors()
     sent = deliver_due(now) + webhooks.deliver_due(now)
     forget_expired(now)
+    forget_changes(now)
     return PassResult(swept.moved, swept.reminded, sent)
