@@ -19,6 +19,7 @@ no version row (never indexed, or a test database just flushed) nothing is kept.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections import deque
@@ -30,13 +31,14 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import Min
 
 from finder.models import IndexChange, IndexStamp, SearchEntry, SearchPlace
 from finder.search import box
 from matching import ranking
 
+logger = logging.getLogger(__name__)
 Rows = npt.NDArray[np.int32]  # row numbers, ascending
 Mask = npt.NDArray[np.bool_]  # a flag per row
 Floats = npt.NDArray[np.float64]
@@ -238,12 +240,20 @@ def _build_in_background(using: str) -> None:
             found = build(versions.version if versions else 0, using, epoch=versions.epoch if versions else "")
             with _lock:
                 _kept.setdefault(using, found)
+        except DatabaseError as error:  # e.g. not migrated yet: the next search tries again
+            logger.warning("The finder's snapshot was not built: %s", error)
         finally:
             with _lock:
                 _building.discard(using)
             connections[using].close()  # this thread's own connection
 
     threading.Thread(target=work, name=f"finder-snapshot-{using}", daemon=True).start()
+
+
+def warm(using: str = "default") -> None:
+    """Start building this process's snapshot (a web server starting), so that its first searches find it."""
+    if settings.FINDER_SNAPSHOT_BUILD == "background" and using not in _kept:
+        _build_in_background(using)
 
 
 def caught_up(kept: Snapshot, version: int, using: str = "default") -> Snapshot:

@@ -194,9 +194,7 @@ def test_in_the_background_the_database_answers_until_the_first_snapshot_is_buil
     answered = search(criteria, NOW)  # no snapshot yet: a thread builds it, the database answers
     assert ([h.profile_id for h in answered.hits], answered.total) == ([two.pk], 1)
     assert {v.code: v.count for v in answered.facets["country"]} == {"DE": 1, "FR": 1}
-    for thread in threading.enumerate():
-        if thread.name.startswith("finder-snapshot-"):
-            thread.join(timeout=30)
+    join_builders()
     kept = snapshot.current()
     assert kept is not None and snapshot._kept["default"] is kept
     from_memory = engine.run_in_memory(plans.plan(criteria, None, 20), kept)
@@ -229,3 +227,19 @@ def test_a_snapshot_read_a_few_rows_at_a_time_is_the_one_read_at_once(monkeypatc
     monkeypatch.setattr(snapshot, "BUILD_ROWS", 2)
     assert plain(snapshot.build(1)) == plain(at_once)
     assert at_once.size == 9 and len(at_once.places.row) == 9
+
+
+def join_builders() -> None:
+    for thread in threading.enumerate():
+        if thread.name.startswith("finder-snapshot-"):
+            thread.join(timeout=30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_starting_web_process_warms_its_snapshot_in_the_background(nothing_kept: None, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.FINDER_SNAPSHOT_BUILD = "background"
+    profile = make("Warm", keywords=["crm"])
+    snapshot.warm()
+    join_builders()
+    assert list(snapshot._kept["default"].row_of) == [profile.pk]
+    assert snapshot.current() is snapshot._kept["default"]
