@@ -223,9 +223,16 @@ def current(using: str = "default", wait: bool = False) -> Snapshot | None:
     else:
         found = build(version, using, epoch=epoch)
     if keep:
-        with _lock:
-            _kept[using] = found
+        _keep(using, found)
     return found
+
+
+def _keep(using: str, found: Snapshot) -> None:
+    """Keep `found` unless a newer snapshot of the same epoch is kept already (another thread's)."""
+    with _lock:
+        kept = _kept.get(using)
+        if kept is None or kept.epoch != found.epoch or kept.version <= found.version:
+            _kept[using] = found
 
 
 def _build_in_background(using: str) -> None:
@@ -237,9 +244,8 @@ def _build_in_background(using: str) -> None:
     def work() -> None:
         try:
             versions = _versions(using)
-            found = build(versions.version if versions else 0, using, epoch=versions.epoch if versions else "")
-            with _lock:
-                _kept.setdefault(using, found)
+            if versions is not None:
+                _keep(using, build(versions.version, using, epoch=versions.epoch))
         except DatabaseError as error:  # e.g. not migrated yet: the next search tries again
             logger.warning("The finder's snapshot was not built: %s", error)
         finally:
@@ -262,7 +268,7 @@ def caught_up(kept: Snapshot, version: int, using: str = "default") -> Snapshot:
     refreshed since are read alone and set in place. Built anew if the log no longer holds every change since
     (pruned, or the table rebuilt), or once dropped rows would be more than a quarter of it."""
     changes = IndexChange.objects.using(using).filter(version__gt=kept.version, version__lte=version)
-    found = dict(changes.values("profile_id").annotate(kind=Min("kind")).values_list("profile_id", "kind"))
+    found = dict(changes.values("profile_id").annotate(least=Min("kind")).values_list("profile_id", "least"))
     versions = _versions(using)
     if versions is None or versions.horizon > kept.version:  # pruned while being read
         return build(version, using, epoch=kept.epoch)

@@ -243,3 +243,15 @@ def test_a_starting_web_process_warms_its_snapshot_in_the_background(nothing_kep
     join_builders()
     assert list(snapshot._kept["default"].row_of) == [profile.pk]
     assert snapshot.current() is snapshot._kept["default"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_snapshot_of_another_epoch_is_replaced_by_the_background_build(nothing_kept: None, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.FINDER_SNAPSHOT_BUILD = "background"
+    profile = make("Recreated", keywords=["crm"])
+    snapshot._kept["default"] = snapshot.build(99, epoch="another database's")
+    assert snapshot.current() is None
+    join_builders()
+    kept = snapshot.current()
+    assert kept is not None and list(kept.row_of) == [profile.pk]
+    assert kept.epoch == IndexStamp.objects.get(pk=1).epoch
