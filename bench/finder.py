@@ -280,7 +280,7 @@ def child() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from finder import backends, plans, snapshot, text
+    from finder import backends, freshness, plans, text
     from finder import engine as finder_engine
     from finder.indexing import rebuild_all, reindex_profiles
     from finder.models import SearchEntry
@@ -300,7 +300,7 @@ def child() -> None:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     started = time.perf_counter()
-    snapshot.current(wait=True)
+    freshness.current(wait=True)
     snapshot_s = time.perf_counter() - started
     say(f"{vendor}: snapshot built in {snapshot_s:.1f} s")
     now = datetime.now(UTC)
@@ -329,7 +329,7 @@ def child() -> None:
         # One profile changed (timed apart): the next search's snapshot reads that row alone.
         reindex_profiles([next(changed)])
         started = time.perf_counter()
-        snapshot.current()
+        freshness.current()
         return time.perf_counter() - started
 
     totals = {

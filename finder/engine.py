@@ -18,7 +18,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from finder import in_database, in_memory, snapshot
+from finder import freshness, in_database, in_memory, snapshot
 from finder.models import SearchEntry, SearchPlace
 from finder.plans import Plan, label, terms
 from finder.search import CODE_COLUMNS, FACETS, Contribution, FacetValue, Hit, Results, encode_cursor, fingerprint
@@ -28,7 +28,7 @@ Page = tuple[list[int], int, dict[str, Counter[str]]]  # the page's ids, the tot
 
 
 def run(plan: Plan, now: datetime) -> Results:
-    found = snapshot.current()
+    found = freshness.current()
     ids, total, counts = run_in_memory(plan, found) if found is not None else run_in_database(plan)
     more = plan.offset + plan.limit < total
     next_cursor = encode_cursor(plan.offset + plan.limit, fingerprint(plan.criteria)) if more else None

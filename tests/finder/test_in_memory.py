@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from finder import engine, plans, snapshot
+from finder import engine, freshness, plans
 from finder.search import Criteria, search
 from tests.factories import NOW
 from tests.finder.profiles import counters, make
@@ -82,7 +82,7 @@ def test_the_snapshot_and_the_database_give_the_same_page_total_and_facets(
         if cursor is None:
             return
     plan = plans.plan(criteria, cursor, 3)
-    found = snapshot.current()
+    found = freshness.current()
     assert found is not None
     assert engine.run_in_memory(plan, found) == engine.run_in_database(plan)
 
@@ -91,6 +91,6 @@ def test_among_equal_scores_the_more_specialised_profile_comes_first(directory: 
     generalist = make("Generalist", keywords=["backup", "erp", "crm", "email hosting"])
     specialist = make("Specialist", keywords=["backup"])
     plan = plans.plan(Criteria(q="backup"), None, 20)
-    found = snapshot.current()
+    found = freshness.current()
     assert found is not None
     assert engine.run_in_memory(plan, found)[0] == engine.run_in_database(plan)[0] == [specialist.pk, generalist.pk]

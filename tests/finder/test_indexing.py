@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 
 from finder import backends, indexing, text
-from finder.models import PriorWatermark, SearchEntry, SearchPlace
+from finder.indexing import forget_changes
+from finder.models import IndexChange, IndexStamp, PriorWatermark, SearchEntry, SearchPlace
 from finder.search import Criteria, search
 from partners import services
 from partners.models import BusinessProfile, Location, Partner
@@ -136,3 +139,33 @@ def test_the_worker_refreshes_the_prior_of_profiles_whose_referrals_changed():
     mark = PriorWatermark.objects.get(pk=1).last_event_id
     assert indexing.refresh_changed_priors() == 0  # nothing new
     assert PriorWatermark.objects.get(pk=1).last_event_id == mark
+
+
+def test_each_write_and_delete_raises_the_version_and_logs_the_profile() -> None:
+    profile = make("Logged")
+    before = IndexStamp.objects.get(pk=1).version
+    profile.keywords = ["crm"]
+    profile.save()
+    pk = profile.pk
+    profile.delete()
+    assert IndexStamp.objects.get(pk=1).version == before + 2
+    assert list(IndexChange.objects.filter(version__gt=before).values_list("version", "profile_id", "kind")) == [
+        (before + 1, pk, IndexChange.ROW),
+        (before + 2, pk, IndexChange.ROW),
+    ]
+    assert search(Criteria(), NOW).total == 0
+
+
+def test_old_changes_are_forgotten_and_the_horizon_raised_to_the_last_one_forgotten() -> None:
+    profile = make("Forgotten")
+    for keyword in ("crm", "erp"):
+        profile.keywords = [keyword]
+        profile.save()
+    old, new = list(IndexChange.objects.order_by("version"))[-2:]
+    logged = IndexChange.objects.count()
+    IndexChange.objects.exclude(pk=new.pk).update(at=NOW - timedelta(hours=2))
+    IndexChange.objects.filter(pk=new.pk).update(at=NOW)
+    assert forget_changes(NOW) == logged - 1
+    assert list(IndexChange.objects.values_list("pk", flat=True)) == [new.pk]
+    assert IndexStamp.objects.get(pk=1).horizon == old.version
+    assert forget_changes(NOW) == 0
