@@ -38,7 +38,14 @@ router = Router(tags=["referrals"])
 
 class ListFilters(Schema):
     state: str | None = Field(None, description="Comma-separated states, e.g. new,evaluating")
-    updated_since: IsoDateTime | None = Field(None, description="ISO 8601; UTC if it has no offset")
+    updated_since: IsoDateTime | None = Field(
+        None,
+        description=(
+            "ISO 8601; UTC if it has no offset. To sync, pass the last `updated_at` you saw less a minute and "
+            "skip the rows you already have at that `updated_at`: a change is stamped when it is made, and one "
+            "whose transaction commits later than a newer one's can carry the earlier time."
+        ),
+    )
 
 
 def _actor(request: HttpRequest) -> ActorRef:
