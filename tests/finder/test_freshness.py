@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from finder import engine, freshness, plans, snapshot
@@ -164,3 +164,35 @@ def test_a_snapshot_of_another_epoch_is_replaced_by_the_background_build(nothing
     kept = freshness.current()
     assert kept is not None and list(kept.row_of) == [profile.pk]
     assert kept.epoch == IndexStamp.objects.get(pk=1).epoch
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_that_commits_while_another_waits_reaches_a_kept_snapshot_in_order(nothing_kept: None) -> None:
+    first, second = make("First", keywords=["crm"]), make("Second", keywords=["crm"])
+    assert freshness.current() is not None
+    holding, release = threading.Event(), threading.Event()
+
+    def retag(profile: object, wait: bool) -> None:
+        try:
+            with transaction.atomic():
+                profile.keywords = ["erp"]  # type: ignore[attr-defined]
+                profile.save()  # type: ignore[attr-defined]
+                if wait:
+                    holding.set()
+                    release.wait(10)
+        finally:
+            connection.close()
+
+    slow = threading.Thread(target=retag, args=(first, True))
+    slow.start()
+    assert holding.wait(10)
+    assert ids(Criteria(q="erp")) == []  # written, not committed: the kept snapshot stays where it was
+    fast = threading.Thread(target=retag, args=(second, False))
+    fast.start()  # waits for the slow writer's lock on the version
+    fast.join(0.5)
+    assert fast.is_alive()
+    release.set()
+    slow.join(10)
+    fast.join(10)
+    assert ids(Criteria(q="erp")) == [first.pk, second.pk]
+    assert ids(Criteria(q="crm")) == []
