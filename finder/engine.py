@@ -1,5 +1,5 @@
 """The finder's search: the plan (finder.plans) run on the process's snapshot of the search table
-(finder.in_memory) or, while that is being built again, by the database (finder.in_database); then the
+(finder.in_memory) or, while the process builds its first one, by the database (finder.in_database); then the
 page's profiles read in full and explained.
 
 Both ways end in the same bitsets: the rows the words, the radius and the exclusions leave, and for each

@@ -1,5 +1,5 @@
 """A search run by the database, on its full-text index (FTS5 / a GIN-indexed tsvector) and the places'
-(lat, lon) index: what a process serves while its snapshot (finder.snapshot) is being built again.
+(lat, lon) index: what a process serves while it builds its first snapshot (finder.freshness).
 
 The rows the words and the radius leave come from the database (ids only); their filter columns are read
 into a snapshot of those rows alone, whose bitsets count the facets as the whole snapshot's do. The page is
