@@ -85,9 +85,10 @@ def search(country: str, query: str, limit: int = 15) -> list[City]:
     return found
 
 
+@lru_cache(maxsize=4096)
 def lookup(country: str, name: str) -> City | None:
     """The city of that exact name (any spelling, case and accents aside) in the country; the biggest
-    if several share it."""
+    if several share it. Kept: the finder looks a city up in every country when none is chosen."""
     q = fold(name)
     if not q:
         return None
