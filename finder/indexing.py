@@ -30,6 +30,8 @@ from partners.models import BusinessProfile, Location, Partner
 BATCH = 2000
 # How long the change log keeps a change: a process that did not search for longer builds its snapshot anew.
 CHANGES_KEPT = timedelta(hours=1)
+# A history id skipped this many ids ago is taken as rolled back, no longer looked for.
+GAP_WINDOW = 10_000
 
 
 def _codes(codes: Iterable[str]) -> str:
@@ -194,7 +196,7 @@ def rebuild_all() -> int:
     engine = backends.for_connection()
     with transaction.atomic():
         # The watermark's lock before the version's, in the order the worker's refresh_changed_priors takes them.
-        PriorWatermark.objects.update_or_create(pk=1, defaults={"last_event_id": _last_event_id()})
+        PriorWatermark.objects.update_or_create(pk=1, defaults={"last_event_id": _last_event_id(), "gaps": []})
         touch(rebuilt=True)
         with connection.cursor() as cursor:
             engine.clear(cursor)
@@ -245,7 +247,8 @@ def _last_event_id() -> int:
 def refresh_changed_priors(limit: int = 5000) -> int:
     """Refresh the priors of the profiles with referral history since the last call (every answer,
     timeout, win and loss writes one history row); returns how many. Run by each worker pass: history
-    ids only grow, so this reads the new rows through the primary key and nothing else."""
+    ids only grow, so this reads the new rows through the primary key, and the few ids it skipped (a
+    transaction still open when it read: they are looked for again until GAP_WINDOW ids later)."""
     from referrals.models import ReferralEvent
 
     with transaction.atomic():
@@ -254,16 +257,23 @@ def refresh_changed_priors(limit: int = 5000) -> int:
             # Never built (rebuild_all sets the mark): start from now; `finder_reindex` catches up the rest.
             PriorWatermark.objects.get_or_create(pk=1, defaults={"last_event_id": _last_event_id()})
             return 0
+        gaps = set(mark.gaps)
+        late = list(ReferralEvent.objects.filter(id__in=gaps).values_list("id", "referral__profile_id"))
         new = list(
             ReferralEvent.objects.filter(id__gt=mark.last_event_id)
             .order_by("id")
             .values_list("id", "referral__profile_id")[:limit]
         )
-        if not new:
+        if not new and not late:
             return 0
-        profiles = {profile_id for _, profile_id in new}
+        last = new[-1][0] if new else mark.last_event_id
+        gaps -= {event_id for event_id, _ in late}
+        gaps |= set(range(mark.last_event_id + 1, last + 1)) - {event_id for event_id, _ in new}
+        profiles = {profile_id for _, profile_id in late + new}
         refresh_priors(profiles)
-        PriorWatermark.objects.filter(pk=1).update(last_event_id=new[-1][0])
+        PriorWatermark.objects.filter(pk=1).update(
+            last_event_id=last, gaps=sorted(g for g in gaps if g > last - GAP_WINDOW)
+        )
     return len(profiles)
 
 

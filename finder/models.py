@@ -64,9 +64,12 @@ class SearchPlace(models.Model):
 
 
 class PriorWatermark(models.Model):
-    """The last referral history row whose profile's prior has been refreshed (one row, pk 1)."""
+    """The last referral history row whose profile's prior has been refreshed (one row, pk 1), and the ids
+    below it not seen yet: a history row's id is taken when it is written, so one whose transaction commits
+    after a later one's appears below the mark (or never: rolled back)."""
 
     last_event_id = models.BigIntegerField(default=0)
+    gaps = models.JSONField(default=list)
 
 
 class IndexStamp(models.Model):

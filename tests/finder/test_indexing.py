@@ -15,6 +15,7 @@ from partners import services
 from partners.models import BusinessProfile, Location, Partner
 from referrals import services as referral_services
 from referrals.actors import ActorRef
+from referrals.models import ProfileResponsiveness, ReferralEvent
 from referrals.worker import run_pass
 from tests import factories
 from tests.factories import NOW
@@ -139,6 +140,31 @@ def test_the_worker_refreshes_the_prior_of_profiles_whose_referrals_changed():
     mark = PriorWatermark.objects.get(pk=1).last_event_id
     assert indexing.refresh_changed_priors() == 0  # nothing new
     assert PriorWatermark.objects.get(pk=1).last_event_id == mark
+
+
+def test_history_that_commits_after_a_later_row_still_refreshes_its_profile():
+    early, late = make("Early", keywords=["crm"]), make("Late", keywords=["crm"])
+    indexing.rebuild_all()
+    referrals = {p.pk: factories.referral(p, company="Contoso") for p in (early, late)}
+    indexing.refresh_changed_priors()
+    # The late transaction takes its history id first, then the early one commits; the late one has not yet
+    # when the worker reads.
+    created = ReferralEvent.objects.filter(referral=referrals[late.pk]).first()
+    assert created is not None
+    row = {f.attname: getattr(created, f.attname) for f in ReferralEvent._meta.concrete_fields if not f.primary_key}
+    pending = ReferralEvent.objects.create(**{**row, "action": "edit"})
+    admin = factories.user(early.partner)
+    referral_services.mark_interested(referrals[early.pk].pk, ActorRef.person(admin), NOW)
+    ReferralEvent.objects.filter(pk=pending.pk)._raw_delete(using="default")
+    assert indexing.refresh_changed_priors() == 1
+    assert pending.pk in PriorWatermark.objects.get(pk=1).gaps  # (PostgreSQL: other tests' ids are gaps too)
+    # It commits, below the mark: its profile's prior is refreshed all the same.
+    ProfileResponsiveness.objects.update_or_create(profile=late, defaults={"answered": 1, "answered_within_24h": 1})
+    ReferralEvent.objects.bulk_create([ReferralEvent(**{**row, "action": "edit", "id": pending.pk})])
+    assert indexing.refresh_changed_priors() == 1
+    assert SearchEntry.objects.get(pk=late.pk).responsiveness == 0.6
+    assert pending.pk not in PriorWatermark.objects.get(pk=1).gaps
+    assert indexing.refresh_changed_priors() == 0
 
 
 def test_each_write_and_delete_raises_the_version_and_logs_the_profile() -> None:
