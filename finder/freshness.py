@@ -40,9 +40,9 @@ def _versions(using: str) -> Versions | None:
 
 def current(using: str = "default", wait: bool = False) -> Snapshot | None:
     """The snapshot of the search table as it is now (as of the version, read first: rows written since are at
-    worst in the snapshot already, and are read again when it catches up on their version); None while this
-    process's first one is built by a thread (settings.FINDER_SNAPSHOT_BUILD "background", unless `wait`):
-    the database answers meanwhile.
+    worst in the snapshot already, and are read again when it catches up on their version); None while a
+    thread builds it anew (settings.FINDER_SNAPSHOT_BUILD "background", unless `wait`: this process has none
+    yet, or the one it has cannot catch up): the database answers meanwhile.
 
     Inside a transaction the snapshot may hold the transaction's own uncommitted rows: it is used, not kept."""
     versions = _versions(using)
@@ -55,12 +55,11 @@ def current(using: str = "default", wait: bool = False) -> Snapshot | None:
     if kept is not None and kept.version == version:
         return kept
     keep = not connections[using].in_atomic_block
-    if kept is not None and horizon <= kept.version < version:
-        found = caught_up(kept, version, using)
-    elif kept is None and keep and not wait and settings.FINDER_SNAPSHOT_BUILD == "background":
+    found = caught_up(kept, version, using) if kept is not None and horizon <= kept.version < version else None
+    if found is None and keep and not wait and settings.FINDER_SNAPSHOT_BUILD == "background":
         _build_in_background(using)
         return None
-    else:
+    if found is None:
         found = build(version, using, epoch=epoch)
     if keep:
         _keep(using, found)
@@ -102,22 +101,22 @@ def warm(using: str = "default") -> None:
         _build_in_background(using)
 
 
-def caught_up(kept: Snapshot, version: int, using: str = "default") -> Snapshot:
+def caught_up(kept: Snapshot, version: int, using: str = "default") -> Snapshot | None:
     """The snapshot brought from its version to `version` through the change log: the rows changed since are
     read again and appended, the versions they replace (and rows gone) dropped from `everything`; the priors
-    refreshed since are read alone and set in place. Built anew if the log no longer holds every change since
-    (pruned, or the table rebuilt), or once dropped rows would be more than a quarter of it."""
+    refreshed since are read alone and set in place. None (to be built anew) if the log no longer holds every
+    change since (pruned, or the table rebuilt), or once dropped rows would be more than a quarter of it."""
     changes = IndexChange.objects.using(using).filter(version__gt=kept.version, version__lte=version)
     found = dict(changes.values("profile_id").annotate(least=Min("kind")).values_list("profile_id", "least"))
     versions = _versions(using)
     if versions is None or versions.horizon > kept.version:  # pruned while being read
-        return build(version, using, epoch=kept.epoch)
+        return None
     rows_changed = sorted(pid for pid, kind in found.items() if kind == IndexChange.ROW)
     priors_changed = sorted(pid for pid, kind in found.items() if kind == IndexChange.PRIORS)
     dropped = [row for pid in rows_changed if (row := kept.row_of.get(pid)) is not None]
     dead = kept.size - kept.everything.bit_count() + len(dropped)
     if dead > REBUILD_SHARE * (kept.size + len(rows_changed)):
-        return build(version, using, epoch=kept.epoch)
+        return None
     responsiveness, outcomes = _priors(kept, priors_changed, using)
     base = replace(kept, version=version, responsiveness=responsiveness, outcomes=outcomes)
     if not rows_changed:

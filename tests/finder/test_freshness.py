@@ -9,11 +9,13 @@ from datetime import timedelta
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
+from pytest_django import Settings
 
 from finder import engine, freshness, plans, snapshot
-from finder.indexing import forget_changes, refresh_priors, reindex_profiles
+from finder.indexing import forget_changes, rebuild_all, refresh_priors, reindex_profiles
 from finder.models import IndexChange, IndexStamp
 from finder.search import Criteria, search
+from partners.models import BusinessProfile
 from referrals.models import ProfileResponsiveness
 from tests.factories import NOW
 from tests.finder.profiles import make
@@ -123,7 +125,9 @@ def test_without_a_version_row_nothing_is_kept_and_every_search_reads_the_table(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_in_the_background_the_database_answers_until_the_first_snapshot_is_built(nothing_kept: None, settings) -> None:  # type: ignore[no-untyped-def]
+def test_in_the_background_the_database_answers_until_the_first_snapshot_is_built(
+    nothing_kept: None, settings: Settings
+) -> None:
     settings.FINDER_SNAPSHOT_BUILD = "background"
     one, two = make("One", keywords=["crm"]), make("Two", keywords=["crm"], country="FR", city="Paris")
     criteria = Criteria(q="crm", country="FR")
@@ -145,7 +149,7 @@ def join_builders() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_starting_web_process_warms_its_snapshot_in_the_background(nothing_kept: None, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_starting_web_process_warms_its_snapshot_in_the_background(nothing_kept: None, settings: Settings) -> None:
     settings.FINDER_SNAPSHOT_BUILD = "background"
     profile = make("Warm", keywords=["crm"])
     freshness.warm()
@@ -155,7 +159,9 @@ def test_a_starting_web_process_warms_its_snapshot_in_the_background(nothing_kep
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_snapshot_of_another_epoch_is_replaced_by_the_background_build(nothing_kept: None, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_snapshot_of_another_epoch_is_replaced_by_the_background_build(
+    nothing_kept: None, settings: Settings
+) -> None:
     settings.FINDER_SNAPSHOT_BUILD = "background"
     profile = make("Recreated", keywords=["crm"])
     freshness._kept["default"] = snapshot.build(99, epoch="another database's")
@@ -172,11 +178,11 @@ def test_a_change_that_commits_while_another_waits_reaches_a_kept_snapshot_in_or
     assert freshness.current() is not None
     holding, release = threading.Event(), threading.Event()
 
-    def retag(profile: object, wait: bool) -> None:
+    def retag(profile: BusinessProfile, wait: bool) -> None:
         try:
             with transaction.atomic():
-                profile.keywords = ["erp"]  # type: ignore[attr-defined]
-                profile.save()  # type: ignore[attr-defined]
+                profile.keywords = ["erp"]
+                profile.save()
                 if wait:
                     holding.set()
                     release.wait(10)
@@ -196,3 +202,19 @@ def test_a_change_that_commits_while_another_waits_reaches_a_kept_snapshot_in_or
     fast.join(10)
     assert ids(Criteria(q="erp")) == [first.pk, second.pk]
     assert ids(Criteria(q="crm")) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_a_full_reindex_the_database_answers_while_the_snapshot_is_built_anew(
+    nothing_kept: None, settings: Settings
+) -> None:
+    settings.FINDER_SNAPSHOT_BUILD = "background"
+    profile = make("Reindexed", keywords=["crm"])
+    old = freshness.current(wait=True)
+    assert old is not None
+    rebuild_all()  # the change log does not hold its changes: every snapshot is built anew
+    assert freshness.current() is None
+    assert ids(Criteria(q="crm")) == [profile.pk]
+    join_builders()
+    new = freshness.current()
+    assert new is not None and new is not old and list(new.row_of) == [profile.pk]
