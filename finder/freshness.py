@@ -107,12 +107,12 @@ def caught_up(kept: Snapshot, version: int, using: str = "default") -> Snapshot 
     refreshed since are read alone and set in place. None (to be built anew) if the log no longer holds every
     change since (pruned, or the table rebuilt), or once dropped rows would be more than a quarter of it."""
     changes = IndexChange.objects.using(using).filter(version__gt=kept.version, version__lte=version)
-    found = dict(changes.values("profile_id").annotate(least=Min("kind")).values_list("profile_id", "least"))
+    kinds = dict(changes.values("profile_id").annotate(least=Min("kind")).values_list("profile_id", "least"))
     versions = _versions(using)
     if versions is None or versions.horizon > kept.version:  # pruned while being read
         return None
-    rows_changed = sorted(pid for pid, kind in found.items() if kind == IndexChange.ROW)
-    priors_changed = sorted(pid for pid, kind in found.items() if kind == IndexChange.PRIORS)
+    rows_changed = sorted(pid for pid, kind in kinds.items() if kind == IndexChange.ROW)
+    priors_changed = sorted(pid for pid, kind in kinds.items() if kind == IndexChange.PRIORS)
     dropped = [row for pid in rows_changed if (row := kept.row_of.get(pid)) is not None]
     dead = kept.size - kept.everything.bit_count() + len(dropped)
     if dead > REBUILD_SHARE * (kept.size + len(rows_changed)):
@@ -121,11 +121,12 @@ def caught_up(kept: Snapshot, version: int, using: str = "default") -> Snapshot 
     base = replace(kept, version=version, responsiveness=responsiveness, outcomes=outcomes)
     if not rows_changed:
         return base
-    row_of = dict(kept.row_of)
-    for pid in rows_changed:
-        row_of.pop(pid, None)
-    base = replace(base, row_of=row_of, everything=base.everything & ~bitset(dropped, kept.size))
-    return merged(base, build(version, using, only=rows_changed))
+    added = build(version, using, only=rows_changed)
+    found = merged(replace(base, everything=base.everything & ~bitset(dropped, kept.size)), added)
+    for pid in rows_changed:  # gone (not read again): the copy merged made is not shared yet
+        if pid not in added.row_of:
+            found.row_of.pop(pid, None)
+    return found
 
 
 def _priors(kept: Snapshot, profile_ids: list[int], using: str) -> tuple[Floats, Floats]:

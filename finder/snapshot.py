@@ -124,9 +124,7 @@ class Snapshot:
         return bits_of(self.flags(numbers))
 
     def flags(self, numbers: Rows) -> Mask:
-        found = np.zeros(self.size, dtype=np.bool_)
-        found[numbers] = True
-        return found
+        return _flags(numbers, self.size)
 
     def within(self, lat: float, lon: float, radius_km: float) -> tuple[Rows, Floats]:
         """The rows with a place within the radius of (lat, lon), ascending, and each one's nearest place's km:
@@ -193,12 +191,12 @@ def merged(base: Snapshot, added: Snapshot) -> Snapshot:
         }
         for facet, codes in base.bits.items()
     }
+    at = np.searchsorted(base.places.lat, added.places.lat, side="right")  # both ascending by latitude
     places = Places(
-        lat=np.concatenate([base.places.lat, added.places.lat]),
-        lon=np.concatenate([base.places.lon, added.places.lon]),
-        row=np.concatenate([base.places.row, added.places.row + shift]).astype(np.int32),
+        lat=np.insert(base.places.lat, at, added.places.lat),
+        lon=np.insert(base.places.lon, at, added.places.lon),
+        row=np.insert(base.places.row, at, added.places.row + shift),
     )
-    order = np.argsort(places.lat, kind="stable")
     return replace(
         base,
         ids=np.concatenate([base.ids, added.ids]),
@@ -221,7 +219,7 @@ def merged(base: Snapshot, added: Snapshot) -> Snapshot:
         untargeted=np.concatenate([base.untargeted, added.untargeted]),
         responsiveness=np.concatenate([base.responsiveness, added.responsiveness]),
         outcomes=np.concatenate([base.outcomes, added.outcomes]),
-        places=Places(lat=places.lat[order], lon=places.lon[order], row=places.row[order]),
+        places=places,
     )
 
 
@@ -323,7 +321,7 @@ def _postings(tags: Sequence[str], descriptions: Sequence[str]) -> tuple[dict[st
     )
 
 
-def _flags(rows: list[int], size: int) -> Mask:
+def _flags(rows: Rows | list[int], size: int) -> Mask:
     found = np.zeros(size, dtype=np.bool_)
     found[rows] = True
     return found

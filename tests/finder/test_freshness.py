@@ -218,3 +218,17 @@ def test_after_a_full_reindex_the_database_answers_while_the_snapshot_is_built_a
     join_builders()
     new = freshness.current()
     assert new is not None and new is not old and list(new.row_of) == [profile.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deleted_profile_leaves_a_kept_snapshot_without_a_rebuild(nothing_kept: None) -> None:
+    kept = [make(f"Kept {i}", keywords=["crm"]) for i in range(4)]
+    gone = make("Gone", keywords=["crm"])
+    first = freshness.current()
+    assert first is not None
+    gone_pk = gone.pk
+    gone.delete()
+    second = freshness.current()
+    assert second is not None and (second.size, second.everything.bit_count()) == (5, 4)
+    assert gone_pk not in second.row_of and gone_pk in first.row_of
+    assert ids(Criteria(q="crm")) == [p.pk for p in kept]
