@@ -6,6 +6,16 @@ from tests import factories
 
 
 @pytest.fixture
+def fresh_rate_limits():  # type: ignore[no-untyped-def]
+    """Rate limits are counted in the cache: a test using this starts with none (the customer's requests')."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
 def profile(db):  # type: ignore[no-untyped-def]
     return factories.profile()
 

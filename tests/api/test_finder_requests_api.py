@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from finder import requests
@@ -13,40 +12,22 @@ from notifications.models import OutboxMessage
 from referrals.models import Engagement, Referral
 from tests import factories
 from tests.api import counting
+from tests.finder.customers import request_fields, two_partners
 
 URL = "/api/v1/finder/requests"
 PROBLEM = "application/problem+json"
 
 
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():  # type: ignore[no-untyped-def]
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_rate_limits")
 
 
 @pytest.fixture
 def two(db):  # type: ignore[no-untyped-def]
-    alpha = factories.profile(factories.partner("Alpha Cloud"), contacts=("alerts@alpha.example",))
-    bravo = factories.profile(factories.partner("Bravo Systems"), contacts=("alerts@bravo.example",))
-    return alpha, bravo
+    return two_partners()
 
 
 def body(profile_ids: list[int], **overrides: Any) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "profile_ids": profile_ids,
-        "company": "Contoso GmbH",
-        "size": "50-249",
-        "industry": "manufacturing",
-        "country": "DE",
-        "city": "Berlin",
-        "contact_name": "Anna Schmidt",
-        "email": "anna@contoso.example",
-        "phone": "+49 30 1234567",
-        "need": "Move 200 mailboxes to the cloud",
-        "consent_contact": True,
-    }
-    return fields | overrides
+    return request_fields(profile_ids, **overrides)
 
 
 def post(payload: Any, ip: str = "203.0.113.7", **headers: str) -> Any:

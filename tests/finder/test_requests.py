@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 
 from finder import requests
 from finder.requests import RateLimited, RequestInput, send_request
@@ -21,40 +20,21 @@ from taxonomy.models import CompanySize
 from tests import factories
 from tests.api import counting
 from tests.factories import NOW
+from tests.finder.customers import request_fields, two_partners
 
 IP = "203.0.113.7"
 
 
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():  # type: ignore[no-untyped-def]
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_rate_limits")
 
 
 @pytest.fixture
 def two(db):  # type: ignore[no-untyped-def]
-    alpha = factories.profile(factories.partner("Alpha Cloud"), contacts=("alerts@alpha.example",))
-    bravo = factories.profile(factories.partner("Bravo Systems"), contacts=("alerts@bravo.example",))
-    return alpha, bravo
+    return two_partners()
 
 
 def data(profile_ids: list[int], **overrides: Any) -> RequestInput:
-    fields: dict[str, Any] = {
-        "profile_ids": profile_ids,
-        "company": "Contoso GmbH",
-        "size": "50-249",
-        "industry": "manufacturing",
-        "country": "DE",
-        "city": "berlin",
-        "contact_name": "Anna Schmidt",
-        "email": "anna@contoso.example",
-        "phone": "+49 30 1234567",
-        "need": "Move 200 mailboxes to the cloud",
-        "consent_contact": True,
-        "language": "en",
-    }
-    return RequestInput(**(fields | overrides))
+    return RequestInput(**request_fields(profile_ids, **({"city": "berlin", "language": "en"} | overrides)))
 
 
 def test_a_request_to_two_partners_is_one_finder_engagement_with_a_referral_each(two):

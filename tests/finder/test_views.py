@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from finder import requests, views
@@ -16,12 +15,7 @@ from referrals.models import Engagement, Referral
 from tests import factories
 from tests.api import counting
 
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():  # type: ignore[no-untyped-def]
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_rate_limits")
 
 
 @pytest.fixture
