@@ -26,7 +26,8 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from leadshare.rawrows import Columns
-from partners.models import Role, User
+from partners.models import User
+from referrals import access
 from referrals.models import ReferralListVersion
 
 MAX_AGE_SECONDS = 30.0
@@ -94,7 +95,7 @@ def _etag(body: bytes) -> str:
 def page(user: User, query: tuple[object, ...], build: Callable[[], bytes]) -> Page:
     """The page `build` makes for this user and query, from memory while the partner's counter stands."""
     capacity = _capacity()
-    if capacity <= 0 or user.partner_id is None or user.role not in (Role.REFERRALS_ADMIN, Role.REFERRALS_USER):
+    if capacity <= 0 or user.partner_id is None or access.scope(user) not in ("partner", "member"):
         body = build()
         return Page(body, _etag(body))
     key = (user.pk, user.role, user.partner_id, *query)

@@ -13,16 +13,17 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.db import connection
 
 from leadshare.rawrows import Columns
-from partners.models import Role, User
-from referrals import lifecycle
+from partners.models import User
+from referrals import access, lifecycle
 from referrals.lifecycle import State
 from referrals.models import CustomerContact, Engagement, Referral
-from referrals.presenters import ContactView, ReferralView, present
+from referrals.presenters import ContactView
 
 REFERRAL_COLUMNS = [
     "id",
@@ -151,9 +152,6 @@ class Shape:
     after: bool
 
 
-_statements: dict[tuple[str, Shape], str] = {}
-
-
 def _readable(name: str, column: str) -> str:
     """On PostgreSQL, times as text: Django's timestamptz loader parses in Python, fromisoformat in C."""
     if name in DATETIMES and connection.vendor == "postgresql":
@@ -161,11 +159,10 @@ def _readable(name: str, column: str) -> str:
     return column
 
 
-def _statement(shape: Shape) -> str:
-    key = (connection.vendor, shape)
-    if key not in _statements:
-        _statements[key] = _build(shape)
-    return _statements[key]
+@cache
+def _statement(vendor: str, shape: Shape) -> str:
+    """The statement of a shape on a database, built once."""
+    return _build(shape)
 
 
 def _build(shape: Shape) -> str:
@@ -196,17 +193,6 @@ def _build(shape: Shape) -> str:
     )
 
 
-def _visibility(user: User) -> str | None:
-    """As referrals.access.visible_referrals: None when the user may see nothing."""
-    if not user.is_authenticated or not user.is_active:
-        return None
-    if user.role in (Role.AGENT, Role.PROGRAMME_ADMIN):
-        return "all"
-    if user.partner_id is None:
-        return None
-    return {Role.REFERRALS_ADMIN: "partner", Role.REFERRALS_USER: "member"}.get(Role(user.role))
-
-
 def page_rows(
     user: User,
     states: tuple[str, ...],
@@ -215,7 +201,7 @@ def page_rows(
     limit: int,
 ) -> list[_Referral]:
     """Up to `limit` referrals the user may see, oldest change first, after the keyset `after`."""
-    visibility = _visibility(user)
+    visibility = access.scope(user)
     if visibility is None:
         return []
     shape = Shape(visibility, len(states), updated_since is not None, after is not None)
@@ -233,7 +219,7 @@ def page_rows(
         params += [stamp, stamp, stamp, after[1]]
     params.append(limit)
     with connection.cursor() as cursor:
-        cursor.execute(_statement(shape), params)
+        cursor.execute(_statement(connection.vendor, shape), params)
         rows = cursor.fetchall()
     split = len(REFERRAL_COLUMNS)
     referrals = []
@@ -263,13 +249,3 @@ def _attach_contacts(referrals: list[_Referral]) -> None:
         for engagement_id, name, email, phone in cursor.fetchall():
             for engagement in by_engagement[engagement_id]:
                 engagement.contacts.rows.append(ContactView(name, email, phone))
-
-
-def page_views(
-    user: User,
-    states: tuple[str, ...],
-    updated_since: datetime | None,
-    after: tuple[datetime, int] | None,
-    limit: int,
-) -> list[ReferralView]:
-    return [present(row) for row in page_rows(user, states, updated_since, after, limit)]  # type: ignore[arg-type]
