@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -47,3 +49,16 @@ def run_child(module: str, database_url: str, tmp: Path) -> dict[str, Any]:
     out = subprocess.run([sys.executable, "-m", module, "child"], env=env, check=True, capture_output=True, text=True)
     sys.stderr.write(out.stderr)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def figures(times: list[float]) -> dict[str, float]:
+    """Median and p95 of timings in ms."""
+    ordered = sorted(times)
+    return {"median": statistics.median(ordered), "p95": ordered[max(0, round(0.95 * len(ordered)) - 1)]}
+
+
+def print_table(header: Sequence[str], rows: list[Sequence[str]]) -> None:
+    """Columns padded to their widest cell, a rule under the header."""
+    widths = [max(len(x) for x in column) for column in zip(header, *rows, strict=False)]
+    for row in (header, tuple("-" * w for w in widths), *rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip())

@@ -20,14 +20,13 @@ import itertools
 import json
 import os
 import random
-import statistics
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.children import drop_postgres, fresh_postgres, run_child
+from bench.children import drop_postgres, figures, fresh_postgres, print_table, run_child
 
 PROFILES = int(os.environ.get("BENCH_FINDER_PROFILES", "100000"))
 REPEAT = int(os.environ.get("BENCH_FINDER_REPEAT", "60"))
@@ -256,8 +255,7 @@ def timed(run: Callable[[], object]) -> dict[str, float]:
         run()
         if i >= WARM_UP:
             times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return {"median": statistics.median(times), "p95": times[max(0, round(0.95 * len(times)) - 1)]}
+    return figures(times)
 
 
 def rotating(items: list[Any], make: Callable[[Any], Callable[[], object]]) -> Callable[[], object]:
@@ -325,7 +323,7 @@ def child() -> None:
 
     changed = iter(SearchEntry.objects.order_by("?").values_list("profile_id", flat=True)[: WARM_UP + REPEAT])
 
-    def catch_up() -> object:
+    def catch_up() -> float:
         # One profile changed (timed apart): the next search's snapshot reads that row alone.
         reindex_profiles([next(changed)])
         started = time.perf_counter()
@@ -356,12 +354,11 @@ def child() -> None:
     ]
     results = []
     for label, matches, run in rows:
-        figures = timed(run)
-        results.append({"query": label, "results": f"{min(matches):,}-{max(matches):,}", **figures})
-        say(f"{vendor}: {label}: median {figures['median']:.1f} ms, p95 {figures['p95']:.1f} ms")
-    waits = sorted(float(catch_up()) * 1000 for _ in range(WARM_UP + REPEAT))[WARM_UP:]  # type: ignore[arg-type]
-    figures = {"median": statistics.median(waits), "p95": waits[max(0, round(0.95 * len(waits)) - 1)]}
-    results.append({"query": "snapshot catching up on one changed profile", "results": "1 row", **figures})
+        found = timed(run)
+        results.append({"query": label, "results": f"{min(matches):,}-{max(matches):,}", **found})
+        say(f"{vendor}: {label}: median {found['median']:.1f} ms, p95 {found['p95']:.1f} ms")
+    waits = [catch_up() * 1000 for _ in range(WARM_UP + REPEAT)][WARM_UP:]
+    results.append({"query": "snapshot catching up on one changed profile", "results": "1 row", **figures(waits)})
     print(
         json.dumps(
             {
@@ -420,9 +417,7 @@ def main() -> None:
         for run in runs
         for r in run["results"]
     ]
-    widths = [max(len(x) for x in column) for column in zip(header, *rows, strict=False)]
-    for row in (header, tuple("-" * w for w in widths), *rows):
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip())
+    print_table(header, rows)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -24,7 +23,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
-from bench.children import drop_postgres, fresh_postgres, run_child
+from bench.children import drop_postgres, figures, fresh_postgres, print_table, run_child
 
 REFERRALS = int(os.environ.get("BENCH_PAGES_REFERRALS", "10000"))
 REPEAT = int(os.environ.get("BENCH_PAGES_REPEAT", "60"))
@@ -149,8 +148,7 @@ def timings(client: Any, url: str) -> dict[str, float]:
         response = client.get(url)
         times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, url
-    times.sort()
-    return {"median": statistics.median(times), "p95": times[max(0, round(0.95 * len(times)) - 1)]}
+    return figures(times)
 
 
 def child() -> None:
@@ -187,9 +185,9 @@ def child() -> None:
             executed: list[str] = []
             with connection.execute_wrapper(counting(executed)):
                 client.get(url)
-            figures = timings(client, url)
-            results.append({"page": label, "queries": len(executed), **figures})
-            say(f"{connection.vendor}: {label}: median {figures['median']:.1f} ms")
+            found = timings(client, url)
+            results.append({"page": label, "queries": len(executed), **found})
+            say(f"{connection.vendor}: {label}: median {found['median']:.1f} ms")
     print(json.dumps({"database": connection.vendor, "results": results}))
 
 
@@ -225,9 +223,7 @@ def main() -> None:
         for run in runs
         for r in run["results"]
     ]
-    widths = [max(len(x) for x in column) for column in zip(header, *rows, strict=False)]
-    for row in (header, tuple("-" * w for w in widths), *rows):
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip())
+    print_table(header, rows)
 
 
 if __name__ == "__main__":
