@@ -7,12 +7,13 @@ writes its change with an AdminAction or SpamVerdict row in one transaction.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from console.models import AdminAction, SpamVerdict
 from finder import indexing
@@ -288,6 +289,25 @@ def _verdicts(referral_ids: list[int], verdict: str, actor: User, note: str, now
         raise Conflict("Someone has already decided on this request.") from None
 
 
+# A confirmed spam request closes its referrals still open to the partner: skipped if new, declined if
+# being evaluated (the referral services' own moves, with the spam reason).
+CLOSE_AS_SPAM: dict[State, Callable[..., object]] = {
+    State.NEW: referral_services.skip,
+    State.EVALUATING: referral_services.decline,
+}
+
+
+def sibling_counts(engagement_ids: set[int]) -> dict[int, dict[str, int]]:
+    """For each request, how many referrals it has and how many a confirmation would close: one GROUP BY."""
+    return {
+        row["engagement_id"]: row
+        for row in Referral.objects.filter(engagement_id__in=engagement_ids)
+        .values("engagement_id")
+        .annotate(total=Count("pk"), open=Count("pk", filter=Q(state__in=list(CLOSE_AS_SPAM))))
+        .order_by()
+    }
+
+
 def _close_as_spam(referral_id: int, actor: ActorRef, now: datetime) -> bool:
     """Close one open referral with the spam reason through the referral services; False if it could not
     be (a partner moved it on meanwhile, or its deadline had passed and the timer closed it)."""
@@ -297,13 +317,11 @@ def _close_as_spam(referral_id: int, actor: ActorRef, now: datetime) -> bool:
             return False
         state, version = referral
         comment = "Closed by the programme: the request was confirmed as spam."
+        close = CLOSE_AS_SPAM.get(State(state))
+        if close is None:
+            return False
         try:
-            if state == State.NEW:
-                referral_services.skip(referral_id, actor, now, SPAM_REASON, comment, expected_version=version)
-            elif state == State.EVALUATING:
-                referral_services.decline(referral_id, actor, now, SPAM_REASON, comment, expected_version=version)
-            else:
-                return False
+            close(referral_id, actor, now, SPAM_REASON, comment, expected_version=version)
             return True
         except ReferralChanged:
             continue  # a partner acted at the same moment: look again
@@ -337,7 +355,7 @@ def confirm_spam(actor: User, referral_id: int, note: str, now: datetime) -> Spa
         engagement_id = flag.engagement_id
         flagged = list(spam_queue().filter(engagement_id=engagement_id).order_by("pk").values_list("pk", flat=True))
         open_ids = list(
-            Referral.objects.filter(engagement_id=engagement_id, state__in=(State.NEW, State.EVALUATING))
+            Referral.objects.filter(engagement_id=engagement_id, state__in=list(CLOSE_AS_SPAM))
             .order_by("pk")
             .values_list("pk", flat=True)
         )

@@ -36,21 +36,14 @@ from partners.auth import current_user
 from partners.models import BusinessProfile, Partner
 from partners.services import Conflict, NotFound, require_programme_admin
 from referrals.errors import InvalidInput
-from referrals.forms import STATE_LABELS
+from referrals.forms import SOURCE_LABELS, STATE_LABELS
 from referrals.lifecycle import OPEN
-from referrals.models import Engagement, Programme, Referral
+from referrals.models import Programme, Referral
 from taxonomy.models import Reason
 
 PAGE_SIZE = 25
 TABLE_ROWS = 20  # on the page; the CSV has every row
 
-SOURCE_LABELS: dict[str, Any] = {
-    Engagement.Source.FINDER: gettext_lazy("Partner finder"),
-    Engagement.Source.AGENT: gettext_lazy("Operator agent"),
-    Engagement.Source.ADVERTISING: gettext_lazy("Advertising"),
-    Engagement.Source.API: gettext_lazy("API"),
-    Engagement.Source.IMPORT: gettext_lazy("Import"),
-}
 BREACH_LABELS: dict[str, Any] = {
     admin_reports.MISSED: gettext_lazy("Missed the deadline to answer"),
     admin_reports.EXPIRED: gettext_lazy("Expired while evaluating"),
@@ -104,10 +97,6 @@ def programme_admin_only(view: View) -> View:
     return wrapper
 
 
-def _country_names() -> dict[str, str]:
-    return dict(cities.countries())
-
-
 # --- Partners ----------------------------------------------------------------------------------
 
 
@@ -134,11 +123,10 @@ def partners(request: HttpRequest) -> HttpResponse:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    names = _country_names()
     rows = [
         {
             "partner": p,
-            "country": names.get(p.country, p.country),
+            "country": cities.country_name(p.country),
             "profiles": profiles.get(p.pk, 0),
             "open_referrals": open_referrals.get(p.pk, 0),
         }
@@ -162,15 +150,14 @@ def _partner_page(
         .prefetch_related("industries", "products", "services", "locations", "target_sizes")
         .order_by("country")
     )
-    names = _country_names()
     rows = []
     for profile in profiles:
-        stats = getattr(profile, "responsiveness", None) if hasattr(profile, "responsiveness") else None
+        stats = getattr(profile, "responsiveness", None)
         mean = stats.mean_seconds_to_first_answer if stats else None
         rows.append(
             {
                 "profile": profile,
-                "country": names.get(profile.country, profile.country),
+                "country": cities.country_name(profile.country),
                 "status": profile.get_status_display(),
                 "industries": [t.label() for t in profile.industries.all()],
                 "products": [t.label() for t in profile.products.all()],
@@ -190,7 +177,7 @@ def _partner_page(
     open_referrals = Referral.objects.filter(partner=partner, state__in=[s.value for s in OPEN]).count()
     context = {
         "partner": partner,
-        "country": names.get(partner.country, partner.country),
+        "country": cities.country_name(partner.country),
         "profiles": rows,
         "history": history,
         "open_referrals": open_referrals,
@@ -333,14 +320,7 @@ def _spam_page(request: HttpRequest, status: int = 200, errors: dict[int, str] |
     queue = admin_services.spam_queue().select_related("engagement", "partner").order_by("-state_entered_at", "-pk")
     page = Paginator(queue, PAGE_SIZE).get_page(page_number(request.GET))
     engagement_ids = {r.engagement_id for r in page.object_list}
-    # How many referrals each request has, and how many are still open: one GROUP BY for the page.
-    siblings = {
-        row["engagement_id"]: row
-        for row in Referral.objects.filter(engagement_id__in=engagement_ids)
-        .values("engagement_id")
-        .annotate(total=Count("pk"), open=Count("pk", filter=Q(state__in=["new", "evaluating"])))
-        .order_by()
-    }
+    siblings = admin_services.sibling_counts(engagement_ids)
     rows = [
         {
             "referral": r,
@@ -487,8 +467,7 @@ def _labeller(table: str) -> Callable[[analytics.Key], str]:
     if table == "partner":
         return lambda key: key[1]
     if table == "region":
-        names = _country_names()
-        return lambda key: ", ".join(x for x in (key[1], names.get(key[0], key[0])) if x)
+        return lambda key: ", ".join(x for x in (key[1], cities.country_name(key[0])) if x)
     if table == "source":
         return lambda key: str(SOURCE_LABELS.get(key[0], key[0]))
     return lambda key: key[0] or str(_("(no campaign)"))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from finder.search import Criteria, Hit, InvalidCriteria, search
 from partners import cities
-from partners.models import OPERATOR_ROLES, User
+from partners.models import User
 from referrals import idempotency, services
 from referrals.actors import ActorRef
 from referrals.errors import NotFound
@@ -28,7 +28,7 @@ FORM_KEY_PREFIX = "console-new-referral:"
 
 def require_operator(user: User) -> User:
     """The user, if the operator's agents' pages are theirs (agents and programme admins); 403 otherwise."""
-    if not user.is_authenticated or user.role not in OPERATOR_ROLES:
+    if not user.is_authenticated or not user.is_operator:
         raise PermissionDenied("The console is for the operator's agents and programme admins.")
     return user
 

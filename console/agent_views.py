@@ -28,19 +28,12 @@ from console.agent_forms import MAX_PARTNERS, LeadsFilter, ReferralForm, new_tok
 from partners.auth import current_user
 from partners.models import Role
 from referrals.errors import InvalidInput, NotFound
-from referrals.forms import STATE_LABELS
+from referrals.forms import SOURCE_LABELS, STATE_LABELS
 from referrals.models import Engagement
 
 View = Callable[..., HttpResponse]
 LEADS_PER_PAGE = 25
 
-SOURCE_LABELS = {
-    "finder": gettext_lazy("Partner finder"),
-    "agent": gettext_lazy("Operator agent"),
-    "advertising": gettext_lazy("Advertising"),
-    "api": gettext_lazy("API"),
-    "import": gettext_lazy("Import"),
-}
 
 # The programme admins' pages (console/admin_*.py): (URL name, title, what it is for). Shown once they exist.
 ADMIN_PAGES = (

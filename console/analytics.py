@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
+from referrals.lifecycle import State
+
 CENT = Decimal("0.01")
 DEFAULT_DAYS = 90
 LONGEST_PERIOD_DAYS = 3 * 366  # 1098, as the message says
-STATES = ("new", "evaluating", "negotiating", "won", "lost", "skipped", "missed", "declined", "expired")
+STATES = tuple(s.value for s in State)  # the funnel, in the lifecycle's order
 OUTCOMES = ("won", "lost", "skipped", "declined", "missed", "expired")
 
 Key = tuple[str, ...]

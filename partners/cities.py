@@ -65,8 +65,14 @@ def warm() -> None:
     threading.Thread(target=lambda: (_by_country(), countries()), name="cities-warm", daemon=True).start()
 
 
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    return dict(countries())
+
+
 def country_name(code: str) -> str:
-    return dict(countries()).get(code.upper(), code.upper())
+    """The English name of a country by its code (the code itself if unknown)."""
+    return _country_names().get(code.upper(), code.upper())
 
 
 def search(country: str, query: str, limit: int = 15) -> list[City]:

@@ -25,6 +25,13 @@ TAB_LABELS = {
     "archive": pgettext_lazy("inbox tab", "Archive"),
 }
 
+SOURCE_LABELS = {
+    "finder": _("Partner finder"),
+    "agent": _("Operator agent"),
+    "advertising": _("Advertising"),
+    "api": _("API"),
+    "import": _("Import"),
+}
 STATE_LABELS = {
     "new": pgettext_lazy("referral state", "New"),
     "evaluating": pgettext_lazy("referral state", "Evaluating"),
