@@ -112,7 +112,7 @@ def _entry(profile: BusinessProfile, counts: dict[str, int]) -> tuple[SearchEntr
 
 def _visible(profiles: Any) -> Any:
     return (
-        profiles.filter(status=BusinessProfile.Status.ACTIVE, partner__status=Partner.Status.ACTIVE)
+        profiles.visible()
         .select_related("partner")
         .prefetch_related(
             Prefetch("locations", queryset=Location.objects.order_by("id")),

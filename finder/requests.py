@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -280,3 +281,25 @@ def _engagement_input(data: RequestInput, targets: list[int]) -> services.Engage
         timeline=data.timeline.strip(),
         language=data.language,
     )
+
+
+# --- A customer's follow-up (the "this partner will not follow up" e-mail's link) ----------------------
+
+
+def asked_profiles(engagement: Engagement) -> frozenset[int]:
+    """The profiles this request already asked: never proposed to the customer again."""
+    return frozenset(engagement.referrals.values_list("profile_id", flat=True))
+
+
+def follow_up_values(engagement: Engagement) -> dict[str, Any]:
+    """What a new request from this one's link starts with: the company and the need, never the contact's
+    name, e-mail or phone (the link may have been forwarded)."""
+    return {
+        "company": engagement.customer_company,
+        "size": engagement.customer_size_id,
+        "industry": engagement.customer_industry_id or "",
+        "country": engagement.customer_country,
+        "city": engagement.customer_city,
+        "need": engagement.need,
+        "timeline": engagement.timeline,
+    }

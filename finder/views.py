@@ -23,7 +23,7 @@ from accounts.forms import client_ip
 from finder import forms, requests
 from finder.search import Criteria, InvalidCriteria, Results, search
 from partners import cities
-from partners.models import BusinessProfile, Location, Partner
+from partners.models import BusinessProfile, Location
 from referrals.errors import InvalidInput
 from referrals.models import Engagement
 from taxonomy.models import CompanySize, Currency, Industry, Product, ServiceType
@@ -40,12 +40,6 @@ FACETS = (
     ("service", gettext_lazy("Service type")),
     ("language", gettext_lazy("Language")),
 )
-
-
-def _visible_profiles() -> Any:
-    return BusinessProfile.objects.filter(
-        status=BusinessProfile.Status.ACTIVE, partner__status=Partner.Status.ACTIVE
-    ).select_related("partner")
 
 
 def _engagement(token: str) -> Engagement | None:
@@ -66,7 +60,7 @@ def _criteria_for(data: QueryDict, engagement: Engagement | None) -> forms.Read[
     read = forms.criteria(data)
     if engagement is None:
         return read
-    asked = frozenset(engagement.referrals.values_list("profile_id", flat=True))
+    asked = requests.asked_profiles(engagement)
     base = read.value
     if not any(name in data for name in forms.CRITERIA_FIELDS):
         base = Criteria(country=engagement.customer_country, size=engagement.customer_size_id)
@@ -98,7 +92,11 @@ def _language_name(code: str) -> str:
 
 
 def _language_options() -> list[tuple[str, str]]:
-    codes = {code for row in _visible_profiles().values_list("languages", flat=True) for code in row or []}
+    codes = {
+        code
+        for row in BusinessProfile.objects.visible().select_related("partner").values_list("languages", flat=True)
+        for code in row or []
+    }
     return sorted(((c, _language_name(c)) for c in codes), key=lambda pair: pair[1])
 
 
@@ -154,16 +152,7 @@ def _request_initial(criteria: Criteria, engagement: Engagement | None) -> dict[
         "industry": criteria.industry,
     }
     if engagement is not None:
-        # Not the contact's name, e-mail or phone: the link may have been forwarded.
-        initial |= {
-            "company": engagement.customer_company,
-            "size": engagement.customer_size_id,
-            "industry": engagement.customer_industry_id or "",
-            "country": engagement.customer_country,
-            "city": engagement.customer_city,
-            "need": engagement.need,
-            "timeline": engagement.timeline,
-        }
+        initial |= requests.follow_up_values(engagement)
     return initial
 
 
@@ -198,7 +187,11 @@ def _render(
         "next_url": f"?{_query(criteria, token, cursor=results.next_cursor)}" if results.next_cursor else "",
         "first_url": f"?{_query(criteria, token)}" if search_data.get("cursor") else "",
         "chosen": chosen,
-        "chosen_elsewhere": list(_visible_profiles().filter(pk__in=[pk for pk in chosen if pk not in shown])),
+        "chosen_elsewhere": list(
+            BusinessProfile.objects.visible()
+            .select_related("partner")
+            .filter(pk__in=[pk for pk in chosen if pk not in shown])
+        ),
         "values": values if values is not None else _request_initial(criteria, engagement),
         "errors": _translated(request_errors or {}),
         "notice": notice,
@@ -281,8 +274,7 @@ def _visible_location(location_id: int) -> Location:
     return get_object_or_404(
         Location.objects.select_related("profile__partner"),
         pk=location_id,
-        profile__status=BusinessProfile.Status.ACTIVE,
-        profile__partner__status=Partner.Status.ACTIVE,
+        profile__in=BusinessProfile.objects.visible(),
     )
 
 

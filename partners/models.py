@@ -100,6 +100,12 @@ class User(AbstractUser):
         return self.role in OPERATOR_ROLES
 
 
+class BusinessProfileQuerySet(models.QuerySet["BusinessProfile"]):
+    def visible(self) -> BusinessProfileQuerySet:
+        """The profiles customers may find and be sent to: active, of an active partner."""
+        return self.filter(status=BusinessProfile.Status.ACTIVE, partner__status=Partner.Status.ACTIVE)
+
+
 class BusinessProfile(models.Model):
     """A partner's presence in one country or region: what it does and who gets its alerts."""
 
@@ -125,6 +131,8 @@ class BusinessProfile(models.Model):
     capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Most open referrals wanted at once")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BusinessProfileQuerySet.as_manager()
 
     class Meta:
         ordering = ["partner__name", "country"]

@@ -16,7 +16,7 @@ from django.db.models import F
 
 from notifications import outbox, webhooks
 from partners import alerts
-from partners.models import BusinessProfile, Location, Partner, User
+from partners.models import BusinessProfile, Location, User
 from referrals import lifecycle, list_cache
 from referrals.access import can_assign, can_work
 from referrals.actors import ActorRef
@@ -390,9 +390,7 @@ def targetable_profiles(size_code: str) -> Any:
     """Profiles that may receive a new referral from a customer of this size."""
     from django.db.models import Q
 
-    return BusinessProfile.objects.filter(
-        status=BusinessProfile.Status.ACTIVE, partner__status=Partner.Status.ACTIVE
-    ).filter(Q(only_target_sizes=False) | Q(target_sizes__code=size_code))
+    return BusinessProfile.objects.visible().filter(Q(only_target_sizes=False) | Q(target_sizes__code=size_code))
 
 
 def create_engagement(data: EngagementInput, actor: ActorRef, now: datetime) -> Engagement:
