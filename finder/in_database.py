@@ -33,7 +33,7 @@ def matching_ids(plan: Plan) -> list[int] | None:
     backend = backends.for_connection()
     sql, params = "", []
     if plan.stems:
-        match_sql, params = backend.match(plan.stems, ranked=False)
+        match_sql, params = backend.match(plan.stems)
         sql = f"SELECT profile_id FROM ({match_sql}) m"
     if plan.origin is not None and plan.radius_km is not None:
         # Within the radius, and (an IN list, read once) having the words: few rows come back.

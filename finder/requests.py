@@ -29,6 +29,7 @@ from referrals import services
 from referrals.actors import ActorRef
 from referrals.errors import InvalidInput, ServiceError
 from referrals.models import Engagement, Referral
+from referrals.validation import MAX_DEAL_VALUE
 from taxonomy.models import CompanySize, Currency, Industry
 
 MAX_PARTNERS = 3
@@ -36,7 +37,7 @@ MAX_PARTNERS = 3
 REQUESTS_PER_WINDOW = 5
 RATE_WINDOW = timedelta(hours=1)
 DUPLICATE_WINDOW = timedelta(hours=24)
-MAX_BUDGET = Decimal("999999999999.99")  # Engagement.budget: 14 digits, 2 decimals
+MAX_BUDGET = MAX_DEAL_VALUE  # Engagement.budget: 14 digits, 2 decimals
 PHONE = re.compile(r"^\+?[0-9 ()./-]+$")
 LANGUAGES = ("en", "ru")
 

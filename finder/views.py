@@ -15,12 +15,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.forms import client_ip
-from finder import forms, requests
+from finder import forms, plans, requests
 from finder.search import Criteria, InvalidCriteria, Results, search
 from partners import cities
 from partners.models import BusinessProfile, Location
@@ -83,21 +83,13 @@ def _term_options(model: Any) -> list[tuple[str, str]]:
     return [(t.code, t.label()) for t in model.objects.all()]
 
 
-def _language_name(code: str) -> str:
-    """The language's name in the page's language (English for English pages), or its code if unknown."""
-    try:
-        return str(get_language_info(code)["name_translated"])
-    except KeyError:
-        return code
-
-
 def _language_options() -> list[tuple[str, str]]:
     codes = {
         code
         for row in BusinessProfile.objects.visible().select_related("partner").values_list("languages", flat=True)
         for code in row or []
     }
-    return sorted(((c, _language_name(c)) for c in codes), key=lambda pair: pair[1])
+    return sorted(((c, plans.label("language", c)) for c in codes), key=lambda pair: pair[1])
 
 
 def _all_options(name: str) -> list[tuple[str, str]]:
@@ -288,7 +280,7 @@ def profile_page(request: HttpRequest, location_id: int) -> HttpResponse:
         "partner": profile.partner,
         "country": cities.country_name(profile.country),
         "other_locations": [x for x in profile.locations.all() if x.pk != location.pk],
-        "spoken": [_language_name(code) for code in profile.languages or []],
+        "spoken": [plans.label("language", code) for code in profile.languages or []],
         "industries": [t.label() for t in profile.industries.all()],
         "products": [t.label() for t in profile.products.all()],
         "services": [t.label() for t in profile.services.all()],

@@ -7,7 +7,7 @@ pre-stemmed text (finder.text), so they match the same profiles. Each module pro
     create(schema_editor) / drop(schema_editor)     the migration's DDL
     write(cursor, rows)                             (profile_id, tags_text, description_text) rows
     delete(cursor, profile_ids)
-    match(stems) -> (sql, params)                   a FROM-able subquery of (profile_id, relevance)
+    match(stems) -> (sql, params)                   a FROM-able subquery of the matching profile_ids
     join(stems, table)                              the search table joined to its match
     bare(stems, limit) -> (sql, params)             the plain index query, the benchmark's floor
 """

@@ -46,11 +46,9 @@ def _query(stems: Sequence[str]) -> str:
     return " & ".join("'" + s.replace("'", "''").replace("\\", "\\\\") + "'" for s in stems)
 
 
-def match(stems: Sequence[str], ranked: bool = True) -> tuple[str, list[Any]]:
-    """(profile_id, relevance) of the profiles having every stem; relevance > 0, bigger is better.
-    Unranked: relevance 0, and ts_rank (the costly part) is not computed."""
-    relevance = f"ts_rank('{WEIGHTS}', document, q)" if ranked else "0"
-    sql = f"SELECT profile_id, {relevance} AS relevance FROM {TABLE}, to_tsquery('simple', %s) q WHERE document @@ q"
+def match(stems: Sequence[str]) -> tuple[str, list[Any]]:
+    """A subquery of the ids (profile_id) of the profiles having every stem."""
+    sql = f"SELECT profile_id FROM {TABLE}, to_tsquery('simple', %s) q WHERE document @@ q"
     return sql, [_query(stems)]
 
 

@@ -48,18 +48,14 @@ def _expression(stems: Sequence[str]) -> str:
     return " AND ".join('"' + s.replace('"', '""') + '"' for s in stems)
 
 
-def match(stems: Sequence[str], ranked: bool = True) -> tuple[str, list[Any]]:
-    """(profile_id, relevance) of the profiles having every stem; relevance > 0, bigger is better.
-    Unranked: relevance 0, and bm25 (the costly part) is not computed."""
-    weights = ", ".join(str(w) for w in WEIGHTS)
-    relevance = f"-bm25({TABLE}, {weights})" if ranked else "0"
-    sql = f"SELECT rowid AS profile_id, {relevance} AS relevance FROM {TABLE} WHERE {TABLE} MATCH %s"
-    return sql, [_expression(stems)]
+def match(stems: Sequence[str]) -> tuple[str, list[Any]]:
+    """A subquery of the ids (profile_id) of the profiles having every stem."""
+    return f"SELECT rowid AS profile_id FROM {TABLE} WHERE {TABLE} MATCH %s", [_expression(stems)]
 
 
 def join(stems: Sequence[str], table: str) -> tuple[str, str, list[Any]]:
     """How the search table `table` joins the match: (JOIN clause, WHERE condition, params)."""
-    sql, params = match(stems, ranked=False)
+    sql, params = match(stems)
     return f" JOIN ({sql}) m ON m.profile_id = {table}.profile_id", "1 = 1", params
 
 
