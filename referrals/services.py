@@ -438,8 +438,14 @@ def create_engagement(data: EngagementInput, actor: ActorRef, now: datetime) -> 
         CustomerContact.objects.bulk_create(
             CustomerContact(engagement=engagement, name=c.name, email=c.email, phone=c.phone) for c in data.contacts
         )
-        for profile in profiles:
-            _create_referral(engagement, profile, actor, now, deadlines)
+        made = [create_referral(engagement, p, actor, now, deadlines, State.NEW) for p in profiles]
+        # Each referral's alert contacts and covering team members: one lookup for all of them.
+        to = alerts.recipients(((r.pk, r.profile_id, r.location_id) for r in made), alerts.NEW_REFERRALS)
+        outbox.add(
+            outbox.email(outbox.PARTNER_NEW_REFERRAL, address, language, now, r.pk)
+            for r in made
+            for address, language in to[r.pk]
+        )
     return engagement
 
 
@@ -448,19 +454,6 @@ def nearest_location(profile: BusinessProfile, city: str) -> Location | None:
     locations = list(profile.locations.all())
     same_city = [x for x in locations if city and x.city.casefold() == city.casefold()]
     return (same_city or locations)[0] if locations else None
-
-
-def _create_referral(
-    engagement: Engagement, profile: BusinessProfile, actor: ActorRef, now: datetime, deadlines: Deadlines
-) -> Referral:
-    referral = create_referral(engagement, profile, actor, now, deadlines, State.NEW)
-    outbox.add(
-        outbox.email(outbox.PARTNER_NEW_REFERRAL, address, language, now, referral.pk)
-        for address, language in alerts.recipients(
-            [(referral.pk, profile.pk, referral.location_id)], alerts.NEW_REFERRALS
-        )[referral.pk]
-    )
-    return referral
 
 
 def create_referral(
