@@ -3,7 +3,11 @@
 # Browser tests (sync Playwright) run in their own pytest process on each database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTEST=(.venv/bin/pytest -q)
+# The whole suite runs with the wall clock moved by a random number of days (tests/clock.py), so that no test
+# depends on the date it runs on; CLOCK_OFFSET_DAYS=N replays a run.
+offset=${CLOCK_OFFSET_DAYS:-$((RANDOM % 801 - 400))}
+echo "== clock offset: $offset days (replay with CLOCK_OFFSET_DAYS=$offset make test)"
+PYTEST=(.venv/bin/pytest -q --clock-offset-days "$offset")
 unset DATABASE_URL
 
 echo "== SQLite: suite"

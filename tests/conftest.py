@@ -1,8 +1,35 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from tests import factories
+from tests import clock, factories
+
+
+def pytest_addoption(parser):  # type: ignore[no-untyped-def]
+    parser.addoption(
+        "--clock-offset-days",
+        type=int,
+        default=0,
+        help="run the suite with the wall clock this many days away from today (tests/clock.py)",
+    )
+
+
+def pytest_configure(config):  # type: ignore[no-untyped-def]
+    clock.configure(config.getoption("clock_offset_days"), datetime.now(UTC).date())
+
+
+def pytest_report_header(config):  # type: ignore[no-untyped-def]
+    offset = config.getoption("clock_offset_days")
+    return f"clock: now is {clock.NOW:%Y-%m-%d %H:%M} UTC (replay with --clock-offset-days {offset})"
+
+
+@pytest.fixture(autouse=True)
+def suite_clock():  # type: ignore[no-untyped-def]
+    """Each test starts with the wall clock at the suite's NOW, ticking."""
+    with clock.running_at(clock.NOW):
+        yield
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
 
@@ -10,9 +10,21 @@ from partners.models import BusinessProfile, Location, Partner, ProfileContact, 
 from referrals import services
 from referrals.actors import ActorRef
 from referrals.models import Engagement, Referral
+from tests import clock
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 _seq = count(1)
+
+
+def __getattr__(name: str) -> datetime:
+    # `NOW` is the suite's clock (tests/clock.py): today at 09:00 UTC, moved by --clock-offset-days.
+    if name == "NOW":
+        return clock.NOW
+    raise AttributeError(name)
+
+
+def close_date(days: int = 61) -> str:
+    """An expected close date `days` after the suite's NOW, as the forms and the API take it."""
+    return (clock.NOW + timedelta(days=days)).date().isoformat()
 
 
 def partner(name: str = "", country: str = "DE") -> Partner:
@@ -69,13 +81,13 @@ def engagement_input(targets: list[int], **overrides: Any) -> services.Engagemen
     return services.EngagementInput(**data)
 
 
-def engagement(profiles: list[BusinessProfile], now: datetime = NOW, **overrides: Any) -> Engagement:
+def engagement(profiles: list[BusinessProfile], now: datetime | None = None, **overrides: Any) -> Engagement:
     return services.create_engagement(
-        engagement_input([p.pk for p in profiles], **overrides), ActorRef.system("test"), now
+        engagement_input([p.pk for p in profiles], **overrides), ActorRef.system("test"), now or clock.NOW
     )
 
 
-def referral(profile_: BusinessProfile | None = None, now: datetime = NOW, **overrides: Any) -> Referral:
+def referral(profile_: BusinessProfile | None = None, now: datetime | None = None, **overrides: Any) -> Referral:
     profile_ = profile_ or profile()
     eng = engagement([profile_], now, **overrides)
     return Referral.objects.get(engagement=eng, profile=profile_)

@@ -110,7 +110,7 @@ def test_a_programme_admin_adds_a_reason_partners_can_then_choose(client, boss):
     referral = factories.referral(profile)
     me = ActorRef.person(user)
     services.mark_interested(referral.pk, me, NOW)
-    services.accept(referral.pk, me, NOW, "100", "EUR", "2027-01-31")
+    services.accept(referral.pk, me, NOW, "100", "EUR", factories.close_date())
     assert services.lose(referral.pk, me, NOW, "budget-frozen").reason == "budget-frozen"
 
 
@@ -163,7 +163,7 @@ def test_a_deactivated_reason_is_no_longer_offered_and_can_come_back(client, bos
     me = ActorRef.person(factories.user(profile.partner))
     referral = factories.referral(profile)
     services.mark_interested(referral.pk, me, NOW)
-    services.accept(referral.pk, me, NOW, "100", "EUR", "2027-01-31")
+    services.accept(referral.pk, me, NOW, "100", "EUR", factories.close_date())
     with pytest.raises(InvalidInput):
         services.lose(referral.pk, me, NOW, "price")
     client.post(f"/console/programme/reasons/{reason.pk}/active/", {"active": "1"})

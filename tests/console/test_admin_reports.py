@@ -21,6 +21,8 @@ from tests.console.admin_fixtures import NOW, at, programme_admin
 
 pytestmark = pytest.mark.django_db
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+START, END = (NOW - 90 * DAY).date(), NOW.date()  # the last 90 days, as the period's fields take them
+PERIOD = f"from={START}&to={END}"
 
 
 @pytest.fixture
@@ -80,21 +82,21 @@ def test_breaches_filter_by_partner_kind_and_period(breaches_world):
 
 def test_the_breaches_page_and_its_csv(client, boss, breaches_world):
     w = breaches_world
-    page = client.get("/console/breaches/?from=2026-09-02&to=2026-12-01").content.decode()
+    page = client.get(f"/console/breaches/?{PERIOD}").content.decode()
     assert "3 breaches" in page
     assert page.index(f'data-referral="{w["late"]}"') < page.index(f'data-referral="{w["missed"]}"')
     assert "New, not answered in time" in page and "Expired while evaluating" in page
-    assert 'href="/console/breaches.csv?from=2026-09-02&amp;to=2026-12-01"' in page
-    response = client.get(f"/console/breaches.csv?from=2026-09-02&to=2026-12-01&partner={w['alpha'].pk}")
+    assert f'href="/console/breaches.csv?from={START}&amp;to={END}"' in page
+    response = client.get(f"/console/breaches.csv?{PERIOD}&partner={w['alpha'].pk}")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"] == 'attachment; filename="sla-breaches-2026-09-02-2026-12-01.csv"'
+    assert response["Content-Disposition"] == f'attachment; filename="sla-breaches-{START}-{END}.csv"'
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(text))) == [
         ["referral_id", "breach", "breached_at", "state", "partner_id", "partner", "engagement_id", "received_at"],
-        [str(w["late"]), "late", "2026-12-01T03:00:00+00:00", "new", str(w["alpha"].pk), "Alpha",
-         str(_engagement(w["late"])), "2026-11-30T03:00:00+00:00"],
-        [str(w["missed"]), "missed", "2026-11-24T09:00:00+00:00", "missed", str(w["alpha"].pk), "Alpha",
-         str(_engagement(w["missed"])), "2026-11-21T09:00:00+00:00"],
+        [str(w["late"]), "late", (NOW - 6 * HOUR).isoformat(), "new", str(w["alpha"].pk), "Alpha",
+         str(_engagement(w["late"])), (NOW - 30 * HOUR).isoformat()],
+        [str(w["missed"]), "missed", (NOW - 7 * DAY).isoformat(), "missed", str(w["alpha"].pk), "Alpha",
+         str(_engagement(w["missed"])), (NOW - 10 * DAY).isoformat()],
     ]  # fmt: skip
 
 
@@ -105,7 +107,7 @@ def _engagement(referral_id: int) -> int:
 
 
 def test_a_bad_period_on_the_breaches_page_is_named_by_the_field(client, boss, breaches_world):
-    response = client.get("/console/breaches/?from=2026-12-01&to=2026-11-01")
+    response = client.get(f"/console/breaches/?from={END}&to={END - 30 * DAY}")
     assert response.status_code == 422
     assert '<small id="to-error">The end must be on or after the start.</small>' in response.content.decode()
 
@@ -124,7 +126,7 @@ def test_breaches_paginate_25_a_page(client, boss):
 
 @pytest.fixture
 def analytics_world(db: Any) -> dict[str, Any]:
-    """NOW = 2026-12-01 09:00 UTC. Alpha and Beta, four requests in the period and one before it."""
+    """Alpha and Beta, four requests in the period and one before it."""
     alpha = factories.profile(factories.partner("Alpha"))
     beta = factories.profile(factories.partner("Beta"), city="Munich")
     a, b = person(alpha), person(beta)
@@ -132,7 +134,7 @@ def analytics_world(db: Any) -> dict[str, Any]:
     e1 = factories.engagement([alpha, beta], t1, city="Berlin", source="agent")
     r1a, r1b = (e1.referrals.get(profile=p) for p in (alpha, beta))
     services.mark_interested(r1a.pk, a, t1 + 2 * HOUR)  # 120 min
-    services.accept(r1a.pk, a, t1 + 3 * HOUR, "1000.00", "EUR", "2026-12-31")
+    services.accept(r1a.pk, a, t1 + 3 * HOUR, "1000.00", "EUR", factories.close_date(30))
     services.skip(r1b.pk, b, t1 + 30 * HOUR)  # 1800 min
     t2 = NOW - 5 * DAY
     e2 = factories.engagement([alpha], t2, city="Munich", source="advertising", campaign_id="spring")
@@ -145,7 +147,7 @@ def analytics_world(db: Any) -> dict[str, Any]:
     e4 = factories.engagement([beta], t4, city="Berlin", source="agent")
     r4 = e4.referrals.get()
     services.mark_interested(r4.pk, b, t4 + 90 * timedelta(minutes=1))  # 90 min
-    services.accept(r4.pk, b, t4 + 2 * HOUR, "250.50", "USD", "2026-12-31")
+    services.accept(r4.pk, b, t4 + 2 * HOUR, "250.50", "USD", factories.close_date(30))
     services.win(r4.pk, b, t4 + 3 * HOUR, "300")
     factories.engagement([alpha], NOW - 200 * DAY)  # before the period
     return {"alpha": alpha.partner, "beta": beta.partner}
@@ -189,7 +191,7 @@ def test_the_number_of_queries_does_not_grow_with_the_referrals(analytics_world)
 
 
 def test_the_analytics_page_shows_the_period_charts_and_tables(client, boss, analytics_world):
-    response = client.get("/console/analytics/?from=2026-09-02&to=2026-12-01")
+    response = client.get(f"/console/analytics/?{PERIOD}")
     assert response.status_code == 200
     page = response.content.decode()
     assert '<p style="font-size:2rem;margin:0" data-figure="received">5</p>' in page
@@ -197,13 +199,13 @@ def test_the_analytics_page_shows_the_period_charts_and_tables(client, boss, ana
     assert '<strong data-figure="p90">21.6</strong>' in page  # rank 2.7: 120 + 0.7 * 1680 = 1296 min
     assert page.count("<svg ") == 3
     assert '<li data-figure="pipeline">1,000.00 EUR</li>' in page
-    assert 'href="/console/analytics/partner.csv?from=2026-09-02&amp;to=2026-12-01"' in page
+    assert f'href="/console/analytics/partner.csv?from={START}&amp;to={END}"' in page
     assert "(no campaign)" in page and "spring" in page
 
 
 def test_the_analytics_csv_has_every_row_of_a_table(client, boss, analytics_world):
-    response = client.get("/console/analytics/partner.csv?from=2026-09-02&to=2026-12-01")
-    assert response["Content-Disposition"] == 'attachment; filename="referrals-by-partner-2026-09-02-2026-12-01.csv"'
+    response = client.get(f"/console/analytics/partner.csv?{PERIOD}")
+    assert response["Content-Disposition"] == f'attachment; filename="referrals-by-partner-{START}-{END}.csv"'
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][:4] == ["partner_id", "partner", "received", "new"]
     w = analytics_world
@@ -211,7 +213,7 @@ def test_the_analytics_csv_has_every_row_of_a_table(client, boss, analytics_worl
                        "15.75", "27.15", "1", "1", "1.0000", "1", "0", "1.0000", "0", ""]  # fmt: skip
     assert rows[2] == [str(w["alpha"].pk), "Alpha", "2", "0", "0", "1", "0", "0", "0", "0", "1", "0", "2",
                        "1.50", "1.90", "2", "1", "0.5000", "0", "0", "", "1", "1000.00 EUR"]  # fmt: skip
-    state = client.get("/console/analytics/state.csv?from=2026-09-02&to=2026-12-01")
+    state = client.get(f"/console/analytics/state.csv?{PERIOD}")
     lines = list(csv.reader(io.StringIO(b"".join(state.streaming_content).decode("utf-8-sig"))))
     assert lines == [["state", "referrals"], ["new", "1"], ["evaluating", "0"], ["negotiating", "1"], ["won", "1"],
                      ["lost", "0"], ["skipped", "1"], ["missed", "0"], ["declined", "1"], ["expired", "0"]]  # fmt: skip

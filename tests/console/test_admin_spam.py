@@ -45,7 +45,7 @@ def request_to_four(db: Any) -> dict[str, Any]:
     services.skip(flagged.pk, people[0], NOW + timedelta(minutes=5), "spam", "Nonsense text")
     services.mark_interested(evaluating.pk, people[2], NOW + timedelta(minutes=10))
     services.mark_interested(accepted.pk, people[3], NOW + timedelta(minutes=10))
-    services.accept(accepted.pk, people[3], NOW + timedelta(minutes=20), "500", "EUR", "2027-01-31")
+    services.accept(accepted.pk, people[3], NOW + timedelta(minutes=20), "500", "EUR", factories.close_date())
     return {
         "engagement": engagement,
         "flagged": flagged.pk,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -21,7 +20,7 @@ from django.utils import timezone
 
 from notifications.faults import crash_point
 from notifications.models import OutboxMessage
-from tests import factories
+from tests import clock, factories
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE_SECONDS = 1
@@ -38,7 +37,7 @@ def database_url() -> str:
 
 
 def run_worker(smtp_url: str, crash_at: str = "") -> subprocess.CompletedProcess[str]:
-    env = os.environ | {
+    env = clock.environment(os.environ) | {
         "DJANGO_SETTINGS_MODULE": "leadshare.settings",
         "SECRET_KEY": "test-secret-key-not-for-production",
         "DATA_DIR": "/tmp/leadshare-test-data",
@@ -50,7 +49,7 @@ def run_worker(smtp_url: str, crash_at: str = "") -> subprocess.CompletedProcess
         "LEADSHARE_CRASH_AT": crash_at,
     }
     return subprocess.run(
-        [sys.executable, "manage.py", "worker", "--once"],
+        clock.command("manage.py", "worker", "--once"),
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -25,6 +25,9 @@ pytestmark = pytest.mark.django_db
 # The customer as tests.factories creates them: none of it may reach a partner by e-mail.
 CUSTOMER_DATA = ["Anna Schmidt", "anna@contoso.example", "+49 30 1234567", "Contoso GmbH", "Alexanderplatz 1"]
 CUSTOMER_FRAGMENTS = ["anna", "schmidt", "contoso", "1234567", "alexanderplatz"]
+MISSED_AT = NOW + 72 * H  # the referral's deadline, as each language writes it
+MISSED_AT_EN = f"{MISSED_AT.day} {MISSED_AT:%b %Y}, 09:00 UTC"
+MISSED_AT_RU = f"{MISSED_AT.day}.{MISSED_AT:%m.%Y} 09:00 UTC"
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +67,7 @@ def test_it_sends_the_new_referral_alert_in_english_to_an_english_contact(smtp_s
         "Industry: Manufacturing\n"
         "Region: Berlin DE\n"
         "Products: Office suite and email\n\n"
-        "Please answer within 24 hours; the referral is missed if nobody answers by 4 Dec 2026, 09:00 UTC.\n"
+        f"Please answer within 24 hours; the referral is missed if nobody answers by {MISSED_AT_EN}.\n"
         f"Open it: {SITE}/referrals/{referral.pk}/\n\n"
     )
     assert f'<a href="{SITE}/referrals/{referral.pk}/">Open the referral</a>' in html(message)
@@ -89,7 +92,7 @@ def test_it_sends_the_alert_in_russian_to_a_russian_contact(smtp_server):
         "Отрасль: Производство\n"
         "Регион: Berlin DE\n"
         "Продукты: Офисный пакет и почта\n\n"
-        "Ответьте, пожалуйста, в течение 24 часов; без ответа до 4.12.2026 09:00 UTC рекомендация будет пропущена.\n"
+        f"Ответьте, пожалуйста, в течение 24 часов; без ответа до {MISSED_AT_RU} рекомендация будет пропущена.\n"
         f"Открыть: {SITE}/referrals/{referral.pk}/\n\n"
     )
     assert f'<a href="{SITE}/referrals/{referral.pk}/">Открыть рекомендацию</a>' in html(message)

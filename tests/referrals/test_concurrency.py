@@ -33,7 +33,7 @@ from referrals.errors import DeadlinePassed, NotAllowed, ReferralChanged
 from referrals.models import ProfileResponsiveness, Referral, ReferralEvent
 from referrals.responsiveness import FIELDS, recompute
 from referrals.timers import apply_deadlines, sweep
-from tests import factories
+from tests import clock, factories
 from tests.smtp import HOST, free_port
 
 H = timedelta(hours=1)
@@ -189,6 +189,8 @@ def test_sweepers_and_new_engagements_at_once_never_deadlock_on_the_counters(bul
 # exactly as `manage.py` would: so the commands really start together, not a process start-up apart.
 LAUNCHER = """
 import os, sys, time
+from tests.clock import start_from_environment
+start_from_environment()
 import django
 django.setup()
 folder, batch = sys.argv[1:3]
@@ -221,7 +223,7 @@ def run_together(folder, count, *command, email_url="console:", batch=None):
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.iterdir():
         stale.unlink()
-    env = os.environ | {
+    env = clock.environment(os.environ) | {
         "DJANGO_SETTINGS_MODULE": "leadshare.settings",
         "SECRET_KEY": "test-secret-key-not-for-production",
         "DATABASE_URL": database_url(),

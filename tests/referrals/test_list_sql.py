@@ -90,7 +90,10 @@ def test_each_referral_reads_the_same_in_the_list_as_through_the_orm_in_every_ki
     services.mark_interested(mine[1].pk, system, factories.NOW + timedelta(hours=1))
     services.mark_interested(mine[2].pk, system, factories.NOW + timedelta(hours=1))
     Referral.objects.filter(pk=mine[2].pk).update(
-        state="negotiating", deal_value=Decimal("12500.5"), deal_currency="EUR", expected_close_date="2027-01-02"
+        state="negotiating",
+        deal_value=Decimal("12500.5"),
+        deal_currency="EUR",
+        expected_close_date=factories.close_date(),
     )
     Referral.objects.filter(pk=mine[3].pk).update(state="won", final_value=Decimal("99"), reason="")
     Referral.objects.filter(pk=mine[4].pk).update(state="declined", reason="no_capacity", comment="Full")

@@ -93,7 +93,7 @@ def test_a_profile_that_never_answered_has_no_share_and_no_mean(profile):
 def test_later_actions_do_not_count_as_first_answers_again(referral, admin_user):
     actor = ActorRef.person(admin_user)
     services.mark_interested(referral.pk, actor, NOW + H)
-    services.accept(referral.pk, actor, NOW + 2 * H, "10", "EUR", "2027-06-01")
+    services.accept(referral.pk, actor, NOW + 2 * H, "10", "EUR", factories.close_date())
     services.win(referral.pk, actor, NOW + 3 * H)
     assert (
         live(referral.profile)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,6 +17,8 @@ from tests import factories
 from tests.factories import NOW
 
 H = timedelta(hours=1)
+CLOSE = (NOW + timedelta(days=61)).date()  # a close date two months ahead
+PAST = (NOW - timedelta(days=2)).date()
 pytestmark = pytest.mark.django_db
 
 
@@ -110,7 +112,7 @@ def test_no_thanks_skips_and_queues_the_customer_note(referral, admin_user):
 
 def accepted(referral, user, at=NOW + 2 * H):
     services.mark_interested(referral.pk, ActorRef.person(user), NOW + H)
-    return services.accept(referral.pk, ActorRef.person(user), at, "12500.50", "EUR", date(2027, 1, 31))
+    return services.accept(referral.pk, ActorRef.person(user), at, "12500.50", "EUR", CLOSE)
 
 
 def test_accept_records_the_deal_and_clears_the_deadline(referral, admin_user):
@@ -119,7 +121,7 @@ def test_accept_records_the_deal_and_clears_the_deadline(referral, admin_user):
         "negotiating",
         Decimal("12500.50"),
         "EUR",
-        date(2027, 1, 31),
+        CLOSE,
     )
     assert (result.deadline_at, result.remind_at, result.negotiating_at) == (None, None, NOW + 2 * H)
 
@@ -127,15 +129,15 @@ def test_accept_records_the_deal_and_clears_the_deadline(referral, admin_user):
 @pytest.mark.parametrize(
     ("value", "currency", "close", "errors"),
     [
-        ("", "EUR", "2027-01-31", {"deal_value": "Enter the amount."}),
-        ("0", "EUR", "2027-01-31", {"deal_value": "The amount must be greater than zero."}),
-        ("-5", "EUR", "2027-01-31", {"deal_value": "The amount must be greater than zero."}),
-        ("abc", "EUR", "2027-01-31", {"deal_value": "Enter a number, such as 12500 or 12500.50."}),
-        ("10", "", "2027-01-31", {"currency": "Choose a currency."}),
-        ("10", "XXX", "2027-01-31", {"currency": "XXX is not a currency we know."}),
+        ("", "EUR", str(CLOSE), {"deal_value": "Enter the amount."}),
+        ("0", "EUR", str(CLOSE), {"deal_value": "The amount must be greater than zero."}),
+        ("-5", "EUR", str(CLOSE), {"deal_value": "The amount must be greater than zero."}),
+        ("abc", "EUR", str(CLOSE), {"deal_value": "Enter a number, such as 12500 or 12500.50."}),
+        ("10", "", str(CLOSE), {"currency": "Choose a currency."}),
+        ("10", "XXX", str(CLOSE), {"currency": "XXX is not a currency we know."}),
         ("10", "EUR", "", {"expected_close_date": "Enter the expected close date."}),
-        ("10", "EUR", "2026-11-29", {"expected_close_date": "The expected close date cannot be in the past."}),
-        ("10", "EUR", "31/01/2027", {"expected_close_date": "Enter a date as YYYY-MM-DD."}),
+        ("10", "EUR", str(PAST), {"expected_close_date": "The expected close date cannot be in the past."}),
+        ("10", "EUR", f"{CLOSE:%d/%m/%Y}", {"expected_close_date": "Enter a date as YYYY-MM-DD."}),
     ],
 )
 def test_accept_with_a_missing_or_bad_field_is_refused_and_changes_nothing(

@@ -17,6 +17,7 @@ from tests import factories
 from tests.factories import NOW
 
 H = timedelta(hours=1)
+DEADLINE = NOW + 72 * H  # of a referral created at NOW
 
 
 def run(*args, **options):
@@ -35,10 +36,10 @@ def state_of_everything():
 
 @pytest.mark.django_db
 def test_sweep_at_an_instant_applies_what_is_due_then_and_says_how_much(profile):
-    due_then = factories.referral(profile, NOW)  # deadline 2026-12-04T09:00:00Z exactly
+    due_then = factories.referral(profile, NOW)  # deadline exactly at DEADLINE
     later = factories.referral(profile, NOW + H)  # deadline an hour later; both reminders owed
-    out = run("sweep", at="2026-12-04T09:00:00Z")
-    assert out == "sweep at 2026-12-04T09:00:00+00:00: moved 1, reminded 1\n"
+    out = run("sweep", at=f"{DEADLINE:%Y-%m-%dT%H:%M:%S}Z")
+    assert out == f"sweep at {DEADLINE.isoformat()}: moved 1, reminded 1\n"
     assert Referral.objects.get(pk=due_then.pk).state == "missed"
     assert Referral.objects.get(pk=later.pk).state == "new"
     assert ReferralEvent.objects.filter(action="miss").values_list("referral_id", "at").get() == (
@@ -49,14 +50,16 @@ def test_sweep_at_an_instant_applies_what_is_due_then_and_says_how_much(profile)
     assert list(
         OutboxMessage.objects.filter(referral=later).exclude(template="referral_new").values_list("template")
     ) == [("referral_deadline_soon",)]
-    assert run("sweep", at="2026-12-04T10:00:00+00:00") == "sweep at 2026-12-04T10:00:00+00:00: moved 1, reminded 0\n"
+    an_hour_later = (DEADLINE + H).isoformat()
+    assert run("sweep", at=an_hour_later) == f"sweep at {an_hour_later}: moved 1, reminded 0\n"
 
 
 @pytest.mark.django_db
 def test_sweep_accepts_any_time_zone_and_means_the_same_instant(profile):
     referral = factories.referral(profile, NOW)
-    assert "moved 0" in run("sweep", at="2026-12-04T11:59:59+03:00")
-    assert "moved 1" in run("sweep", at="2026-12-04T12:00:00+03:00")
+    moscow = timezone.get_fixed_timezone(180)
+    assert "moved 0" in run("sweep", at=(DEADLINE - timedelta(seconds=1)).astimezone(moscow).isoformat())
+    assert "moved 1" in run("sweep", at=DEADLINE.astimezone(moscow).isoformat())
     assert Referral.objects.get(pk=referral.pk).missed_at == NOW + 72 * H
 
 

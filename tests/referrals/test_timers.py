@@ -341,7 +341,7 @@ def _build_mixed_data_set():
         services.perform(r.pk, Action.INTERESTED, actor, start + H)
     r = factories.referral(b, NOW + 4 * DAY)
     services.perform(r.pk, Action.INTERESTED, actor, NOW + 4 * DAY)
-    services.accept(r.pk, actor, NOW + 4 * DAY + H, "100", "EUR", "2027-06-01")
+    services.accept(r.pk, actor, NOW + 4 * DAY + H, "100", "EUR", factories.close_date())
     r = factories.referral(a, NOW + 5 * DAY)
     services.skip(r.pk, actor, NOW + 5 * DAY + H)
     factories.referral(c, due - H)

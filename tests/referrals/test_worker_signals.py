@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from django.db import connection
+
+from tests import clock
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,9 +25,11 @@ def database_url() -> str:
 
 
 def test_the_worker_finishes_its_pass_and_exits_zero_on_sigterm():
-    env = os.environ | {"DATABASE_URL": database_url(), "WORKER_IDLE_SECONDS": "0.2", "PYTHONUNBUFFERED": "1"}
+    env = clock.environment(
+        os.environ | {"DATABASE_URL": database_url(), "WORKER_IDLE_SECONDS": "0.2", "PYTHONUNBUFFERED": "1"}
+    )
     worker = subprocess.Popen(
-        [sys.executable, "manage.py", "worker"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+        clock.command("manage.py", "worker"), cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
     )
     try:
         assert worker.stdout is not None
