@@ -33,6 +33,19 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return requests, period
 
 
+def admit(key: str, requests: int, period: int, now: float) -> float | None:
+    """Count one request under `key` at `now` (POSIX seconds) if the limit allows it; else the seconds to wait.
+
+    The one rate limiter: the API's per-token limit and per-action limits (e.g. webhook tests) both use it.
+    """
+    empty_at = max(cache.get(key) or now, now) + period / requests
+    allowed_from = empty_at - period  # the bucket holds one period's worth of requests
+    if allowed_from > now:
+        return allowed_from - now
+    cache.set(key, empty_at, timeout=period + 1)
+    return None
+
+
 class TokenRateThrottle(BaseThrottle):
     """Requests per API token (per process unless CACHES is shared: see docs/operations.md)."""
 
@@ -45,15 +58,9 @@ class TokenRateThrottle(BaseThrottle):
         token = getattr(request, "auth", None)
         if not isinstance(token, ApiToken):
             return True
-        key = f"throttle_token_{token.pk}"
-        now = time.time()
-        empty_at = max(cache.get(key) or now, now) + self.interval
-        allowed_from = empty_at - self.period  # the bucket holds one period's worth of requests
-        if allowed_from > now:
-            self._last.wait = allowed_from - now
-            return False
-        cache.set(key, empty_at, timeout=self.period + 1)
-        return True
+        wait = admit(f"throttle_token_{token.pk}", self.requests, self.period, time.time())
+        self._last.wait = wait
+        return wait is None
 
     def wait(self) -> float | None:
         wait: float | None = getattr(self._last, "wait", None)

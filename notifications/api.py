@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from leadshare.api_support import Input, ObjectId, problems
+from leadshare.problems import problem
 from notifications import webhook_service, webhooks
 from notifications.models import Webhook, WebhookDelivery
 from partners.auth import current_user
@@ -121,9 +122,15 @@ def list_deliveries(
 
 @router.post(
     "/webhooks/{webhook_id}/test",
-    response={202: TestQueued, **problems(403, 404)},
+    response={202: TestQueued, **problems(403, 404, 429)},
     summary="Queue a test event (type ping); its delivery shows in the log",
+    description="Limited per organisation (docs/webhooks.md): over the limit, 429 with Retry-After.",
 )
-def test_webhook(request: HttpRequest, webhook_id: ObjectId) -> Status:
-    row = webhook_service.test(current_user(request), webhook_id, timezone.now())
+def test_webhook(request: HttpRequest, webhook_id: ObjectId) -> Status | HttpResponse:
+    try:
+        row = webhook_service.test(current_user(request), webhook_id, timezone.now())
+    except webhook_service.TooManyTests as exc:
+        response = problem(429, str(exc))
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     return Status(202, {"event_id": webhooks.event_id(row), "detail": "Queued: the worker delivers it within seconds."})

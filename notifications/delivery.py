@@ -7,7 +7,10 @@ runs out and another worker sends it. Nothing is lost; nothing is sent twice und
 The two places where a crash matters are marked with notifications.faults.crash_point, for the tests
 that kill a real worker there (tests/notifications/test_crash.py).
 
-A claim commits at once (autocommit), so call deliver_due outside any transaction.
+A claim commits at once (autocommit), so call deliver_due outside any transaction. Each row is claimed
+just before it is sent, with a lease that runs from the clock's current time, so a long pass never sends
+under a lease that has already run out (another worker would then send the same row). A pass stops
+claiming once its share of time (`OUTBOX_PASS_SECONDS`) is spent, so that webhooks are not kept waiting.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -42,11 +46,31 @@ def due(now: datetime) -> Q:
     return Q(due_at__lte=now) & (Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
 
 
-def claim(message_id: int, now: datetime) -> bool:
-    lease = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+def claim(message_id: int, at: datetime) -> bool:
+    """Take the row for one send, if it is due and nobody's lease runs at `at`, the current time."""
+    lease = at + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
     return bool(
-        OutboxMessage.objects.filter(due(now), pk=message_id).update(claimed_until=lease, attempts=F("attempts") + 1)
+        OutboxMessage.objects.filter(due(at), pk=message_id).update(claimed_until=lease, attempts=F("attempts") + 1)
     )
+
+
+Clock = Callable[[], datetime]
+
+
+def standing_at(now: datetime) -> Clock:
+    """A clock that does not move: tests that pass only `now` see every step happen at `now`."""
+    return lambda: now
+
+
+def running_from(now: datetime) -> Clock:
+    """The wall clock as it moves on from `now` (the worker's pass), for leases, signatures and sent times."""
+    started = time.monotonic()
+    return lambda: now + timedelta(seconds=time.monotonic() - started)
+
+
+def pass_ends(clock: Clock) -> datetime:
+    """When a channel's pass stops claiming: each channel gets its own share, so neither waits on the other."""
+    return clock() + timedelta(seconds=getattr(settings, "OUTBOX_PASS_SECONDS", 10))
 
 
 def mark_sent(message: OutboxMessage, now: datetime) -> None:
@@ -72,8 +96,14 @@ def _send(connection: BaseEmailBackend, message: OutboxMessage) -> None:
         raise smtplib.SMTPException("the server took no recipient")
 
 
-def deliver_due(now: datetime, limit: int = BATCH, clock: Callable[[], datetime] | None = None) -> int:
-    """Send what is due at `now`; returns how many were sent. `clock` stamps sent_at (defaults to now)."""
+def deliver_due(now: datetime, limit: int = BATCH, clock: Clock | None = None) -> int:
+    """Send what is due at `now`; returns how many were sent.
+
+    `clock` is the current time, read for each claim, the sent time and the pass's time budget; it defaults
+    to one standing at `now`. The worker passes `running_from(now)`.
+    """
+    clock = clock or standing_at(now)
+    ends = pass_ends(clock)
     candidates = list(
         OutboxMessage.objects.filter(due(now), channel=OutboxMessage.Channel.EMAIL)
         .order_by("due_at", "id")
@@ -85,7 +115,9 @@ def deliver_due(now: datetime, limit: int = BATCH, clock: Callable[[], datetime]
     connection = get_connection()
     try:
         for message_id in candidates:
-            if not claim(message_id, now):
+            if clock() >= ends:
+                break  # the rest waits for the next pass
+            if not claim(message_id, clock()):
                 continue  # another worker has it
             crash_point("after_claim")
             message = OutboxMessage.objects.get(pk=message_id)
@@ -93,11 +125,11 @@ def deliver_due(now: datetime, limit: int = BATCH, clock: Callable[[], datetime]
                 _send(connection, message)
             except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried later
                 log.warning("outbox %s to %s failed: %s", message.pk, message.to_address, exc)
-                mark_failed(message, now, f"{type(exc).__name__}: {exc}")
+                mark_failed(message, clock(), f"{type(exc).__name__}: {exc}")
                 _close(connection)
                 continue
             crash_point("after_send")
-            mark_sent(message, clock() if clock else now)
+            mark_sent(message, clock())
             sent += 1
     finally:
         _close(connection)

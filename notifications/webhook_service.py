@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
-from notifications import webhooks
+from leadshare import throttle
+from notifications import egress, webhooks
 from notifications.models import OutboxMessage, Webhook, WebhookDelivery
 from partners.models import Role, User
 from referrals.errors import InvalidInput
 
 MIN_SECRET = 16
 MAX_WEBHOOKS_PER_PARTNER = 10
+# Test events a partner may queue, over all its webhooks: each can hold a worker's connection for the timeout.
+DEFAULT_TEST_RATE = "5/m"
 
 
 class WebhookNotFound(Exception):
     def __init__(self) -> None:
         super().__init__("No such webhook.")
+
+
+class TooManyTests(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many test events for your organisation. Try again in {retry_after} s (see Retry-After).")
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -54,8 +65,8 @@ def _clean(data: WebhookInput, creating: bool) -> dict[str, object]:
     if data.url is not None or creating:
         url = (data.url or "").strip()
         try:
-            webhooks.check_url(url)
-        except webhooks.UnsafeUrl as exc:
+            egress.check_url(url)
+        except egress.UnsafeUrl as exc:
             errors["url"] = str(exc)
         changes["url"] = url
     if data.events is not None or creating:
@@ -103,4 +114,10 @@ def deliveries(user: User, webhook_id: int, limit: int) -> list[WebhookDelivery]
 
 
 def test(user: User, webhook_id: int, now: datetime) -> OutboxMessage:
-    return webhooks.ping(get(user, webhook_id), now)
+    """Queue a ping, at most WEBHOOK_TEST_RATE per partner (raises TooManyTests with the seconds to wait)."""
+    hook = get(user, webhook_id)
+    requests, period = throttle.parse_rate(getattr(settings, "WEBHOOK_TEST_RATE", DEFAULT_TEST_RATE))
+    wait = throttle.admit(f"webhook_test_partner_{hook.partner_id}", requests, period, now.timestamp())
+    if wait is not None:
+        raise TooManyTests(math.ceil(wait))
+    return webhooks.ping(hook, now)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from finder.indexing import forget_changes, refresh_changed_priors
 from notifications import webhooks
-from notifications.delivery import deliver_due
+from notifications.delivery import deliver_due, running_from
 from referrals.idempotency import forget_expired
 from referrals.timers import sweep
 
@@ -27,7 +27,9 @@ def run_pass(now: datetime) -> PassResult:
     swept = sweep(now)
     # The finder ranks on each profile's answers and outcomes: bring those that just changed up to date.
     refresh_changed_priors()
-    sent = deliver_due(now) + webhooks.deliver_due(now)
+    # Leases, signatures and sent times follow the clock as the pass goes on, not the instant it began.
+    clock = running_from(now)
+    sent = deliver_due(now, clock=clock) + webhooks.deliver_due(now, clock=clock)
     forget_expired(now)
     forget_changes(now)
     return PassResult(swept.moved, swept.reminded, sent)

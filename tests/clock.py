@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -61,3 +62,19 @@ def start_from_environment() -> None:
     instant = os.environ.get(ENVIRONMENT_VARIABLE)
     if instant:
         time_machine.travel(datetime.fromisoformat(instant), tick=True).start()
+
+
+class Clock:
+    """A clock the test moves by hand, for code that takes `clock` (the worker's delivery passes)."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+        self._lock = threading.Lock()  # a receiver's thread may move it while the worker reads it
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self.at
+
+    def advance(self, by: timedelta) -> None:
+        with self._lock:
+            self.at += by

@@ -7,6 +7,7 @@ import hmac
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -20,10 +21,21 @@ def verify(secret: str, header: str, body: bytes, tolerance: int = 300) -> bool:
 
 
 class Receiver:
-    def __init__(self, secret: str, fail_first: int = 0, status: int = 200) -> None:
+    def __init__(
+        self,
+        secret: str,
+        fail_first: int = 0,
+        status: int = 200,
+        delay: float = 0,
+        on_request: Callable[[], None] | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
+        """`delay`: seconds to wait before answering (a slow receiver); `on_request` runs as each POST arrives."""
         self.secret = secret
         self.fail_first = fail_first
         self.status = status
+        self.delay = delay
+        self.on_request = on_request
         self.received: list[dict[str, Any]] = []
         self.verified: list[bool] = []
         owner = self
@@ -31,9 +43,12 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                if owner.on_request is not None:
+                    owner.on_request()
                 owner.verified.append(verify(owner.secret, self.headers["Leadshare-Signature"], body, tolerance=10**9))
                 owner.received.append({"headers": dict(self.headers), "body": json.loads(body)})
                 failing = len(owner.received) <= owner.fail_first
+                time.sleep(owner.delay)
                 self.send_response(500 if failing else owner.status)
                 self.end_headers()
                 self.wfile.write(b"nope" if failing else b"ok")
@@ -41,8 +56,10 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/leadshare"
+        self.server = ThreadingHTTPServer((host, 0), Handler)
+        self.server.handle_error = lambda *args: None  # type: ignore[method-assign]  # a client that gave up
+        self.port = int(self.server.server_address[1])
+        self.url = f"http://{host}:{self.port}/hooks/leadshare"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> Receiver:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import pytest
+import time_machine
 
 from notifications.models import OutboxMessage, Webhook
 from tests import factories
 from tests.api.conftest import client_for
+from tests.factories import NOW
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def allow_loopback(settings):
-    settings.WEBHOOK_ALLOW_PRIVATE = True
+# Receivers at 127.0.0.1 are accepted: a test host (leadshare/settings_test.py, WEBHOOK_TEST_HOSTS).
 
 
 def test_creating_a_webhook_returns_its_generated_secret_once(partner_api):
@@ -92,3 +90,44 @@ def test_a_referrals_user_may_not_manage_webhooks(profile):
     )
     assert response.status_code == 403
     assert Webhook.objects.count() == 0
+
+
+def test_an_internal_address_is_refused_at_registration_and_nothing_is_created(settings, partner_api):
+    settings.WEBHOOK_TEST_HOSTS = []
+    for url in ("http://127.0.0.1:9/in", "http://[::ffff:7f00:1]/in", "http://169.254.169.254/latest"):
+        response = partner_api.post("/api/v1/webhooks", {"url": url, "events": ["referral.created"]})
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "url"
+    assert Webhook.objects.count() == 0
+
+
+def test_test_events_are_limited_per_partner_with_429_and_retry_after(settings, fresh_rate_limits, partner_api):
+    settings.WEBHOOK_TEST_RATE = "3/m"
+    other_api = client_for(factories.user(email="admin@other.example"))
+    with time_machine.travel(NOW, tick=False) as traveller:
+        hook_ids = [create(partner_api, f"http://127.0.0.1:9/{n}") for n in range(2)]
+        other_id = create(other_api, "http://127.0.0.1:9/other")
+        codes = [partner_api.post(f"/api/v1/webhooks/{hook_ids[n % 2]}/test").status_code for n in range(3)]
+        refused = partner_api.post(f"/api/v1/webhooks/{hook_ids[1]}/test")
+        other = other_api.post(f"/api/v1/webhooks/{other_id}/test").status_code
+        traveller.shift(19)
+        still_refused = partner_api.post(f"/api/v1/webhooks/{hook_ids[0]}/test").status_code
+        traveller.shift(1)
+        again = partner_api.post(f"/api/v1/webhooks/{hook_ids[0]}/test").status_code
+    assert (codes, other) == ([202, 202, 202], 202)  # the other partner has a limit of its own
+    assert (refused.status_code, refused["Content-Type"], refused["Retry-After"]) == (
+        429,
+        "application/problem+json",
+        "20",
+    )
+    assert (
+        refused.json()["detail"] == "Too many test events for your organisation. Try again in 20 s (see Retry-After)."
+    )
+    assert (still_refused, again) == (429, 202)
+    # The refused tests queued nothing: three, then one after the wait, and the other partner's one.
+    assert OutboxMessage.objects.filter(webhook_id__in=hook_ids).count() == 4
+    assert OutboxMessage.objects.filter(webhook_id=other_id).count() == 1
+
+
+def create(api, url):  # type: ignore[no-untyped-def]
+    return api.post("/api/v1/webhooks", {"url": url, "events": ["referral.created"]}).json()["id"]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from django.core import mail
+from django.core.mail.backends import locmem
 
 from notifications import delivery
 from notifications.delivery import MAX_ATTEMPTS, deliver_due
 from notifications.models import OutboxMessage
 from tests import factories
+from tests.clock import Clock
 from tests.factories import NOW
 from tests.smtp import HOST, free_port
 
@@ -135,3 +139,36 @@ def test_a_late_failure_does_not_unsend_a_message_another_worker_has_sent(alert)
     alert.attempts = 1
     delivery.mark_failed(alert, NOW + 3 * MIN, "TimeoutError: timed out")
     assert bookkeeping(alert) == (NOW + 2 * MIN, None, None, 2, None, "")
+
+
+class SlowBackend(locmem.EmailBackend):
+    """Django's in-memory backend, with each message taking the time `on_send` makes the test clock move."""
+
+    on_send: Callable[[], None] = staticmethod(lambda: None)
+
+    def send_messages(self, messages):  # type: ignore[no-untyped-def]
+        SlowBackend.on_send()
+        return super().send_messages(messages)
+
+
+def test_a_second_worker_starting_during_a_long_pass_sends_no_message_the_first_is_sending(settings, monkeypatch):
+    settings.EMAIL_BACKEND = "tests.notifications.test_delivery.SlowBackend"
+    settings.OUTBOX_LEASE_SECONDS, settings.OUTBOX_PASS_SECONDS = 60, 3600
+    factories.referral(factories.profile(contacts=THREE_CONTACTS))
+    clock = Clock(NOW)  # the wall clock both workers read
+    second_worker = []
+
+    def send_taking_40_seconds():  # the second worker starts 66 s into the first one's pass
+        clock.advance(26 * S)
+        if clock() == NOW + 66 * S and not second_worker:
+            second_worker.append(deliver_due(clock(), clock=clock))
+        clock.advance(14 * S)
+
+    monkeypatch.setattr(SlowBackend, "on_send", staticmethod(send_taking_40_seconds))
+    first_worker = deliver_due(NOW, clock=clock)
+    sent = [m.to[0] for m in mail.outbox]
+    # The second worker sent c@ while the first was still sending b@: the first worker's lease on b@ ran
+    # from its claim at NOW + 40 s, not from the start of its pass (which would have run out at NOW + 60 s).
+    assert sent == ["a@nordlicht.example", "c@nordlicht.example", "b@nordlicht.example"]
+    assert (first_worker, second_worker) == (2, [1])
+    assert sorted(OutboxMessage.objects.values_list("attempts", flat=True)) == [1, 1, 1]
