@@ -32,6 +32,9 @@ Address = IPv4Address | IPv6Address
 # IPv6 prefixes that carry an IPv4 address in their last 32 bits: the connection ends up at that IPv4 address.
 NAT64 = ip_network("64:ff9b::/96")
 IPV4_COMPATIBLE = ip_network("::/96")  # deprecated ::a.b.c.d
+# Relays, not destinations: a relay of the network's, not we, would choose where the packet goes, so a 6to4
+# address is refused whatever IPv4 address it embeds (NAT64 ones are refused as reserved).
+SIX_TO_FOUR = ip_network("2002::/16")
 _TLS = ssl.create_default_context()  # verifies the certificate against the host name given to wrap_socket
 
 
@@ -63,6 +66,8 @@ def _public(address: Address) -> bool:
 
 def address_allowed(address: Address) -> bool:
     """Whether a webhook may connect to this address: public, and so is every IPv4 address embedded in it."""
+    if isinstance(address, IPv6Address) and address in SIX_TO_FOUR:
+        return False
     embedded = _embedded_ipv4(address) if isinstance(address, IPv6Address) else []
     return all(_public(a) for a in (address, *embedded))
 

@@ -36,6 +36,7 @@ REFUSED = [
     "64:ff9b::5db8:d822",  # NAT64 even of a public address: the gateway, not we, would choose where it goes
     "2002:7f00:1::",  # 6to4 of 127.0.0.1
     "2002:a00:1::1",  # 6to4 of 10.0.0.1
+    "2002:808:808::1",  # 6to4 even of a public address: a relay would choose where it goes
     "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
 ]
 ALLOWED = ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "2a00:1450:4001:80b::200e"]
