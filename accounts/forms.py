@@ -33,10 +33,16 @@ class EmailAuthenticationForm(AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": _("That e-mail address and password do not match. Check both and try again."),
         "inactive": _("This account has been deactivated. Ask your referrals admin."),
+        "suspended": _("Your partner is suspended, so its team cannot sign in. Ask the programme to reactivate it."),
         "locked": _(
             "Too many failed attempts to sign in. Wait %(minutes)s minutes and try again, or reset your password."
         ),
     }
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if user.partner_suspended:
+            raise forms.ValidationError(self.error_messages["suspended"], code="suspended")
 
     def clean(self) -> dict[str, Any]:
         email = str(self.cleaned_data.get("username") or "").strip().lower()

@@ -22,3 +22,7 @@ API_LIST_CACHE_SIZE = 0
 # A search in a test answers from the snapshot of what the test wrote (a thread would not see the test's
 # uncommitted rows); tests/finder/test_snapshot.py runs the background build itself.
 FINDER_SNAPSHOT_BUILD = "inline"
+
+# The whole suite searches from one address within minutes; tests of the limit lower it themselves
+# (tests/leadshare/test_throttle.py).
+FINDER_RATE_LIMIT = "1000000/m"
