@@ -9,9 +9,12 @@ from django.contrib.auth import SESSION_KEY
 from django.test import Client
 
 from accounts import services
+from console import admin_services
+from console.models import AdminAction
 from notifications.models import OutboxMessage
-from partners.models import User
+from partners.models import Partner, Role, User
 from tests import factories
+from tests.factories import NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +107,46 @@ def test_failures_count_for_unknown_addresses_too_and_change_no_user(client):
         _sign_in(client, "nobody@partner.example", "wrong")
     assert services.sign_in_locked("nobody@partner.example", "203.0.113.7")
     assert list(User.objects.values_list("email", "last_login", "is_active")) == [(user.email, None, True)]
+
+
+# --- A suspended partner's people --------------------------------------------------------------
+
+
+def _move(partner: Partner, kind: str) -> None:
+    """Suspend or reactivate as the programme does, through the console's service."""
+    boss = factories.user(None, role=Role.PROGRAMME_ADMIN, email=f"boss-{kind}@operator.example")
+    admin_services.change_partner(boss, partner.pk, kind, "Unpaid fees", NOW)
+
+
+def test_a_suspended_partners_user_cannot_sign_in_and_is_told_why(client):
+    user = factories.user(email="anna@partner.example")
+    _move(user.partner, AdminAction.Kind.SUSPEND)
+    response = _sign_in(client, "anna@partner.example", PASSWORD)
+    assert response.status_code == 200
+    assert (
+        "Your partner is suspended, so its team cannot sign in. Ask the programme to reactivate it."
+        in response.content.decode()
+    )
+    assert SESSION_KEY not in client.session
+
+
+def test_a_suspended_partners_signed_in_user_is_signed_out_on_their_next_request(client):
+    user = factories.user()
+    client.force_login(user)
+    assert client.get("/referrals/").status_code == 200
+    _move(user.partner, AdminAction.Kind.SUSPEND)
+    response = client.get("/referrals/")
+    assert (response.status_code, response["Location"]) == (302, "/accounts/login/?next=/referrals/")
+    assert SESSION_KEY not in client.session
+    _move(user.partner, AdminAction.Kind.REACTIVATE)
+    assert client.get("/referrals/").status_code == 302  # the ended session stays ended
+    assert _sign_in(client, user.email, PASSWORD)["Location"] == "/referrals/"
+
+
+def test_another_partners_people_and_the_operators_staff_stay_signed_in(client):
+    suspended, other = factories.user(), factories.user()
+    operator = factories.user(None, role=Role.PROGRAMME_ADMIN)
+    _move(suspended.partner, AdminAction.Kind.SUSPEND)
+    for user, page in ((other, "/referrals/"), (operator, "/console/")):
+        client.force_login(user)
+        assert client.get(page).status_code == 200
