@@ -11,6 +11,7 @@ from django.test import Client
 from accounts import services
 from console import admin_services
 from console.models import AdminAction
+from leadshare import envconfig
 from notifications.models import OutboxMessage
 from partners.models import Partner, Role, User
 from tests import factories
@@ -150,3 +151,28 @@ def test_another_partners_people_and_the_operators_staff_stay_signed_in(client):
     for user, page in ((other, "/referrals/"), (operator, "/console/")):
         client.force_login(user)
         assert client.get(page).status_code == 200
+
+
+# --- Behind a TLS proxy ------------------------------------------------------------------------
+
+
+def test_behind_a_tls_proxy_a_user_signs_in_over_https_with_secure_cookies(settings):
+    production = {"SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto: https", "SECURE_SSL_REDIRECT": "1"}
+    for name, value in envconfig.transport_security(production, "https://referrals.example.com").items():
+        setattr(settings, name, value)
+    settings.ALLOWED_HOSTS = ["referrals.example.com"]
+    user = factories.user(email="anna@partner.example")
+    browser = Client(enforce_csrf_checks=True, HTTP_HOST="referrals.example.com")
+    proxied = {"X-Forwarded-Proto": "https"}
+    assert browser.get("/accounts/login/")["Location"] == "https://referrals.example.com/accounts/login/"
+    form = browser.get("/accounts/login/", headers=proxied)
+    assert form.cookies["csrftoken"]["secure"] is True
+    token = form.cookies["csrftoken"].value
+    response = browser.post(
+        "/accounts/login/",
+        {"username": user.email, "password": PASSWORD, "csrfmiddlewaretoken": token},
+        headers=proxied | {"Origin": "https://referrals.example.com"},
+    )
+    assert (response.status_code, response["Location"]) == (302, "/referrals/")
+    assert response.cookies["sessionid"]["secure"] is True
+    assert browser.session[SESSION_KEY] == str(user.pk)

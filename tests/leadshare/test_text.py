@@ -124,3 +124,14 @@ def test_the_agents_referral_form_shows_the_error_at_the_field_and_creates_nothi
     assert response.status_code == 422
     assert response.context["form"].errors["city"] == [LINE_MESSAGE]
     assert counting.rows() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("fresh_rate_limits")
+def test_the_finders_request_form_says_it_in_russian_too(client):
+    profile = factories.profile()
+    data = finder_form([profile.pk], contact_name="Анна\nПетрова")
+    response = client.post("/partners/request/", data, HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 422
+    page = " ".join(response.content.decode().split())
+    assert "Введите одну строку, без переносов строк и других управляющих символов." in page
