@@ -11,7 +11,9 @@ from django.conf import settings
 from matching import charts
 from partners.models import User
 from tests import factories
+from tests.api import counting
 from tests.api.conftest import client_for
+from tests.finder.test_views import form as finder_form
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 POLICY = (
@@ -90,3 +92,19 @@ def test_a_nul_in_the_apis_query_stays_its_422_problem():
     response = client_for(factories.user()).get("/api/v1/referrals", state="new\x00")
     assert response.status_code == 422
     assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("fresh_rate_limits")
+def test_a_nul_that_would_reach_a_query_is_a_400_page_on_both_databases(client):
+    """On PostgreSQL these were 500s: the inbox's search and the finder's request both query with the text."""
+    profile = factories.profile()
+    before = counting.rows()
+    client.force_login(factories.user(profile.partner))
+    assert client.get("/referrals/", {"q": "Contoso\x00"}).status_code == 400
+    client.logout()
+    rows = counting.rows()
+    request = finder_form([profile.pk], need="Move mail\x00 to the cloud")
+    assert client.post("/partners/request/", request).status_code == 400
+    assert counting.rows() == rows
+    assert rows["User"] == before["User"] + 1
