@@ -54,8 +54,9 @@ class EmailAuthenticationForm(AuthenticationForm):
             )
         try:
             cleaned = super().clean()
-        except forms.ValidationError:
-            if email:
+        except forms.ValidationError as refused:
+            # The right password of a suspended partner's user is no guess: it does not count towards the lock.
+            if email and getattr(refused, "code", None) != "suspended":
                 services.record_sign_in_failure(email, ip)
             raise
         services.clear_sign_in_failures(email, ip)

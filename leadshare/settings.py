@@ -146,7 +146,7 @@ WEBHOOK_ALLOW_PRIVATE = envconfig.env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/m")
 # Requests per client address and period to the finder's public search and request endpoints, page and API
 # (leadshare.throttle.client_throttled), per process unless CACHES is shared.
-FINDER_RATE_LIMIT = os.environ.get("FINDER_RATE_LIMIT", "120/m")
+FINDER_RATE_LIMIT = os.environ.get("FINDER_RATE_LIMIT", "300/m")
 # Pages of referrals kept per web process for polling clients (referrals.list_cache); 0 turns it off.
 API_LIST_CACHE_SIZE = int(os.environ.get("API_LIST_CACHE_SIZE", "1024"))
 # The finder's snapshot (finder.snapshot): a process builds its first one in a thread ("background"), the

@@ -119,6 +119,7 @@ def _move(partner: Partner, kind: str) -> None:
     admin_services.change_partner(boss, partner.pk, kind, "Unpaid fees", NOW)
 
 
+@pytest.mark.usefixtures("fresh_rate_limits")
 def test_a_suspended_partners_user_cannot_sign_in_and_is_told_why(client):
     user = factories.user(email="anna@partner.example")
     _move(user.partner, AdminAction.Kind.SUSPEND)
@@ -129,6 +130,9 @@ def test_a_suspended_partners_user_cannot_sign_in_and_is_told_why(client):
         in response.content.decode()
     )
     assert SESSION_KEY not in client.session
+    assert not services.sign_in_locked("anna@partner.example", "203.0.113.7")
+    assert [_sign_in(client, user.email, PASSWORD).status_code for _ in range(6)] == [200] * 6
+    assert not services.sign_in_locked("anna@partner.example", "203.0.113.7")  # the right password is no guess
 
 
 def test_a_suspended_partners_signed_in_user_is_signed_out_on_their_next_request(client):
