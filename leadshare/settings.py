@@ -116,7 +116,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# WhiteNoise serves STATIC_ROOT (after collectstatic) from the web processes, gzip and Brotli included.
+# WhiteNoise serves STATIC_ROOT (after collectstatic) from the web processes, gzipped (Brotli if installed).
 # Not its manifest storage: that refuses to render a page before collectstatic (docs/decisions.md).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -145,7 +145,7 @@ WEBHOOK_ALLOW_PRIVATE = envconfig.env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
 # Requests per token and period, per process (ninja's throttle syntax: 600/m, 20/s, 10000/h).
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/m")
 # Requests per client address and period to the finder's public search and request endpoints, page and API
-# (leadshare.throttle.client_throttled), per process unless CACHES is shared.
+# (leadshare.throttle.finder_wait), per process unless CACHES is shared.
 FINDER_RATE_LIMIT = os.environ.get("FINDER_RATE_LIMIT", "300/m")
 # Pages of referrals kept per web process for polling clients (referrals.list_cache); 0 turns it off.
 API_LIST_CACHE_SIZE = int(os.environ.get("API_LIST_CACHE_SIZE", "1024"))
