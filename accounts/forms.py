@@ -33,10 +33,16 @@ class EmailAuthenticationForm(AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": _("That e-mail address and password do not match. Check both and try again."),
         "inactive": _("This account has been deactivated. Ask your referrals admin."),
+        "suspended": _("Your partner is suspended, so its team cannot sign in. Ask the programme to reactivate it."),
         "locked": _(
             "Too many failed attempts to sign in. Wait %(minutes)s minutes and try again, or reset your password."
         ),
     }
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if user.partner_suspended:
+            raise forms.ValidationError(self.error_messages["suspended"], code="suspended")
 
     def clean(self) -> dict[str, Any]:
         email = str(self.cleaned_data.get("username") or "").strip().lower()
@@ -48,8 +54,9 @@ class EmailAuthenticationForm(AuthenticationForm):
             )
         try:
             cleaned = super().clean()
-        except forms.ValidationError:
-            if email:
+        except forms.ValidationError as refused:
+            # The right password of a suspended partner's user is no guess: it does not count towards the lock.
+            if email and getattr(refused, "code", None) != "suspended":
                 services.record_sign_in_failure(email, ip)
             raise
         services.clear_sign_in_failures(email, ip)

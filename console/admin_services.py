@@ -17,6 +17,7 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from console.models import AdminAction, SpamVerdict
 from finder import indexing
+from leadshare.text import line_error
 from notifications import outbox
 from notifications.models import OutboxMessage
 from partners.models import Partner, User
@@ -192,6 +193,8 @@ def _labels(name_en: str, name_ru: str, errors: dict[str, str]) -> tuple[str, st
             errors[field] = "Enter the label partners see."
         elif len(value) > MAX_LABEL:
             errors[field] = "Keep the label under 120 characters."
+        elif message := line_error(value):
+            errors[field] = message
     return name_en, name_ru
 
 

@@ -7,7 +7,6 @@ that redirects on success and answers 422 with the page and its errors otherwise
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from functools import wraps
@@ -29,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from console import admin_reports, admin_services, analytics
 from console.admin_forms import BreachQuery, PartnerQuery, PeriodQuery, message, messages_by_field, page_number
 from console.models import AdminAction, SpamVerdict
+from leadshare import csvexport
 from matching import charts
 from matching.scorecard import money, percent
 from partners import cities
@@ -417,23 +417,8 @@ def breaches(request: HttpRequest) -> HttpResponse:
     return render(request, "console/admin/breaches.html", context, status=422 if query.period.errors else 200)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_response(filename: str, header: list[str], rows: Iterator[list[Any]]) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff"  # so that spreadsheet programs read the file as UTF-8
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csvexport.response(filename, header, rows, byte_order_mark=True)
 
 
 @require_GET

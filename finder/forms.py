@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop as _
 
 from finder.requests import RequestInput
 from finder.search import Criteria
+from leadshare.text import line_errors
 
 CRITERIA_FIELDS = ("q", "country", "city", "radius_km", "size", "industry", "product", "service", "language")
 REQUEST_FIELDS = (
@@ -31,6 +32,8 @@ REQUEST_FIELDS = (
     "budget_currency",
     "timeline",
 )
+# The request's fields that hold one line of text (leadshare.text); the API's schema types them Line.
+LINE_FIELDS = ("company", "city", "contact_name", "email", "phone", "timeline")
 
 
 T = TypeVar("T")
@@ -104,4 +107,5 @@ def request_input(data: QueryDict, language: str) -> Read[RequestInput]:
         language=language,
         honeypot=_text(data, "website"),
     )
+    errors |= line_errors({name: getattr(value, name) for name in LINE_FIELDS})
     return Read(value, errors)

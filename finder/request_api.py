@@ -14,6 +14,8 @@ from accounts.forms import client_ip
 from finder import requests
 from leadshare.api_support import Input, Output, RowId, problems
 from leadshare.problems import problem
+from leadshare.text import Line
+from leadshare.throttle import FinderRateThrottle
 
 router = Router(tags=["finder"])
 
@@ -22,18 +24,18 @@ class FinderRequestIn(Input):
     profile_ids: list[Annotated[RowId, Strict()]] = Field(
         description="The business profiles to ask (profile_id of the finder's results), 1 to 3"
     )
-    company: str = Field(max_length=200)
+    company: Line = Field(max_length=200)
     size: str = Field(description="A company size code, e.g. 50-249")
     industry: str = Field(description="An industry code, e.g. manufacturing")
     country: str = Field(description="Two-letter code, e.g. DE")
-    city: str = Field(max_length=120, description="A city of that country, e.g. Berlin")
-    contact_name: str = Field(max_length=200)
-    email: str = Field(max_length=254)
-    phone: str = Field(max_length=40)
+    city: Line = Field(max_length=120, description="A city of that country, e.g. Berlin")
+    contact_name: Line = Field(max_length=200)
+    email: Line = Field(max_length=254)
+    phone: Line = Field(max_length=40)
     need: str = Field(max_length=5000, description="What the customer needs, in their words")
     budget: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=2)
     budget_currency: str = Field("", description="Three-letter code of the budget, e.g. EUR; required with a budget")
-    timeline: str = Field("", max_length=120)
+    timeline: Line = Field("", max_length=120)
     language: str = Field("en", description="The customer's language, for the confirmation e-mail: en or ru")
     consent_contact: Annotated[bool, Strict()] = Field(
         description="Must be true: the chosen partners may contact the customer"
@@ -75,6 +77,7 @@ def _input(body: FinderRequestIn) -> requests.RequestInput:
 @router.post(
     "/finder/requests",
     auth=None,
+    throttle=[FinderRateThrottle()],
     response={201: FinderRequestOut, **problems(409, 429)},
     summary="Send a customer's request to up to 3 partners from the finder (public, no token)",
     description=(

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from finder.search import MAX_LIMIT, MAX_QUERY_LENGTH, Criteria, Results, search
 from leadshare.api_support import Output
+from leadshare.throttle import FinderRateThrottle
 
 router = Router(tags=["finder"])
 
@@ -89,6 +90,7 @@ def _page(results: Results) -> dict[str, Any]:
 @router.get(
     "/finder/profiles",
     auth=None,
+    throttle=[FinderRateThrottle()],
     response=SearchPage,
     summary="Search partners' business profiles (public, no token)",
     description=(

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.forms import client_ip
 from finder import forms, plans, requests
 from finder.search import Criteria, InvalidCriteria, Results, search
+from leadshare.throttle import finder_throttled
 from partners import cities
 from partners.models import BusinessProfile, Location
 from referrals.errors import InvalidInput
@@ -202,6 +203,7 @@ def _render(
 
 
 @require_GET
+@finder_throttled
 def search_page(request: HttpRequest) -> HttpResponse:
     # `profile_ids` comes ticked from a partner's page ("Ask this partner").
     return _render(request, request.GET, chosen=forms.profile_ids(request.GET))

@@ -10,17 +10,19 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.shortcuts import render
 from django.urls import URLPattern, URLResolver, re_path
 from django.utils import timezone
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.docs import Swagger
 from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
 
-from leadshare.api_support import NulCharacter, Parser, PreconditionFailed, document_problems
+from leadshare.api_support import NulCharacter, Parser, PreconditionFailed, UnreadableText, document_problems
 from leadshare.problems import CONTENT_TYPE, field_errors, problem, pydantic_errors
 from leadshare.throttle import TokenRateThrottle
 from partners import tokens
@@ -63,6 +65,16 @@ def _unknown_endpoint(request: HttpRequest, rest: str = "") -> HttpResponse:
     return problem(404, "No such endpoint: see the API's documentation at /api/v1/docs.")
 
 
+class VendoredSwagger(Swagger):
+    """Swagger UI from our static files (static/vendor/swagger-ui), not ninja's CDN, and started by a script
+    file, not inline: the docs page keeps the Content-Security-Policy of every other page."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {"swagger_settings": self.settings, "api": api}
+        return render(request, "api/docs.html", context)
+
+
 class LeadshareApi(NinjaAPI):
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         patterns = super()._get_urls()
@@ -92,6 +104,7 @@ api = LeadshareApi(
     throttle=[TokenRateThrottle(settings.API_RATE_LIMIT)],
     urls_namespace="api",
     parser=Parser(),
+    docs=VendoredSwagger(),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
@@ -123,9 +136,19 @@ def _nul_character(request: HttpRequest, exc: NulCharacter) -> HttpResponse:
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, NulCharacter):  # raised while ninja parsed the body
         return _nul_character(request, exc.__cause__)
+    if isinstance(exc.__cause__, UnreadableText):
+        return problem(400, str(exc.__cause__))
     if exc.status_code == 429:
-        return problem(429, "Too many requests for this token. Wait and retry (see Retry-After).")
+        if isinstance(getattr(request, "auth", None), ApiToken):
+            return problem(429, "Too many requests for this token. Wait and retry (see Retry-After).")
+        return problem(429, "Too many requests from your address. Wait and retry (see Retry-After).")
     return problem(exc.status_code, str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024
+    return problem(413, f"The body is larger than the {limit:g} MB the API takes. Send less at once.")
 
 
 @api.exception_handler(Http404)

@@ -12,6 +12,7 @@ and `document_problems` gives every Problem response the media type application/
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -23,6 +24,7 @@ from ninja.params import functions as params
 from pydantic import BaseModel, BeforeValidator, Field, Strict
 
 from leadshare.problems import CONTENT_TYPE as PROBLEM_MEDIA_TYPE
+from leadshare.text import has_nul
 
 # The largest primary key of a BigAutoField. Larger ids in a path would overflow the database driver.
 MAX_ID = 2**63 - 1
@@ -99,10 +101,27 @@ class NulCharacter(ValueError):
         self.field = field
 
 
-def nul_field(value: Any, where: str = "") -> str | None:
-    """The dotted name of the first text in `value` (a parsed JSON or query) with a NUL in it, else None."""
+class UnreadableText(ValueError):
+    """A JSON string with a lone surrogate (an escape such as \\ud800 alone): no text at all, so nothing can
+    store, compare or print it. Refused as a 400, as any body that is not JSON."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"The body is not valid text: {field or 'it'} holds a lone surrogate (such as \\ud800).")
+
+
+def _is_not_text(value: str) -> bool:
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def nul_field(value: Any, where: str = "", bad: Callable[[str], bool] = has_nul) -> str | None:
+    """The dotted name of the first text in `value` (a parsed JSON or query) with a NUL in it (or that is
+    `bad`), else None."""
     if isinstance(value, str):
-        return where if "\x00" in value else None
+        return where if bad(value) else None
     if isinstance(value, dict):
         items: Any = value.items()
     elif isinstance(value, list | tuple):
@@ -111,9 +130,9 @@ def nul_field(value: Any, where: str = "") -> str | None:
         return None
     for key, item in items:
         name = f"{where}.{key}" if where else str(key)
-        if isinstance(key, str) and "\x00" in key:
+        if isinstance(key, str) and bad(key):
             return name
-        found = nul_field(item, name)
+        found = nul_field(item, name, bad)
         if found is not None:
             return found
     return None
@@ -124,6 +143,9 @@ class Parser(ninja_parser.Parser):
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         data = super().parse_body(request)
+        surrogate = nul_field(data, bad=_is_not_text)
+        if surrogate is not None:
+            raise UnreadableText(surrogate)
         field = nul_field(data)
         if field is not None:
             # ninja answers any error here with a 400; leadshare.api turns this one into a 422 again.
@@ -164,6 +186,7 @@ def problems(*codes: int) -> dict[int, type[Problem]]:
 GENERIC_PROBLEMS = {
     400: "The request cannot be read, e.g. its body is not JSON.",
     401: "No valid API token.",
+    413: "The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB unless set otherwise).",
     422: "Some parameters or fields are missing or not valid.",
     429: "Too many requests for this token; see Retry-After.",
     500: "An error on our side; it has been logged.",
@@ -194,7 +217,7 @@ def document_problems(document: dict[str, Any]) -> dict[str, Any]:
             if operation.get("security"):
                 generic |= {401, 429}
             if operation.get("requestBody"):
-                generic |= {400, 422}
+                generic |= {400, 413, 422}
             if operation.get("parameters"):
                 generic.add(422)
             documented = {str(code) for code in responses}

@@ -7,6 +7,7 @@ plain functions with tests of their own.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -19,10 +20,55 @@ class ConfigError(Exception):
 
 
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return _flag(os.environ, name, default)
+
+
+def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    value = environ.get(name, "").strip().lower()
+    return default if value == "" else value in {"1", "true", "yes", "on"}
+
+
+def _seconds(environ: Mapping[str, str], name: str) -> int:
+    value = environ.get(name, "").strip() or "0"
+    if not value.isdigit():
+        raise ConfigError(f"{name} is a number of seconds, such as 31536000 (a year), not {value!r}.")
+    return int(value)
+
+
+def _proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    """'X-Forwarded-Proto: https' -> ('HTTP_X_FORWARDED_PROTO', 'https'), as Django reads the header."""
+    if not value.strip():
+        return None
+    name, colon, expected = value.partition(":")
+    if not colon or not name.strip() or not expected.strip():
+        raise ConfigError(f"SECURE_PROXY_SSL_HEADER looks like 'X-Forwarded-Proto: https', not {value!r}.")
+    return "HTTP_" + name.strip().upper().replace("-", "_"), expected.strip()
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def transport_security(environ: Mapping[str, str], site_root: str) -> dict[str, Any]:
+    """HTTPS settings (see README's table and docs/operations.md).
+
+    Cookies are secure when SITE_ROOT is https, the address people use. The proxy header, the redirect
+    and HSTS stay off unless set: trusting a header no proxy overwrites would let any client claim
+    HTTPS, and HSTS, once sent, binds browsers for its whole duration.
+    """
+    https = site_root.startswith("https://")
+    origins = environ.get("CSRF_TRUSTED_ORIGINS", "")
+    return {
+        "SECURE_PROXY_SSL_HEADER": _proxy_ssl_header(environ.get("SECURE_PROXY_SSL_HEADER", "")),
+        "CSRF_TRUSTED_ORIGINS": [o.strip() for o in origins.split(",") if o.strip()] or [_origin(site_root)],
+        "SESSION_COOKIE_SECURE": _flag(environ, "SESSION_COOKIE_SECURE", https),
+        "CSRF_COOKIE_SECURE": _flag(environ, "CSRF_COOKIE_SECURE", https),
+        "SECURE_SSL_REDIRECT": _flag(environ, "SECURE_SSL_REDIRECT", False),
+        "SECURE_HSTS_SECONDS": _seconds(environ, "SECURE_HSTS_SECONDS"),
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": _flag(environ, "SECURE_HSTS_INCLUDE_SUBDOMAINS", False),
+        "SECURE_HSTS_PRELOAD": _flag(environ, "SECURE_HSTS_PRELOAD", False),
+    }
 
 
 def secret_key(value: str | None, debug: bool) -> str:

@@ -18,6 +18,8 @@ PORT = int(os.environ.get("PORT", "8000"))
 SITE_ROOT = os.environ.get("SITE_ROOT", f"http://127.0.0.1:{PORT}").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "Leadshare")
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+# HTTPS behind a proxy: the proxy's header, trusted origins, secure cookies, HSTS, the redirect (envconfig).
+globals().update(envconfig.transport_security(os.environ, SITE_ROOT))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -39,11 +41,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "leadshare.middleware.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "leadshare.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SuspendedPartnerMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -84,8 +90,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_NAME") or None}
 
+# The largest request body, form or JSON (Django's default, named because the API's 413 problem cites it).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "partners.User"
+# Django's, reading a session's user with its partner in the same query (accounts.backends).
+AUTHENTICATION_BACKENDS = ["accounts.backends.AccountBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "referrals:inbox"
 LOGOUT_REDIRECT_URL = "login"
@@ -105,6 +116,17 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise serves STATIC_ROOT (after collectstatic) from the web processes, gzipped (Brotli if installed).
+# Not its manifest storage: that refuses to render a page before collectstatic (docs/decisions.md).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Every page's scripts and styles come from our own static files: none inline, no CDN (leadshare.middleware).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
 
@@ -122,6 +144,9 @@ WEBHOOK_ALLOW_PRIVATE = envconfig.env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
 
 # Requests per token and period, per process (ninja's throttle syntax: 600/m, 20/s, 10000/h).
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/m")
+# Requests per client address and period to the finder's public search and request endpoints, page and API
+# (leadshare.throttle.finder_wait), per process unless CACHES is shared.
+FINDER_RATE_LIMIT = os.environ.get("FINDER_RATE_LIMIT", "300/m")
 # Pages of referrals kept per web process for polling clients (referrals.list_cache); 0 turns it off.
 API_LIST_CACHE_SIZE = int(os.environ.get("API_LIST_CACHE_SIZE", "1024"))
 # The finder's snapshot (finder.snapshot): a process builds its first one in a thread ("background"), the

@@ -26,3 +26,7 @@ FINDER_SNAPSHOT_BUILD = "inline"
 # Webhook receivers in tests listen on loopback, and the example host names never resolve: their addresses are
 # not checked (notifications.egress; tests of the address rule empty this). Never set in production.
 WEBHOOK_TEST_HOSTS = ["127.0.0.1", ".example"]
+
+# The whole suite searches from one address within minutes; tests of the limit lower it themselves
+# (tests/leadshare/test_throttle.py).
+FINDER_RATE_LIMIT = "1000000/m"

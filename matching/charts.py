@@ -37,7 +37,7 @@ def _frame(title: str, top: float, unit: str, labels: list[str]) -> list[str]:
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-label="{escape(title)}" style="width:100%;height:auto;font-family:system-ui,sans-serif">',
+        f'aria-label="{escape(title)}" class="ls-chart">',
         f"<title>{escape(title)}</title>",
     ]
     for i in range(5):

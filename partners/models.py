@@ -99,6 +99,11 @@ class User(AbstractUser):
     def is_operator(self) -> bool:
         return self.role in OPERATOR_ROLES
 
+    @property
+    def partner_suspended(self) -> bool:
+        """A suspended partner's people have no access: no sign-in, no session, no API (docs/decisions.md)."""
+        return self.partner is not None and self.partner.status == Partner.Status.SUSPENDED
+
 
 class BusinessProfileQuerySet(models.QuerySet["BusinessProfile"]):
     def visible(self) -> BusinessProfileQuerySet:

@@ -21,6 +21,7 @@ from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q, QuerySet
 
+from leadshare.text import line_error, line_errors
 from notifications import outbox
 from partners import tokens
 from partners.models import (
@@ -108,6 +109,8 @@ def create_partner(
         errors["name"] = "Enter the partner's name."
     elif len(name) > 200:
         errors["name"] = "Keep the name under 200 characters."
+    elif message := line_error(name):
+        errors["name"] = message
     try:
         validate_email(admin_email)
         if len(admin_email) > MAX_EMAIL_LENGTH:
@@ -202,6 +205,7 @@ def _clean_locations(values: list[Any], errors: dict[str, str]) -> list[dict[str
             errors[f"locations.{i}.city"] = "Keep the city under 120 characters."
         if len(address) > 300:
             errors[f"locations.{i}.address"] = "Keep the address under 300 characters."
+        errors |= line_errors({f"locations.{i}.city": city, f"locations.{i}.address": address})
         lat, lon = location.get("lat"), location.get("lon")
         if lat is None or not -90 <= lat <= 90:
             errors[f"locations.{i}.lat"] = "The latitude is a number from -90 to 90."
@@ -232,6 +236,7 @@ def _clean_contacts(values: list[Any], errors: dict[str, str]) -> list[dict[str,
         name = str(contact.get("name") or "").strip()
         if len(name) > 200:
             errors[f"contacts.{i}.name"] = "Keep the name under 200 characters."
+        errors |= line_errors({f"contacts.{i}.name": name})
         language = contact.get("language") or "en"
         if language not in LANGUAGES:
             errors[f"contacts.{i}.language"] = "Use en or ru."
@@ -309,6 +314,8 @@ def _clean(fields: Mapping[str, Any], creating: bool, current: BusinessProfile |
             errors["keywords"] = f"Use at most {MAX_KEYWORDS} keywords: fewer, precise ones match better."
         elif any(len(x) > MAX_KEYWORD_LENGTH for x in keywords):
             errors["keywords"] = f"Keep each keyword under {MAX_KEYWORD_LENGTH} characters."
+        elif message := next(filter(None, map(line_error, keywords)), None):
+            errors["keywords"] = message
         result.scalars["keywords"] = keywords
     if "status" in fields:
         if fields["status"] not in BusinessProfile.Status.values:
@@ -521,6 +528,8 @@ def create_token(user: User, name: str, kind: str, now: datetime) -> tuple[ApiTo
         errors["name"] = "Name the token after where it will be used, such as 'CRM sync'."
     elif len(name) > 100:
         errors["name"] = "Keep the name under 100 characters."
+    elif message := line_error(name):
+        errors["name"] = message
     if kind not in ApiToken.Kind.values:
         errors["kind"] = "Use personal or integration."
     if errors:

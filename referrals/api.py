@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.db import transaction
@@ -12,6 +11,7 @@ from ninja import Header, Query, Router, Schema
 from pydantic import Field
 from pydantic_core import to_json
 
+from leadshare import csvexport
 from leadshare.api_support import IsoDateTime, ObjectId, PreconditionFailed, expected_version, problems, with_etag
 from partners.auth import current_user
 from referrals import list_cache, queries, services
@@ -106,27 +106,18 @@ def export_csv(request: HttpRequest, filters: Query[ListFilters]) -> StreamingHt
         "deal_value", "currency", "expected_close_date", "final_value", "reason", "source", "campaign_id",
     ]  # fmt: skip
 
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
-
     def rows() -> Any:
-        yield writer.writerow(columns)
         for v in views:
             contacts = "; ".join(f"{c.name} <{c.email}> {c.phone}".strip() for c in v.contacts or [])
-            yield writer.writerow([
+            yield [
                 v.id, v.engagement_id, v.profile_id, v.state.value, v.status, v.substatus,
                 v.created_at.isoformat(), v.updated_at.isoformat(), v.respond_by.isoformat() if v.respond_by else "",
                 v.company or "", v.company_size, v.industry, v.country, v.city, contacts, v.need,
                 " ".join(v.requested_products), v.deal_value or "", v.deal_currency, v.expected_close_date or "",
                 v.final_value or "", v.reason, v.source, v.campaign_id,
-            ])  # fmt: skip
+            ]  # fmt: skip
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="referrals.csv"'
-    return response
+    return csvexport.response("referrals.csv", columns, rows())
 
 
 @router.get(

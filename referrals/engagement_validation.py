@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from leadshare.text import line_errors
 from referrals.errors import InvalidInput
 from referrals.models import Engagement
 from taxonomy.models import CompanySize, Currency, Industry, Product, ServiceType
@@ -21,6 +22,19 @@ MAX_CONTACTS = 5
 def _codes_exist(model: type, codes: list[str]) -> list[str]:
     known = set(model.objects.filter(code__in=codes).values_list("code", flat=True))  # type: ignore[attr-defined]
     return [c for c in codes if c not in known]
+
+
+def _not_single_lines(data: EngagementInput) -> dict[str, str]:
+    lines = {
+        "customer.company": data.company,
+        "customer.city": data.city,
+        "customer.address": data.address,
+        "timeline": data.timeline,
+        "campaign_id": data.campaign_id,
+    }
+    for i, contact in enumerate(data.contacts):
+        lines |= {f"customer.contacts.{i}.name": contact.name, f"customer.contacts.{i}.phone": contact.phone}
+    return line_errors(lines)
 
 
 def validate_engagement(data: EngagementInput) -> None:
@@ -70,5 +84,6 @@ def validate_engagement(data: EngagementInput) -> None:
         unknown = _codes_exist(model, codes)
         if unknown:
             errors[name] = "Unknown: " + ", ".join(unknown)
+    errors |= _not_single_lines(data)
     if errors:
         raise InvalidInput(errors)

@@ -156,4 +156,4 @@ def test_too_many_requests_from_one_address_are_a_429_with_retry_after(two):
 def test_the_document_shows_it_as_public_with_its_errors(db):
     operation = Client().get("/api/v1/openapi.json").json()["paths"][URL]["post"]
     assert "security" not in operation or operation["security"] in ([], [{}])
-    assert sorted(operation["responses"]) == ["201", "400", "409", "422", "429", "500"]
+    assert sorted(operation["responses"]) == ["201", "400", "409", "413", "422", "429", "500"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from django.utils import timezone
 
@@ -94,3 +97,16 @@ def test_no_token_is_401_problem(client, fresh):
     response = client.get("/api/v1/referrals")
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_the_csv_export_writes_text_that_would_start_a_formula_as_text(partner_api, profile):
+    referral = factories.referral(
+        profile, timezone.now(), company="@Contoso", need="=SUM(A1:A9)", campaign_id="+spring", address="-1"
+    )
+    assert partner_api.post(f"/api/v1/referrals/{referral.pk}/interested").status_code == 200
+    response = partner_api.get("/api/v1/referrals.csv")
+    assert response.status_code == 200
+    header, row = csv.reader(io.StringIO(b"".join(response.streaming_content).decode()))
+    values = dict(zip(header, row, strict=True))
+    assert (values["company"], values["need"], values["campaign_id"]) == ("'@Contoso", "'=SUM(A1:A9)", "'+spring")
+    assert (values["city"], values["state"]) == ("Berlin", "evaluating")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from console import admin_services
+from console.models import AdminAction
 from partners import tokens
 from partners.models import ApiToken, Role, User
-from referrals.models import ReferralEvent
+from referrals.models import Referral, ReferralEvent
 from tests import factories
 from tests.api import counting
 from tests.api.conftest import ApiClient, client_for
@@ -161,3 +163,37 @@ def test_an_operator_integration_acts_with_the_operators_role(operator_api):
     service = ApiToken.objects.get(pk=created["id"]).user
     assert (service.partner, service.role) == (None, Role.PROGRAMME_ADMIN)
     assert ApiClient(created["token"]).get("/api/v1/partners").status_code == 200
+
+
+def test_a_suspended_partners_tokens_answer_403_saying_so_and_change_nothing(profile, admin_user):
+    referral = factories.referral(profile, timezone.now())
+    personal = client_for(admin_user)
+    integration = ApiClient(integration_token(admin_user))
+    boss = factories.user(None, role=Role.PROGRAMME_ADMIN, email="boss@operator.example")
+    admin_services.change_partner(boss, profile.partner_id, AdminAction.Kind.SUSPEND, "Unpaid fees", timezone.now())
+    used_before = list(ApiToken.objects.order_by("pk").values_list("last_used_at", flat=True))
+    before = counting.rows()
+    for api in (personal, integration):
+        for response in (
+            api.get("/api/v1/referrals"),
+            api.post(f"/api/v1/referrals/{referral.pk}/interested"),
+        ):
+            assert response.status_code == 403
+            assert response["Content-Type"] == "application/problem+json"
+            assert response.json() == {
+                "type": "about:blank",
+                "title": "Forbidden",
+                "status": 403,
+                "detail": "Your partner is suspended: its API tokens work again once the programme reactivates it.",
+            }
+    assert counting.rows() == before
+    assert Referral.objects.get(pk=referral.pk).state == "new"
+    assert list(ApiToken.objects.order_by("pk").values_list("last_used_at", flat=True)) == used_before
+    admin_services.change_partner(boss, profile.partner_id, AdminAction.Kind.REACTIVATE, "", timezone.now())
+    assert personal.get("/api/v1/referrals").status_code == 200
+
+
+def integration_token(admin: User) -> str:
+    response = client_for(admin).post("/api/v1/tokens", {"name": "CRM sync", "kind": "integration"})
+    assert response.status_code == 201
+    return str(response.json()["token"])

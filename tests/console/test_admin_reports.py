@@ -13,9 +13,10 @@ from django.test.utils import CaptureQueriesContext
 
 from console import admin_reports
 from console.admin_reports import BreachFilter
-from partners.models import Role
+from partners.models import Partner, Role
 from referrals import services
 from referrals.actors import ActorRef
+from referrals.models import Engagement
 from tests import factories
 from tests.console.admin_fixtures import NOW, at, programme_admin
 
@@ -194,10 +195,10 @@ def test_the_analytics_page_shows_the_period_charts_and_tables(client, boss, ana
     response = client.get(f"/console/analytics/?{PERIOD}")
     assert response.status_code == 200
     page = response.content.decode()
-    assert '<p style="font-size:2rem;margin:0" data-figure="received">5</p>' in page
+    assert '<p class="ls-figure" data-figure="received">5</p>' in page
     assert '<span data-figure="median">1.8</span> h' in page  # 60, 90, 120, 1800 minutes: 105 min
     assert '<strong data-figure="p90">21.6</strong>' in page  # rank 2.7: 120 + 0.7 * 1680 = 1296 min
-    assert page.count("<svg ") == 3
+    assert page.count('class="ls-chart"') == 3
     assert '<li data-figure="pipeline">1,000.00 EUR</li>' in page
     assert f'href="/console/analytics/partner.csv?from={START}&amp;to={END}"' in page
     assert "(no campaign)" in page and "spring" in page
@@ -224,3 +225,24 @@ def test_a_bad_period_on_the_analytics_page_is_named_by_the_field(client, boss):
     response = client.get("/console/analytics/?from=yesterday")
     assert response.status_code == 422
     assert '<small id="from-error">Enter a date as YYYY-MM-DD.</small>' in response.content.decode()
+
+
+def _csv_rows(response: Any) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+
+def test_every_console_csv_writes_text_that_would_start_a_formula_as_text(client, boss, analytics_world):
+    w = analytics_world
+    Partner.objects.filter(pk=w["alpha"].pk).update(name='=HYPERLINK("http://evil.example","Alpha")')
+    Engagement.objects.filter(campaign_id="spring").update(campaign_id="@spring")
+    Engagement.objects.filter(customer_city="Munich").update(customer_city="-Munich")
+    late = factories.referral(w["alpha"].profiles.get(), NOW - 30 * HOUR)  # Alpha's breach: answered late
+    period = f"from={(NOW - 90 * DAY).date()}&to={NOW.date()}"
+    breaches = _csv_rows(client.get(f"/console/breaches.csv?{period}&partner={w['alpha'].pk}"))
+    by_partner = _csv_rows(client.get(f"/console/analytics/partner.csv?{period}"))
+    by_region = _csv_rows(client.get(f"/console/analytics/region.csv?{period}"))
+    by_campaign = _csv_rows(client.get(f"/console/analytics/campaign.csv?{period}"))
+    assert [(row[0], row[5]) for row in breaches[1:]] == [(str(late.pk), '\'=HYPERLINK("http://evil.example","Alpha")')]
+    assert sorted(row[1] for row in by_partner[1:]) == ['\'=HYPERLINK("http://evil.example","Alpha")', "Beta"]
+    assert sorted(tuple(row[:2]) for row in by_region[1:]) == [("DE", "'-Munich"), ("DE", "Berlin"), ("RU", "Moscow")]
+    assert sorted(row[0] for row in by_campaign[1:]) == ["", "'@spring"]

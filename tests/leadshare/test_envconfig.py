@@ -63,3 +63,58 @@ def test_the_placeholder_secret_is_refused_outside_debug():
 def test_debug_falls_back_to_the_placeholder_and_a_real_key_is_kept():
     assert envconfig.secret_key(None, debug=True) == envconfig.PLACEHOLDER_SECRET
     assert envconfig.secret_key("s3cr3t-" * 8, debug=False) == "s3cr3t-" * 8
+
+
+PRODUCTION = {
+    "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto: https",
+    "CSRF_TRUSTED_ORIGINS": "https://referrals.example.com,https://partners.example.com",
+    "SECURE_SSL_REDIRECT": "1",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+    "SECURE_HSTS_PRELOAD": "1",
+}
+
+
+def test_behind_a_tls_proxy_every_https_setting_comes_from_the_environment():
+    assert envconfig.transport_security(PRODUCTION, "https://referrals.example.com") == {
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+        "CSRF_TRUSTED_ORIGINS": ["https://referrals.example.com", "https://partners.example.com"],
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SECURE_HSTS_PRELOAD": True,
+    }
+
+
+def test_an_https_site_root_makes_cookies_secure_and_its_origin_trusted_and_leaves_the_rest_off():
+    assert envconfig.transport_security({}, "https://referrals.example.com:8443") == {
+        "SECURE_PROXY_SSL_HEADER": None,
+        "CSRF_TRUSTED_ORIGINS": ["https://referrals.example.com:8443"],
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_SSL_REDIRECT": False,
+        "SECURE_HSTS_SECONDS": 0,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": False,
+        "SECURE_HSTS_PRELOAD": False,
+    }
+
+
+def test_plain_http_in_development_keeps_cookies_sendable_and_a_secure_cookie_can_still_be_forced():
+    development = envconfig.transport_security({}, "http://127.0.0.1:8000")
+    forced = envconfig.transport_security({"SESSION_COOKIE_SECURE": "1"}, "http://127.0.0.1:8000")
+    assert (development["SESSION_COOKIE_SECURE"], development["CSRF_COOKIE_SECURE"]) == (False, False)
+    assert (forced["SESSION_COOKIE_SECURE"], forced["CSRF_COOKIE_SECURE"]) == (True, False)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto", "looks like 'X-Forwarded-Proto: https'"),
+        ("SECURE_HSTS_SECONDS", "a year", "is a number of seconds"),
+    ],
+)
+def test_an_https_setting_that_cannot_be_read_is_refused_with_its_format(name, value, message):
+    with pytest.raises(envconfig.ConfigError, match=message):
+        envconfig.transport_security({name: value}, "https://referrals.example.com")

@@ -1,14 +1,17 @@
-"""The per-token rate limit: a burst of the limit, then one request per interval, with Retry-After."""
+"""The rate limits: a burst of the limit, then one request per interval, with Retry-After; per API token,
+and per client address on the finder's public endpoints."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from leadshare import throttle
 from leadshare.api import api
 from leadshare.throttle import TokenRateThrottle, parse_rate
 from tests import factories
+from tests.api import counting
 from tests.api.conftest import client_for
 
 
@@ -39,7 +42,6 @@ def three_a_minute(monkeypatch):  # type: ignore[no-untyped-def]
     (limit,) = api.throttle  # type: ignore[misc]
     monkeypatch.setattr(limit, "requests", 3)
     monkeypatch.setattr(limit, "period", 60)
-    monkeypatch.setattr(limit, "interval", 20.0)
     return limit
 
 
@@ -81,3 +83,60 @@ def test_the_state_kept_per_token_is_one_number_however_high_the_limit(clock):
     for _ in range(1000):
         assert limit.allow_request(request)
     assert cache.get("throttle_token_7") == pytest.approx(clock[0] + 1000 * 60 / 1_000_000)
+
+
+# --- The finder's public endpoints, per client address -----------------------------------------
+
+
+@pytest.fixture
+def two_a_minute(settings):  # type: ignore[no-untyped-def]
+    settings.FINDER_RATE_LIMIT = "2/m"
+
+
+def _search_page(ip: str):  # type: ignore[no-untyped-def]
+    return Client().get("/partners/", {"q": "cloud"}, REMOTE_ADDR=ip)
+
+
+def _search_api(ip: str):  # type: ignore[no-untyped-def]
+    return Client().get("/api/v1/finder/profiles", {"q": "cloud"}, REMOTE_ADDR=ip)
+
+
+def _request_api(ip: str):  # type: ignore[no-untyped-def]
+    return Client().post("/api/v1/finder/requests", {}, content_type="application/json", REMOTE_ADDR=ip)
+
+
+@pytest.mark.django_db
+def test_the_public_search_page_answers_an_address_over_its_limit_with_a_plain_429_page(clock, two_a_minute):
+    assert [_search_page("203.0.113.7").status_code for _ in range(2)] == [200, 200]
+    refused = _search_page("203.0.113.7")
+    assert (refused.status_code, refused["Retry-After"]) == (429, "30")
+    assert refused["Content-Type"] == "text/html; charset=utf-8"
+    assert "Too many requests came from your address. Please wait 30 seconds and try again." in " ".join(
+        refused.content.decode().split()
+    )
+    assert _search_page("198.51.100.1").status_code == 200  # another address has its own allowance
+    clock[0] += 30
+    assert _search_page("203.0.113.7").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("call", "answer"), [(_search_api, 200), (_request_api, 422)], ids=["search", "request"])
+def test_the_public_finder_api_answers_an_address_over_its_limit_with_a_429_problem(clock, two_a_minute, call, answer):
+    before = counting.rows()
+    assert [call("203.0.113.7").status_code for _ in range(2)] == [answer, answer]
+    refused = call("203.0.113.7")
+    assert (refused.status_code, refused["Retry-After"]) == (429, "30")
+    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json() == {
+        "type": "about:blank",
+        "title": "Too Many Requests",
+        "status": 429,
+        "detail": "Too many requests from your address. Wait and retry (see Retry-After).",
+    }
+    assert counting.rows() == before
+
+
+@pytest.mark.django_db
+def test_the_search_page_and_the_finder_api_share_one_allowance_per_address(clock, two_a_minute):
+    assert (_search_page("203.0.113.7").status_code, _search_api("203.0.113.7").status_code) == (200, 200)
+    assert (_request_api("203.0.113.7").status_code, _search_page("203.0.113.7").status_code) == (429, 429)
