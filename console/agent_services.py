@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from finder.search import Criteria, Hit, InvalidCriteria, search
 from partners import cities
 from partners.models import User
-from referrals import idempotency, services
+from referrals import idempotency, lifecycle, services
 from referrals.actors import ActorRef
 from referrals.errors import NotFound
 from referrals.models import Engagement, Referral
@@ -189,7 +189,7 @@ def counts(agent: User, now: datetime, zone: tzinfo) -> Counts:
         leads_today=leads_.filter(created_at__gte=day_start).count(),
         leads_this_week=leads_.filter(created_at__gte=week_start).count(),
         mine_this_week=mine.filter(created_at__gte=week_start).count(),
-        mine_waiting=Referral.objects.filter(engagement__in=mine, state="new").count(),
+        mine_waiting=Referral.objects.filter(engagement__in=mine, state=lifecycle.AWAITING_ANSWER).count(),
     )
 
 

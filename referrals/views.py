@@ -224,6 +224,7 @@ def _panel_context(
         "form": request.POST if errors else {},
         "notice": notice,
         "problem": problem,
+        "awaiting_answer": view.state == lifecycle.AWAITING_ANSWER,
         "can_work": can_work_referral(user, referral),
         "team": _team(user, referral),
         "assignee": referral.assignee,
