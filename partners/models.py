@@ -95,10 +95,6 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.email
 
-    @property
-    def is_operator(self) -> bool:
-        return self.role in OPERATOR_ROLES
-
 
 class BusinessProfileQuerySet(models.QuerySet["BusinessProfile"]):
     def visible(self) -> BusinessProfileQuerySet:
