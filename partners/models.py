@@ -1,4 +1,4 @@
-"""Partner organisations, their people and their business profiles (SPEC §1)."""
+"""Partner organisations, their people and their business profiles (docs/architecture.md, `partners`)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ from referrals.lifecycle import Action, Deadlines, Reminder, State
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)
 
-# Written out by hand from SPEC §3, independent of lifecycle.MOVES: (state, action) -> result or None.
+# Written out by hand from docs/architecture.md ("How a referral flows"), independent of lifecycle.MOVES:
+# (state, action) -> result or None.
 EXPECTED = {
     State.NEW: {Action.INTERESTED: State.EVALUATING, Action.SKIP: State.SKIPPED, Action.MISS: State.MISSED},
     State.EVALUATING: {Action.ACCEPT: State.NEGOTIATING, Action.DECLINE: State.DECLINED, Action.EXPIRE: State.EXPIRED},
