@@ -31,7 +31,7 @@ from referrals.models import (
 )
 from referrals.permissions import assignable_members, can_assign_referral, can_work_referral
 from referrals.transitions import Change
-from referrals.validation import ActionInput, CleanInput, clean
+from referrals.validation import MAX_NOTES, ActionInput, CleanInput, clean
 
 
 def _locked(referral_id: int, actor: ActorRef) -> Referral:
@@ -283,7 +283,7 @@ def _edit(referral: Referral, actor: ActorRef, now: datetime, changes: dict[str,
 def update_notes(
     referral_id: int, actor: ActorRef, now: datetime, notes: str, expected_version: int | None = None
 ) -> Referral:
-    if len(notes) > 20000:
+    if len(notes) > MAX_NOTES:
         raise InvalidInput({"notes": "Keep notes under 20,000 characters."})
     with transaction.atomic():
         referral = _locked(referral_id, actor)
