@@ -1,38 +1,45 @@
-"""The header navigation: only the pages the signed-in user's role may open, and only those that exist."""
+"""The header navigation: only the pages the signed-in user may open (referrals.permissions), and only
+those that exist."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import OPERATOR_ROLES, Role
+from referrals import permissions
 
-ALL = frozenset(Role)
-# (URL name, label, roles that see the link). Another app's page appears once its URL name resolves.
-NAV = (
-    ("referrals:inbox", _("Referrals"), ALL - {Role.PROFILE_ADMIN}),
-    ("partners:profiles", _("Profiles"), frozenset({Role.REFERRALS_ADMIN, Role.PROFILE_ADMIN})),
-    ("matching:scorecard", _("Scorecard"), frozenset({Role.REFERRALS_ADMIN, Role.REFERRALS_USER})),
-    ("accounts:team", _("Team"), frozenset({Role.REFERRALS_ADMIN})),
-    ("console:home", _("Console"), frozenset(OPERATOR_ROLES)),
-    ("accounts:settings", _("Settings"), ALL),
+
+def _signed_in(user: Any) -> bool:
+    return bool(user.is_authenticated)
+
+
+# (URL name, label, who sees the link). Another app's page appears once its URL name resolves.
+NAV: tuple[tuple[str, Any, Callable[[Any], bool]], ...] = (
+    ("referrals:inbox", _("Referrals"), permissions.can_open_referrals),
+    ("partners:profiles", _("Profiles"), permissions.can_edit_profiles),
+    ("matching:scorecard", _("Scorecard"), permissions.can_read_scorecard),
+    ("accounts:team", _("Team"), permissions.can_manage_team),
+    ("console:home", _("Console"), permissions.is_operator),
+    ("accounts:settings", _("Settings"), _signed_in),
 )
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_links": []}
+        return {"nav_links": [], "may_manage_programme": False}
     links = []
-    for name, label, roles in NAV:
-        if user.role not in roles:
+    for name, label, may_open in NAV:
+        if not may_open(user):
             continue
         try:
             url = reverse(name)
         except NoReverseMatch:
             continue  # that page is not built (yet)
         links.append({"url": url, "label": label, "current": request.path.startswith(url)})
-    return {"nav_links": links}
+    # The console's own navigation shows the programme admin's pages.
+    return {"nav_links": links, "may_manage_programme": permissions.is_programme_admin(user)}

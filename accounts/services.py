@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from notifications import outbox
 from partners.models import Location, Role, User
 from partners.services import INTEGRATION_DOMAIN, NotFound
+from referrals import permissions
 from referrals.errors import InvalidInput
 
 TEAM_ROLES = (Role.REFERRALS_ADMIN, Role.REFERRALS_USER, Role.PROFILE_ADMIN)
@@ -44,7 +45,7 @@ SIGN_IN_WINDOW_SECONDS = 15 * 60
 
 def require_team_admin(user: User) -> int:
     """The id of the partner whose team the user manages; PermissionDenied for everyone else."""
-    if not user.is_authenticated or user.role != Role.REFERRALS_ADMIN or user.partner_id is None:
+    if not permissions.can_manage_team(user) or user.partner_id is None:
         raise PermissionDenied("Only a partner's referrals admin manages the team.")
     return user.partner_id
 

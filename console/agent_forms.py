@@ -12,6 +12,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from partners import cities
+from referrals.engagement_validation import MAX_NEED, budget_errors
 from referrals.services import ContactInput, EngagementInput
 from taxonomy.models import CompanySize, Currency, Industry, Product, ServiceType
 
@@ -67,7 +68,7 @@ class ReferralForm(forms.Form):
     contact_email = forms.EmailField(label=_("Contact e-mail"))
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=40, required=False)
     need = forms.CharField(
-        label=_("What the customer needs"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("What the customer needs"), max_length=MAX_NEED, widget=forms.Textarea(attrs={"rows": 4})
     )
     requested_industries = forms.MultipleChoiceField(
         widget=forms.CheckboxSelectMultiple, label=_("Requested industries"), required=False
@@ -78,7 +79,7 @@ class ReferralForm(forms.Form):
     requested_services = forms.MultipleChoiceField(
         widget=forms.CheckboxSelectMultiple, label=_("Requested services"), required=False
     )
-    budget = forms.DecimalField(label=_("Budget"), required=False, min_value=1, max_digits=14, decimal_places=2)
+    budget = forms.DecimalField(label=_("Budget"), required=False)
     budget_currency = forms.ChoiceField(label=_("Currency"), required=False)
     timeline = forms.CharField(label=_("Timeline"), max_length=120, required=False)
     language = forms.ChoiceField(label=_("Customer's language"), choices=[("en", "English"), ("ru", "Русский")])
@@ -111,8 +112,8 @@ class ReferralForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("budget") is not None and not data.get("budget_currency"):
-            self.add_error("budget_currency", _("Choose the budget's currency."))
+        if "budget" in data and "budget_currency" in data:
+            self.add_service_errors(budget_errors(data["budget"], data["budget_currency"]))
         return data
 
     def engagement_input(self, targets: list[int]) -> EngagementInput:
@@ -142,10 +143,10 @@ class ReferralForm(forms.Form):
         )
 
     def add_service_errors(self, errors: dict[str, str]) -> None:
-        """The referral service's refusals, each by the field it concerns (the rest above the form)."""
+        """The engagement validator's refusals, each by the field it concerns (the rest above the form)."""
         for key, message in errors.items():
             field = SERVICE_FIELDS.get(key)
-            self.add_error(field if field in self.fields else None, message)
+            self.add_error(field if field in self.fields else None, _(message))
 
 
 def parse_targets(values: list[str]) -> tuple[list[int], str]:

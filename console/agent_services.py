@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from finder.search import Criteria, Hit, InvalidCriteria, search
 from partners import cities
 from partners.models import User
-from referrals import idempotency, services
+from referrals import idempotency, lifecycle, permissions, services
 from referrals.actors import ActorRef
 from referrals.errors import NotFound
 from referrals.models import Engagement, Referral
@@ -28,7 +28,7 @@ FORM_KEY_PREFIX = "console-new-referral:"
 
 def require_operator(user: User) -> User:
     """The user, if the operator's agents' pages are theirs (agents and programme admins); 403 otherwise."""
-    if not user.is_authenticated or not user.is_operator:
+    if not permissions.is_operator(user):
         raise PermissionDenied("The console is for the operator's agents and programme admins.")
     return user
 
@@ -189,7 +189,7 @@ def counts(agent: User, now: datetime, zone: tzinfo) -> Counts:
         leads_today=leads_.filter(created_at__gte=day_start).count(),
         leads_this_week=leads_.filter(created_at__gte=week_start).count(),
         mine_this_week=mine.filter(created_at__gte=week_start).count(),
-        mine_waiting=Referral.objects.filter(engagement__in=mine, state="new").count(),
+        mine_waiting=Referral.objects.filter(engagement__in=mine, state=lifecycle.AWAITING_ANSWER).count(),
     )
 
 

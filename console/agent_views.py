@@ -26,10 +26,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from console import agent_services
 from console.agent_forms import MAX_PARTNERS, LeadsFilter, ReferralForm, new_token, parse_targets
 from partners.auth import current_user
-from partners.models import Role
+from partners.models import User
 from referrals.errors import InvalidInput, NotFound
 from referrals.forms import SOURCE_LABELS, STATE_LABELS
 from referrals.models import Engagement
+from referrals.permissions import is_programme_admin
 
 View = Callable[..., HttpResponse]
 LEADS_PER_PAGE = 25
@@ -69,8 +70,8 @@ def _label_states(engagements: Iterable[Engagement]) -> None:
             setattr(referral, "state_label", STATE_LABELS[referral.state])  # noqa: B010
 
 
-def _admin_pages(role: str) -> list[dict[str, Any]]:
-    if role != Role.PROGRAMME_ADMIN:
+def _admin_pages(user: User) -> list[dict[str, Any]]:
+    if not is_programme_admin(user):
         return []
     pages = []
     for name, title, summary in ADMIN_PAGES:
@@ -95,7 +96,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "counts": agent_services.counts(user, now, timezone.get_current_timezone()),
             "recent": recent,
-            "admin_pages": _admin_pages(user.role),
+            "admin_pages": _admin_pages(user),
         },
     )
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
+from referrals import lifecycle
 from referrals.lifecycle import State
 
 CENT = Decimal("0.01")
 DEFAULT_DAYS = 90
 LONGEST_PERIOD_DAYS = 3 * 366  # 1098, as the message says
 STATES = tuple(s.value for s in State)  # the funnel, in the lifecycle's order
-OUTCOMES = ("won", "lost", "skipped", "declined", "missed", "expired")
+OUTCOMES = tuple(s.value for s in lifecycle.OUTCOMES)
 
 Key = tuple[str, ...]
 
@@ -107,7 +108,7 @@ def rows(
     result = []
     for c in counts:
         by_state = {s: c.by_state.get(s, 0) for s in STATES}
-        won, lost = by_state["won"], by_state["lost"]
+        won, lost = by_state[State.WON], by_state[State.LOST]
         histogram = histograms.get(c.key, [])
         result.append(
             Row(
@@ -123,7 +124,7 @@ def rows(
                 won=won,
                 lost=lost,
                 win_rate=ratio(won, won + lost),
-                negotiating=by_state["negotiating"],
+                negotiating=by_state[lifecycle.PIPELINE],
                 pipeline=dict(sorted(money.get(c.key, {}).items())),
             )
         )
@@ -143,7 +144,7 @@ def total(all_rows: list[Row], answer_minutes: Iterable[tuple[int, int]]) -> Row
             pipeline[currency] += value
     interested = sum(r.interested for r in all_rows)
     accepted = sum(r.accepted for r in all_rows)
-    won, lost = by_state["won"], by_state["lost"]
+    won, lost = by_state[State.WON], by_state[State.LOST]
     pairs = list(histogram.items())
     return Row(
         key=(),
@@ -158,7 +159,7 @@ def total(all_rows: list[Row], answer_minutes: Iterable[tuple[int, int]]) -> Row
         won=won,
         lost=lost,
         win_rate=ratio(won, won + lost),
-        negotiating=by_state["negotiating"],
+        negotiating=by_state[lifecycle.PIPELINE],
         pipeline=dict(sorted(pipeline.items())),
     )
 

@@ -25,19 +25,17 @@ from django.utils.translation import gettext_noop as _
 from notifications import outbox
 from partners import cities
 from partners.models import BusinessProfile
-from referrals import services
+from referrals import engagement_validation, services
 from referrals.actors import ActorRef
 from referrals.errors import InvalidInput, ServiceError
 from referrals.models import Engagement, Referral
-from referrals.validation import MAX_DEAL_VALUE
-from taxonomy.models import CompanySize, Currency, Industry
+from taxonomy.models import CompanySize, Industry
 
 MAX_PARTNERS = 3
 # Successful (or bot) requests per client address and per e-mail address within the window.
 REQUESTS_PER_WINDOW = 5
 RATE_WINDOW = timedelta(hours=1)
 DUPLICATE_WINDOW = timedelta(hours=24)
-MAX_BUDGET = MAX_DEAL_VALUE  # Engagement.budget: 14 digits, 2 decimals
 PHONE = re.compile(r"^\+?[0-9 ()./-]+$")
 LANGUAGES = ("en", "ru")
 
@@ -168,12 +166,10 @@ def check(data: RequestInput) -> dict[str, str]:
         errors["phone"] = _("Enter your phone number.")
     elif not PHONE.match(phone) or not 6 <= digits <= 20 or len(phone) > 40:
         errors["phone"] = _("Enter a phone number of 6 to 20 digits; spaces, +, - and brackets are fine.")
-    need = data.need.strip()
-    if not need:
+    if not data.need.strip():
         errors["need"] = _("Describe what you need.")
-    elif len(need) > 5000:
-        errors["need"] = _("Keep the description under 5,000 characters.")
-    errors |= _budget_errors(data)
+    errors |= engagement_validation.need_errors(data.need)
+    errors |= engagement_validation.budget_errors(data.budget, data.budget_currency)
     if len(data.timeline.strip()) > 120:
         errors["timeline"] = _("Keep the timeline under 120 characters.")
     if not data.consent_contact:
@@ -186,22 +182,6 @@ def check(data: RequestInput) -> dict[str, str]:
         found = services.targetable_profiles(data.size).filter(pk__in=ids).values_list("pk", flat=True)
         if set(ids) - set(found):
             errors["profile_ids"] = _("Some of the partners you chose cannot take requests now. Choose others.")
-    return errors
-
-
-def _budget_errors(data: RequestInput) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if data.budget is not None:
-        if not data.budget.is_finite() or data.budget <= 0:
-            errors["budget"] = _("The budget must be greater than zero.")
-        elif data.budget > MAX_BUDGET:
-            errors["budget"] = _("The budget is too large.")
-        elif data.budget != data.budget.quantize(Decimal("0.01")):
-            errors["budget"] = _("Use at most two decimals.")
-        if not data.budget_currency:
-            errors["budget_currency"] = _("Choose the budget's currency.")
-    if data.budget_currency and not Currency.objects.filter(code=data.budget_currency).exists():
-        errors["budget_currency"] = _("Choose a currency from the list.")
     return errors
 
 

@@ -2,7 +2,8 @@
 
 Windows: responsiveness and acceptance count the referrals *received* in the last 12 weeks; the win
 rate and won value count the deals *closed* in those weeks; the open pipeline is every referral now
-negotiating, however old.
+negotiating, however old. A first answer is in time by `referrals.lifecycle.answered_in_time`, within the
+programme's answer window, which the caller passes in.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from referrals import lifecycle
+from referrals.lifecycle import State
+
 WEEKS = 12
-ANSWER_URGED = timedelta(hours=24)
-OUTCOMES = ("won", "lost", "skipped", "declined", "missed", "expired")
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class Card:
     since: datetime
     week_starts: list[datetime]
     received: int = 0
-    answer_window_closed: int = 0  # answered, or 24 h passed without an answer
+    answer_window_closed: int = 0  # answered, or the answer window passed without an answer
     answered_in_time: int = 0
     share_in_time: float | None = None
     median_hours_to_answer: float | None = None
@@ -53,7 +55,7 @@ class Card:
     negotiating_value: dict[str, Decimal] = field(default_factory=dict)
     negotiating_count: int = 0
     waiting: int = 0  # new now, not answered yet
-    waiting_late: int = 0  # of those, received more than 24 h ago
+    waiting_late: int = 0  # of those, received longer ago than the answer window
     won_value: dict[str, Decimal] = field(default_factory=dict)
     weekly_median_hours: list[float | None] = field(default_factory=list)
     # outcome -> count per week
@@ -89,29 +91,29 @@ def hours(delta: timedelta) -> float:
     return delta.total_seconds() / 3600
 
 
-def compute(facts: list[Facts], now: datetime, weeks: int = WEEKS) -> Card:
+def compute(facts: list[Facts], now: datetime, answer_window: timedelta, weeks: int = WEEKS) -> Card:
     starts = week_starts(now, weeks)
     card = Card(since=starts[0], week_starts=starts)
     answer_hours: list[float] = []
     weekly_hours: list[list[float]] = [[] for _ in range(weeks)]
-    outcomes = {name: [0] * weeks for name in OUTCOMES}
+    outcomes = {state.value: [0] * weeks for state in lifecycle.OUTCOMES}
     negotiating: dict[str, Decimal] = defaultdict(Decimal)
     won_value: dict[str, Decimal] = defaultdict(Decimal)
     for f in facts:
-        if f.state == "new":
+        if f.state == lifecycle.AWAITING_ANSWER:
             card.waiting += 1
-            card.waiting_late += now - f.created_at > ANSWER_URGED
-        if f.state == "negotiating" and f.deal_value is not None:
+            card.waiting_late += lifecycle.answer_overdue(now - f.created_at, answer_window)
+        if f.state == lifecycle.PIPELINE and f.deal_value is not None:
             negotiating[f.currency] += f.deal_value
             card.negotiating_count += 1
         closed_week = week_of(f.closed_at, now, weeks) if f.closed_at is not None else None
         if closed_week is not None and f.state in outcomes:
             outcomes[f.state][closed_week] += 1
-            if f.state == "won":
+            if f.state == State.WON:
                 card.won += 1
                 if f.final_value is not None:
                     won_value[f.currency] += f.final_value
-            elif f.state == "lost":
+            elif f.state == State.LOST:
                 card.lost += 1
         received_week = week_of(f.created_at, now, weeks)
         if received_week is None:
@@ -122,12 +124,11 @@ def compute(facts: list[Facts], now: datetime, weeks: int = WEEKS) -> Card:
             answer_hours.append(waited)
             weekly_hours[received_week].append(waited)
             card.answer_window_closed += 1
-            if f.first_answer_at - f.created_at <= ANSWER_URGED:
-                card.answered_in_time += 1
-        elif now - f.created_at > ANSWER_URGED:
+            card.answered_in_time += lifecycle.answered_in_time(f.first_answer_at - f.created_at, answer_window)
+        elif lifecycle.answer_overdue(now - f.created_at, answer_window):
             card.answer_window_closed += 1  # late already, answered or not
-        card.missed += f.state == "missed"
-        card.expired += f.state == "expired"
+        card.missed += f.state == State.MISSED
+        card.expired += f.state == State.EXPIRED
         card.interested += f.evaluating_at is not None
         card.accepted += f.negotiating_at is not None
     card.share_in_time = ratio(card.answered_in_time, card.answer_window_closed)

@@ -1,5 +1,6 @@
-"""A partner's scorecard (SPEC §5): how responsive it is, how its deals end, and what would raise
-its visibility. The database is read here; the arithmetic is matching.metrics, the charts matching.charts.
+"""A partner's scorecard (docs/architecture.md, `matching`): how responsive it is, how its deals end,
+and what would raise its visibility. The database is read here; the arithmetic is matching.metrics,
+the charts matching.charts.
 """
 
 from __future__ import annotations
@@ -17,34 +18,23 @@ from django.utils.translation import ngettext, pgettext
 from matching import charts, metrics
 from partners.cities import country_name
 from partners.models import BusinessProfile
-from referrals.models import Referral
+from referrals import lifecycle
+from referrals.models import Programme, Referral
 
 # What the most responsive partners achieve: the bar the advice measures against.
 BEST_SHARE_IN_TIME = 0.9
-CLOSED_AT = {
-    "won": "won_at",
-    "lost": "lost_at",
-    "skipped": "skipped_at",
-    "declined": "declined_at",
-    "missed": "missed_at",
-    "expired": "expired_at",
-}
+# The column holding when a referral entered each outcome.
+CLOSED_AT = {state.value: f"{state.value}_at" for state in lifecycle.OUTCOMES}
 
 
 def facts(partner_id: int, now: datetime, weeks: int = metrics.WEEKS) -> list[metrics.Facts]:
     """The referrals of the partner that the scorecard can count: received or closed in the window,
     or open now."""
     since = now - timedelta(days=7 * weeks)
-    rows = Referral.objects.filter(partner_id=partner_id).filter(
-        Q(created_at__gte=since)
-        | Q(state__in=("new", "evaluating", "negotiating"))
-        | Q(won_at__gte=since)
-        | Q(lost_at__gte=since)
-        | Q(skipped_at__gte=since)
-        | Q(declined_at__gte=since)
-        | Q(missed_at__gte=since)
-        | Q(expired_at__gte=since)
-    )
+    wanted = Q(created_at__gte=since) | Q(state__in=sorted(lifecycle.OPEN))
+    for column in CLOSED_AT.values():
+        wanted |= Q(**{f"{column}__gte": since})
+    rows = Referral.objects.filter(partner_id=partner_id).filter(wanted)
     result = []
     for r in rows.order_by("id"):
         closed = CLOSED_AT.get(r.state)
@@ -65,7 +55,7 @@ def facts(partner_id: int, now: datetime, weeks: int = metrics.WEEKS) -> list[me
 
 
 def compute(partner_id: int, now: datetime) -> metrics.Card:
-    return metrics.compute(facts(partner_id, now), now)
+    return metrics.compute(facts(partner_id, now), now, Programme.deadlines().first_answer_urged)
 
 
 def percent(share: float | None) -> str:
@@ -180,13 +170,13 @@ def page(partner_id: int, now: datetime) -> Page:
                 _("Median hours to the first answer, by week received"),
                 labels,
                 card.weekly_median_hours,
-                metrics.ANSWER_URGED.total_seconds() / 3600,
+                Programme.deadlines().first_answer_urged.total_seconds() / 3600,
                 _("none"),
             )
         ),
         outcome_chart=mark_safe(  # noqa: S308 - built by matching.charts, which escapes every text
             charts.stacked_outcomes(_("Outcomes by week"), labels, card.weekly_outcomes, names)
         ),
-        legend=charts.legend(list(metrics.OUTCOMES), names),
+        legend=charts.legend([state.value for state in lifecycle.OUTCOMES], names),
         weeks=labels,
     )

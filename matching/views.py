@@ -11,13 +11,13 @@ from django.utils.translation import gettext as _
 
 from matching import scorecard
 from partners.auth import current_user
-from partners.models import Role
+from referrals.permissions import can_read_scorecard
 
 
 @login_required
 def scorecard_page(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    if user.role not in (Role.REFERRALS_ADMIN, Role.REFERRALS_USER) or user.partner_id is None:
+    if not can_read_scorecard(user) or user.partner_id is None:
         raise PermissionDenied(_("The scorecard is for a partner's referrals admin and referrals users."))
     data = scorecard.page(user.partner_id, timezone.now())
     card = data.card

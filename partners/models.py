@@ -1,4 +1,4 @@
-"""Partner organisations, their people and their business profiles (SPEC §1)."""
+"""Partner organisations, their people and their business profiles (docs/architecture.md, `partners`)."""
 
 from __future__ import annotations
 
@@ -94,10 +94,6 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
-
-    @property
-    def is_operator(self) -> bool:
-        return self.role in OPERATOR_ROLES
 
     @property
     def partner_suspended(self) -> bool:

@@ -35,6 +35,7 @@ from partners.models import (
     Role,
     User,
 )
+from referrals import permissions
 from referrals.errors import InvalidInput
 from taxonomy.models import CompanySize, Industry, Product, ServiceType
 
@@ -73,13 +74,13 @@ class ProfileChanged(Conflict):
 
 
 def require_programme_admin(user: User) -> None:
-    if user.role != Role.PROGRAMME_ADMIN:
+    if not permissions.is_programme_admin(user):
         raise PermissionDenied("Only programme admins can manage partner organisations.")
 
 
 def require_profile_manager(user: User) -> int:
     """The id of the partner whose profiles the user manages; PermissionDenied if they manage none."""
-    if user.role not in (Role.REFERRALS_ADMIN, Role.PROFILE_ADMIN) or user.partner_id is None:
+    if not permissions.can_edit_profiles(user) or user.partner_id is None:
         raise PermissionDenied("Only a partner's referrals admin or profile admin can manage business profiles.")
     return user.partner_id
 
@@ -499,12 +500,6 @@ def delete_profile(user: User, profile_id: int, expected_version: int | None = N
 # --- API tokens --------------------------------------------------------------------------------
 
 
-def _may_integrate(user: User) -> bool:
-    """Integrations act with the creator's role. A referrals user's access follows assignments to them
-    in person, which an integration cannot have, so they use personal tokens only."""
-    return user.role != Role.REFERRALS_USER
-
-
 def tokens_of(user: User) -> QuerySet[ApiToken]:
     """The user's personal tokens, and the integration tokens of their organisation and role.
 
@@ -514,9 +509,9 @@ def tokens_of(user: User) -> QuerySet[ApiToken]:
     """
     integrations = Q(kind=ApiToken.Kind.INTEGRATION, user__partner_id=user.partner_id, user__role=user.role)
     personal = Q(kind=ApiToken.Kind.PERSONAL, user=user)
-    return ApiToken.objects.filter(personal | integrations if _may_integrate(user) else personal).order_by(
-        "-created_at", "-id"
-    )
+    return ApiToken.objects.filter(
+        personal | integrations if permissions.can_create_integrations(user) else personal
+    ).order_by("-created_at", "-id")
 
 
 def create_token(user: User, name: str, kind: str, now: datetime) -> tuple[ApiToken, str]:
@@ -536,7 +531,7 @@ def create_token(user: User, name: str, kind: str, now: datetime) -> tuple[ApiTo
         raise InvalidInput(errors)
     if kind == ApiToken.Kind.PERSONAL:
         return tokens.issue(user, name, now, ApiToken.Kind.PERSONAL)
-    if not _may_integrate(user):
+    if not permissions.can_create_integrations(user):
         raise PermissionDenied("A referrals user cannot create integration tokens. Ask your referrals admin.")
     with transaction.atomic():
         service = User(

@@ -1,4 +1,6 @@
-"""Admin for referrals: read-mostly. State changes go through the services, never through a form."""
+"""Admin for referrals. Referrals and their counters are read-only here: every change of a referral (its
+state, notes and assignee too) goes through referrals.services, which writes its history row, bumps its
+version and tells webhooks and the list cache; a form saving the row would do none of that."""
 
 from typing import Any
 
@@ -47,19 +49,30 @@ class EventInline(admin.TabularInline):
         return False
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never changed, added or deleted from the admin."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(ReadOnlyAdmin):
     list_display = ["id", "partner", "profile", "state", "created_at", "deadline_at"]
     list_filter = ["state", "engagement__source"]
     search_fields = ["engagement__customer_company", "partner__name"]
     list_select_related = ["partner", "profile__partner"]
     raw_id_fields = ["engagement", "profile", "partner", "location", "assignee"]
     inlines = [EventInline]
-    # The lifecycle is changed only by referrals.services; the admin may edit notes and the assignee.
-    readonly_fields = [f.name for f in Referral._meta.fields if f.name not in {"notes", "assignee", "id"}]
 
 
 @admin.register(ProfileResponsiveness)
-class ProfileResponsivenessAdmin(admin.ModelAdmin):
+class ProfileResponsivenessAdmin(ReadOnlyAdmin):
     list_display = ["profile", "received", "answered", "answered_within_24h", "missed", "expired"]
     raw_id_fields = ["profile"]

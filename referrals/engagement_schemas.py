@@ -10,6 +10,7 @@ from ninja import Schema
 from pydantic import Field, Strict
 
 from leadshare.api_support import RowId
+from referrals.engagement_validation import MAX_NEED
 from referrals.models import Engagement
 from referrals.schemas import StateName
 
@@ -45,10 +46,14 @@ class EngagementConsentIn(Schema):
 
 class EngagementIn(Schema):
     customer: EngagementCustomerIn
-    need: str = Field(max_length=10000)
+    # The need's and the budget's rules are referrals.engagement_validation's (run by the service, whose
+    # refusals are problem+json by field); the schema only documents them.
+    need: str = Field(
+        description=f"What the customer needs, up to {MAX_NEED} characters", json_schema_extra={"maxLength": MAX_NEED}
+    )
     requirements: EngagementRequirementsIn = Field(default_factory=EngagementRequirementsIn)
-    budget: Decimal | None = Field(None, max_digits=14, decimal_places=2)
-    budget_currency: str = Field("", description="Three-letter code of the budget, e.g. EUR")
+    budget: Decimal | None = Field(None, description="Greater than zero, at most two decimals; needs budget_currency")
+    budget_currency: str = Field("", description="Three-letter code of the budget, e.g. EUR; required with a budget")
     timeline: str = Field("", max_length=120)
     language: str = Field("en", description="The customer's language: en or ru")
     consent: EngagementConsentIn

@@ -1,15 +1,24 @@
-"""Checks on a new engagement, by field, before anything is written."""
+"""The one validator of a new engagement, by field, before anything is written.
+
+`referrals.services.create_engagement` runs it for every caller (the API, the agents' form, the finder's
+request); the forms and the finder's request check call its field rules (`need_errors`, `budget_errors`)
+and show their messages by their own field names, and the API's schema documents its limits. Messages are
+in English, marked for translation (the finder's and the console's catalogues hold them); pages translate.
+"""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext_noop as _
 
 from leadshare.text import line_errors
 from referrals.errors import InvalidInput
 from referrals.models import Engagement
+from referrals.validation import MAX_DEAL_VALUE
 from taxonomy.models import CompanySize, Currency, Industry, Product, ServiceType
 
 if TYPE_CHECKING:
@@ -17,6 +26,33 @@ if TYPE_CHECKING:
 
 MAX_TARGETS = 10
 MAX_CONTACTS = 5
+# What the customer needs, in their words: long enough for a brief, short enough for an alert e-mail.
+MAX_NEED = 5000
+MAX_BUDGET = MAX_DEAL_VALUE  # Engagement.budget: 14 digits, 2 decimals
+
+
+def need_errors(need: str) -> dict[str, str]:
+    """The need's length limit (whether one is required is the caller's sentence to say)."""
+    if len(need.strip()) > MAX_NEED:
+        return {"need": _("Keep the description under 5,000 characters.")}
+    return {}
+
+
+def budget_errors(budget: Decimal | None, currency: str) -> dict[str, str]:
+    """An optional budget: positive, at most two decimals, not over MAX_BUDGET, and with a known currency."""
+    errors: dict[str, str] = {}
+    if budget is not None:
+        if not budget.is_finite() or budget <= 0:
+            errors["budget"] = _("The budget must be greater than zero.")
+        elif budget > MAX_BUDGET:
+            errors["budget"] = _("The budget is too large.")
+        elif budget != budget.quantize(Decimal("0.01")):
+            errors["budget"] = _("Use at most two decimals.")
+        if not currency:
+            errors["budget_currency"] = _("Choose the budget's currency.")
+    if currency and not Currency.objects.filter(code=currency).exists():
+        errors["budget_currency"] = _("Choose a currency from the list.")
+    return errors
 
 
 def _codes_exist(model: type, codes: list[str]) -> list[str]:
@@ -49,6 +85,7 @@ def validate_engagement(data: EngagementInput) -> None:
         errors["customer.country"] = "Use the two-letter country code, such as DE or RU."
     if not data.need.strip():
         errors["need"] = "Describe what the customer needs."
+    errors |= need_errors(data.need)
     if not data.contacts:
         errors["customer.contacts"] = "Add at least one contact person."
     elif len(data.contacts) > MAX_CONTACTS:
@@ -72,10 +109,7 @@ def validate_engagement(data: EngagementInput) -> None:
         errors["targets"] = "Choose at least one partner."
     elif len(data.targets) > MAX_TARGETS or len(set(data.targets)) != len(data.targets):
         errors["targets"] = f"Choose up to {MAX_TARGETS} different partners."
-    if data.budget is not None and data.budget <= 0:
-        errors["budget"] = "The budget must be greater than zero."
-    if data.budget_currency and not Currency.objects.filter(code=data.budget_currency).exists():
-        errors["budget_currency"] = "Unknown currency."
+    errors |= budget_errors(data.budget, data.budget_currency)
     for name, model, codes in (
         ("requirements.industries", Industry, data.requested_industries),
         ("requirements.products", Product, data.requested_products),

@@ -11,8 +11,8 @@ from ninja import Header, Router, Status
 
 from leadshare.api_support import ObjectId, problems
 from partners.auth import current_user
-from partners.models import OPERATOR_ROLES, User
-from referrals import idempotency, services
+from partners.models import User
+from referrals import idempotency, permissions, services
 from referrals.actors import ActorRef
 from referrals.engagement_schemas import EngagementIn, EngagementOut, engagement_out
 from referrals.models import Engagement
@@ -31,7 +31,7 @@ IDEMPOTENCY_KEY = Header(
 
 def _operator(request: HttpRequest) -> User:
     user = current_user(request)
-    if user.role not in OPERATOR_ROLES:
+    if not permissions.is_operator(user):
         raise PermissionDenied("Only the operator's agents and programme admins can create and read engagements.")
     return user
 

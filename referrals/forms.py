@@ -9,11 +9,13 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from referrals.lifecycle import TERMINAL, State
+from referrals import lifecycle
+from referrals.lifecycle import State
 from referrals.validation import ActionInput
 
-TABS = ("new", "evaluating", "negotiating", "archive")
-OUTCOMES = ("won", "lost", "skipped", "missed", "declined", "expired")
+# A tab per open state, in the lifecycle's order, and the archive of every outcome.
+TABS = (*(s.value for s in State if lifecycle.is_open(s)), "archive")
+OUTCOMES = tuple(s.value for s in lifecycle.OUTCOMES)
 SORTS = ("newest", "oldest", "deadline")
 PER_PAGE = 25
 MAX_SEARCH = 100
@@ -120,7 +122,7 @@ class InboxQuery:
             return [self.tab]
         if self.outcome:
             return [self.outcome]
-        return [s.value for s in State if s in TERMINAL]
+        return list(OUTCOMES)
 
 
 def parse_since(raw: str | None, default: datetime) -> datetime:

@@ -26,8 +26,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-from partners.models import BusinessProfile, Role, User
-from referrals import partner_center, services
+from partners.models import BusinessProfile, User
+from referrals import partner_center, permissions, services
 from referrals.actors import ActorRef
 from referrals.errors import InvalidInput
 from referrals.lifecycle import Deadlines, State
@@ -169,7 +169,7 @@ def _duplicate(profile: BusinessProfile, engagement_id: str) -> partner_center.S
 
 def import_partner_center(user: User, items: list[Any], actor: ActorRef, now: datetime) -> ImportResult:
     """Import what can be imported; say for every other item why not. Only a referrals admin may."""
-    if user.role != Role.REFERRALS_ADMIN or user.partner_id is None:
+    if not permissions.can_import_referrals(user) or user.partner_id is None:
         raise PermissionDenied("Only a partner's referrals admin can import referrals.")
     if len(items) > MAX_ITEMS:
         raise InvalidInput({"body": f"Send at most {MAX_ITEMS} referrals per request; split the export."})

@@ -1,4 +1,5 @@
-"""The referral lifecycle (SPEC §3) as data: states, moves, deadlines, reminders, masking.
+"""The referral lifecycle as data: states, moves, deadlines, reminders, masking (docs/architecture.md,
+"How a referral flows").
 
 Pure: no Django, no clock. Every function that depends on time takes `now`.
 """
@@ -58,8 +59,16 @@ PARTNER_ACTIONS = tuple(a for a in Action if a not in TIMER_ACTIONS)
 # The state whose deadline a timer action enforces, and that action.
 TIMERS: dict[State, Action] = {State.NEW: Action.MISS, State.EVALUATING: Action.EXPIRE}
 
-TERMINAL = frozenset({State.WON, State.LOST, State.SKIPPED, State.MISSED, State.DECLINED, State.EXPIRED})
+# How a referral ended, in the order pages, charts and reports list them.
+OUTCOMES: tuple[State, ...] = (State.WON, State.LOST, State.SKIPPED, State.DECLINED, State.MISSED, State.EXPIRED)
+TERMINAL = frozenset(OUTCOMES)
 OPEN = frozenset(State) - TERMINAL
+# A deal was closed either way: the win rate's denominator.
+CLOSED_DEALS = frozenset({State.WON, State.LOST})
+# Waiting for the partner's first answer.
+AWAITING_ANSWER = State.NEW
+# An open deal: the pipeline.
+PIPELINE = State.NEGOTIATING
 # The partner did not engage: contacts stay hidden and the customer is offered someone else.
 NOT_ENGAGED = frozenset({State.SKIPPED, State.MISSED, State.DECLINED, State.EXPIRED})
 CONTACTS_HIDDEN = NOT_ENGAGED | {State.NEW}
@@ -143,6 +152,14 @@ def allowed_actions(state: State) -> list[Action]:
 _ALLOWED = {state: tuple(a for (s, a) in MOVES if s == state and a not in TIMER_ACTIONS) for state in State}
 
 
+def entered_by(state: State) -> Action | None:
+    """The action that leads into `state` (each state has one), None for the first."""
+    return _ENTERED_BY.get(state)
+
+
+_ENTERED_BY = {target: action for (_source, action), target in MOVES.items()}
+
+
 def deadline(state: State, entered_at: datetime, deadlines: Deadlines) -> datetime | None:
     window = deadlines.for_state(state)
     return entered_at + window if window is not None else None
@@ -191,6 +208,26 @@ def reminders_due(
     """
     owed = [kind for at, kind in reminders(state, entered_at, due, deadlines) if since <= at <= now]
     return owed[-1:]
+
+
+def answered_in_time(waited: timedelta, window: timedelta) -> bool:
+    """A first answer after `waited` counts as prompt: up to and including the programme's answer window
+    (`Deadlines.first_answer_urged`, the Programme setting), in the services' counters, their recount
+    and the scorecard alike."""
+    return waited <= window
+
+
+def answer_overdue(waited: timedelta, window: timedelta) -> bool:
+    """A referral still unanswered after `waited` can no longer be answered in time."""
+    return not answered_in_time(waited, window)
+
+
+def is_outcome(state: State | str) -> bool:
+    return state in TERMINAL
+
+
+def is_open(state: State | str) -> bool:
+    return state not in TERMINAL
 
 
 def contacts_visible(state: State) -> bool:

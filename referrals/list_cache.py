@@ -27,7 +27,7 @@ from django.db import connection, transaction
 
 from leadshare.rawrows import Columns
 from partners.models import User
-from referrals import access
+from referrals import permissions
 from referrals.models import ReferralListVersion
 
 MAX_AGE_SECONDS = 30.0
@@ -95,7 +95,7 @@ def _etag(body: bytes) -> str:
 def page(user: User, query: tuple[object, ...], build: Callable[[], bytes]) -> Page:
     """The page `build` makes for this user and query, from memory while the partner's counter stands."""
     capacity = _capacity()
-    if capacity <= 0 or user.partner_id is None or access.scope(user) not in ("partner", "member"):
+    if capacity <= 0 or user.partner_id is None or permissions.referral_scope(user) not in ("partner", "member"):
         body = build()
         return Page(body, _etag(body))
     key = (user.pk, user.role, user.partner_id, *query)

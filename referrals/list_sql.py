@@ -20,7 +20,7 @@ from django.db import connection
 
 from leadshare.rawrows import Columns
 from partners.models import User
-from referrals import access, lifecycle
+from referrals import lifecycle, permissions
 from referrals.lifecycle import State
 from referrals.models import CustomerContact, Engagement, Referral
 from referrals.presenters import ContactView
@@ -201,7 +201,7 @@ def page_rows(
     limit: int,
 ) -> list[_Referral]:
     """Up to `limit` referrals the user may see, oldest change first, after the keyset `after`."""
-    visibility = access.scope(user)
+    visibility = permissions.referral_scope(user)
     if visibility is None:
         return []
     shape = Shape(visibility, len(states), updated_since is not None, after is not None)

@@ -1,4 +1,4 @@
-"""Engagements, referrals, their history and the programme's deadlines (SPEC §2-§3)."""
+"""Engagements, referrals, their history and the programme's deadlines (docs/architecture.md, the core)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-# (status, substatus), lower-cased -> Leadshare state (SPEC §3, read backwards).
+# (status, substatus), lower-cased -> Leadshare state (lifecycle.PARTNER_CENTER_STATUS read backwards).
 STATES: dict[tuple[str, str], str] = {
     ("new", "pending"): "new",
     ("new", "received"): "evaluating",

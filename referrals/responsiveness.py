@@ -1,43 +1,44 @@
 """The responsiveness counters of a profile, recomputed from its referrals' history.
 
-The live counters (ProfileResponsiveness) are kept up to date one action at a time by the services
-and the sweeper; this recomputes them from the record, so the two can be checked against each other
-(and the counters rebuilt if they ever drift).
+The live counters (ProfileResponsiveness) are kept up to date one change at a time by
+`referrals.transitions.record`; this recomputes them from the record with the same rules, so the two
+can be checked against each other (and the counters rebuilt if they ever drift). A first answer counts
+as in time by the programme's answer window now (`Programme.first_answer_urged_hours`); the live counter
+used the window in force when the answer came.
 """
 
 from __future__ import annotations
 
-from referrals import lifecycle
-from referrals.lifecycle import Action, Actor
-from referrals.models import Referral, ReferralEvent
+from datetime import timedelta
 
-# Mirrors referrals.services: the first answer counts as prompt up to 24 h in whole seconds.
-FIRST_ANSWER_URGED_SECONDS = 24 * 3600
+from referrals import lifecycle
+from referrals.lifecycle import State
+from referrals.models import Programme, Referral, ReferralEvent
+from referrals.transitions import EDIT, TIMER_COUNTERS, is_first_answer
+
 FIELDS = ("received", "answered", "answered_within_24h", "answer_seconds_total", "missed", "expired")
 
 
-def recompute(profile_id: int) -> dict[str, int]:
+def recompute(profile_id: int, answer_window: timedelta | None = None) -> dict[str, int]:
     """received, answered, answered_within_24h, answer_seconds_total, missed and expired, from the record."""
+    window = answer_window if answer_window is not None else Programme.deadlines().first_answer_urged
     created = dict(Referral.objects.filter(profile_id=profile_id).values_list("id", "created_at"))
     counts = dict.fromkeys(FIELDS, 0)
     counts["received"] = len(created)
     events = (
         ReferralEvent.objects.filter(referral__profile_id=profile_id)
-        .exclude(action__in=("create", "edit"))
+        .exclude(action__in=("create", EDIT))
         .order_by("referral_id", "at", "id")
-        .values_list("referral_id", "action", "at", "actor_kind")
+        .values_list("referral_id", "action", "to_state", "at", "actor_kind")
     )
     answered: set[int] = set()
-    for referral_id, action, at, actor_kind in events:
-        if action in lifecycle.FIRST_ANSWERS and actor_kind != Actor.SYSTEM and referral_id not in answered:
+    for referral_id, action, to_state, at, actor_kind in events:
+        if is_first_answer(action, actor_kind) and referral_id not in answered:
             answered.add(referral_id)
-            seconds = int((at - created[referral_id]).total_seconds())
+            waited = at - created[referral_id]
             counts["answered"] += 1
-            counts["answer_seconds_total"] += seconds
-            if seconds <= FIRST_ANSWER_URGED_SECONDS:
-                counts["answered_within_24h"] += 1
-        elif action == Action.MISS:
-            counts["missed"] += 1
-        elif action == Action.EXPIRE:
-            counts["expired"] += 1
+            counts["answer_seconds_total"] += int(waited.total_seconds())
+            counts["answered_within_24h"] += lifecycle.answered_in_time(waited, window)
+        elif to_state in TIMER_COUNTERS:
+            counts[TIMER_COUNTERS[State(to_state)]] += 1
     return counts

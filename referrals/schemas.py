@@ -11,6 +11,7 @@ from pydantic import Field
 from leadshare.api_support import Input, Output, RowId
 from referrals.models import ReferralEvent
 from referrals.presenters import ReferralView
+from referrals.validation import MAX_NOTES
 
 StateName = Literal["new", "evaluating", "negotiating", "won", "lost", "skipped", "missed", "declined", "expired"]
 
@@ -104,8 +105,10 @@ class WinIn(Input):
 
 
 class ReferralPatch(Input):
-    notes: str | None = Field(None, max_length=20000)
-    assignee: RowId | None = Field(None, description="A user id of your team; null to unassign")
+    notes: str | None = Field(None, max_length=MAX_NOTES)
+    assignee: RowId | None = Field(
+        None, description="A user id of your team's referrals admins and users (who can open it); null to unassign"
+    )
 
 
 def referral_out(view: ReferralView) -> dict[str, object]:

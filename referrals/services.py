@@ -16,9 +16,8 @@ from django.db.models import F
 
 from notifications import outbox, webhooks
 from partners import alerts
-from partners.models import BusinessProfile, Location, User
-from referrals import lifecycle, list_cache
-from referrals.access import can_assign, can_work
+from partners.models import BusinessProfile, Location
+from referrals import lifecycle, transitions
 from referrals.actors import ActorRef
 from referrals.errors import DeadlinePassed, InvalidInput, NotFound, ReferralChanged
 from referrals.lifecycle import Action, Actor, Deadlines, State
@@ -30,9 +29,9 @@ from referrals.models import (
     Referral,
     ReferralEvent,
 )
-from referrals.validation import ActionInput, CleanInput, clean
-
-FIRST_ANSWER_URGED_SECONDS = 24 * 3600
+from referrals.permissions import assignable_members, can_assign_referral, can_work_referral
+from referrals.transitions import Change
+from referrals.validation import MAX_NOTES, ActionInput, CleanInput, clean
 
 
 def _locked(referral_id: int, actor: ActorRef) -> Referral:
@@ -43,14 +42,9 @@ def _locked(referral_id: int, actor: ActorRef) -> Referral:
         referral = qs.get(pk=referral_id)
     except (Referral.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
-    if actor.kind != Actor.SYSTEM and (actor.user is None or not can_work(actor.user, referral)):
+    if actor.kind != Actor.SYSTEM and (actor.user is None or not can_work_referral(actor.user, referral)):
         raise NotFound()
     return referral
-
-
-def _answers(action: Action, actor: ActorRef) -> bool:
-    """A partner's first answer; an operator closing a referral (e.g. as confirmed spam) answers nothing."""
-    return action in lifecycle.FIRST_ANSWERS and actor.kind != Actor.SYSTEM
 
 
 def _state_changes(
@@ -72,58 +66,35 @@ def _state_changes(
         "updated_at": now,
         "version": referral.version + 1,
     }
-    if _answers(action, actor):
+    if transitions.is_first_answer(action, actor.kind):
         changes["first_answer_at"] = at
     return changes
 
 
-def _record_side_effects(
+def _change(
     referral: Referral,
-    action: Action,
+    action: str,
     source: State,
     target: State,
     actor: ActorRef,
     at: datetime,
-    now: datetime,
     reason: str = "",
     comment: str = "",
-) -> None:
-    ReferralEvent.objects.create(
-        referral=referral,
+) -> Change:
+    return Change(
+        referral_id=referral.pk,
+        partner_id=referral.partner_id,
+        profile_id=referral.profile_id,
+        engagement_id=referral.engagement_id,
+        received_at=referral.created_at,
+        action=action,
+        source=source,
+        target=target,
+        actor=actor,
         at=at,
-        actor_kind=actor.kind.value,
-        actor=actor.user,
-        actor_label=actor.label,
-        action=action.value,
-        from_state=source.value,
-        to_state=target.value,
         reason=reason,
         comment=comment,
     )
-    counters: dict[str, Any] = {}
-    if _answers(action, actor):
-        seconds = int((at - referral.created_at).total_seconds())
-        counters = {"answered": F("answered") + 1, "answer_seconds_total": F("answer_seconds_total") + seconds}
-        if seconds <= FIRST_ANSWER_URGED_SECONDS:
-            counters["answered_within_24h"] = F("answered_within_24h") + 1
-    elif target == State.MISSED:
-        counters = {"missed": F("missed") + 1}
-    elif target == State.EXPIRED:
-        counters = {"expired": F("expired") + 1}
-    if counters:
-        ProfileResponsiveness.objects.filter(profile_id=referral.profile_id).update(**counters)
-    if lifecycle.customer_told_partner_will_not_follow_up(target):
-        outbox.add(_customer_notes(referral, now))
-    outbox.add(webhooks.events_for([(referral.partner_id, referral.pk)], webhooks.UPDATED, now))
-    list_cache.changed([referral.partner_id])
-
-
-def _customer_notes(referral: Referral, now: datetime) -> list[Any]:
-    engagement = referral.engagement
-    return [
-        outbox.email(outbox.CUSTOMER_PARTNER_WONT_FOLLOW_UP, contact.email, engagement.language, now, referral.pk)
-        for contact in CustomerContact.objects.filter(engagement_id=engagement.pk)
-    ]
 
 
 def _move(
@@ -145,7 +116,8 @@ def _move(
         raise ReferralChanged()
     for name, value in changes.items():
         setattr(referral, name, value)
-    _record_side_effects(referral, action, source, target, actor, at, now, reason, comment)
+    change = _change(referral, action.value, source, target, actor, at, reason, comment)
+    transitions.record([change], now, deadlines.first_answer_urged)
 
 
 def _extra_fields(action: Action, data: CleanInput, referral: Referral) -> dict[str, Any]:
@@ -294,33 +266,24 @@ def _edit(referral: Referral, actor: ActorRef, now: datetime, changes: dict[str,
     # show an edit in 'new' after the 'miss' the sweeper later records at the (earlier) deadline.
     state = State(referral.state)
     timer = lifecycle.timer_action(state)
+    deadlines = Programme.deadlines()
     if timer is not None and referral.deadline_at is not None and referral.deadline_at <= now:
         target = lifecycle.next_state(state, timer)
-        _move(referral, timer, target, ActorRef.system(), referral.deadline_at, now, Programme.deadlines())
+        _move(referral, timer, target, ActorRef.system(), referral.deadline_at, now, deadlines)
+        state = target
     changes = changes | {"updated_at": now, "version": referral.version + 1}
     if not Referral.objects.filter(pk=referral.pk, version=referral.version).update(**changes):
         raise ReferralChanged()
     for name, value in changes.items():
         setattr(referral, name, value)
-    ReferralEvent.objects.create(
-        referral=referral,
-        at=now,
-        actor_kind=actor.kind.value,
-        actor=actor.user,
-        actor_label=actor.label,
-        action="edit",
-        from_state=referral.state,
-        to_state=referral.state,
-        comment=comment,
-    )
-    outbox.add(webhooks.events_for([(referral.partner_id, referral.pk)], webhooks.UPDATED, now))
-    list_cache.changed([referral.partner_id])
+    edit = _change(referral, transitions.EDIT, state, state, actor, now, comment=comment)
+    transitions.record([edit], now, deadlines.first_answer_urged)
 
 
 def update_notes(
     referral_id: int, actor: ActorRef, now: datetime, notes: str, expected_version: int | None = None
 ) -> Referral:
-    if len(notes) > 20000:
+    if len(notes) > MAX_NOTES:
         raise InvalidInput({"notes": "Keep notes under 20,000 characters."})
     with transaction.atomic():
         referral = _locked(referral_id, actor)
@@ -336,13 +299,13 @@ def assign(
 ) -> Referral:
     with transaction.atomic():
         referral = _locked(referral_id, actor)
-        if actor.user is None or not can_assign(actor.user, referral):
+        if actor.user is None or not can_assign_referral(actor.user, referral):
             raise NotFound()
         if expected_version is not None and referral.version != expected_version:
             raise ReferralChanged()
         assignee = None
         if assignee_id is not None:
-            assignee = User.objects.filter(pk=assignee_id, partner_id=referral.partner_id, is_active=True).first()
+            assignee = assignable_members(referral).filter(pk=assignee_id).first()
             if assignee is None:
                 raise InvalidInput({"assignee": "Choose a member of your team."})
         if referral.assignee_id != (assignee.pk if assignee else None):

@@ -9,7 +9,6 @@ database-wide write lock that every transaction takes at its start (transaction_
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,8 +19,8 @@ from django.db.models import F
 from notifications import outbox, webhooks
 from notifications.models import OutboxMessage, Webhook
 from partners import alerts
-from referrals import lifecycle, list_cache
-from referrals.lifecycle import Actor, State
+from referrals import lifecycle, list_cache, transitions
+from referrals.lifecycle import State
 from referrals.models import CustomerContact, Engagement, ProfileResponsiveness, Programme, Referral, ReferralEvent
 
 BATCH = 2000
@@ -63,13 +62,11 @@ def _deadline_batch_portable(now: datetime, batch: int) -> int:
         Referral.objects.filter(deadline_at__lte=now)
         .order_by("deadline_at")
         .select_for_update(skip_locked=True)
-        .values_list("id", "state", "deadline_at", "profile_id", "engagement_id", "partner_id")[:batch]
+        .values_list("id", "state", "deadline_at", "profile_id", "engagement_id", "partner_id", "created_at")[:batch]
     )
     if not due:
         return 0
-    events: list[ReferralEvent] = []
-    closed_by_profile: dict[int, Counter[str]] = defaultdict(Counter)
-    told_customer: list[tuple[int, int]] = []
+    changes: list[transitions.Change] = []
     for state, action, target in _timer_moves():
         rows = [row for row in due if row[1] == state.value]
         if not rows:
@@ -83,48 +80,24 @@ def _deadline_batch_portable(now: datetime, batch: int) -> int:
             version=F("version") + 1,
             updated_at=now,
         )
-        for referral_id, _state, deadline_at, profile_id, engagement_id, _partner in rows:
+        for referral_id, _state, deadline_at, profile_id, engagement_id, partner_id, created_at in rows:
             assert deadline_at is not None  # selected by deadline_at <= now
-            events.append(
-                ReferralEvent(
+            changes.append(
+                transitions.Change(
                     referral_id=referral_id,
-                    at=deadline_at,
-                    actor_kind=Actor.SYSTEM.value,
-                    actor_label="timer",
+                    partner_id=partner_id,
+                    profile_id=profile_id,
+                    engagement_id=engagement_id,
+                    received_at=created_at,
                     action=action.value,
-                    from_state=state.value,
-                    to_state=target.value,
+                    source=state,
+                    target=target,
+                    actor=transitions.TIMER,
+                    at=deadline_at,
                 )
             )
-            closed_by_profile[profile_id][target.value] += 1
-            if lifecycle.customer_told_partner_will_not_follow_up(target):
-                told_customer.append((referral_id, engagement_id))
-    ReferralEvent.objects.bulk_create(events)
-    for profile_id, counts in sorted(closed_by_profile.items()):  # in profile order: no deadlock
-        ProfileResponsiveness.objects.filter(profile_id=profile_id).update(
-            missed=F("missed") + counts[State.MISSED.value], expired=F("expired") + counts[State.EXPIRED.value]
-        )
-    _queue_customer_notes(told_customer, now)
-    outbox.add(webhooks.events_for(((row[5], row[0]) for row in due), webhooks.UPDATED, now))
-    list_cache.changed(row[5] for row in due)
+    transitions.record(changes, now, Programme.deadlines().first_answer_urged)
     return len(due)
-
-
-def _queue_customer_notes(told: list[tuple[int, int]], now: datetime) -> None:
-    if not told:
-        return
-    engagement_ids = {e for _, e in told}
-    languages = dict(Engagement.objects.filter(pk__in=engagement_ids).values_list("id", "language"))
-    emails: dict[int, list[str]] = defaultdict(list)
-    for engagement_id, address in CustomerContact.objects.filter(engagement_id__in=engagement_ids).values_list(
-        "engagement_id", "email"
-    ):
-        emails[engagement_id].append(address)
-    outbox.add(
-        outbox.email(outbox.CUSTOMER_PARTNER_WONT_FOLLOW_UP, address, languages[engagement_id], now, referral_id)
-        for referral_id, engagement_id in told
-        for address in emails[engagement_id]
-    )
 
 
 def _case(column: str, mapping: dict[str, str]) -> str:
@@ -139,6 +112,11 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
     action_of = {t.value: a.value for _s, a, t in moves}
     source_of = {t.value: s.value for s, _a, t in moves}
     told = [t.value for _s, _a, t in moves if lifecycle.customer_told_partner_will_not_follow_up(t)]
+    # The counters each close adds one to: transitions.TIMER_COUNTERS, as the portable path counts them.
+    counters = {target.value: transitions.TIMER_COUNTERS[target] for _s, _a, target in moves}
+    counter_sums = ", ".join(f"{c} = s.{c} + t.{c}" for c in counters.values())
+    counter_columns = ", ".join(f"m.{c}" for c in counters.values())
+    counter_counts = ", ".join(f"count(*) FILTER (WHERE state = '{t}') AS {c}" for t, c in counters.items())
     stamp_columns = ", ".join(
         f"{t}_at = CASE WHEN r.state = '{s}' THEN r.deadline_at ELSE r.{t}_at END" for s, t in target_of.items()
     )
@@ -158,7 +136,7 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
     ), events AS (
         INSERT INTO {ReferralEvent._meta.db_table}
             (referral_id, at, actor_kind, actor_id, actor_label, action, from_state, to_state, reason, comment)
-        SELECT id, state_entered_at, %(system)s, NULL, 'timer', {_case("state", action_of)},
+        SELECT id, state_entered_at, %(system)s, NULL, %(label)s, {_case("state", action_of)},
                {_case("state", source_of)}, state, '', ''
         FROM moved
     ), notes AS (
@@ -184,15 +162,13 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
         ORDER BY m.id, w.id
     ), counted AS (
         UPDATE {ProfileResponsiveness._meta.db_table} s
-        SET missed = s.missed + t.missed, expired = s.expired + t.expired
+        SET {counter_sums}
         FROM (
             -- Counter rows are locked in profile order, as by every writer: sweepers never deadlock.
-            SELECT c.id, m.missed, m.expired
+            SELECT c.id, {counter_columns}
             FROM {ProfileResponsiveness._meta.db_table} c
             JOIN (
-                SELECT profile_id,
-                       count(*) FILTER (WHERE state = 'missed') AS missed,
-                       count(*) FILTER (WHERE state = 'expired') AS expired
+                SELECT profile_id, {counter_counts}
                 FROM moved GROUP BY profile_id
             ) m ON m.profile_id = c.profile_id
             ORDER BY c.profile_id
@@ -206,7 +182,8 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
         "now": now,
         "batch": batch,
         "sources": list(target_of),
-        "system": Actor.SYSTEM.value,
+        "system": transitions.TIMER.kind.value,
+        "label": transitions.TIMER.label,
         "template": outbox.CUSTOMER_PARTNER_WONT_FOLLOW_UP,
         "told": told,
         "updated": webhooks.UPDATED,

@@ -11,6 +11,7 @@ from taxonomy.models import Currency, Reason
 
 MAX_DEAL_VALUE = Decimal("999999999999.99")
 MAX_COMMENT = 2000
+MAX_NOTES = 20000
 # The earliest time zone on Earth is UTC-12: "today" there is the most lenient reading of "not in the past".
 EARLIEST_ZONE = timedelta(hours=12)
 

@@ -6,7 +6,6 @@ gets the referral's main panel back, with field errors or a notice in it, always
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -21,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from partners.auth import current_user
-from partners.models import Role, User
+from partners.models import User
 from referrals import lifecycle, queries, services
-from referrals.access import can_assign, can_work, visible_referrals
+from referrals.access import visible_referrals
 from referrals.actors import ActorRef
 from referrals.errors import DeadlinePassed, InvalidInput, LifecycleError, NotFound, ReferralChanged
 from referrals.forms import (
@@ -39,12 +38,12 @@ from referrals.forms import (
     parse_version,
     service_message,
 )
-from referrals.lifecycle import Action, State
+from referrals.lifecycle import Action, Deadlines
 from referrals.models import Programme, Referral, ReferralEvent
+from referrals.permissions import assignable_members, can_assign_referral, can_work_referral
 from referrals.presenters import ReferralView, present
+from referrals.validation import REASON_KIND
 from taxonomy.models import CompanySize, Currency, Industry, Product, Reason, ServiceType
-
-REASON_KIND_OF_ACTION = {"skip": "skip", "decline": "decline", "lose": "lose"}
 
 
 def _done_message(action: Action) -> str:
@@ -73,7 +72,7 @@ def _labels() -> dict[str, dict[str, str]]:
     }
 
 
-def _described(view: ReferralView, labels: dict[str, dict[str, str]], urged: timedelta, now: Any) -> dict[str, Any]:
+def _described(view: ReferralView, labels: dict[str, dict[str, str]], deadlines: Deadlines, now: Any) -> dict[str, Any]:
     return {
         "r": view,
         "state_label": STATE_LABELS[view.state.value],
@@ -81,9 +80,9 @@ def _described(view: ReferralView, labels: dict[str, dict[str, str]], urged: tim
         "industry": labels["industry"].get(view.industry, view.industry),
         "products": [labels["product"].get(p, p) for p in view.requested_products],
         "services": [labels["service"].get(s, s) for s in view.requested_services],
-        # The programme urges a first answer within 24 h; a new referral older than that is flagged.
-        "answer_overdue": view.state == State.NEW and now - view.created_at >= urged,
-        "deadline_close": view.respond_by is not None and view.respond_by - now <= timedelta(hours=12),
+        "answer_overdue": view.state == lifecycle.AWAITING_ANSWER
+        and lifecycle.answer_overdue(now - view.created_at, deadlines.first_answer_urged),
+        "deadline_close": view.respond_by is not None and view.respond_by - now <= deadlines.warn_before_deadline,
         "age": timesince(view.created_at, now, depth=1),
     }
 
@@ -121,11 +120,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     # Contacts only of the referrals that show them, in one query (present() reads them).
     prefetch_related_objects([r.engagement for r in referrals if lifecycle.contacts_visible(r.state_enum)], "contacts")
     labels = _labels()
-    urged = Programme.deadlines().first_answer_urged
+    deadlines = Programme.deadlines()
     context = {
         "query": query,
         "page": page,
-        "rows": [_described(present(r), labels, urged, now) for r in referrals],
+        "rows": [_described(present(r), labels, deadlines, now) for r in referrals],
         "tabs": [(tab, TAB_LABELS[tab], counts[tab]) for tab in TABS],
         "outcomes": [(o, STATE_LABELS[o], by_state.get(o, 0)) for o in OUTCOMES],
         "sorts": list(SORT_LABELS.items()),
@@ -141,7 +140,11 @@ def inbox_fresh(request: HttpRequest) -> HttpResponse:
     """The polled fragment: how many new referrals arrived since the inbox was drawn."""
     now = timezone.now()
     since = parse_since(request.GET.get("since"), now)
-    fresh = visible_referrals(current_user(request)).filter(state=State.NEW.value, created_at__gt=since).count()
+    fresh = (
+        visible_referrals(current_user(request))
+        .filter(state=lifecycle.AWAITING_ANSWER.value, created_at__gt=since)
+        .count()
+    )
     return render(request, "referrals/_fresh.html", {"fresh": fresh, "since": since.isoformat()})
 
 
@@ -164,9 +167,9 @@ def _visible_or_404(request: HttpRequest, referral_id: int) -> Referral:
 def _timeline(referral: Referral, reasons: dict[tuple[str, str], str]) -> list[dict[str, Any]]:
     entries = []
     for event in ReferralEvent.objects.filter(referral=referral).order_by("at", "id"):
-        kind = REASON_KIND_OF_ACTION.get(event.action, "")
+        kind = REASON_KIND.get(event.action, "")  # type: ignore[call-overload]
         if event.actor_kind == lifecycle.Actor.SYSTEM.value:
-            actor = _("the timer") if event.action in ("miss", "expire") else _("Leadshare")
+            actor = _("the timer") if event.action in lifecycle.TIMER_ACTIONS else _("Leadshare")
         else:
             actor = event.actor_label
         entries.append(
@@ -186,13 +189,9 @@ def _timeline(referral: Referral, reasons: dict[tuple[str, str], str]) -> list[d
 
 
 def _team(user: User, referral: Referral) -> list[User] | None:
-    if not can_assign(user, referral):
+    if not can_assign_referral(user, referral):
         return None
-    return list(
-        User.objects.filter(
-            partner_id=referral.partner_id, is_active=True, role__in=[Role.REFERRALS_ADMIN, Role.REFERRALS_USER]
-        ).order_by("email")
-    )
+    return list(assignable_members(referral))
 
 
 def _panel_context(
@@ -210,11 +209,12 @@ def _panel_context(
     reason_labels = {(r.kind, r.code): r.label() for r in reason_rows}
     outcome_reason = ""
     if view.reason:
-        kind = {"skipped": "skip", "declined": "decline", "lost": "lose"}.get(view.state.value, "")
+        entered_by = lifecycle.entered_by(view.state)
+        kind = REASON_KIND.get(entered_by, "") if entered_by is not None else ""
         outcome_reason = reason_labels.get((kind, view.reason), view.reason)
     return {
         "referral": view,
-        "about": _described(view, _labels(), Programme.deadlines().first_answer_urged, now),
+        "about": _described(view, _labels(), Programme.deadlines(), now),
         "events": _timeline(referral, reason_labels),
         "currencies": list(Currency.objects.all()),
         "reasons": {k: [r for r in reason_rows if r.kind == k] for k in ("skip", "decline", "lose")},
@@ -224,7 +224,8 @@ def _panel_context(
         "form": request.POST if errors else {},
         "notice": notice,
         "problem": problem,
-        "can_work": can_work(user, referral),
+        "awaiting_answer": view.state == lifecycle.AWAITING_ANSWER,
+        "can_work": can_work_referral(user, referral),
         "team": _team(user, referral),
         "assignee": referral.assignee,
         "now": now,

@@ -120,7 +120,7 @@ def test_the_header_skips_a_page_that_is_not_built(client, monkeypatch):
     from accounts import context_processors
 
     monkeypatch.setattr(
-        context_processors, "NAV", (("nowhere:page", "Nowhere", context_processors.ALL), *context_processors.NAV)
+        context_processors, "NAV", (("nowhere:page", "Nowhere", lambda user: True), *context_processors.NAV)
     )
     client.force_login(factories.user(role=Role.PROFILE_ADMIN))
     assert [link["url"] for link in client.get("/settings/").context["nav_links"]] == ["/profiles/", "/settings/"]
@@ -129,3 +129,9 @@ def test_the_header_skips_a_page_that_is_not_built(client, monkeypatch):
 def test_an_anonymous_visitor_sees_no_workspace_links(client):
     body = client.get("/accounts/login/").content.decode()
     assert 'href="/referrals/"' not in body and 'href="/team/"' not in body
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_only_a_programme_admin_gets_the_consoles_programme_pages_in_its_navigation(client, role):
+    client.force_login(factories.user(role=role))
+    assert client.get("/settings/").context["may_manage_programme"] is (role == Role.PROGRAMME_ADMIN)

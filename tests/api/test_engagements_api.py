@@ -110,6 +110,31 @@ def test_an_agent_creates_an_engagement_with_one_referral_per_target(agent_api, 
     assert (record.key, record.status_code, record.response) == ("key-1", 201, body)
 
 
+@pytest.mark.parametrize(
+    ("overrides", "errors"),
+    [
+        ({"budget_currency": ""}, [{"field": "budget_currency", "message": "Choose the budget's currency."}]),
+        ({"budget": "0"}, [{"field": "budget", "message": "The budget must be greater than zero."}]),
+        ({"budget": "10.005"}, [{"field": "budget", "message": "Use at most two decimals."}]),
+        ({"need": "x" * 5001}, [{"field": "need", "message": "Keep the description under 5,000 characters."}]),
+    ],
+)
+def test_a_request_the_forms_refuse_is_refused_with_the_same_sentence_and_nothing_is_stored(
+    agent_api, profiles, overrides, errors
+):
+    before = counting.rows()
+    response = post(agent_api, request_body([profiles[0].pk], **overrides))
+    assert (response.status_code, response["Content-Type"]) == (422, "application/problem+json")
+    assert response.json()["errors"] == errors
+    assert counting.rows() == before
+
+
+def test_a_need_of_exactly_5000_characters_is_accepted(agent_api, profiles):
+    response = post(agent_api, request_body([profiles[0].pk], need="x" * 5000))
+    assert response.status_code == 201
+    assert len(Engagement.objects.get().need) == 5000
+
+
 def test_the_same_key_and_body_gives_the_same_result_with_200_and_creates_nothing(agent_api, profiles):
     first = post(agent_api, request_body([profiles[0].pk]))
     before = counting.rows()

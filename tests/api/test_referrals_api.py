@@ -75,6 +75,17 @@ def test_accept_with_a_bad_value_is_422_naming_the_field(partner_api, fresh):
     assert Referral.objects.get(pk=fresh.pk).state == "evaluating"
 
 
+def test_assigning_a_profile_admin_is_422_and_changes_nothing(partner_api, profile, fresh):
+    profile_admin = factories.user(profile.partner, role="profile_admin", email="profiles@partner.example")
+    response = partner_api.patch(f"/api/v1/referrals/{fresh.pk}", {"notes": "Call", "assignee": profile_admin.pk})
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["errors"] == [{"field": "assignee", "message": "Choose a member of your team."}]
+    after = Referral.objects.get(pk=fresh.pk)
+    assert (after.assignee_id, after.notes, after.version) == (None, "", 1)
+    assert list(ReferralEvent.objects.filter(referral=fresh).values_list("action", flat=True)) == ["create"]
+
+
 def test_the_list_pages_with_a_cursor_oldest_change_first(partner_api, profile):
     made = [factories.referral(profile, now=timezone.now(), company=f"C{i}") for i in range(3)]
     first = partner_api.get("/api/v1/referrals", limit=2).json()

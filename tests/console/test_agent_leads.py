@@ -156,10 +156,10 @@ def test_programme_admins_see_links_to_the_admin_pages_that_exist(client, monkey
         raise NoReverseMatch(name)
 
     monkeypatch.setattr(agent_views, "reverse", fake_reverse)
-    assert agent_views._admin_pages(Role.PROGRAMME_ADMIN) == [
+    assert agent_views._admin_pages(factories.user(role=Role.PROGRAMME_ADMIN)) == [
         {"url": "/console/spam/", "title": "Spam queue", "summary": "Referrals partners flagged as spam."}
     ]
-    assert agent_views._admin_pages(Role.AGENT) == []
+    assert agent_views._admin_pages(factories.user(role=Role.AGENT)) == []
 
 
 def test_the_console_nav_shows_the_admin_pages_to_programme_admins_only(client):

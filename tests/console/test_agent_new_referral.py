@@ -116,6 +116,31 @@ def test_an_invalid_form_shows_each_error_by_its_field_and_proposes_nothing(clie
     assert snapshot() == before
 
 
+@pytest.mark.parametrize(
+    ("budget", "need", "errors"),
+    [
+        ("0", "Cloud", {"budget": ["The budget must be greater than zero."]}),
+        ("10.005", "Cloud", {"budget": ["Use at most two decimals."]}),
+        ("", "x" * 5001, {"need": ["Ensure this value has at most 5000 characters (it has 5001)."]}),
+    ],
+)
+def test_the_form_refuses_what_the_engagement_validator_refuses(client, agent, monkeypatch, budget, need, errors):
+    fake = FakeSearch([])
+    monkeypatch.setattr(agent_services, "search", fake)
+    before = snapshot()
+    fields = form(budget=budget, budget_currency="EUR" if budget else "", need=need, step="propose")
+    response = client.post(URL, fields)
+    assert (response.status_code, response.context["form"].errors) == (422, errors)
+    assert fake.calls == []
+    assert snapshot() == before
+
+
+def test_a_budget_under_one_is_accepted_as_the_api_and_the_finder_accept_it(client, agent, partners, monkeypatch):
+    monkeypatch.setattr(agent_services, "search", FakeSearch([hit(partners[0])]))
+    response = client.post(URL, form(budget="0.50", budget_currency="EUR", step="propose"))
+    assert (response.status_code, response.context["form"].errors) == (200, {})
+
+
 def test_a_valid_form_shows_the_best_ranked_partners_with_why_they_rank_there(client, agent, partners, monkeypatch):
     fake = FakeSearch([hit(partners[1], 0.91), hit(partners[0], 0.55)])
     monkeypatch.setattr(agent_services, "search", fake)

@@ -12,11 +12,12 @@ from django.utils import translation
 from matching import charts, metrics, scorecard
 from matching.metrics import Facts
 from partners.models import BusinessProfile, Role
-from referrals.models import Referral
+from referrals.models import Programme, Referral
 from tests import factories
 from tests.factories import NOW
 
 DAY, HOUR = timedelta(days=1), timedelta(hours=1)
+WINDOW = 24 * HOUR  # the programme's answer window unless a test sets another
 
 
 def ago(**kwargs: float) -> Any:
@@ -124,11 +125,11 @@ def check_card(card: metrics.Card) -> None:
 
 
 def test_the_scorecard_arithmetic_on_hand_made_facts():
-    check_card(metrics.compute([Facts(**f) for f in SCENARIO.values()], NOW))
+    check_card(metrics.compute([Facts(**f) for f in SCENARIO.values()], NOW, WINDOW))
 
 
 def test_a_partner_with_no_referrals_has_no_rates_rather_than_zero():
-    card = metrics.compute([], NOW)
+    card = metrics.compute([], NOW, WINDOW)
     assert (card.share_in_time, card.median_hours_to_answer, card.acceptance_rate, card.win_rate) == (None,) * 4
     assert card.weekly_median_hours == [None] * 12
     assert card.negotiating_value == {} and card.won_value == {}
@@ -156,8 +157,18 @@ def test_an_answer_at_exactly_24_hours_is_in_time_and_a_second_later_is_not():
         Facts(created_at=ago(days=3), state="evaluating", first_answer_at=ago(days=2)),
         Facts(created_at=ago(days=3), state="evaluating", first_answer_at=ago(days=2) + timedelta(seconds=1)),
     ]
-    card = metrics.compute(facts, NOW)
+    card = metrics.compute(facts, NOW, WINDOW)
     assert (card.answered_in_time, card.answer_window_closed) == (1, 2)
+
+
+def test_with_a_48_hour_answer_window_an_answer_after_30_hours_is_in_time():
+    facts = [
+        Facts(created_at=ago(days=3), state="evaluating", first_answer_at=ago(days=3) + 30 * HOUR),
+        Facts(created_at=ago(hours=40), state="new"),  # unanswered, still inside the window
+        Facts(created_at=ago(hours=49), state="new"),  # unanswered past the window: late
+    ]
+    card = metrics.compute(facts, NOW, 48 * HOUR)
+    assert (card.answered_in_time, card.answer_window_closed, card.waiting, card.waiting_late) == (1, 2, 3 - 1, 1)
 
 
 # --- Charts --------------------------------------------------------------------------------------
@@ -220,6 +231,17 @@ def test_the_scorecard_reads_the_partners_referrals_from_the_database(scenario):
     check_card(scorecard.compute(scenario.partner_id, NOW))
 
 
+def test_the_scorecard_counts_answers_in_time_by_the_programmes_answer_window(scenario):
+    Programme.objects.update_or_create(pk=1, defaults={"first_answer_urged_hours": 48})
+    answered_after_30_hours = make(
+        scenario, {"created_at": ago(days=5), "state": "evaluating", "first_answer_at": ago(days=5) + 30 * HOUR}
+    )
+    before = metrics.compute(scorecard.facts(scenario.partner_id, NOW), NOW, WINDOW)
+    card = scorecard.compute(scenario.partner_id, NOW)
+    assert Referral.objects.get(pk=answered_after_30_hours.pk).state == "evaluating"
+    assert (before.answered_in_time, card.answered_in_time) == (4, 6)
+
+
 def test_the_advice_names_the_partners_own_figures(scenario):
     BusinessProfile.objects.filter(pk=scenario.pk).update(status="paused")
     card = scorecard.compute(scenario.partner_id, NOW)
@@ -236,7 +258,9 @@ def test_the_advice_names_the_partners_own_figures(scenario):
 
 
 def test_a_prompt_partner_is_told_to_keep_it_up():
-    card = metrics.compute([Facts(created_at=ago(days=2), state="evaluating", first_answer_at=ago(days=2) + HOUR)], NOW)
+    card = metrics.compute(
+        [Facts(created_at=ago(days=2), state="evaluating", first_answer_at=ago(days=2) + HOUR)], NOW, WINDOW
+    )
     with translation.override("en"):
         assert scorecard.advice(card, []) == ["You answered 100% in time: keep it up, it keeps you high in the finder."]
 

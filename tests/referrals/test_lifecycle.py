@@ -12,7 +12,8 @@ from referrals.lifecycle import Action, Deadlines, Reminder, State
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)
 
-# Written out by hand from SPEC §3, independent of lifecycle.MOVES: (state, action) -> result or None.
+# Written out by hand from docs/architecture.md ("How a referral flows"), independent of lifecycle.MOVES:
+# (state, action) -> result or None.
 EXPECTED = {
     State.NEW: {Action.INTERESTED: State.EVALUATING, Action.SKIP: State.SKIPPED, Action.MISS: State.MISSED},
     State.EVALUATING: {Action.ACCEPT: State.NEGOTIATING, Action.DECLINE: State.DECLINED, Action.EXPIRE: State.EXPIRED},
@@ -134,3 +135,28 @@ def test_partner_center_status_mapping_matches_the_spec():
         State.MISSED: ("Closed", "Expired"),
         State.EXPIRED: ("Closed", "Expired"),
     }
+
+
+def test_the_inbox_the_scorecard_and_the_analytics_list_the_lifecycles_outcomes_in_its_order():
+    from console import analytics
+    from matching import metrics
+    from referrals import forms
+    from tests import factories
+
+    expected = ("won", "lost", "skipped", "declined", "missed", "expired")
+    card = metrics.compute([], factories.NOW, timedelta(hours=24))
+    assert tuple(s.value for s in lifecycle.OUTCOMES) == expected
+    assert (forms.OUTCOMES, analytics.OUTCOMES, tuple(card.weekly_outcomes)) == (expected, expected, expected)
+    assert forms.TABS == ("new", "evaluating", "negotiating", "archive")
+
+
+@pytest.mark.parametrize(
+    ("waited_hours", "window_hours", "in_time"),
+    [(24, 24, True), (24.001, 24, False), (30, 24, False), (30, 48, True), (48, 48, True), (49, 48, False)],
+)
+def test_a_first_answer_is_in_time_up_to_and_including_the_programmes_answer_window(
+    waited_hours, window_hours, in_time
+):
+    waited, window = timedelta(hours=waited_hours), timedelta(hours=window_hours)
+    assert lifecycle.answered_in_time(waited, window) is in_time
+    assert lifecycle.answer_overdue(waited, window) is not in_time

@@ -12,7 +12,8 @@ from referrals import services
 from referrals.actors import ActorRef
 from referrals.errors import DeadlinePassed, InvalidInput, NotAllowed, NotFound, ReferralChanged
 from referrals.lifecycle import Action
-from referrals.models import ProfileResponsiveness, Referral, ReferralEvent
+from referrals.models import ProfileResponsiveness, Programme, Referral, ReferralEvent
+from referrals.responsiveness import recompute
 from tests import factories
 from tests.factories import NOW
 
@@ -93,6 +94,15 @@ def test_an_answer_after_24_hours_counts_as_answered_but_not_within_24_hours(ref
     services.skip(referral.pk, ActorRef.person(admin_user), NOW + 30 * H, reason="no-capacity")
     stats = ProfileResponsiveness.objects.get(profile=referral.profile)
     assert (stats.answered, stats.answered_within_24h, stats.answer_seconds_total) == (1, 0, 30 * 3600)
+
+
+def test_with_a_48_hour_answer_window_an_answer_after_30_hours_counts_as_answered_in_time(profile, admin_user):
+    Programme.objects.update_or_create(pk=1, defaults={"first_answer_urged_hours": 48})
+    referral = factories.referral(profile)
+    services.skip(referral.pk, ActorRef.person(admin_user), NOW + 30 * H, reason="no-capacity")
+    stats = ProfileResponsiveness.objects.get(profile=profile)
+    assert (stats.answered, stats.answered_within_24h, stats.answer_seconds_total) == (1, 1, 30 * 3600)
+    assert recompute(profile.pk)["answered_within_24h"] == 1
 
 
 def test_no_thanks_skips_and_queues_the_customer_note(referral, admin_user):
@@ -254,6 +264,17 @@ def test_assigning_to_someone_outside_the_team_is_refused(referral, admin_user):
         services.assign(referral.pk, ActorRef.person(admin_user), NOW, outsider.pk)
     assert caught.value.errors == {"assignee": "Choose a member of your team."}
     assert Referral.objects.get(pk=referral.pk).assignee_id is None
+
+
+def test_a_profile_admin_cannot_be_assigned_a_referral_because_they_could_not_open_it(referral, admin_user):
+    profile_admin = factories.user(referral.partner, role="profile_admin", email="profiles@partner.example")
+    with pytest.raises(InvalidInput) as caught:
+        services.assign(referral.pk, ActorRef.person(admin_user), NOW, profile_admin.pk)
+    assert caught.value.errors == {"assignee": "Choose a member of your team."}
+    after = Referral.objects.get(pk=referral.pk)
+    assert (after.assignee_id, after.version) == (None, 1)
+    assert history(referral) == [("create", "", "new")]
+    assert not OutboxMessage.objects.exclude(template="referral_new").exists()
 
 
 def test_notes_are_saved_with_a_history_row_and_a_new_version(referral, admin_user):

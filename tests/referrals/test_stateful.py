@@ -1,7 +1,7 @@
 """One referral driven by random people, inputs, clock jumps and sweeps, against a small model.
 
-The model predicts each outcome from the lifecycle table (SPEC §3); invariants on the stored
-referral, its history and its partner-facing view are checked after every step.
+The model predicts each outcome from the lifecycle table (docs/architecture.md, "How a referral flows");
+invariants on the stored referral, its history and its partner-facing view are checked after every step.
 """
 
 from __future__ import annotations

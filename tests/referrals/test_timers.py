@@ -9,10 +9,11 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from notifications.models import OutboxMessage
+from notifications.models import OutboxMessage, Webhook
 from partners.models import ProfileContact
 from referrals import services
 from referrals.actors import ActorRef
+from referrals.errors import DeadlinePassed
 from referrals.lifecycle import Action
 from referrals.models import Engagement, ProfileResponsiveness, Programme, Referral, ReferralEvent
 from referrals.responsiveness import FIELDS, recompute
@@ -130,6 +131,50 @@ def test_at_the_deadline_the_system_closes_the_referral_and_tells_the_customer_o
     stats = counters(referral.profile)
     assert (stats["missed"], stats["expired"]) == ((1, 0) if target == "missed" else (0, 1))
     assert stats == recompute(referral.profile_id)
+
+
+def _late_answer(referral, person, now):
+    with pytest.raises(DeadlinePassed):
+        services.mark_interested(referral.pk, person, now)
+
+
+@pytest.mark.parametrize(
+    "writer",
+    [
+        pytest.param(lambda referral, person, now: apply_deadlines(now, bulk_sql=False), id="portable sweep"),
+        pytest.param(
+            lambda referral, person, now: apply_deadlines(now, bulk_sql=True),
+            id="postgresql sweep",
+            marks=pytest.mark.postgres,
+        ),
+        pytest.param(_late_answer, id="late answer"),
+    ],
+)
+def test_every_writer_of_a_deadlines_move_writes_the_same_side_effects(profile, person, writer):
+    hook = Webhook.objects.create(
+        partner=profile.partner, url="https://crm.example/hook", events=["referral.updated"], secret="s", created_at=NOW
+    )
+    referral = factories.referral(profile)
+    due = referral.deadline_at
+    writer(referral, person, due + H)
+    assert history(referral)[1:] == [("miss", "new", "missed", "system", None, "timer", due)]
+    assert list(
+        OutboxMessage.objects.filter(referral=referral)
+        .exclude(template="referral_new")
+        .order_by("channel", "id")  # the PostgreSQL statement inserts in no set order
+        .values_list("channel", "template", "to_address", "language", "webhook_id", "created_at")
+    ) == [
+        ("email", NOTE, "anna@contoso.example", "en", None, due + H),
+        ("webhook", "referral.updated", "", "en", hook.pk, due + H),
+    ]
+    assert counters(profile) == {
+        "received": 1,
+        "answered": 0,
+        "answered_within_24h": 0,
+        "answer_seconds_total": 0,
+        "missed": 1,
+        "expired": 0,
+    }
 
 
 def test_sweeping_again_at_the_same_instant_or_later_changes_nothing(referral):

@@ -415,6 +415,15 @@ def test_an_admin_assigns_a_team_member(signed_in, profile, fresh):
     assert "Assigned to bob@partner.example" in signed_in.get(f"/referrals/{fresh.pk}/").content.decode()
 
 
+def test_the_assignee_choices_are_the_people_who_can_open_the_referral(signed_in, profile, fresh):
+    factories.user(profile.partner, role=Role.REFERRALS_USER, email="bob@partner.example")
+    factories.user(profile.partner, role=Role.PROFILE_ADMIN, email="profiles@partner.example")
+    factories.user(profile.partner, role=Role.REFERRALS_USER, email="gone@partner.example", is_active=False)
+    response = signed_in.get(f"/referrals/{fresh.pk}/")
+    team = [member.email for member in response.context["team"]]
+    assert team == ["admin@partner.example", "bob@partner.example"]
+
+
 def test_assigning_someone_of_another_partner_shows_an_error_and_changes_nothing(signed_in, fresh):
     stranger = factories.user(email="stranger@another.example")
     before = snapshot(fresh.pk)
