@@ -138,9 +138,8 @@ globals().update(envconfig.email_settings(EMAIL_URL, DATA_DIR))
 # The worker: how long a claimed outbox message stays claimed before another worker may retry it.
 OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "60"))
 WORKER_IDLE_SECONDS = float(os.environ.get("WORKER_IDLE_SECONDS", "2"))
-# Webhooks: how long a receiver may take, and whether loopback/private addresses are allowed (development).
+# Webhooks: how long a receiver may take; internal addresses are always refused (notifications/egress.py).
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
-WEBHOOK_ALLOW_PRIVATE = envconfig.env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
 
 # Requests per token and period, per process (ninja's throttle syntax: 600/m, 20/s, 10000/h).
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/m")

@@ -14,7 +14,8 @@ from django.db.models import QuerySet
 from leadshare import throttle
 from notifications import egress, webhooks
 from notifications.models import OutboxMessage, Webhook, WebhookDelivery
-from partners.models import Role, User
+from partners.models import User
+from referrals import permissions
 from referrals.errors import InvalidInput
 
 MIN_SECRET = 16
@@ -43,7 +44,7 @@ class WebhookInput:
 
 
 def _partner_of_admin(user: User) -> int:
-    if user.role != Role.REFERRALS_ADMIN or user.partner_id is None:
+    if not permissions.is_referrals_admin(user) or user.partner_id is None:
         raise PermissionDenied("Only a referrals admin of a partner manages its webhooks.")
     return user.partner_id
 

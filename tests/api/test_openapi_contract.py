@@ -117,7 +117,6 @@ def world(db, settings):  # type: ignore[no-untyped-def]
     # it the test's transaction); Django's test client keeps it open the same way.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    settings.WEBHOOK_ALLOW_PRIVATE = True  # no DNS look-ups of generated host names
     cache.clear()  # the throttle counts per token id, and SQLite reuses ids after a rollback
     _operator, operator_token = tenants.operator()
     yield World(tenants.tenant("Alpha"), operator_token)

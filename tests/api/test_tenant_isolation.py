@@ -75,7 +75,6 @@ ID_FIELDS = {"targets": "profile_id", "assignee": "user_id", "profile": "profile
 
 @pytest.fixture
 def worlds(db, settings):  # type: ignore[no-untyped-def]
-    settings.WEBHOOK_ALLOW_PRIVATE = True  # no DNS look-ups of example host names
     cache.clear()  # the throttle counts per token id, and SQLite reuses ids after a rollback
     alpha = tenants.tenant("Alpha", country="DE")
     bravo = tenants.tenant("Bravo", country="FR")
