@@ -51,8 +51,9 @@ def _breach_condition(f: BreachFilter, now: datetime, urged: timedelta) -> Q:
     kinds = {
         MISSED: Q(state=State.MISSED, missed_at__gte=f.start, missed_at__lt=f.end),
         EXPIRED: Q(state=State.EXPIRED, expired_at__gte=f.start, expired_at__lt=f.end),
-        # Late: its urged time (created + urged) has passed and falls in the period.
-        LATE: Q(state=State.NEW, created_at__lte=now - urged, created_at__gte=f.start - urged)
+        # Late: lifecycle.answer_overdue as a query (waited more than the window), its urged time (created +
+        # urged) in the period.
+        LATE: Q(state=State.NEW, created_at__lt=now - urged, created_at__gte=f.start - urged)
         & Q(created_at__lt=f.end - urged),
     }
     chosen = [kinds[f.kind]] if f.kind in kinds else list(kinds.values())

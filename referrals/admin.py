@@ -1,6 +1,8 @@
-"""Admin for referrals. Referrals and their counters are read-only here: every change of a referral (its
-state, notes and assignee too) goes through referrals.services, which writes its history row, bumps its
-version and tells webhooks and the list cache; a form saving the row would do none of that."""
+"""Admin for referrals. Everything here is read-only: every change of a referral (its state, notes and assignee
+too) goes through referrals.services, which writes its history row, bumps its version and tells webhooks and
+the list cache; an engagement is checked by referrals.engagement_validation when it is created and never edited
+afterwards; the programme's settings change on the console's programme page, which checks them and records
+who changed them. A form saving any of these rows would do none of that."""
 
 from typing import Any
 
@@ -10,23 +12,42 @@ from django.http import HttpRequest
 from referrals.models import CustomerContact, Engagement, ProfileResponsiveness, Programme, Referral, ReferralEvent
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never changed, added or deleted from the admin."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "new_deadline_hours", "evaluating_deadline_hours"]
 
 
 class CustomerContactInline(admin.TabularInline):
     model = CustomerContact
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Engagement)
-class EngagementAdmin(admin.ModelAdmin):
+class EngagementAdmin(ReadOnlyAdmin):
     list_display = ["id", "customer_company", "customer_country", "source", "campaign_id", "created_at"]
     list_filter = ["source", "customer_country", "language"]
     search_fields = ["customer_company", "need", "campaign_id"]
     inlines = [CustomerContactInline]
-    readonly_fields = ["public_token", "created_at"]
 
 
 class EventInline(admin.TabularInline):
@@ -46,19 +67,6 @@ class EventInline(admin.TabularInline):
     ]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown, never changed, added or deleted from the admin."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

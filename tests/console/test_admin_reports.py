@@ -81,6 +81,20 @@ def test_breaches_filter_by_partner_kind_and_period(breaches_world):
     assert admin_reports.breach_partners(alpha, NOW, 24 * HOUR) == [(w["alpha"].pk, "Alpha"), (w["beta"].pk, "Beta")]
 
 
+def test_a_new_referral_is_late_only_once_it_waited_longer_than_the_answer_window_as_the_lifecycle_says(db):
+    from referrals.lifecycle import answer_overdue
+
+    waited_exactly = factories.referral(factories.profile(), NOW - 24 * HOUR)
+    waited_longer = factories.referral(factories.profile(), NOW - 24 * HOUR - timedelta(seconds=1))
+    spec = BreachFilter(NOW - 90 * DAY, NOW + DAY)
+    assert (answer_overdue(24 * HOUR, 24 * HOUR), answer_overdue(24 * HOUR + timedelta(seconds=1), 24 * HOUR)) == (
+        False,
+        True,
+    )
+    assert [r.pk for r in admin_reports.breaches(spec, NOW, 24 * HOUR)] == [waited_longer.pk]
+    assert waited_exactly.pk not in [r.pk for r in admin_reports.breaches(spec, NOW, 24 * HOUR)]
+
+
 def test_the_breaches_page_and_its_csv(client, boss, breaches_world):
     w = breaches_world
     page = client.get(f"/console/breaches/?{PERIOD}").content.decode()

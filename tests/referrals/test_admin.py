@@ -1,4 +1,5 @@
-"""The Django admin shows referrals and their counters but never changes them: only the services do."""
+"""The Django admin shows referrals, engagements, counters and the programme but never changes them: only the
+services do."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pytest
 
 from notifications.models import OutboxMessage
 from partners.models import Role
-from referrals.models import ProfileResponsiveness, Referral, ReferralEvent
+from referrals.models import ProfileResponsiveness, Programme, Referral, ReferralEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +51,19 @@ def test_referrals_and_counters_cannot_be_added_or_deleted_in_the_admin(client, 
     assert response.status_code == 403
     assert ProfileResponsiveness.objects.get(pk=stats.pk).received == 1
     assert Referral.objects.filter(pk=referral.pk).exists()
+
+
+def test_an_engagement_and_the_programme_cannot_be_edited_in_the_admin(client, superuser, referral):
+    engagement = referral.engagement
+    response = client.post(
+        f"/admin/referrals/engagement/{engagement.pk}/change/",
+        {"customer_company": "Edited", "budget_amount": "100", "budget_currency": ""},
+    )
+    assert response.status_code == 403
+    engagement.refresh_from_db()
+    assert engagement.customer_company == "Contoso GmbH"
+    assert client.get("/admin/referrals/engagement/add/").status_code == 403
+    programme = Programme.objects.get()
+    response = client.post(f"/admin/referrals/programme/{programme.pk}/change/", {"new_deadline_hours": 1})
+    assert response.status_code == 403
+    assert Programme.objects.get().new_deadline_hours == 72
