@@ -18,11 +18,11 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kernel.errors import InvalidInput
 from notifications import outbox
 from partners.models import Location, Role, User
 from partners.services import INTEGRATION_DOMAIN, NotFound
 from referrals import permissions
-from referrals.errors import InvalidInput
 
 TEAM_ROLES = (Role.REFERRALS_ADMIN, Role.REFERRALS_USER, Role.PROFILE_ADMIN)
 ROLE_LABELS = {

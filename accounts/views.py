@@ -18,10 +18,10 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from accounts import forms, services
+from kernel.errors import InvalidInput
 from partners.auth import current_user
 from partners.models import Role, User
 from partners.services import NotFound
-from referrals.errors import InvalidInput
 
 
 def _remember_language(response: HttpResponseBase, language: str) -> None:

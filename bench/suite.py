@@ -371,7 +371,7 @@ def main() -> None:
         f"{cfg.repeat} runs, each on a fresh copy of the generated data, commits included; ours = "
         "referrals.timers.sweep(now) (state, history row, customer outbox row, counters; batches of 2,000); "
         "raw = one UPDATE of state and deadline_at with the same due predicate, nothing else. Idle: "
-        f"referrals.worker.run_pass at an instant with nothing due, median of {cfg.idle_passes} passes."
+        f"leadshare.worker.run_pass at an instant with nothing due, median of {cfg.idle_passes} passes."
     )
     for note in pg_notes + sqlite_notes:
         print(note)

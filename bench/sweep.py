@@ -18,11 +18,11 @@ import dj_database_url
 from django.db import connection, transaction
 
 from bench.generate import IDLE_AT, NOW
+from leadshare.worker import run_pass
 from notifications.models import OutboxMessage
 from referrals import lifecycle
 from referrals.models import Referral, ReferralEvent
 from referrals.timers import sweep
-from referrals.worker import run_pass
 
 # Passes before the timed ones after each switch: the first pays for connecting and cold caches.
 IDLE_WARMUP = 3

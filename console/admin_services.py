@@ -17,15 +17,15 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from console.models import AdminAction, SpamVerdict
 from finder import indexing
-from leadshare.text import line_error
+from kernel.errors import InvalidInput, ReferralChanged
+from kernel.text import line_error
 from notifications import outbox
 from notifications.models import OutboxMessage
 from partners.models import Partner, User
 from partners.services import Conflict, NotFound, require_programme_admin
 from referrals import services as referral_services
 from referrals.actors import ActorRef
-from referrals.errors import InvalidInput, LifecycleError, ReferralChanged
-from referrals.lifecycle import Actor, State
+from referrals.lifecycle import Actor, LifecycleError, State
 from referrals.models import Programme, Referral
 from taxonomy.models import Reason
 

@@ -28,14 +28,14 @@ from django.views.decorators.http import require_GET, require_POST
 from console import admin_reports, admin_services, analytics
 from console.admin_forms import BreachQuery, PartnerQuery, PeriodQuery, message, messages_by_field, page_number
 from console.models import AdminAction, SpamVerdict
-from leadshare import csvexport
+from kernel import csvexport
+from kernel.errors import InvalidInput
 from matching import charts
 from matching.scorecard import money, percent
 from partners import cities
 from partners.auth import current_user
 from partners.models import BusinessProfile, Partner
 from partners.services import Conflict, NotFound, require_programme_admin
-from referrals.errors import InvalidInput
 from referrals.forms import SOURCE_LABELS, STATE_LABELS
 from referrals.lifecycle import OPEN
 from referrals.models import Programme, Referral

@@ -10,11 +10,11 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from finder.search import Criteria, Hit, InvalidCriteria, search
+from kernel.errors import NotFound
 from partners import cities
 from partners.models import User
 from referrals import idempotency, lifecycle, permissions, services
 from referrals.actors import ActorRef
-from referrals.errors import NotFound
 from referrals.models import Engagement, Referral
 from referrals.services import EngagementInput
 

@@ -25,9 +25,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from console import agent_services
 from console.agent_forms import MAX_PARTNERS, LeadsFilter, ReferralForm, new_token, parse_targets
+from kernel.errors import InvalidInput, NotFound
 from partners.auth import current_user
 from partners.models import User
-from referrals.errors import InvalidInput, NotFound
 from referrals.forms import SOURCE_LABELS, STATE_LABELS
 from referrals.models import Engagement
 from referrals.permissions import is_programme_admin

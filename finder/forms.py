@@ -15,7 +15,7 @@ from django.utils.translation import gettext_noop as _
 
 from finder.requests import RequestInput
 from finder.search import Criteria
-from leadshare.text import line_errors
+from kernel.text import line_errors
 
 CRITERIA_FIELDS = ("q", "country", "city", "radius_km", "size", "industry", "product", "service", "language")
 REQUEST_FIELDS = (
@@ -32,7 +32,7 @@ REQUEST_FIELDS = (
     "budget_currency",
     "timeline",
 )
-# The request's fields that hold one line of text (leadshare.text); the API's schema types them Line.
+# The request's fields that hold one line of text (kernel.text); the API's schema types them Line.
 LINE_FIELDS = ("company", "city", "contact_name", "email", "phone", "timeline")
 
 

@@ -12,10 +12,10 @@ from pydantic import Field, Strict
 
 from accounts.forms import client_ip
 from finder import requests
-from leadshare.api_support import Input, Output, RowId, problems
-from leadshare.problems import problem
-from leadshare.text import Line
-from leadshare.throttle import FinderRateThrottle
+from finder.throttle import FinderRateThrottle
+from kernel.api_types import Input, Output, RowId, problems
+from kernel.problems import problem
+from kernel.text import Line
 
 router = Router(tags=["finder"])
 

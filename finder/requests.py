@@ -22,12 +22,12 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext_noop as _
 
+from kernel.errors import InvalidInput, ServiceError
 from notifications import outbox
 from partners import cities
 from partners.models import BusinessProfile
 from referrals import engagement_validation, services
 from referrals.actors import ActorRef
-from referrals.errors import InvalidInput, ServiceError
 from referrals.models import Engagement, Referral
 from taxonomy.models import CompanySize, Industry
 

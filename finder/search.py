@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from referrals.errors import InvalidInput
+from kernel.errors import InvalidInput
 
 
 @dataclass(frozen=True)

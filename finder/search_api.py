@@ -10,8 +10,8 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from finder.search import MAX_LIMIT, MAX_QUERY_LENGTH, Criteria, Results, search
-from leadshare.api_support import Output
-from leadshare.throttle import FinderRateThrottle
+from finder.throttle import FinderRateThrottle
+from kernel.api_types import Output
 
 router = Router(tags=["finder"])
 

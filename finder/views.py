@@ -22,10 +22,10 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.forms import client_ip
 from finder import forms, plans, requests
 from finder.search import Criteria, InvalidCriteria, Results, search
-from leadshare.throttle import finder_throttled
+from finder.throttle import finder_throttled
+from kernel.errors import InvalidInput
 from partners import cities
 from partners.models import BusinessProfile, Location
-from referrals.errors import InvalidInput
 from referrals.models import Engagement
 from taxonomy.models import CompanySize, Currency, Industry, Product, ServiceType
 

@@ -22,12 +22,13 @@ from ninja.openapi.docs import Swagger
 from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
 
-from leadshare.api_support import NulCharacter, Parser, PreconditionFailed, UnreadableText, document_problems
-from leadshare.problems import CONTENT_TYPE, field_errors, problem, pydantic_errors
+from kernel.api_types import NulCharacter, Parser, PreconditionFailed, UnreadableText, document_problems
+from kernel.errors import InvalidInput, NotFound, ReferralChanged
+from kernel.problems import CONTENT_TYPE, field_errors, problem, pydantic_errors
 from leadshare.throttle import TokenRateThrottle
 from partners import tokens
 from partners.models import ApiToken
-from referrals.errors import DeadlinePassed, InvalidInput, NotAllowed, NotFound, ReferralChanged
+from referrals.lifecycle import DeadlinePassed, NotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ class LeadshareApi(NinjaAPI):
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
     ) -> OpenAPISchema:
-        """The document with every operation's errors in it (see leadshare.api_support)."""
+        """The document with every operation's errors in it (see kernel.api_types)."""
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         document_problems(schema)
         return schema

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
-from leadshare.text import has_nul
+from kernel.text import has_nul
 
 
 class ContentSecurityPolicyMiddleware:
@@ -36,7 +36,7 @@ class RefuseNulMiddleware:
     """A page's query string or form with a NUL character is a 400 page before any view reads it.
 
     PostgreSQL cannot store or even compare text with NUL, so such a value reaching a query is a 500
-    there. The API refuses NULs itself, as a problem+json by field (leadshare.api_support.Parser).
+    there. The API refuses NULs itself, as a problem+json by field (kernel.api_types.Parser).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

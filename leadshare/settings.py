@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "matching",
     "finder",
     "console",
+    "leadshare",  # on top of the apps: the demo and the worker commands (docs/architecture.md, "Layers")
 ]
 
 MIDDLEWARE = [
@@ -144,7 +145,7 @@ WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
 # Requests per token and period, per process (ninja's throttle syntax: 600/m, 20/s, 10000/h).
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/m")
 # Requests per client address and period to the finder's public search and request endpoints, page and API
-# (leadshare.throttle.finder_wait), per process unless CACHES is shared.
+# (finder.throttle.finder_wait), per process unless CACHES is shared.
 FINDER_RATE_LIMIT = os.environ.get("FINDER_RATE_LIMIT", "300/m")
 # Pages of referrals kept per web process for polling clients (referrals.list_cache); 0 turns it off.
 API_LIST_CACHE_SIZE = int(os.environ.get("API_LIST_CACHE_SIZE", "1024"))

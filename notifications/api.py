@@ -10,8 +10,8 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from leadshare.api_support import Input, ObjectId, problems
-from leadshare.problems import problem
+from kernel.api_types import Input, ObjectId, problems
+from kernel.problems import problem
 from notifications import webhook_service, webhooks
 from notifications.models import Webhook, WebhookDelivery
 from partners.auth import current_user

@@ -11,12 +11,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
-from leadshare import throttle
+from kernel import throttle
+from kernel.errors import InvalidInput
 from notifications import egress, webhooks
 from notifications.models import OutboxMessage, Webhook, WebhookDelivery
 from partners.models import User
 from referrals import permissions
-from referrals.errors import InvalidInput
 
 MIN_SECRET = 16
 MAX_WEBHOOKS_PER_PARTNER = 10

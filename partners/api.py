@@ -11,7 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Header, Query, Router, Status
 
-from leadshare.api_support import ObjectId, PreconditionFailed, expected_version, problems, with_etag
+from kernel.api_types import ObjectId, PreconditionFailed, expected_version, problems, with_etag
+from kernel.errors import InvalidInput
 from partners import services
 from partners.auth import current_user
 from partners.models import ApiToken
@@ -29,7 +30,6 @@ from partners.schemas import (
     profile_out,
     token_out,
 )
-from referrals.errors import InvalidInput
 
 router = Router()
 

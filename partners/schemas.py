@@ -9,7 +9,7 @@ from ninja import Schema
 from ninja.schema import DjangoGetter
 from pydantic import Field, Strict, model_validator
 
-from leadshare.api_support import RowId
+from kernel.api_types import RowId
 from partners.models import ApiToken, BusinessProfile, Partner
 
 # JSON's types, not Python's conversions: false is not 0, "1" is not true.

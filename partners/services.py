@@ -21,7 +21,8 @@ from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q, QuerySet
 
-from leadshare.text import line_error, line_errors
+from kernel.errors import InvalidInput
+from kernel.text import line_error, line_errors
 from notifications import outbox
 from partners import tokens
 from partners.models import (
@@ -36,7 +37,6 @@ from partners.models import (
     User,
 )
 from referrals import permissions
-from referrals.errors import InvalidInput
 from taxonomy.models import CompanySize, Industry, Product, ServiceType
 
 LANGUAGES = ("en", "ru")

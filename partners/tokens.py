@@ -10,7 +10,7 @@ from functools import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 
-from leadshare.rawrows import Columns
+from kernel.rawrows import Columns
 from partners.models import ApiToken, Partner, User
 
 PREFIX = "ls_"
@@ -54,7 +54,7 @@ def _find_sql(vendor: str) -> str:
 
 def _find(token_digest: str) -> ApiToken | None:
     """The live token with this digest, its active user and their partner, in one hand-written query
-    (see leadshare.rawrows)."""
+    (see kernel.rawrows)."""
     with connection.cursor() as cursor:
         cursor.execute(_find_sql(connection.vendor), [token_digest, True])
         row = cursor.fetchone()

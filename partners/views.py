@@ -16,10 +16,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kernel.errors import InvalidInput
 from partners import cities, forms, services
 from partners.auth import current_user
 from partners.models import MAX_INDUSTRIES_PER_PROFILE, MAX_LOCATIONS_PER_PROFILE, BusinessProfile
-from referrals.errors import InvalidInput
 from taxonomy.models import CompanySize, Industry, Product, ServiceType
 
 BLANK_CONTACT_ROWS = 1

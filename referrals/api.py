@@ -11,12 +11,12 @@ from ninja import Header, Query, Router, Schema
 from pydantic import Field
 from pydantic_core import to_json
 
-from leadshare import csvexport
-from leadshare.api_support import IsoDateTime, ObjectId, PreconditionFailed, expected_version, problems, with_etag
+from kernel import csvexport
+from kernel.api_types import IsoDateTime, ObjectId, PreconditionFailed, expected_version, problems, with_etag
+from kernel.errors import ReferralChanged
 from partners.auth import current_user
 from referrals import list_cache, queries, services
 from referrals.actors import ActorRef
-from referrals.errors import ReferralChanged
 from referrals.lifecycle import Action
 from referrals.presenters import present
 from referrals.schemas import (

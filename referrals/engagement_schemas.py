@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field, Strict
 
-from leadshare.api_support import RowId
+from kernel.api_types import RowId
 from referrals.engagement_validation import MAX_NEED
 from referrals.models import Engagement
 from referrals.schemas import StateName

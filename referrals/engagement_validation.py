@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_noop as _
 
-from leadshare.text import line_errors
-from referrals.errors import InvalidInput
+from kernel.errors import InvalidInput
+from kernel.text import line_errors
 from referrals.models import Engagement
 from referrals.validation import MAX_DEAL_VALUE
 from taxonomy.models import CompanySize, Currency, Industry, Product, ServiceType

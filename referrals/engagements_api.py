@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Header, Router, Status
 
-from leadshare.api_support import ObjectId, problems
+from kernel.api_types import ObjectId, problems
 from partners.auth import current_user
 from partners.models import User
 from referrals import idempotency, permissions, services

@@ -10,7 +10,7 @@ from django.utils import timezone
 from ninja import Body, Router, Schema
 from pydantic import Field
 
-from leadshare.api_support import problems
+from kernel.api_types import problems
 from partners.auth import current_user
 from referrals import importing
 from referrals.actors import ActorRef

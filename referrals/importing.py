@@ -26,10 +26,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from kernel.errors import InvalidInput
 from partners.models import BusinessProfile, User
 from referrals import partner_center, permissions, services
 from referrals.actors import ActorRef
-from referrals.errors import InvalidInput
 from referrals.lifecycle import Deadlines, State
 from referrals.models import (
     CustomerContact,

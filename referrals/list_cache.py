@@ -25,7 +25,7 @@ from functools import cache
 from django.conf import settings
 from django.db import connection, transaction
 
-from leadshare.rawrows import Columns
+from kernel.rawrows import Columns
 from partners.models import User
 from referrals import permissions
 from referrals.models import ReferralListVersion

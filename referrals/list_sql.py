@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import connection
 
-from leadshare.rawrows import Columns
+from kernel.rawrows import Columns
 from partners.models import User
 from referrals import lifecycle, permissions
 from referrals.lifecycle import State

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 
 from django.db.models import Q, QuerySet
 
-from leadshare.api_support import MAX_ID
+from kernel.api_types import MAX_ID
+from kernel.errors import InvalidInput
 from partners.models import User
 from referrals import list_sql
 from referrals.access import visible_referrals
-from referrals.errors import InvalidInput
 from referrals.lifecycle import CONTACTS_HIDDEN, State
 from referrals.models import Referral
 from referrals.presenters import ReferralView, present

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from leadshare.api_support import Input, Output, RowId
+from kernel.api_types import Input, Output, RowId
 from referrals.models import ReferralEvent
 from referrals.presenters import ReferralView
 from referrals.validation import MAX_NOTES

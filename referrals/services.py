@@ -14,13 +14,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 
+from kernel.errors import InvalidInput, NotFound, ReferralChanged
 from notifications import outbox, webhooks
 from partners import alerts
 from partners.models import BusinessProfile, Location
 from referrals import lifecycle, transitions
 from referrals.actors import ActorRef
-from referrals.errors import DeadlinePassed, InvalidInput, NotFound, ReferralChanged
-from referrals.lifecycle import Action, Actor, Deadlines, State
+from referrals.lifecycle import Action, Actor, DeadlinePassed, Deadlines, State
 from referrals.models import (
     CustomerContact,
     Engagement,

@@ -19,12 +19,12 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kernel.errors import InvalidInput, NotFound, ReferralChanged
 from partners.auth import current_user
 from partners.models import User
 from referrals import lifecycle, queries, services
 from referrals.access import visible_referrals
 from referrals.actors import ActorRef
-from referrals.errors import DeadlinePassed, InvalidInput, LifecycleError, NotFound, ReferralChanged
 from referrals.forms import (
     ACTION_LABELS,
     OUTCOMES,
@@ -38,7 +38,7 @@ from referrals.forms import (
     parse_version,
     service_message,
 )
-from referrals.lifecycle import Action, Deadlines
+from referrals.lifecycle import Action, DeadlinePassed, Deadlines, LifecycleError
 from referrals.models import Programme, Referral, ReferralEvent
 from referrals.permissions import assignable_members, can_assign_referral, can_work_referral
 from referrals.presenters import ReferralView, present

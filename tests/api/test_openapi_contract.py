@@ -15,7 +15,7 @@ requests are refused; every error is application/problem+json with its status in
 A failure shows the request as a curl command. To reproduce it, run the test again:
     .venv/bin/pytest tests/api/test_openapi_contract.py -k "POST /api/v1/referrals/{referral_id}/accept"
 If an operation gives an error its `response=` does not list, add it with `**problems(404, ...)` from
-leadshare.api_support (400/401/422/429/500 are documented for every operation that can give them).
+kernel.api_types (400/401/422/429/500 are documented for every operation that can give them).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from leadshare.problems import CONTENT_TYPE as PROBLEM_JSON
+from kernel.problems import CONTENT_TYPE as PROBLEM_JSON
 from leadshare.wsgi import application
 from tests.api import tenants
 

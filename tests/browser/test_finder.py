@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+from leadshare.worker import run_pass
 from notifications.models import OutboxMessage
 from partners.models import BusinessProfile, Location
 from referrals.models import Engagement, Referral
-from referrals.worker import run_pass
 from tests import factories
 from tests.browser.conftest import sign_in
 from tests.smtp import subject, text

@@ -8,9 +8,9 @@ import pytest
 
 from console import admin_services
 from console.models import AdminAction
+from kernel.errors import InvalidInput
 from partners.models import Partner
 from referrals import services
-from referrals.errors import InvalidInput
 from referrals.models import ProfileResponsiveness
 from taxonomy.models import Industry
 from tests import factories

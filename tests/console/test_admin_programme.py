@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from console.models import AdminAction
+from kernel.errors import InvalidInput
 from partners.models import Role
 from referrals import services
 from referrals.actors import ActorRef
-from referrals.errors import InvalidInput
 from referrals.models import Programme, Referral
 from taxonomy.models import Reason
 from tests import factories

@@ -11,12 +11,12 @@ from finder import backends, indexing, text
 from finder.indexing import forget_changes
 from finder.models import IndexChange, IndexStamp, PriorWatermark, SearchEntry, SearchPlace
 from finder.search import Criteria, search
+from leadshare.worker import run_pass
 from partners import services
 from partners.models import BusinessProfile, Location, Partner
 from referrals import services as referral_services
 from referrals.actors import ActorRef
 from referrals.models import ProfileResponsiveness, ReferralEvent
-from referrals.worker import run_pass
 from tests import factories
 from tests.factories import NOW
 from tests.finder.profiles import make

@@ -11,10 +11,10 @@ import pytest
 
 from finder import requests
 from finder.requests import RateLimited, RequestInput, send_request
+from kernel.errors import InvalidInput
 from notifications import emails
 from notifications.models import OutboxMessage
 from partners.models import BusinessProfile, Partner
-from referrals.errors import InvalidInput
 from referrals.models import CustomerContact, Engagement, Referral, ReferralEvent
 from taxonomy.models import CompanySize
 from tests import factories

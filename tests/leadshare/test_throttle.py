@@ -7,9 +7,10 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from kernel.throttle import parse_rate
 from leadshare import throttle
 from leadshare.api import api
-from leadshare.throttle import TokenRateThrottle, parse_rate
+from leadshare.throttle import TokenRateThrottle
 from tests import factories
 from tests.api import counting
 from tests.api.conftest import client_for

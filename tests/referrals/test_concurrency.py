@@ -26,10 +26,11 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
+from kernel.errors import ReferralChanged
 from notifications.models import OutboxMessage
 from referrals import services
 from referrals.actors import ActorRef
-from referrals.errors import DeadlinePassed, NotAllowed, ReferralChanged
+from referrals.lifecycle import DeadlinePassed, NotAllowed
 from referrals.models import ProfileResponsiveness, Referral, ReferralEvent
 from referrals.responsiveness import FIELDS, recompute
 from referrals.timers import apply_deadlines, sweep

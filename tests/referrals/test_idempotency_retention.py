@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from leadshare.worker import run_pass
 from referrals import idempotency
 from referrals.models import IdempotencyRecord
-from referrals.worker import run_pass
 from tests import factories
 
 pytestmark = pytest.mark.django_db

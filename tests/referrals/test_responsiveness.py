@@ -8,7 +8,7 @@ import pytest
 
 from referrals import services
 from referrals.actors import ActorRef
-from referrals.errors import DeadlinePassed
+from referrals.lifecycle import DeadlinePassed
 from referrals.models import ProfileResponsiveness, Referral
 from referrals.responsiveness import FIELDS, recompute
 from referrals.timers import sweep

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from kernel.errors import InvalidInput, NotFound, ReferralChanged
 from notifications.models import OutboxMessage
 from referrals import services
 from referrals.actors import ActorRef
-from referrals.errors import DeadlinePassed, InvalidInput, NotAllowed, NotFound, ReferralChanged
-from referrals.lifecycle import Action
+from referrals.lifecycle import Action, DeadlinePassed, NotAllowed
 from referrals.models import ProfileResponsiveness, Programme, Referral, ReferralEvent
 from referrals.responsiveness import recompute
 from tests import factories

@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
+from kernel.errors import InvalidInput
 from partners.models import Role
 from referrals import services
 from referrals.actors import ActorRef
-from referrals.errors import DeadlinePassed, InvalidInput, NotAllowed
-from referrals.lifecycle import MOVES, Action, State
+from referrals.lifecycle import MOVES, Action, DeadlinePassed, NotAllowed, State
 from referrals.models import Referral, ReferralEvent
 from referrals.presenters import present
 from referrals.timers import sweep

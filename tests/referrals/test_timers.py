@@ -13,8 +13,7 @@ from notifications.models import OutboxMessage, Webhook
 from partners.models import ProfileContact
 from referrals import services
 from referrals.actors import ActorRef
-from referrals.errors import DeadlinePassed
-from referrals.lifecycle import Action
+from referrals.lifecycle import Action, DeadlinePassed
 from referrals.models import Engagement, ProfileResponsiveness, Programme, Referral, ReferralEvent
 from referrals.responsiveness import FIELDS, recompute
 from referrals.timers import SweepResult, apply_deadlines, sweep

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
 
-from referrals.worker import run_pass
+from leadshare.worker import run_pass
 
 
 class Command(BaseCommand):

@@ -1,18 +1,8 @@
-"""Errors the referral services raise. Pages and the API turn each into a plain message."""
+"""Errors the services of every app raise. Pages and the API turn each into a plain message (the project's
+leadshare/api.py maps them to problem details). The lifecycle's own refusals (NotAllowed, DeadlinePassed) live in
+referrals/lifecycle.py, which owns the rules they report."""
 
 from __future__ import annotations
-
-from referrals.lifecycle import DeadlinePassed, LifecycleError, NotAllowed
-
-__all__ = [
-    "DeadlinePassed",
-    "InvalidInput",
-    "LifecycleError",
-    "NotAllowed",
-    "NotFound",
-    "ReferralChanged",
-    "ServiceError",
-]
 
 
 class ServiceError(Exception):

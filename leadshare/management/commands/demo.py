@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from partners import demo
+from leadshare import demo
 from partners.models import Partner
 from referrals.lifecycle import State
 

@@ -1,6 +1,6 @@
 """Small helpers shared by API handlers: ETags, If-Match, ids in paths, and the documented errors.
 
-Every error of the API is an RFC 9457 problem (leadshare.problems), sent as application/problem+json.
+Every error of the API is an RFC 9457 problem (kernel.problems), sent as application/problem+json.
 `document_problems` (run on the whole OpenAPI document by leadshare.api) documents the errors any
 operation can give: 401 and 429 where a token is needed, 400 (unreadable JSON) where there is a body,
 422 where there are parameters or a body, 500 everywhere. An operation lists only its own errors:
@@ -23,8 +23,8 @@ from ninja import parser as ninja_parser
 from ninja.params import functions as params
 from pydantic import BaseModel, BeforeValidator, Field, Strict
 
-from leadshare.problems import CONTENT_TYPE as PROBLEM_MEDIA_TYPE
-from leadshare.text import has_nul
+from kernel.problems import CONTENT_TYPE as PROBLEM_MEDIA_TYPE
+from kernel.text import has_nul
 
 # The largest primary key of a BigAutoField. Larger ids in a path would overflow the database driver.
 MAX_ID = 2**63 - 1

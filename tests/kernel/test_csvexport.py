@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from leadshare import csvexport
+from kernel import csvexport
 from tests.factories import NOW
 
 

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
+from leadshare.demo import PASSWORD
 from notifications.models import OutboxMessage
-from partners.demo import PASSWORD
 from partners.models import BusinessProfile, Location, Partner, ProfileContact, Role, User
 from referrals.lifecycle import OPEN, State
 from referrals.models import Engagement, ProfileResponsiveness, Referral, ReferralEvent

@@ -6,7 +6,7 @@ import pydantic
 import pytest
 from django.test import Client
 
-from leadshare.text import LINE_MESSAGE, Line, line_error, line_errors
+from kernel.text import LINE_MESSAGE, Line, line_error, line_errors
 from partners.models import Role
 from tests import factories
 from tests.api import counting

@@ -22,9 +22,9 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from finder.indexing import rebuild_all
+from leadshare.demo import data
+from leadshare.demo.data import PartnerSpec
 from notifications.models import OutboxMessage
-from partners.demo import data
-from partners.demo.data import PartnerSpec
 from partners.models import BusinessProfile, Location, Partner, ProfileContact, Role, User
 from referrals import services, timers
 from referrals.actors import ActorRef
