@@ -124,10 +124,11 @@ def render(message: OutboxMessage) -> Rendered:
     if message.template not in TEMPLATES:
         raise UnknownTemplate(message.template)
     language = message.language if message.language in ("en", "ru") else "en"
-    context = _context(message, language)
-    context |= {"site_name": settings.SITE_NAME, "site_root": settings.SITE_ROOT, "payload": message.payload}
     base = f"emails/{language}/{message.template}"
+    # The context too is made in the recipient's language: the masked view's words are translated as it is made.
     with translation.override(language):
+        context = _context(message, language)
+        context |= {"site_name": settings.SITE_NAME, "site_root": settings.SITE_ROOT, "payload": message.payload}
         subject = render_to_string(f"{base}.subject.txt", context).strip().replace("\n", " ")
         text = render_to_string(f"{base}.txt", context)
         html = render_to_string(f"{base}.html", context)
