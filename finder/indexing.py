@@ -49,7 +49,7 @@ def _tag_texts(profile: BusinessProfile) -> list[str]:
 
 
 def _counters(profile_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """Each profile's responsiveness counters and won/lost referrals."""
+    """Each profile's responsiveness counters and won/lost referrals (those that count toward ranking)."""
     from referrals.models import ProfileResponsiveness, Referral
 
     found: dict[int, dict[str, int]] = {pid: {} for pid in profile_ids}
@@ -61,7 +61,8 @@ def _counters(profile_ids: Sequence[int]) -> dict[int, dict[str, int]]:
         ):
             found[profile_id].update(zip(fields, values, strict=True))
         outcomes = (
-            Referral.objects.filter(profile_id__in=chunk, state__in=("won", "lost"))
+            Referral.objects.ranked()
+            .filter(profile_id__in=chunk, state__in=("won", "lost"))
             .values("profile_id")
             .annotate(won=Count("id", filter=Q(state="won")), lost=Count("id", filter=Q(state="lost")))
             .values_list("profile_id", "won", "lost")

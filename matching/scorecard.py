@@ -33,17 +33,21 @@ CLOSED_AT = {
 
 def facts(partner_id: int, now: datetime, weeks: int = metrics.WEEKS) -> list[metrics.Facts]:
     """The referrals of the partner that the scorecard can count: received or closed in the window,
-    or open now."""
+    or open now; imported ones never count (Referral.objects.ranked)."""
     since = now - timedelta(days=7 * weeks)
-    rows = Referral.objects.filter(partner_id=partner_id).filter(
-        Q(created_at__gte=since)
-        | Q(state__in=("new", "evaluating", "negotiating"))
-        | Q(won_at__gte=since)
-        | Q(lost_at__gte=since)
-        | Q(skipped_at__gte=since)
-        | Q(declined_at__gte=since)
-        | Q(missed_at__gte=since)
-        | Q(expired_at__gte=since)
+    rows = (
+        Referral.objects.ranked()
+        .filter(partner_id=partner_id)
+        .filter(
+            Q(created_at__gte=since)
+            | Q(state__in=("new", "evaluating", "negotiating"))
+            | Q(won_at__gte=since)
+            | Q(lost_at__gte=since)
+            | Q(skipped_at__gte=since)
+            | Q(declined_at__gte=since)
+            | Q(missed_at__gte=since)
+            | Q(expired_at__gte=since)
+        )
     )
     result = []
     for r in rows.order_by("id"):

@@ -110,7 +110,7 @@ def _record_side_effects(
         counters = {"missed": F("missed") + 1}
     elif target == State.EXPIRED:
         counters = {"expired": F("expired") + 1}
-    if counters:
+    if counters and referral.engagement.counts_toward_ranking:
         ProfileResponsiveness.objects.filter(profile_id=referral.profile_id).update(**counters)
     if lifecycle.customer_told_partner_will_not_follow_up(target):
         outbox.add(_customer_notes(referral, now))
@@ -467,7 +467,8 @@ def create_referral(
     comment: str = "",
 ) -> Referral:
     """A referral entering the lifecycle in `state` at `now` (new for intake; any state for imports),
-    with its 'create' history row, the profile's received counter and the referral.created webhooks.
+    with its 'create' history row, the profile's received counter (unless imported) and the referral.created
+    webhooks.
     Partner alerts are the caller's choice."""
     due = lifecycle.deadline(state, now, deadlines)
     stamps = {f"{state.value}_at": now} if state != State.NEW else {}
@@ -497,6 +498,7 @@ def create_referral(
         comment=comment,
     )
     stats, _ = ProfileResponsiveness.objects.get_or_create(profile=profile)
-    ProfileResponsiveness.objects.filter(pk=stats.pk).update(received=F("received") + 1)
+    if engagement.counts_toward_ranking:
+        ProfileResponsiveness.objects.filter(pk=stats.pk).update(received=F("received") + 1)
     outbox.add(webhooks.events_for([(referral.partner_id, referral.pk)], webhooks.CREATED, now))
     return referral  # the list cache hears of it from the post_save signal (referrals.signals)

@@ -22,7 +22,15 @@ from notifications.models import OutboxMessage, Webhook
 from partners import alerts
 from referrals import lifecycle, list_cache
 from referrals.lifecycle import Actor, State
-from referrals.models import CustomerContact, Engagement, ProfileResponsiveness, Programme, Referral, ReferralEvent
+from referrals.models import (
+    UNRANKED_SOURCES,
+    CustomerContact,
+    Engagement,
+    ProfileResponsiveness,
+    Programme,
+    Referral,
+    ReferralEvent,
+)
 
 BATCH = 2000
 REMINDER_TEMPLATES = {
@@ -69,6 +77,11 @@ def _deadline_batch_portable(now: datetime, batch: int) -> int:
         return 0
     events: list[ReferralEvent] = []
     closed_by_profile: dict[int, Counter[str]] = defaultdict(Counter)
+    unranked = set(
+        Referral.objects.filter(pk__in=[row[0] for row in due])
+        .exclude(pk__in=Referral.objects.ranked())
+        .values_list("pk", flat=True)
+    )
     told_customer: list[tuple[int, int]] = []
     for state, action, target in _timer_moves():
         rows = [row for row in due if row[1] == state.value]
@@ -96,7 +109,8 @@ def _deadline_batch_portable(now: datetime, batch: int) -> int:
                     to_state=target.value,
                 )
             )
-            closed_by_profile[profile_id][target.value] += 1
+            if referral_id not in unranked:
+                closed_by_profile[profile_id][target.value] += 1
             if lifecycle.customer_told_partner_will_not_follow_up(target):
                 told_customer.append((referral_id, engagement_id))
     ReferralEvent.objects.bulk_create(events)
@@ -190,10 +204,12 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
             SELECT c.id, m.missed, m.expired
             FROM {ProfileResponsiveness._meta.db_table} c
             JOIN (
-                SELECT profile_id,
-                       count(*) FILTER (WHERE state = 'missed') AS missed,
-                       count(*) FILTER (WHERE state = 'expired') AS expired
-                FROM moved GROUP BY profile_id
+                SELECT moved.profile_id,
+                       count(*) FILTER (WHERE moved.state = 'missed') AS missed,
+                       count(*) FILTER (WHERE moved.state = 'expired') AS expired
+                FROM moved JOIN {Engagement._meta.db_table} ranked ON ranked.id = moved.engagement_id
+                WHERE NOT ranked.source = ANY(%(unranked)s)
+                GROUP BY moved.profile_id
             ) m ON m.profile_id = c.profile_id
             ORDER BY c.profile_id
             FOR UPDATE OF c
@@ -211,6 +227,7 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
         "told": told,
         "updated": webhooks.UPDATED,
         "updated_json": json.dumps([webhooks.UPDATED]),
+        "unranked": list(UNRANKED_SOURCES),
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -319,6 +319,21 @@ def test_a_busy_sweep_costs_the_same_number_of_queries_for_3_and_for_30_due_refe
     assert counters(profile)["missed"] == 33
 
 
+@pytest.mark.parametrize("bulk_sql", [False, pytest.param(True, marks=pytest.mark.postgres)])
+def test_imported_referrals_that_time_out_are_not_counted_against_the_profile(profile, bulk_sql):
+    imported = factories.referral(profile, source=Engagement.Source.IMPORT)
+    ours = factories.referral(profile)
+    person = ActorRef.person(factories.user(profile.partner))
+    services.mark_interested(imported.pk, person, NOW + H)  # evaluating: it expires 7 days later
+    assert sweep(NOW + 72 * H, bulk_sql=bulk_sql).moved == 1
+    assert sweep(NOW + 72 * H + 7 * DAY, bulk_sql=bulk_sql).moved == 1
+    assert Referral.objects.get(pk=ours.pk).state == "missed"
+    assert Referral.objects.get(pk=imported.pk).state == "expired"
+    assert counters(profile) == recompute(profile.pk) == {
+        "received": 1, "answered": 0, "answered_within_24h": 0, "answer_seconds_total": 0, "missed": 1, "expired": 0,
+    }  # fmt: skip
+
+
 # --- The PostgreSQL statement against the portable path -----------------------------------------
 
 
