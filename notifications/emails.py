@@ -26,7 +26,11 @@ from referrals.presenters import present
 from taxonomy.models import CompanySize, Industry, Product
 
 PARTNER_TEMPLATES = {outbox.PARTNER_NEW_REFERRAL, outbox.PARTNER_UNANSWERED, outbox.PARTNER_DEADLINE_SOON}
-CUSTOMER_TEMPLATES = {outbox.CUSTOMER_PARTNER_WONT_FOLLOW_UP, outbox.CUSTOMER_REQUEST_SENT}
+CUSTOMER_TEMPLATES = {
+    outbox.CUSTOMER_PARTNER_WONT_FOLLOW_UP,
+    outbox.CUSTOMER_REQUEST_SENT,
+    outbox.CUSTOMER_ALREADY_ASKED,
+}
 # About a person, not a referral: the payload names the user.
 USER_TEMPLATES = {outbox.PARTNER_INVITATION, outbox.TEAM_INVITATION, outbox.PASSWORD_RESET}
 TEMPLATES = PARTNER_TEMPLATES | CUSTOMER_TEMPLATES | USER_TEMPLATES
