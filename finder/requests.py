@@ -304,7 +304,10 @@ def send_request(data: RequestInput, client_ip: str, now: datetime) -> RequestOu
             _tell_owner(earlier, repeated, now)
         if not fresh:
             return RequestOutcome(engagement=None, already_asked=partner_names(repeated), already_asked_ids=repeated)
-        engagement = services.create_engagement(_engagement_input(data, fresh), ACTOR, now)
+        try:
+            engagement = services.create_engagement(_engagement_input(data, fresh), ACTOR, now)
+        except InvalidInput as exc:  # its "targets" are the partners chosen here
+            raise InvalidInput({"profile_ids" if k == "targets" else k: v for k, v in exc.errors.items()}) from None
         referral_ids = list(engagement.referrals.order_by("pk").values_list("pk", flat=True))
         # One confirmation per request; it names the engagement through its first referral.
         email = data.email.strip()

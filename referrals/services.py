@@ -6,6 +6,7 @@ and its outbox rows, so a crash leaves either all of it or none of it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -112,10 +113,17 @@ def _record_side_effects(
         counters = {"expired": F("expired") + 1}
     if counters and referral.engagement.counts_toward_ranking:
         ProfileResponsiveness.objects.filter(profile_id=referral.profile_id).update(**counters)
-    if lifecycle.customer_told_partner_will_not_follow_up(target):
+    if lifecycle.customer_told_partner_will_not_follow_up(target, _partners_other_states(referral)):
         outbox.add(_customer_notes(referral, now))
     outbox.add(webhooks.events_for([(referral.partner_id, referral.pk)], webhooks.UPDATED, now))
     list_cache.changed([referral.partner_id])
+
+
+def _partners_other_states(referral: Referral) -> Iterator[State]:
+    """The states of the partner's other referrals of the same engagement (read only if asked for)."""
+    others = Referral.objects.filter(engagement_id=referral.engagement_id, partner_id=referral.partner_id)
+    for state in others.exclude(pk=referral.pk).values_list("state", flat=True):
+        yield State(state)
 
 
 def _customer_notes(referral: Referral, now: datetime) -> list[Any]:
@@ -393,8 +401,13 @@ def targetable_profiles(size_code: str) -> Any:
     return BusinessProfile.objects.visible().filter(Q(only_target_sizes=False) | Q(target_sizes__code=size_code))
 
 
+# A partner (organisation) is asked once per request, whichever of its profiles (countries) was chosen.
+ONE_PER_PARTNER = "Choose one location per partner: each partner is asked once per request."
+
+
 def create_engagement(data: EngagementInput, actor: ActorRef, now: datetime) -> Engagement:
-    """One engagement and one new referral per target profile, with alerts to each profile's contacts."""
+    """One engagement and one new referral per target profile, with alerts to each profile's contacts.
+    Raises InvalidInput (field "targets") for targets that cannot take it or two profiles of one partner."""
     from referrals.engagement_validation import validate_engagement
 
     validate_engagement(data)
@@ -413,6 +426,8 @@ def create_engagement(data: EngagementInput, actor: ActorRef, now: datetime) -> 
             raise InvalidInput(
                 {"targets": "These partners cannot take this request now: " + ", ".join(map(str, sorted(missing)))}
             )
+        if len({p.partner_id for p in profiles}) < len(profiles):
+            raise InvalidInput({"targets": ONE_PER_PARTNER})
         engagement = Engagement.objects.create(
             customer_company=data.company,
             customer_size_id=data.size,

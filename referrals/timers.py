@@ -82,7 +82,7 @@ def _deadline_batch_portable(now: datetime, batch: int) -> int:
         .exclude(pk__in=Referral.objects.ranked())
         .values_list("pk", flat=True)
     )
-    told_customer: list[tuple[int, int]] = []
+    told_customer: list[tuple[int, int, int, State]] = []
     for state, action, target in _timer_moves():
         rows = [row for row in due if row[1] == state.value]
         if not rows:
@@ -96,7 +96,7 @@ def _deadline_batch_portable(now: datetime, batch: int) -> int:
             version=F("version") + 1,
             updated_at=now,
         )
-        for referral_id, _state, deadline_at, profile_id, engagement_id, _partner in rows:
+        for referral_id, _state, deadline_at, profile_id, engagement_id, partner_id in rows:
             assert deadline_at is not None  # selected by deadline_at <= now
             events.append(
                 ReferralEvent(
@@ -112,16 +112,35 @@ def _deadline_batch_portable(now: datetime, batch: int) -> int:
             if referral_id not in unranked:
                 closed_by_profile[profile_id][target.value] += 1
             if lifecycle.customer_told_partner_will_not_follow_up(target):
-                told_customer.append((referral_id, engagement_id))
+                told_customer.append((referral_id, engagement_id, partner_id, target))
     ReferralEvent.objects.bulk_create(events)
     for profile_id, counts in sorted(closed_by_profile.items()):  # in profile order: no deadlock
         ProfileResponsiveness.objects.filter(profile_id=profile_id).update(
             missed=F("missed") + counts[State.MISSED.value], expired=F("expired") + counts[State.EXPIRED.value]
         )
-    _queue_customer_notes(told_customer, now)
+    _queue_customer_notes(_not_followed_up(told_customer), now)
     outbox.add(webhooks.events_for(((row[5], row[0]) for row in due), webhooks.UPDATED, now))
     list_cache.changed(row[5] for row in due)
     return len(due)
+
+
+def _not_followed_up(moved: list[tuple[int, int, int, State]]) -> list[tuple[int, int]]:
+    """(referral, engagement) of the moved referrals whose partner has no other referral of that engagement
+    still open or won (read after the batch's moves: one query)."""
+    if not moved:
+        return []
+    others: dict[tuple[int, int], list[tuple[int, State]]] = defaultdict(list)
+    for pk, engagement_id, partner_id, state in Referral.objects.filter(
+        engagement_id__in={m[1] for m in moved}
+    ).values_list("id", "engagement_id", "partner_id", "state"):
+        others[(engagement_id, partner_id)].append((pk, State(state)))
+    return [
+        (pk, engagement_id)
+        for pk, engagement_id, partner_id, target in moved
+        if lifecycle.customer_told_partner_will_not_follow_up(
+            target, [state for other, state in others[(engagement_id, partner_id)] if other != pk]
+        )
+    ]
 
 
 def _queue_customer_notes(told: list[tuple[int, int]], now: datetime) -> None:
@@ -186,6 +205,13 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
         JOIN {Engagement._meta.db_table} e ON e.id = m.engagement_id
         JOIN {CustomerContact._meta.db_table} c ON c.engagement_id = m.engagement_id
         WHERE m.state = ANY(%(told)s)
+          -- lifecycle.customer_told_partner_will_not_follow_up: not while the partner still works on the request
+          -- (the rows moved now are read as they were: they are in `moved`, not following up any more).
+          AND NOT EXISTS (
+              SELECT 1 FROM {Referral._meta.db_table} o
+              WHERE o.engagement_id = m.engagement_id AND o.partner_id = m.partner_id AND o.id <> m.id
+                AND o.state = ANY(%(following)s) AND o.id NOT IN (SELECT id FROM moved)
+          )
         ORDER BY m.id, c.id
     ), hooks AS (
         INSERT INTO {OutboxMessage._meta.db_table}
@@ -228,6 +254,7 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
         "updated": webhooks.UPDATED,
         "updated_json": json.dumps([webhooks.UPDATED]),
         "unranked": list(UNRANKED_SOURCES),
+        "following": [state.value for state in lifecycle.STILL_FOLLOWING_UP],
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -358,3 +358,15 @@ def test_the_same_request_sent_ten_times_at_once_asks_each_partner_once(monkeypa
     assert sorted(Referral.objects.values_list("profile_id", flat=True)) == sorted([alpha.pk, bravo.pk])
     assert Engagement.objects.count() == 1
     assert OutboxMessage.objects.filter(template="customer_already_asked").count() == 9
+
+
+def test_two_locations_of_one_partner_are_refused_by_the_field_and_nothing_is_written(two):
+    alpha, _bravo = two
+    vienna = factories.profile(partner_=alpha.partner, country="AT", city="Vienna")
+    before = counting.rows()
+    with pytest.raises(InvalidInput) as caught:
+        send_request(data([alpha.pk, vienna.pk]), IP, NOW)
+    assert caught.value.errors == {
+        "profile_ids": "Choose one location per partner: each partner is asked once per request."
+    }
+    assert counting.rows() == before
