@@ -4,8 +4,10 @@ page's profiles read in full and explained.
 
 Both ways end in the same bitsets: the rows the words, the radius and the exclusions leave, and for each
 filter value the rows having it. The results are their AND; a facet's counts are the popcounts of each
-value's bitset AND the rows passing the other filters (how many results choosing it would leave). Both
-order the results the same way (score, then the fewer tag stems, then the profile id). Only the page's rows
+value's bitset AND the rows passing the other filters (how many results choosing it would leave). A partner
+shows once (its profiles are in several countries): totals and counts are of partners, and a page holds each
+partner's nearest profile to the searched place (or its best-ranked one). Both order the results the same
+way (score, then the fewer tag stems, then the profile id). Only the page's rows
 are read in full and scored again in Python, to explain each one ("why here"). bench/finder.py measures it.
 """
 
@@ -44,7 +46,7 @@ def run(plan: Plan, now: datetime) -> Results:
 def run_in_memory(plan: Plan, found: snapshot.Snapshot) -> Page:
     rows, near = in_memory.matching_rows(plan, found)
     results, counts = tally(plan, found, rows)
-    total = results.bit_count()
+    total = found.partner_count(results)
     ids = in_memory.page_ids(plan, found, results, near) if plan.offset < total else []
     return ids, total, counts
 
@@ -52,7 +54,7 @@ def run_in_memory(plan: Plan, found: snapshot.Snapshot) -> Page:
 def run_in_database(plan: Plan) -> Page:
     found, rows = in_database.candidates(plan)
     results, counts = tally(plan, found, rows)
-    total = results.bit_count()
+    total = found.partner_count(results)
     if plan.offset >= total:
         ids = []
     elif total <= in_database.FEW and (plan.filters or plan.origin or plan.criteria.exclude_profiles):
@@ -63,8 +65,8 @@ def run_in_database(plan: Plan) -> Page:
 
 
 def tally(plan: Plan, index: snapshot.Snapshot, rows: int) -> tuple[int, dict[str, Counter[str]]]:
-    """The results (the rows passing every filter, a bitset), and each facet's counts: how many of the
-    rows passing the other filters have each of its values."""
+    """The results (the rows passing every filter, a bitset), and each facet's counts: how many partners the
+    rows passing the other filters that have each of its values are profiles of (a partner shows once)."""
     passing = {facet: index.passing(facet, code) for facet, code in plan.filters.items()}
     results = rows
     for bits in passing.values():
@@ -76,12 +78,11 @@ def tally(plan: Plan, index: snapshot.Snapshot, rows: int) -> tuple[int, dict[st
             if other != facet:
                 kept &= bits
         counted: Counter[str] = Counter()
-        for code, bits in sorted(index.bits[facet].items()):
-            if found := (kept & bits).bit_count():
+        every = kept & index.every_size if facet == "size" else 0
+        codes = set(index.bits[facet]) | (set(terms().get("size", {})) if every else set())
+        for code in sorted(codes):  # shown for every size: counts in each size
+            if found := index.partner_count(kept & (index.bits[facet].get(code, 0) | every)):
                 counted[code] = found
-        if facet == "size" and (every := (kept & index.every_size).bit_count()):
-            for code in terms().get("size", {}):  # shown for every size: counts in each
-                counted[code] += every
         counts[facet] = counted
     return results, counts
 

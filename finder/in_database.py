@@ -6,7 +6,8 @@ into a snapshot of those rows alone, whose bitsets count the facets as the whole
 one statement that scores the results with matching.ranking's sum written as SQL over the stored columns
 (the prior, tag hits, proximity, size fit), the same floats added in the same order as finder.in_memory,
 and orders them the same way: score, then the fewer tag stems, then the profile id. When the results are
-FEW, their ids are given to it, so that it reads them by primary key instead of scanning.
+FEW, their ids are given to it, so that it reads them by primary key instead of scanning. A partner shows
+once: a window keeps its nearest profile to the searched place, or its best-ranked one.
 """
 
 from __future__ import annotations
@@ -141,13 +142,20 @@ def page_ids(plan: Plan, only: list[int] | None = None) -> list[int]:
     filter, when they are few: the rows are then found by primary key."""
     score_sql, score_params = _score(plan)
     source_sql, params = _source(plan, only=only)
-    sql = f"SELECT s.profile_id, {score_sql} AS score {source_sql}"
+    km = "near.km" if plan.origin is not None and plan.radius_km is not None else "0.0"
+    sql = f"SELECT s.profile_id, s.partner_id, s.tag_terms, {km} AS km, {score_sql} AS score {source_sql}"
     params = score_params + params
     for facet, code in plan.filters.items():
         fails_sql, fails_params = _fails(facet, code)
         sql += f" AND NOT ({fails_sql})"
         params += fails_params
-    sql += " ORDER BY score DESC, s.tag_terms, s.profile_id LIMIT %s OFFSET %s"
+    # A partner shows once: its nearest profile to the searched place, else its best-ranked one (as in_memory).
+    sql = (
+        "SELECT profile_id, score, tag_terms, ROW_NUMBER() OVER (PARTITION BY partner_id"
+        f" ORDER BY km, score DESC, tag_terms, profile_id) AS nth FROM ({sql}) found"
+    )
+    sql = f"SELECT profile_id FROM ({sql}) ranked WHERE nth = 1"
+    sql += " ORDER BY score DESC, tag_terms, profile_id LIMIT %s OFFSET %s"
     params += [plan.limit, plan.offset]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -55,6 +55,8 @@ def page_ids(plan: Plan, snapshot: Snapshot, results: int, near: Near | None) ->
         fits = snapshot.targets.get(plan.query.size, np.zeros(snapshot.size, dtype=np.bool_))[numbers]
         unknown, fit = weights["size_fit"] * ranking.SIZE_UNKNOWN, weights["size_fit"] * 1.0
         scores = scores + np.where(snapshot.untargeted[numbers], unknown, np.where(fits, fit, 0.0))
+    if results & snapshot.shared:
+        numbers, scores = _one_per_partner(snapshot, numbers, scores, near)
     needed = plan.offset + plan.limit
     if len(scores) > needed:  # only the rows scoring at least the page's last score are ordered
         last = -np.partition(-scores, needed - 1)[needed - 1]
@@ -64,3 +66,16 @@ def page_ids(plan: Plan, snapshot: Snapshot, results: int, near: Near | None) ->
     order = np.lexsort((ids, snapshot.tag_terms[numbers], -scores))
     found: list[int] = ids[order][plan.offset : needed].tolist()
     return found
+
+
+def _one_per_partner(snapshot: Snapshot, numbers: Rows, scores: Floats, near: Near | None) -> tuple[Rows, Floats]:
+    """The rows and scores less each partner's other profiles: it keeps its nearest to the searched place, or
+    its best-ranked one (finder.in_database's ROW_NUMBER() window, the same order)."""
+    ids, partners, terms = snapshot.ids[numbers], snapshot.partners[numbers], snapshot.tag_terms[numbers]
+    keys: tuple[np.ndarray, ...] = (ids, terms, -scores)
+    if near is not None:
+        keys += (near.km[np.searchsorted(near.rows, numbers)],)
+    order = np.lexsort((*keys, partners))
+    _partners, first = np.unique(partners[order], return_index=True)
+    kept = np.sort(order[first])
+    return numbers[kept], scores[kept]

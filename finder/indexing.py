@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Prefetch, Q
+from django.db.models import Count, F, Max, Min, Prefetch, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from finder import backends, text
@@ -49,7 +49,7 @@ def _tag_texts(profile: BusinessProfile) -> list[str]:
 
 
 def _counters(profile_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """Each profile's responsiveness counters and won/lost referrals."""
+    """Each profile's responsiveness counters and won/lost referrals (those that count toward ranking)."""
     from referrals.models import ProfileResponsiveness, Referral
 
     found: dict[int, dict[str, int]] = {pid: {} for pid in profile_ids}
@@ -61,7 +61,8 @@ def _counters(profile_ids: Sequence[int]) -> dict[int, dict[str, int]]:
         ):
             found[profile_id].update(zip(fields, values, strict=True))
         outcomes = (
-            Referral.objects.filter(profile_id__in=chunk, state__in=("won", "lost"))
+            Referral.objects.ranked()
+            .filter(profile_id__in=chunk, state__in=("won", "lost"))
             .values("profile_id")
             .annotate(won=Count("id", filter=Q(state="won")), lost=Count("id", filter=Q(state="lost")))
             .values_list("profile_id", "won", "lost")
@@ -244,6 +245,12 @@ def _last_event_id() -> int:
     return int(ReferralEvent.objects.aggregate(last=Max("id"))["last"] or 0)
 
 
+def _first_event_id() -> int:
+    from referrals.models import ReferralEvent
+
+    return int(ReferralEvent.objects.aggregate(first=Min("id"))["first"] or 1)
+
+
 def refresh_changed_priors(limit: int = 5000) -> int:
     """Refresh the priors of the profiles with referral history since the last call (every answer,
     timeout, win and loss writes one history row); returns how many. Run by each worker pass: history
@@ -254,9 +261,10 @@ def refresh_changed_priors(limit: int = 5000) -> int:
     with transaction.atomic():
         mark = PriorWatermark.objects.select_for_update().filter(pk=1).first()
         if mark is None:
-            # Never built (rebuild_all sets the mark): start from now; `finder_reindex` catches up the rest.
-            PriorWatermark.objects.get_or_create(pk=1, defaults={"last_event_id": _last_event_id()})
-            return 0
+            # Never built (rebuild_all sets the mark): start just before the first history row. Starting at
+            # the latest one would leave every earlier answer and timeout out of the priors for good.
+            PriorWatermark.objects.get_or_create(pk=1, defaults={"last_event_id": _first_event_id() - 1})
+            mark = PriorWatermark.objects.select_for_update().get(pk=1)
         gaps = set(mark.gaps)
         late = list(ReferralEvent.objects.filter(id__in=gaps).values_list("id", "referral__profile_id"))
         new = list(

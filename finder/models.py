@@ -101,3 +101,15 @@ class IndexChange(models.Model):
 
     class Meta:
         db_table = "finder_index_change"
+
+
+class RequestSender(models.Model):
+    """An e-mail address that sent a request from the finder, by its digest (finder.requests): its row is locked
+    while a request from it is checked and written, so that the 24 h rule against asking a partner twice holds
+    when the same request arrives many times at once."""
+
+    email_digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the lower-cased address")
+    last_request_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "finder_request_sender"

@@ -16,6 +16,7 @@ from finder.throttle import FinderRateThrottle
 from kernel.api_types import Input, Output, RowId, problems
 from kernel.problems import problem
 from kernel.text import Line
+from referrals.engagement_validation import MAX_NEED
 
 router = Router(tags=["finder"])
 
@@ -32,8 +33,13 @@ class FinderRequestIn(Input):
     contact_name: Line = Field(max_length=200)
     email: Line = Field(max_length=254)
     phone: Line = Field(max_length=40)
-    need: str = Field(max_length=5000, description="What the customer needs, in their words")
-    budget: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=2)
+    # The need's and the budget's rules are referrals.engagement_validation's (finder.requests runs them, and
+    # its refusals are problem+json by field); the schema only documents them.
+    need: str = Field(
+        description=f"What the customer needs, in their words, up to {MAX_NEED} characters",
+        json_schema_extra={"maxLength": MAX_NEED},
+    )
+    budget: Decimal | None = Field(None, description="Greater than zero, at most two decimals; needs budget_currency")
     budget_currency: str = Field("", description="Three-letter code of the budget, e.g. EUR; required with a budget")
     timeline: Line = Field("", max_length=120)
     language: str = Field("en", description="The customer's language, for the confirmation e-mail: en or ru")
@@ -46,11 +52,15 @@ class FinderRequestIn(Input):
 
 
 class FinderRequestOut(Output):
-    engagement_id: int
-    referral_ids: list[int] = Field(description="One referral per partner asked now")
-    already_asked: list[int] = Field(
-        description="Profiles this e-mail already asked in the last 24 hours: not asked again, that request stands"
-    )
+    profile_ids: list[int] = Field(description="The profiles the request is for, as sent")
+    detail: str
+
+
+def _accepted(data: requests.RequestInput) -> dict[str, Any]:
+    return {
+        "profile_ids": list(dict.fromkeys(data.profile_ids)),
+        "detail": "The request is on its way. A confirmation goes to the e-mail address it gave.",
+    }
 
 
 def _input(body: FinderRequestIn) -> requests.RequestInput:
@@ -78,34 +88,22 @@ def _input(body: FinderRequestIn) -> requests.RequestInput:
     "/finder/requests",
     auth=None,
     throttle=[FinderRateThrottle()],
-    response={201: FinderRequestOut, **problems(409, 429)},
+    response={202: FinderRequestOut, **problems(429)},
     summary="Send a customer's request to up to 3 partners from the finder (public, no token)",
     description=(
         "Creates one engagement (source `finder`) with one new referral per profile, alerts the partners, and "
-        "e-mails the customer a confirmation. Partners this e-mail already asked in the last 24 hours are not "
-        "asked again (listed in `already_asked`); if that is all of them, the answer is a 409 and nothing is "
-        "created. Requests are limited per client address and per e-mail: a 429 says when to retry "
-        "(`Retry-After`, in seconds)."
+        "e-mails the customer a confirmation with the request's link. Partners this e-mail already asked in the "
+        "last 24 hours are not asked again; the owner of the address is told by e-mail. The answer is the same "
+        "either way (202), so that it tells nobody what an address asked before. Requests are limited per "
+        "client address and per e-mail: a 429 says when to retry (`Retry-After`, in seconds)."
     ),
 )
 def send_request(request: HttpRequest, body: FinderRequestIn) -> Status[dict[str, Any]] | HttpResponse:
+    data = _input(body)
     try:
-        outcome = requests.send_request(_input(body), client_ip(request), timezone.now())
+        requests.send_request(data, client_ip(request), timezone.now())
     except requests.RateLimited as exc:
         response = problem(429, str(exc))
         response["Retry-After"] = str(exc.retry_after)
         return response
-    if outcome.engagement is None:
-        return problem(
-            409,
-            "This e-mail asked these partners in the last 24 hours. That request stands: they will get in touch.",
-            already_asked=outcome.already_asked_ids,
-        )
-    return Status(
-        201,
-        {
-            "engagement_id": outcome.engagement.pk,
-            "referral_ids": outcome.referral_ids,
-            "already_asked": outcome.already_asked_ids,
-        },
-    )
+    return Status(202, _accepted(data))

@@ -5,6 +5,12 @@ stops bots (a honeypot, a per-address and per-e-mail rate limit), skips partners
 asked in the last 24 hours, and writes one engagement (source "finder") with one referral per partner
 and the customer's confirmation e-mail, in one transaction. Messages are in English (marked with
 `_` = gettext_noop for the finder's catalogue); pages translate them.
+
+Whoever sends a request may not own the e-mail address in it: what the sender is shown never depends on
+what that address asked before (the page and the API answer alike whether partners were asked now or had
+been already). The owner of the address is told by e-mail instead (CUSTOMER_ALREADY_ASKED). The check and
+the write hold a lock on the address's row (RequestSender), so the same request sent many times at once
+asks each partner once.
 """
 
 from __future__ import annotations
@@ -19,9 +25,10 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_noop as _
 
+from finder.models import RequestSender
 from kernel.errors import InvalidInput, ServiceError
 from notifications import outbox
 from partners import cities
@@ -185,19 +192,64 @@ def check(data: RequestInput) -> dict[str, str]:
     return errors
 
 
-def _already_asked(data: RequestInput, now: datetime) -> set[int]:
+@dataclass(frozen=True)
+class EarlierRequest:
+    """The first referral through which this e-mail asked a profile in the last 24 hours."""
+
+    referral_id: int
+    email: str  # as the earlier request wrote it
+    language: str
+
+
+def _already_asked(data: RequestInput, now: datetime) -> dict[int, EarlierRequest]:
     """The chosen profiles this e-mail asked in the last 24 hours, through any engagement."""
-    return set(
+    rows = (
         Referral.objects.filter(
             profile_id__in=data.profile_ids,
             engagement__created_at__gt=now - DUPLICATE_WINDOW,
             engagement__contacts__email__iexact=data.email.strip(),
-        ).values_list("profile_id", flat=True)
+        )
+        .order_by("pk")
+        .values_list("profile_id", "pk", "engagement__contacts__email", "engagement__language")
+    )
+    found: dict[int, EarlierRequest] = {}
+    for profile_id, referral_id, email, language in rows:
+        if email.casefold() == data.email.strip().casefold():
+            found.setdefault(profile_id, EarlierRequest(referral_id, email, language))
+    return found
+
+
+def _hold_sender(email: str, now: datetime) -> None:
+    """Lock the address's row until the transaction ends (made on its first request): requests from one
+    address are checked and written one at a time. An UPDATE, not SELECT ... FOR UPDATE: on SQLite too it
+    takes the write lock before the check reads."""
+    digest = hashlib.sha256(email.strip().casefold().encode()).hexdigest()
+    if RequestSender.objects.filter(email_digest=digest).update(last_request_at=now):
+        return
+    try:
+        with transaction.atomic():
+            RequestSender.objects.create(email_digest=digest, last_request_at=now)
+    except IntegrityError:  # made by a concurrent request a moment ago, which has committed: wait for none
+        RequestSender.objects.filter(email_digest=digest).update(last_request_at=now)
+
+
+def _tell_owner(earlier: dict[int, EarlierRequest], repeated: list[int], now: datetime) -> None:
+    """Tell the address's owner (in the language of their earlier request) that these partners were asked
+    again: not the sender, who may be someone else probing whom that address asked."""
+    first = min((earlier[pk] for pk in repeated), key=lambda e: e.referral_id)
+    names = partner_names(repeated)
+    outbox.add(
+        [
+            outbox.email(
+                outbox.CUSTOMER_ALREADY_ASKED, first.email, first.language, now, first.referral_id, partners=names
+            )
+        ]
     )
 
 
-def _names(profile_ids: list[int]) -> list[str]:
-    names = dict(BusinessProfile.objects.filter(pk__in=profile_ids).values_list("pk", "partner__name"))
+def partner_names(profile_ids: list[int]) -> list[str]:
+    """The names of these profiles' partners, in their order (those customers may find)."""
+    names = dict(BusinessProfile.objects.visible().filter(pk__in=profile_ids).values_list("pk", "partner__name"))
     return [names[pk] for pk in profile_ids if pk in names]
 
 
@@ -223,13 +275,19 @@ def send_request(data: RequestInput, client_ip: str, now: datetime) -> RequestOu
         raise RateLimited(wait)
     _count(keys, now)
     chosen = list(dict.fromkeys(data.profile_ids))
-    duplicates = _already_asked(data, now)
-    fresh = [pk for pk in chosen if pk not in duplicates]
-    repeated = [pk for pk in chosen if pk in duplicates]
-    if not fresh:
-        return RequestOutcome(engagement=None, already_asked=_names(repeated), already_asked_ids=repeated)
     with transaction.atomic():
-        engagement = services.create_engagement(_engagement_input(data, fresh), ACTOR, now)
+        _hold_sender(data.email, now)
+        earlier = _already_asked(data, now)
+        fresh = [pk for pk in chosen if pk not in earlier]
+        repeated = [pk for pk in chosen if pk in earlier]
+        if repeated:
+            _tell_owner(earlier, repeated, now)
+        if not fresh:
+            return RequestOutcome(engagement=None, already_asked=partner_names(repeated), already_asked_ids=repeated)
+        try:
+            engagement = services.create_engagement(_engagement_input(data, fresh), ACTOR, now)
+        except InvalidInput as exc:  # its "targets" are the partners chosen here
+            raise InvalidInput({"profile_ids" if k == "targets" else k: v for k, v in exc.errors.items()}) from None
         referral_ids = list(engagement.referrals.order_by("pk").values_list("pk", flat=True))
         # One confirmation per request; it names the engagement through its first referral.
         email = data.email.strip()
@@ -237,8 +295,8 @@ def send_request(data: RequestInput, client_ip: str, now: datetime) -> RequestOu
     return RequestOutcome(
         engagement=engagement,
         referral_ids=referral_ids,
-        asked=_names(fresh),
-        already_asked=_names(repeated),
+        asked=partner_names(fresh),
+        already_asked=partner_names(repeated),
         already_asked_ids=repeated,
     )
 

@@ -22,6 +22,7 @@ import math
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from itertools import repeat
 from typing import Any
 
@@ -65,6 +66,7 @@ class Snapshot:
     epoch: str  # the index's (finder.models.IndexStamp)
     version: int  # the index's version it holds
     ids: npt.NDArray[np.int64]  # row -> profile id (ascending as built; rows added since follow)
+    partners: npt.NDArray[np.int64]  # row -> its profile's partner id
     row_of: dict[int, int]  # profile id -> its current row
     everything: int  # the current rows' bits (the versions replaced since, and rows gone, are left out)
     bits: dict[str, dict[str, int]]  # facet -> code -> the rows having it (size: listed codes, without "*")
@@ -81,6 +83,22 @@ class Snapshot:
     @property
     def size(self) -> int:
         return len(self.ids)
+
+    @cached_property
+    def shared(self) -> int:
+        """The current rows whose partner has another current row (a profile in another country)."""
+        numbers = self.numbers(self.everything)
+        partners = self.partners[numbers]
+        found, counts = np.unique(partners, return_counts=True)
+        many = found[counts > 1]
+        return self.bitset_of(numbers[np.isin(partners, many)]) if len(many) else 0
+
+    def partner_count(self, rows: int) -> int:
+        """How many partners these rows are profiles of: a partner shows once in the results (finder.engine)."""
+        shared = rows & self.shared
+        if not shared:
+            return rows.bit_count()
+        return rows.bit_count() - shared.bit_count() + len(np.unique(self.partners[self.numbers(shared)]))
 
     def rows(self, profile_ids: Iterable[int]) -> int:
         """The bitset of these profiles (ids not in the table are left out: they land on a spare row)."""
@@ -200,6 +218,7 @@ def merged(base: Snapshot, added: Snapshot) -> Snapshot:
     return replace(
         base,
         ids=np.concatenate([base.ids, added.ids]),
+        partners=np.concatenate([base.partners, added.partners]),
         row_of=row_of,
         everything=base.everything | (added.everything << shift),
         bits=bits,
@@ -241,7 +260,7 @@ def build(
     nothing else (what finder.in_database counts facets with). Read BUILD_ROWS rows at a time, each part
     made on its own and appended: a build never holds the whole table's text at once."""
     columns = [*COLUMNS.values(), *(SCORED if not filters_only else ())]
-    sql = f"SELECT profile_id, {', '.join(columns)} FROM {SearchEntry._meta.db_table}"
+    sql = f"SELECT profile_id, partner_id, {', '.join(columns)} FROM {SearchEntry._meta.db_table}"
     if only is not None:
         sql += f" WHERE profile_id IN ({listed(only)})"
     found = _part([], filters_only, version, epoch)
@@ -263,6 +282,8 @@ def _part(table: list[Any], filters_only: bool, version: int, epoch: str) -> Sna
     """The snapshot of these rows of the table, numbered from 0, without places."""
     size = len(table)
     ids = np.array([record[0] for record in table], dtype=np.int64)
+    partners = np.array([record[1] for record in table], dtype=np.int64)
+    table = [(record[0], *record[2:]) for record in table]  # the partner read: the columns as _facets reads them
     scored: dict[str, Sequence[Any]] = {name: [] for name in SCORED}
     if not filters_only and table:
         scored = dict(zip(SCORED, zip(*(record[len(COLUMNS) + 1 :] for record in table), strict=True), strict=True))
@@ -276,6 +297,7 @@ def _part(table: list[Any], filters_only: bool, version: int, epoch: str) -> Sna
         epoch=epoch,
         version=version,
         ids=ids,
+        partners=partners,
         row_of={int(pid): row for row, pid in enumerate(ids.tolist())},
         everything=(1 << size) - 1,
         bits={facet: {code: bitset(rows, size) for code, rows in codes.items()} for facet, codes in bits.items()},

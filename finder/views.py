@@ -10,7 +10,6 @@ import mimetypes
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -229,7 +228,7 @@ def send(request: HttpRequest) -> HttpResponse:
         errors = requests.check(read.value) | read.errors
         return _render(request, search_data, 422, values, chosen, errors)
     try:
-        outcome = requests.send_request(read.value, client_ip(request), timezone.now())
+        requests.send_request(read.value, client_ip(request), timezone.now())
     except InvalidInput as exc:
         return _render(request, search_data, 422, values, chosen, exc.errors)
     except requests.RateLimited as exc:
@@ -237,28 +236,16 @@ def send(request: HttpRequest) -> HttpResponse:
         response = _render(request, search_data, 429, values, chosen, notice=notice)
         response["Retry-After"] = str(exc.retry_after)
         return response
-    if outcome.all_duplicates:
-        notice = _(
-            "You asked %(partners)s in the last 24 hours. Your earlier request stands: they will get in touch."
-        ) % {"partners": ", ".join(outcome.already_asked)}
-        return _render(request, search_data, 200, values, chosen, notice=notice)
-    if outcome.already_asked:
-        messages.info(
-            request,
-            _("You asked %(partners)s in the last 24 hours: your earlier request to them stands.")
-            % {"partners": ", ".join(outcome.already_asked)},
-        )
-    url = reverse("finder:sent")
-    if outcome.engagement is not None:
-        url += "?" + urlencode({"request": outcome.engagement.public_token})
+    # The same page whatever happened (asked now, asked already, a bot): the sender may not own the address.
+    # The request's own link goes by e-mail only.
+    url = reverse("finder:sent") + "?" + urlencode({"to": ",".join(map(str, dict.fromkeys(chosen)))})
     return HttpResponseRedirect(url)
 
 
 @require_GET
 def sent(request: HttpRequest) -> HttpResponse:
-    engagement = _engagement(request.GET.get("request", ""))
-    partners = list(engagement.referrals.order_by("pk").values_list("partner__name", flat=True)) if engagement else []
-    return render(request, "finder/sent.html", {"engagement": engagement, "partners": partners})
+    ids = [int(x) for x in request.GET.get("to", "").split(",")[: requests.MAX_PARTNERS] if x.isdigit()]
+    return render(request, "finder/sent.html", {"partners": requests.partner_names(ids)})
 
 
 # --- A partner's page --------------------------------------------------------------------------

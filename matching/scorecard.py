@@ -29,12 +29,12 @@ CLOSED_AT = {state.value: f"{state.value}_at" for state in lifecycle.OUTCOMES}
 
 def facts(partner_id: int, now: datetime, weeks: int = metrics.WEEKS) -> list[metrics.Facts]:
     """The referrals of the partner that the scorecard can count: received or closed in the window,
-    or open now."""
+    or open now; imported ones never count (Referral.objects.ranked)."""
     since = now - timedelta(days=7 * weeks)
     wanted = Q(created_at__gte=since) | Q(state__in=sorted(lifecycle.OPEN))
     for column in CLOSED_AT.values():
         wanted |= Q(**{f"{column}__gte": since})
-    rows = Referral.objects.filter(partner_id=partner_id).filter(wanted)
+    rows = Referral.objects.ranked().filter(partner_id=partner_id).filter(wanted)
     result = []
     for r in rows.order_by("id"):
         closed = CLOSED_AT.get(r.state)

@@ -26,7 +26,11 @@ from referrals.presenters import present
 from taxonomy.models import CompanySize, Industry, Product
 
 PARTNER_TEMPLATES = {outbox.PARTNER_NEW_REFERRAL, outbox.PARTNER_UNANSWERED, outbox.PARTNER_DEADLINE_SOON}
-CUSTOMER_TEMPLATES = {outbox.CUSTOMER_PARTNER_WONT_FOLLOW_UP, outbox.CUSTOMER_REQUEST_SENT}
+CUSTOMER_TEMPLATES = {
+    outbox.CUSTOMER_PARTNER_WONT_FOLLOW_UP,
+    outbox.CUSTOMER_REQUEST_SENT,
+    outbox.CUSTOMER_ALREADY_ASKED,
+}
 # About a person, not a referral: the payload names the user.
 USER_TEMPLATES = {outbox.PARTNER_INVITATION, outbox.TEAM_INVITATION, outbox.PASSWORD_RESET}
 TEMPLATES = PARTNER_TEMPLATES | CUSTOMER_TEMPLATES | USER_TEMPLATES
@@ -124,10 +128,11 @@ def render(message: OutboxMessage) -> Rendered:
     if message.template not in TEMPLATES:
         raise UnknownTemplate(message.template)
     language = message.language if message.language in ("en", "ru") else "en"
-    context = _context(message, language)
-    context |= {"site_name": settings.SITE_NAME, "site_root": settings.SITE_ROOT, "payload": message.payload}
     base = f"emails/{language}/{message.template}"
+    # The context too is made in the recipient's language: the masked view's words are translated as it is made.
     with translation.override(language):
+        context = _context(message, language)
+        context |= {"site_name": settings.SITE_NAME, "site_root": settings.SITE_ROOT, "payload": message.payload}
         subject = render_to_string(f"{base}.subject.txt", context).strip().replace("\n", " ")
         text = render_to_string(f"{base}.txt", context)
         html = render_to_string(f"{base}.html", context)

@@ -19,6 +19,10 @@ CUSTOMER_PARTNER_WONT_FOLLOW_UP = "customer_partner_declined"
 # To the customer who sent a request from the finder: the partners asked (payload: none; the row names
 # the engagement's first referral). Templates: templates/emails/{en,ru}/customer_request_sent.*
 CUSTOMER_REQUEST_SENT = "customer_request_sent"
+# To the owner of an e-mail address that asked partners from the finder in the last 24 hours, when a request
+# with that address asks them again (whoever sent it: the sender is told nothing). The row names the earlier
+# request's first referral; payload: partners (the names asked again).
+CUSTOMER_ALREADY_ASKED = "customer_already_asked"
 # To a new partner's referrals admin, with a link to set a password (payload: user_id). No referral.
 PARTNER_INVITATION = "partner_invitation"
 # To a team member invited by a referrals admin, and to a user who asked to reset a password (payload:

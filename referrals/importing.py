@@ -1,4 +1,4 @@
-"""Importing referrals exported from Partner Center (SPEC §6): the writing side of referrals.partner_center.
+"""Importing referrals exported from Partner Center: the writing side of referrals.partner_center.
 
 Each item becomes an engagement (source 'import') and one referral for the caller's business profile
 in the customer's country, in the state its status/substatus maps to, with a 'create' history row by
@@ -9,8 +9,12 @@ held by a unique constraint).
 Decisions:
 - The referral's clock starts at the import: created_at and the state's entry time are the import
   time, deadlines and reminders of open referrals run from it (a referral imported as new gets the full
-  72 h), and the responsiveness counters count it as received now. Partner Center's own timestamps are
+  72 h). Partner Center's own timestamps are
   kept on the PartnerCenterImport row and in the history comment.
+- Imported history never counts toward the profile's public ranking (Referral.objects.ranked): not in the
+  responsiveness counters, the finder's prior or the scorecard, neither as imported nor when it is answered
+  here later. A partner could otherwise buy first place with an export of won deals (docs/decisions.md 30).
+  Deal values and currencies are checked as accepting a referral checks them (referrals.validation).
 - Nothing is e-mailed: the partner already has these referrals and the customer was told by Partner Center.
   The partner's webhooks subscribed to referral.created do get the event, as for any new referral, so a
   CRM that syncs from Leadshare learns the new ids.
@@ -18,7 +22,7 @@ Decisions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +32,7 @@ from django.db import IntegrityError, transaction
 
 from kernel.errors import InvalidInput
 from partners.models import BusinessProfile, User
-from referrals import partner_center, permissions, services
+from referrals import partner_center, permissions, services, validation
 from referrals.actors import ActorRef
 from referrals.lifecycle import Deadlines, State
 from referrals.models import (
@@ -84,6 +88,21 @@ def _check_emails(record: partner_center.Imported) -> None:
             raise partner_center.Skip(
                 f"customerProfile.team.{i}.email '{contact.email}' is not a valid e-mail address."
             ) from None
+
+
+# Where referrals.validation's fields are in a Partner Center item.
+DEAL_FIELDS = {"deal_value": "details.dealValue", "currency": "details.currency"}
+
+
+def _checked_deal(record: partner_center.Imported) -> partner_center.Imported:
+    """The record with its deal value and currency checked as accepting a referral checks them (also the
+    value that becomes the budget of a referral without a deal yet)."""
+    if record.deal_value is None and State(record.state) not in WITH_DEAL:
+        return record
+    value, currency, errors = validation.clean_deal(record.deal_value, record.currency)
+    for name, message in errors.items():
+        raise partner_center.Skip(f"{DEAL_FIELDS[name]}: {message}")
+    return replace(record, deal_value=value, currency=currency)
 
 
 def _comment(record: partner_center.Imported) -> str:
@@ -183,7 +202,7 @@ def import_partner_center(user: User, items: list[Any], actor: ActorRef, now: da
     for index, item in enumerate(items):
         external_id = partner_center.engagement_id_of(item)
         try:
-            record = partner_center.parse(item, words)
+            record = _checked_deal(partner_center.parse(item, words))
             _check_emails(record)
             if record.size not in sizes:
                 raise partner_center.Skip(f"customerProfile.size maps to '{record.size}', which is not in our list.")

@@ -6,6 +6,7 @@ Pure: no Django, no clock. Every function that depends on time takes `now`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -72,6 +73,8 @@ PIPELINE = State.NEGOTIATING
 # The partner did not engage: contacts stay hidden and the customer is offered someone else.
 NOT_ENGAGED = frozenset({State.SKIPPED, State.MISSED, State.DECLINED, State.EXPIRED})
 CONTACTS_HIDDEN = NOT_ENGAGED | {State.NEW}
+# A partner with a referral in one of these states may still follow up on the customer's request.
+STILL_FOLLOWING_UP = OPEN | {State.WON}
 
 # Actions that answer a new referral (the first answer measures responsiveness).
 FIRST_ANSWERS = frozenset({Action.INTERESTED, Action.SKIP})
@@ -234,8 +237,10 @@ def contacts_visible(state: State) -> bool:
     return state not in CONTACTS_HIDDEN
 
 
-def customer_told_partner_will_not_follow_up(state: State) -> bool:
-    return state in NOT_ENGAGED
+def customer_told_partner_will_not_follow_up(state: State, partners_other_states: Iterable[State] = ()) -> bool:
+    """Whether a referral entering `state` tells the customer its partner will not follow up: not while another
+    referral of the same partner in the same engagement is still open or won (that partner may yet)."""
+    return state in NOT_ENGAGED and not any(s in STILL_FOLLOWING_UP for s in partners_other_states)
 
 
 def partner_center_status(state: State) -> tuple[str, str]:

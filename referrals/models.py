@@ -81,6 +81,16 @@ class Engagement(models.Model):
     def __str__(self) -> str:
         return f"Engagement {self.pk}: {self.customer_company}"
 
+    @property
+    def counts_toward_ranking(self) -> bool:
+        """Whether its referrals' answers and outcomes count toward a profile's public ranking."""
+        return self.source not in UNRANKED_SOURCES
+
+
+# Imported history happened elsewhere, unseen: it never counts toward a profile's public ranking (the finder's
+# prior, the responsiveness counters, the scorecard). docs/decisions.md 30.
+UNRANKED_SOURCES = (Engagement.Source.IMPORT.value,)
+
 
 class CustomerContact(models.Model):
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="contacts")
@@ -93,6 +103,12 @@ class CustomerContact(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ReferralQuerySet(models.QuerySet["Referral"]):
+    def ranked(self) -> ReferralQuerySet:
+        """The referrals that count toward their profile's public ranking (Engagement.counts_toward_ranking)."""
+        return self.exclude(engagement__source__in=UNRANKED_SOURCES)
 
 
 class Referral(models.Model):
@@ -132,6 +148,8 @@ class Referral(models.Model):
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_referrals"
     )
+
+    objects = ReferralQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["engagement", "profile"], name="one_referral_per_profile")]

@@ -286,7 +286,8 @@ def _deal(details: Mapping[str, Any]) -> tuple[Decimal | None, str]:
     value = None
     if raw is not None and raw != "":
         try:
-            value = Decimal(str(raw)).quantize(Decimal("0.01"))
+            # Not rounded: referrals.importing checks it as an accepted deal's value is checked.
+            value = Decimal(str(raw))
         except (InvalidOperation, ValueError):
             raise Skip(f"details.dealValue '{raw}' is not a number.") from None
         if isinstance(raw, bool) or not value.is_finite() or value < 0 or value >= Decimal("1e12"):

@@ -1,5 +1,7 @@
-"""What a partner may see of a referral. Pages, API and e-mails read referrals only through here,
-so the masking rule (no customer contacts in new or in the 'did not engage' states) lives in one place.
+"""What a partner may see of a referral. Pages, API, CSV, e-mails and webhooks read referrals only through here,
+so the masking rule (no customer contacts in new or in the 'did not engage' states) lives in one place:
+while masked, the contacts, company and address are left out, and the contact details a customer wrote into
+the free text (need, timeline, city) are hidden by referrals.redaction.
 """
 
 from __future__ import annotations
@@ -8,7 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from referrals import lifecycle
+from django.utils.translation import gettext_lazy as _
+
+from referrals import lifecycle, redaction
 from referrals.lifecycle import State
 from referrals.models import Referral
 
@@ -65,6 +69,15 @@ class ReferralView:
         return self.contacts is None
 
 
+# Translated when a view is made: in the request's language on pages, in the recipient's in e-mails.
+CONTACTS_HIDDEN = _("contact details hidden until you are interested")
+
+
+def _shown(text: str, visible: bool) -> str:
+    """Free text the customer wrote, with their contact details hidden while the referral is masked."""
+    return text if visible else redaction.hide_contacts(text, str(CONTACTS_HIDDEN))
+
+
 def present(referral: Referral) -> ReferralView:
     """The partner-facing view of a referral; select_related('engagement') avoids a query."""
     e = referral.engagement
@@ -90,15 +103,15 @@ def present(referral: Referral) -> ReferralView:
         company_size=e.customer_size_id,
         industry=e.customer_industry_id or "",
         country=e.customer_country,
-        city=e.customer_city,
+        city=_shown(e.customer_city, visible),
         address=e.customer_address if visible else None,
-        need=e.need,
+        need=_shown(e.need, visible),
         requested_industries=list(e.requested_industries),
         requested_products=list(e.requested_products),
         requested_services=list(e.requested_services),
         budget=e.budget,
         budget_currency=e.budget_currency,
-        timeline=e.timeline,
+        timeline=_shown(e.timeline, visible),
         source=e.source,
         campaign_id=e.campaign_id,
         contacts=contacts,

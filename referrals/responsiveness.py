@@ -1,4 +1,5 @@
-"""The responsiveness counters of a profile, recomputed from its referrals' history.
+"""The responsiveness counters of a profile, recomputed from its referrals' history (imported ones left out:
+Referral.objects.ranked).
 
 The live counters (ProfileResponsiveness) are kept up to date one change at a time by
 `referrals.transitions.record`; this recomputes them from the record with the same rules, so the two
@@ -22,11 +23,12 @@ FIELDS = ("received", "answered", "answered_within_24h", "answer_seconds_total",
 def recompute(profile_id: int, answer_window: timedelta | None = None) -> dict[str, int]:
     """received, answered, answered_within_24h, answer_seconds_total, missed and expired, from the record."""
     window = answer_window if answer_window is not None else Programme.deadlines().first_answer_urged
-    created = dict(Referral.objects.filter(profile_id=profile_id).values_list("id", "created_at"))
+    ranked = Referral.objects.ranked().filter(profile_id=profile_id)
+    created = dict(ranked.values_list("id", "created_at"))
     counts = dict.fromkeys(FIELDS, 0)
     counts["received"] = len(created)
     events = (
-        ReferralEvent.objects.filter(referral__profile_id=profile_id)
+        ReferralEvent.objects.filter(referral__in=ranked)
         .exclude(action__in=("create", EDIT))
         .order_by("referral_id", "at", "id")
         .values_list("referral_id", "action", "to_state", "at", "actor_kind")

@@ -356,8 +356,13 @@ def targetable_profiles(size_code: str) -> Any:
     return BusinessProfile.objects.visible().filter(Q(only_target_sizes=False) | Q(target_sizes__code=size_code))
 
 
+# A partner (organisation) is asked once per request, whichever of its profiles (countries) was chosen.
+ONE_PER_PARTNER = "Choose one location per partner: each partner is asked once per request."
+
+
 def create_engagement(data: EngagementInput, actor: ActorRef, now: datetime) -> Engagement:
-    """One engagement and one new referral per target profile, with alerts to each profile's contacts."""
+    """One engagement and one new referral per target profile, with alerts to each profile's contacts.
+    Raises InvalidInput (field "targets") for targets that cannot take it or two profiles of one partner."""
     from referrals.engagement_validation import validate_engagement
 
     validate_engagement(data)
@@ -376,6 +381,8 @@ def create_engagement(data: EngagementInput, actor: ActorRef, now: datetime) -> 
             raise InvalidInput(
                 {"targets": "These partners cannot take this request now: " + ", ".join(map(str, sorted(missing)))}
             )
+        if len({p.partner_id for p in profiles}) < len(profiles):
+            raise InvalidInput({"targets": ONE_PER_PARTNER})
         engagement = Engagement.objects.create(
             customer_company=data.company,
             customer_size_id=data.size,
@@ -430,7 +437,8 @@ def create_referral(
     comment: str = "",
 ) -> Referral:
     """A referral entering the lifecycle in `state` at `now` (new for intake; any state for imports),
-    with its 'create' history row, the profile's received counter and the referral.created webhooks.
+    with its 'create' history row, the profile's received counter (unless imported) and the referral.created
+    webhooks.
     Partner alerts are the caller's choice."""
     due = lifecycle.deadline(state, now, deadlines)
     stamps = {f"{state.value}_at": now} if state != State.NEW else {}
@@ -460,6 +468,7 @@ def create_referral(
         comment=comment,
     )
     stats, _ = ProfileResponsiveness.objects.get_or_create(profile=profile)
-    ProfileResponsiveness.objects.filter(pk=stats.pk).update(received=F("received") + 1)
+    if engagement.counts_toward_ranking:
+        ProfileResponsiveness.objects.filter(pk=stats.pk).update(received=F("received") + 1)
     outbox.add(webhooks.events_for([(referral.partner_id, referral.pk)], webhooks.CREATED, now))
     return referral  # the list cache hears of it from the post_save signal (referrals.signals)

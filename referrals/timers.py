@@ -21,7 +21,15 @@ from notifications.models import OutboxMessage, Webhook
 from partners import alerts
 from referrals import lifecycle, list_cache, transitions
 from referrals.lifecycle import State
-from referrals.models import CustomerContact, Engagement, ProfileResponsiveness, Programme, Referral, ReferralEvent
+from referrals.models import (
+    UNRANKED_SOURCES,
+    CustomerContact,
+    Engagement,
+    ProfileResponsiveness,
+    Programme,
+    Referral,
+    ReferralEvent,
+)
 
 BATCH = 2000
 REMINDER_TEMPLATES = {
@@ -116,7 +124,7 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
     counters = {target.value: transitions.TIMER_COUNTERS[target] for _s, _a, target in moves}
     counter_sums = ", ".join(f"{c} = s.{c} + t.{c}" for c in counters.values())
     counter_columns = ", ".join(f"m.{c}" for c in counters.values())
-    counter_counts = ", ".join(f"count(*) FILTER (WHERE state = '{t}') AS {c}" for t, c in counters.items())
+    counter_counts = ", ".join(f"count(*) FILTER (WHERE moved.state = '{t}') AS {c}" for t, c in counters.items())
     stamp_columns = ", ".join(
         f"{t}_at = CASE WHEN r.state = '{s}' THEN r.deadline_at ELSE r.{t}_at END" for s, t in target_of.items()
     )
@@ -150,6 +158,13 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
         JOIN {Engagement._meta.db_table} e ON e.id = m.engagement_id
         JOIN {CustomerContact._meta.db_table} c ON c.engagement_id = m.engagement_id
         WHERE m.state = ANY(%(told)s)
+          -- lifecycle.customer_told_partner_will_not_follow_up: not while the partner still works on the request
+          -- (the rows moved now are read as they were: they are in `moved`, not following up any more).
+          AND NOT EXISTS (
+              SELECT 1 FROM {Referral._meta.db_table} o
+              WHERE o.engagement_id = m.engagement_id AND o.partner_id = m.partner_id AND o.id <> m.id
+                AND o.state = ANY(%(following)s) AND o.id NOT IN (SELECT id FROM moved)
+          )
         ORDER BY m.id, c.id
     ), hooks AS (
         INSERT INTO {OutboxMessage._meta.db_table}
@@ -168,8 +183,11 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
             SELECT c.id, {counter_columns}
             FROM {ProfileResponsiveness._meta.db_table} c
             JOIN (
-                SELECT profile_id, {counter_counts}
-                FROM moved GROUP BY profile_id
+                SELECT moved.profile_id, {counter_counts}
+                FROM moved JOIN {Engagement._meta.db_table} ranked ON ranked.id = moved.engagement_id
+                -- Engagement.counts_toward_ranking: imported history never counts
+                WHERE NOT ranked.source = ANY(%(unranked)s)
+                GROUP BY moved.profile_id
             ) m ON m.profile_id = c.profile_id
             ORDER BY c.profile_id
             FOR UPDATE OF c
@@ -188,6 +206,8 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
         "told": told,
         "updated": webhooks.UPDATED,
         "updated_json": json.dumps([webhooks.UPDATED]),
+        "unranked": list(UNRANKED_SOURCES),
+        "following": [state.value for state in lifecycle.STILL_FOLLOWING_UP],
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -2,7 +2,8 @@
 
 The services (one referral at a time) and the sweeper's portable path (a batch) describe each change as
 a `Change` and call `record`, which writes, in the caller's transaction: the history row, the profile's
-responsiveness counters, the customer's note when the partner will not follow up, the `referral.updated`
+responsiveness counters (never for imported history), the customer's note when the partner will not follow up
+(and has no other referral of the request still open or won), the `referral.updated`
 webhook rows, and (after commit) the list cache's bump. The sweeper's PostgreSQL statement builds the same
 rows in SQL from the same tables (`TIMER_COUNTERS`, the lifecycle) and is held to the portable path by
 `tests/referrals/test_timers.py`.
@@ -22,7 +23,14 @@ from notifications.models import OutboxMessage
 from referrals import lifecycle, list_cache
 from referrals.actors import ActorRef
 from referrals.lifecycle import Actor, State
-from referrals.models import CustomerContact, ProfileResponsiveness, ReferralEvent
+from referrals.models import (
+    UNRANKED_SOURCES,
+    CustomerContact,
+    Engagement,
+    ProfileResponsiveness,
+    Referral,
+    ReferralEvent,
+)
 
 # The history's action for an edit that leaves the state as it is (notes, assignee).
 EDIT = "edit"
@@ -80,8 +88,7 @@ def record(changes: Sequence[Change], now: datetime, answer_window: timedelta) -
         return
     ReferralEvent.objects.bulk_create(_event(c) for c in changes)
     _count(changes, answer_window)
-    told = [c for c in changes if c.moved and lifecycle.customer_told_partner_will_not_follow_up(c.target)]
-    outbox.add(_customer_notes(told, now))
+    outbox.add(_customer_notes(_not_followed_up(changes), now))
     outbox.add(webhooks.events_for(((c.partner_id, c.referral_id) for c in changes), webhooks.UPDATED, now))
     list_cache.changed(c.partner_id for c in changes)
 
@@ -103,15 +110,44 @@ def _event(change: Change) -> ReferralEvent:
 
 
 def _count(changes: Sequence[Change], answer_window: timedelta) -> None:
+    counted = [c for c in changes if counter_increments(c, answer_window)]
+    if not counted:
+        return
+    # Engagement.counts_toward_ranking: imported history never counts toward a profile's public ranking.
+    unranked = set(
+        Engagement.objects.filter(pk__in={c.engagement_id for c in counted}, source__in=UNRANKED_SOURCES).values_list(
+            "pk", flat=True
+        )
+    )
     by_profile: dict[int, Counter[str]] = defaultdict(Counter)
-    for change in changes:
-        by_profile[change.profile_id].update(counter_increments(change, answer_window))
+    for change in counted:
+        if change.engagement_id not in unranked:
+            by_profile[change.profile_id].update(counter_increments(change, answer_window))
     # In profile order, as every writer takes the counter rows: two writers never wait on each other in a cycle.
     for profile_id, counts in sorted(by_profile.items()):
         if counts:
             ProfileResponsiveness.objects.filter(profile_id=profile_id).update(
                 **{name: F(name) + n for name, n in sorted(counts.items())}
             )
+
+
+def _not_followed_up(changes: Sequence[Change]) -> list[Change]:
+    """The changes that tell the customer their partner will not follow up: lifecycle's rule, given the
+    partner's other referrals of the same request as they are after these changes (one query, if any)."""
+    candidates = [c for c in changes if c.moved and lifecycle.customer_told_partner_will_not_follow_up(c.target)]
+    if not candidates:
+        return []
+    others: dict[tuple[int, int], list[tuple[int, State]]] = defaultdict(list)
+    rows = Referral.objects.filter(engagement_id__in={c.engagement_id for c in candidates})
+    for pk, engagement_id, partner_id, state in rows.values_list("id", "engagement_id", "partner_id", "state"):
+        others[(engagement_id, partner_id)].append((pk, State(state)))
+    return [
+        c
+        for c in candidates
+        if lifecycle.customer_told_partner_will_not_follow_up(
+            c.target, [state for pk, state in others[(c.engagement_id, c.partner_id)] if pk != c.referral_id]
+        )
+    ]
 
 
 def _customer_notes(told: Sequence[Change], now: datetime) -> list[OutboxMessage]:

@@ -75,17 +75,26 @@ def _date(value: date | str | None, errors: dict[str, str], field: str) -> date 
         return None
 
 
+def clean_deal(value: Decimal | str | None, currency: str | None) -> tuple[Decimal | None, str, dict[str, str]]:
+    """A deal's value and currency as a referral may hold them (accepting one, importing one), or the errors
+    by field name ("deal_value", "currency")."""
+    errors: dict[str, str] = {}
+    amount = _money(value, errors, "deal_value", required=True)
+    code = (currency or "").strip().upper()
+    if not code:
+        errors["currency"] = "Choose a currency."
+    elif not Currency.objects.filter(code=code).exists():
+        errors["currency"] = f"{code} is not a currency we know."
+    return amount, code, errors
+
+
 def clean(action: Action, data: ActionInput, now: datetime) -> tuple[CleanInput | None, dict[str, str]]:
     """Validated input for `action`, or the errors by field name."""
     errors: dict[str, str] = {}
     deal_value = currency = close_date = final_value = None
     if action == Action.ACCEPT:
-        deal_value = _money(data.deal_value, errors, "deal_value", required=True)
-        currency = (data.currency or "").strip().upper()
-        if not currency:
-            errors["currency"] = "Choose a currency."
-        elif not Currency.objects.filter(code=currency).exists():
-            errors["currency"] = f"{currency} is not a currency we know."
+        deal_value, currency, deal_errors = clean_deal(data.deal_value, data.currency)
+        errors |= deal_errors
         close_date = _date(data.expected_close_date, errors, "expected_close_date")
         if close_date is not None and close_date < (now - EARLIEST_ZONE).date():
             errors["expected_close_date"] = "The expected close date cannot be in the past."

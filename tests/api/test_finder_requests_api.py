@@ -34,17 +34,16 @@ def post(payload: Any, ip: str = "203.0.113.7", **headers: str) -> Any:
     return Client().post(URL, payload, content_type="application/json", REMOTE_ADDR=ip, headers=headers)
 
 
-def test_a_request_needs_no_token_and_answers_201_with_the_engagement_and_its_referrals(two):
+ACCEPTED = "The request is on its way. A confirmation goes to the e-mail address it gave."
+
+
+def test_a_request_needs_no_token_and_answers_202_naming_the_partners_it_is_for(two):
     alpha, bravo = two
     response = post(body([alpha.pk, bravo.pk], language="ru", budget="5000", budget_currency="EUR"))
-    assert response.status_code == 201, response.content
+    assert response.status_code == 202, response.content
     engagement = Engagement.objects.get()
     referrals = list(Referral.objects.order_by("pk"))
-    assert response.json() == {
-        "engagement_id": engagement.pk,
-        "referral_ids": [r.pk for r in referrals],
-        "already_asked": [],
-    }
+    assert response.json() == {"profile_ids": [alpha.pk, bravo.pk], "detail": ACCEPTED}
     assert (engagement.source, engagement.language, str(engagement.budget)) == ("finder", "ru", "5000.00")
     assert [r.profile_id for r in referrals] == [alpha.pk, bravo.pk]
     assert OutboxMessage.objects.filter(
@@ -55,7 +54,7 @@ def test_a_request_needs_no_token_and_answers_201_with_the_engagement_and_its_re
 def test_a_token_changes_nothing_about_it(two):
     alpha, _bravo = two
     response = post(body([alpha.pk]), Authorization="Bearer not-a-token")
-    assert response.status_code == 201
+    assert response.status_code == 202
 
 
 def test_bad_fields_are_a_422_problem_by_field_and_change_nothing(two):
@@ -111,38 +110,36 @@ def test_a_body_that_is_not_an_object_is_a_422(two):
     assert counting.rows() == before
 
 
-def test_asking_the_same_partners_again_within_a_day_is_a_409_and_the_first_request_stands(two):
+def test_asking_the_same_partners_again_answers_as_if_it_went_and_tells_the_addresss_owner(two):
     alpha, bravo = two
-    first = post(body([alpha.pk, bravo.pk]))
-    assert first.status_code == 201
+    first = post(body([alpha.pk, bravo.pk], language="ru"))
+    earlier = Referral.objects.order_by("pk").first()
     before = counting.rows()
-    again = post(body([bravo.pk, alpha.pk], email="Anna@Contoso.example"), ip="198.51.100.1")
-    assert again.status_code == 409
-    assert again["Content-Type"] == PROBLEM
-    assert again.json()["detail"] == (
-        "This e-mail asked these partners in the last 24 hours. That request stands: they will get in touch."
-    )
-    assert again.json()["already_asked"] == [bravo.pk, alpha.pk]
-    assert counting.rows() == before
+    again = post(body([bravo.pk, alpha.pk], email="Anna@Contoso.example", language="en"), ip="198.51.100.1")
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert again.json() == {"profile_ids": [bravo.pk, alpha.pk], "detail": ACCEPTED}
+    assert Referral.objects.count() == 2
+    notice = OutboxMessage.objects.get(template="customer_already_asked")
+    assert (notice.to_address, notice.language, notice.referral_id, notice.payload) == (
+        "anna@contoso.example", "ru", earlier.pk, {"partners": ["Bravo Systems", "Alpha Cloud"]},
+    )  # fmt: skip
+    assert counting.rows() == before | {"OutboxMessage": before["OutboxMessage"] + 1}  # that e-mail alone
 
 
-def test_asking_one_partner_again_asks_only_the_new_one(two):
+def test_asking_one_partner_again_asks_only_the_new_one_and_answers_the_same(two):
     alpha, bravo = two
     post(body([alpha.pk]))
     response = post(body([alpha.pk, bravo.pk]))
-    assert response.status_code == 201
-    new = Referral.objects.get(profile=bravo)
-    assert response.json() == {
-        "engagement_id": new.engagement_id,
-        "referral_ids": [new.pk],
-        "already_asked": [alpha.pk],
-    }
+    assert response.status_code == 202
+    assert response.json() == {"profile_ids": [alpha.pk, bravo.pk], "detail": ACCEPTED}
+    assert Referral.objects.filter(profile=bravo).count() == Referral.objects.filter(profile=alpha).count() == 1
+    assert OutboxMessage.objects.filter(template="customer_already_asked").count() == 1
 
 
 def test_too_many_requests_from_one_address_are_a_429_with_retry_after(two):
     alpha, _bravo = two
     for i in range(requests.REQUESTS_PER_WINDOW):
-        assert post(body([alpha.pk], email=f"p{i}@contoso.example")).status_code == 201
+        assert post(body([alpha.pk], email=f"p{i}@contoso.example")).status_code == 202
     before = counting.rows()
     response = post(body([alpha.pk], email="late@contoso.example"))
     assert response.status_code == 429
@@ -150,10 +147,10 @@ def test_too_many_requests_from_one_address_are_a_429_with_retry_after(two):
     assert response.json()["detail"] == "Too many requests from this address. Please try again later."
     assert 3500 <= int(response["Retry-After"]) <= 3601
     assert counting.rows() == before
-    assert post(body([alpha.pk], email="late@contoso.example"), ip="198.51.100.1").status_code == 201
+    assert post(body([alpha.pk], email="late@contoso.example"), ip="198.51.100.1").status_code == 202
 
 
 def test_the_document_shows_it_as_public_with_its_errors(db):
     operation = Client().get("/api/v1/openapi.json").json()["paths"][URL]["post"]
     assert "security" not in operation or operation["security"] in ([], [{}])
-    assert sorted(operation["responses"]) == ["201", "400", "409", "413", "422", "429", "500"]
+    assert sorted(operation["responses"]) == ["202", "400", "413", "422", "429", "500"]

@@ -10,14 +10,21 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from finder.models import SearchEntry
+from finder.search import Criteria, search
+from leadshare.worker import run_pass
+from matching import scorecard
 from notifications.models import OutboxMessage, Webhook
 from partners.models import Role
-from referrals import partner_center
+from referrals import partner_center, services
+from referrals.actors import ActorRef
 from referrals.models import Engagement, PartnerCenterImport, ProfileResponsiveness, Referral, ReferralEvent
 from referrals.responsiveness import recompute
 from tests import factories
 from tests.api import counting
 from tests.api.conftest import client_for
+from tests.factories import NOW
+from tests.finder import profiles as finder_profiles
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/import/partner-center"
@@ -178,10 +185,10 @@ def test_an_imported_referral_carries_the_customer_and_the_request(partner_api, 
     )  # fmt: skip
 
 
-def test_an_import_counts_as_received_and_the_counters_match_the_record(partner_api, profile):
+def test_an_import_is_not_counted_as_received_and_the_counters_match_the_record(partner_api, profile):
     partner_api.post(URL, [item(), item(engagementId="second", status="Closed", substatus="Won")])
     stats = ProfileResponsiveness.objects.get(profile=profile)
-    assert stats.received == 2
+    assert stats.received == 0
     assert recompute(profile.pk) == {
         "received": stats.received, "answered": stats.answered, "answered_within_24h": stats.answered_within_24h,
         "answer_seconds_total": stats.answer_seconds_total, "missed": stats.missed, "expired": stats.expired,
@@ -276,6 +283,16 @@ SKIPS = [
     (item(details__dealValue=-5), "E", "details.dealValue '-5' is not an amount we can keep."),
     (item(details__currency="EURO"), "E", "details.currency 'EURO' is not a three-letter currency code."),
     (item(details__currency=...), "E", "details.currency is missing: a deal value needs its currency."),
+    # Checked as accepting a referral checks them (referrals.validation).
+    (item(details__dealValue=0), "E", "details.dealValue: The amount must be greater than zero."),
+    (item(details__dealValue="12.345"), "E", "details.dealValue: Use at most two decimal places."),
+    (item(details__dealValue=10**12), "E", f"details.dealValue '{10**12}' is not an amount we can keep."),
+    (item(details__currency="XYZ"), "E", "details.currency: XYZ is not a currency we know."),
+    (
+        item(status="Closed", substatus="Won", details__dealValue=..., details__currency=...),
+        "E",
+        "details.dealValue: Enter the amount.",
+    ),
     (item(createdDateTime="yesterday"), "E", "createdDateTime 'yesterday' is not a date and time."),
     (item(details__closingDateTime="soon"), "E", "details.closingDateTime 'soon' is not a date and time."),
     (item(details__requirements__products="Microsoft365"), "E", "details.requirements.products is not a list."),
@@ -385,3 +402,30 @@ def test_partner_centers_seven_digit_fractions_of_a_second_are_read():
     parsed = partner_center.parse(item(), WORDS)
     assert parsed.created_at == datetime(2018, 10, 30, 21, 3, 42, 457954, tzinfo=UTC)
     assert parsed.closing_date == date(2019, 3, 1)
+
+
+def test_an_export_of_won_deals_answered_at_once_does_not_move_the_partner_in_the_finder(profile, admin_user):
+    """A partner at the bottom of its country imports wins and new referrals it answers at once: it stays there."""
+    rival = finder_profiles.make("Rival", keywords=["crm"])
+    profile.keywords = ["crm"]
+    profile.save()
+    rival_admin = factories.user(rival.partner)
+    services.mark_interested(factories.referral(rival).pk, ActorRef.person(rival_admin), NOW)
+    run_pass(NOW)
+    before = [hit.profile_id for hit in search(Criteria(q="crm", country="DE"), NOW).hits]
+    assert before == [rival.pk, profile.pk]
+    won = [item(engagementId=f"won-{i}", status="Closed", substatus="Won") for i in range(60)]
+    pending = [item(engagementId=f"new-{i}") for i in range(40)]
+    response = client_for(admin_user).post(URL, won + pending)
+    assert len(response.json()["created"]) == 100
+    for referral in Referral.objects.filter(partner=profile.partner, state="new"):
+        services.mark_interested(referral.pk, ActorRef.person(admin_user), NOW + timedelta(minutes=1))
+    run_pass(NOW + timedelta(minutes=2))
+    entry = SearchEntry.objects.get(pk=profile.pk)
+    assert (entry.answered, entry.unanswered, entry.won, entry.lost) == (0, 0, 0, 0)
+    assert (entry.responsiveness, entry.outcomes) == (0.5, 0.5)
+    assert [hit.profile_id for hit in search(Criteria(q="crm", country="DE"), NOW).hits] == before
+    stats = ProfileResponsiveness.objects.get(profile=profile)
+    assert (stats.received, stats.answered, stats.answered_within_24h) == (0, 0, 0)
+    card = scorecard.compute(profile.partner_id, NOW + timedelta(minutes=2))
+    assert (card.won, card.received) == (0, 0)

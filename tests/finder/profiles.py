@@ -22,8 +22,10 @@ def make(
     only_target_sizes: bool = False,
     languages: Sequence[str] = ("en",),
     status: str = BusinessProfile.Status.ACTIVE,
+    partner: Partner | None = None,
 ) -> BusinessProfile:
-    partner = Partner.objects.create(name=name, country=country)
+    """`partner`: another profile of that partner (in another country), else a new partner named `name`."""
+    partner = partner or Partner.objects.create(name=name, country=country)
     profile = BusinessProfile.objects.create(
         partner=partner,
         country=country,

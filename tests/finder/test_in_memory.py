@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from finder import engine, freshness, plans
 from finder.search import Criteria, search
+from partners.models import BusinessProfile
 from tests.factories import NOW
 from tests.finder.profiles import counters, make
 
@@ -44,6 +45,27 @@ def directory() -> list[int]:
         if i % 2:
             counters(profile, received=i + 2, answered=i, answered_within_24h=i // 2, missed=1)
         made.append(profile.pk)
+    # Partners with a profile in another country too: each shows once, by its nearest (or best-ranked) profile.
+    alpha, delta = BusinessProfile.objects.get(pk=made[0]), BusinessProfile.objects.get(pk=made[3])
+    also = [
+        (alpha.partner, "DE", "Potsdam", ["crm", "email migration"], "Cloud", ["finance"], []),
+        (delta.partner, "RU", "Tver", ["crm"], "Облачные решения", ["retail"], ["10-49"]),
+        (delta.partner, "FR", "Paris", ["cloud solutions"], "", [], []),
+    ]
+    for partner, country, city, keywords, description, industries, sizes in also:
+        profile = make(
+            partner.name,
+            country=country,
+            city=city,
+            keywords=keywords,
+            description=description,
+            industries=industries,
+            sizes=sizes,
+            partner=partner,
+            languages=["ru"] if country == "RU" else ["en"],
+        )
+        made.append(profile.pk)
+    counters(BusinessProfile.objects.get(pk=made[-1]), received=4, answered=4, answered_within_24h=4)
     return made
 
 

@@ -142,6 +142,24 @@ def test_the_worker_refreshes_the_prior_of_profiles_whose_referrals_changed():
     assert PriorWatermark.objects.get(pk=1).last_event_id == mark
 
 
+def test_the_first_worker_pass_counts_the_answers_and_timeouts_written_before_it():
+    answering, silent = make("Answering", keywords=["crm"]), make("Silent", keywords=["crm"])
+    assert not PriorWatermark.objects.exists()  # never rebuilt: the worker's first pass sets the mark
+    admin = factories.user(answering.partner)
+    for _ in range(3):
+        referral_services.mark_interested(factories.referral(answering).pk, ActorRef.person(admin), NOW)
+        factories.referral(silent)
+    run_pass(NOW + timedelta(hours=73))  # the silent one's three referrals are missed in this same pass
+    run_pass(NOW + timedelta(hours=73))
+    ranked = {e.profile_id: e for e in SearchEntry.objects.all()}
+    assert (ranked[answering.pk].answered, ranked[answering.pk].unanswered) == (3, 0)
+    assert (ranked[silent.pk].answered, ranked[silent.pk].unanswered) == (0, 3)
+    # Three timely answers and four neutral pseudo-referrals: 5/7; three missed: 2/7.
+    assert round(ranked[answering.pk].responsiveness, 4) == 0.7143
+    assert round(ranked[silent.pk].responsiveness, 4) == 0.2857
+    assert found("crm") == [answering.pk, silent.pk]
+
+
 def test_history_that_commits_after_a_later_row_still_refreshes_its_profile():
     early, late = make("Early", keywords=["crm"]), make("Late", keywords=["crm"])
     indexing.rebuild_all()

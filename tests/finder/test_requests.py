@@ -231,6 +231,12 @@ def test_the_same_email_asking_the_same_partner_within_a_day_asks_only_the_other
     )
     assert Referral.objects.filter(profile=alpha).count() == 1
     assert OutboxMessage.objects.filter(template="customer_request_sent").count() == 2
+    notice = OutboxMessage.objects.get(template="customer_already_asked")
+    assert (notice.to_address, notice.referral_id, notice.payload) == (
+        "anna@contoso.example",
+        first.referral_ids[0],
+        {"partners": ["Alpha Cloud"]},
+    )
 
 
 def test_when_every_partner_was_already_asked_the_earlier_request_stands(two):
@@ -244,7 +250,39 @@ def test_when_every_partner_was_already_asked_the_earlier_request_stands(two):
         ["Bravo Systems", "Alpha Cloud"],
         [bravo.pk, alpha.pk],
     )
-    assert counting.rows() == before
+    assert counting.rows() == before | {"OutboxMessage": before["OutboxMessage"] + 1}  # the owner's notice
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "line"),
+    [
+        (
+            "en",
+            "Your request to Alpha Cloud, Bravo Systems was sent again",
+            "We did not send it to them again: the earlier request from Contoso GmbH stands",
+        ),
+        (
+            "ru",
+            "Ваш запрос партнёрам Alpha Cloud, Bravo Systems отправлен повторно",
+            "Повторно мы его не отправили: прежний запрос компании Contoso GmbH остаётся в силе",
+        ),
+    ],
+)
+def test_the_addresss_owner_is_told_in_the_language_of_their_request_whoever_asked_again(
+    two, settings, language, subject, line
+):
+    settings.SITE_ROOT = "https://leadshare.example"
+    alpha, bravo = two
+    first = send_request(data([alpha.pk, bravo.pk], language=language), IP, NOW)
+    assert first.engagement is not None
+    other = "ru" if language == "en" else "en"
+    send_request(data([alpha.pk, bravo.pk], language=other, contact_name="Mallory"), "198.51.100.1", NOW)
+    rendered = emails.render(OutboxMessage.objects.get(template="customer_already_asked"))
+    assert rendered.subject == subject
+    assert "- Alpha Cloud\n- Bravo Systems\n" in rendered.text
+    assert line in rendered.text
+    assert f"https://leadshare.example/partners/?request={first.engagement.public_token}" in rendered.text
+    assert "Mallory" not in rendered.text + rendered.html
 
 
 def test_after_a_day_the_same_partner_can_be_asked_again(two):
@@ -306,3 +344,29 @@ def test_bots_count_against_the_limit(two):
     with pytest.raises(RateLimited):
         send_request(replace(bot, honeypot=""), IP, NOW)
     assert not Engagement.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_request_sent_ten_times_at_once_asks_each_partner_once(monkeypatch):
+    from tests.referrals.test_concurrency import race
+
+    alpha, bravo = two_partners()
+    monkeypatch.setattr(requests, "REQUESTS_PER_WINDOW", 100)  # the 24 h rule under test, not the rate limit
+    outcomes = race(*[lambda i=i: send_request(data([alpha.pk, bravo.pk]), f"198.51.100.{i}", NOW) for i in range(10)])
+    assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+    assert sorted(Referral.objects.values_list("profile_id", flat=True)) == sorted([alpha.pk, bravo.pk])
+    assert Engagement.objects.count() == 1
+    assert OutboxMessage.objects.filter(template="customer_already_asked").count() == 9
+
+
+def test_two_locations_of_one_partner_are_refused_by_the_field_and_nothing_is_written(two):
+    alpha, _bravo = two
+    vienna = factories.profile(partner_=alpha.partner, country="AT", city="Vienna")
+    before = counting.rows()
+    with pytest.raises(InvalidInput) as caught:
+        send_request(data([alpha.pk, vienna.pk]), IP, NOW)
+    assert caught.value.errors == {
+        "profile_ids": "Choose one location per partner: each partner is asked once per request."
+    }
+    assert counting.rows() == before

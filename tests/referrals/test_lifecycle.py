@@ -59,6 +59,11 @@ def test_the_customer_is_told_only_when_the_partner_did_not_engage():
     assert told == {State.SKIPPED, State.MISSED, State.DECLINED, State.EXPIRED}
 
 
+def test_the_customer_is_not_told_while_another_referral_of_that_partner_is_open_or_won():
+    blocking = {o for o in State if not lifecycle.customer_told_partner_will_not_follow_up(State.SKIPPED, [o])}
+    assert blocking == {State.NEW, State.EVALUATING, State.NEGOTIATING, State.WON}
+
+
 def test_default_deadlines_are_72_hours_and_7_days():
     d = Deadlines()
     assert lifecycle.deadline(State.NEW, T0, d) == T0 + 72 * H

@@ -11,8 +11,8 @@ from kernel.errors import InvalidInput, NotFound, ReferralChanged
 from notifications.models import OutboxMessage
 from referrals import services
 from referrals.actors import ActorRef
-from referrals.lifecycle import Action, DeadlinePassed, NotAllowed
-from referrals.models import ProfileResponsiveness, Programme, Referral, ReferralEvent
+from referrals.lifecycle import Action, DeadlinePassed, NotAllowed, State
+from referrals.models import Engagement, ProfileResponsiveness, Programme, Referral, ReferralEvent
 from referrals.responsiveness import recompute
 from tests import factories
 from tests.factories import NOW
@@ -61,6 +61,35 @@ def test_a_paused_profile_cannot_be_sent_a_referral():
         factories.engagement([prof])
     assert caught.value.errors == {"targets": f"These partners cannot take this request now: {prof.pk}"}
     assert Referral.objects.count() == 0
+
+
+def test_two_profiles_of_one_partner_in_one_request_are_refused_and_nothing_is_written():
+    berlin = factories.profile()
+    vienna = factories.profile(partner_=berlin.partner, country="AT", city="Vienna")
+    with pytest.raises(InvalidInput) as caught:
+        factories.engagement([berlin, vienna])
+    assert caught.value.errors == {
+        "targets": "Choose one location per partner: each partner is asked once per request."
+    }
+    assert (Engagement.objects.count(), Referral.objects.count(), OutboxMessage.objects.count()) == (0, 0, 0)
+
+
+def _second_referral_of_the_same_partner(referral):
+    """Two referrals of one partner in one engagement, as written before a partner was asked once per request."""
+    other = factories.profile(partner_=referral.partner, country="AT", city="Vienna")
+    return services.create_referral(
+        referral.engagement, other, ActorRef.system("test"), NOW, Programme.deadlines(), State.NEW
+    )
+
+
+def test_no_thanks_says_nothing_to_the_customer_while_the_same_partner_still_works_on_the_request(referral, admin_user):
+    other = _second_referral_of_the_same_partner(referral)
+    services.mark_interested(other.pk, ActorRef.person(admin_user), NOW + H)
+    services.skip(referral.pk, ActorRef.person(admin_user), NOW + 2 * H)
+    assert not OutboxMessage.objects.filter(template="customer_partner_declined").exists()
+    services.decline(other.pk, ActorRef.person(admin_user), NOW + 3 * H, reason="customer-too-small")
+    notes = OutboxMessage.objects.filter(template="customer_partner_declined")
+    assert list(notes.values_list("to_address", "referral_id")) == [("anna@contoso.example", other.pk)]
 
 
 def test_a_profile_that_opted_out_of_the_customers_size_cannot_be_sent_a_referral():

@@ -13,7 +13,7 @@ from notifications.models import OutboxMessage, Webhook
 from partners.models import ProfileContact
 from referrals import services
 from referrals.actors import ActorRef
-from referrals.lifecycle import Action, DeadlinePassed
+from referrals.lifecycle import Action, DeadlinePassed, State
 from referrals.models import Engagement, ProfileResponsiveness, Programme, Referral, ReferralEvent
 from referrals.responsiveness import FIELDS, recompute
 from referrals.timers import SweepResult, apply_deadlines, sweep
@@ -361,6 +361,40 @@ def test_a_busy_sweep_costs_the_same_number_of_queries_for_3_and_for_30_due_refe
         assert sweep(NOW + 172 * H) == SweepResult(moved=30, reminded=0)
     assert len(three.captured_queries) == len(thirty.captured_queries)
     assert counters(profile)["missed"] == 33
+
+
+@pytest.mark.parametrize("bulk_sql", [False, pytest.param(True, marks=pytest.mark.postgres)])
+def test_imported_referrals_that_time_out_are_not_counted_against_the_profile(profile, bulk_sql):
+    imported = factories.referral(profile, source=Engagement.Source.IMPORT)
+    ours = factories.referral(profile)
+    person = ActorRef.person(factories.user(profile.partner))
+    services.mark_interested(imported.pk, person, NOW + H)  # evaluating: it expires 7 days later
+    assert sweep(NOW + 72 * H, bulk_sql=bulk_sql).moved == 1
+    assert sweep(NOW + 72 * H + 7 * DAY, bulk_sql=bulk_sql).moved == 1
+    assert Referral.objects.get(pk=ours.pk).state == "missed"
+    assert Referral.objects.get(pk=imported.pk).state == "expired"
+    assert counters(profile) == recompute(profile.pk) == {
+        "received": 1, "answered": 0, "answered_within_24h": 0, "answer_seconds_total": 0, "missed": 1, "expired": 0,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("bulk_sql", [False, pytest.param(True, marks=pytest.mark.postgres)])
+def test_a_missed_referral_tells_the_customer_nothing_while_its_partner_works_on_another_of_the_request(
+    profile, bulk_sql
+):
+    referral = factories.referral(profile)
+    # Two referrals of one partner in one engagement, as written before a partner was asked once per request.
+    vienna = factories.profile(partner_=profile.partner, country="AT", city="Vienna")
+    other = services.create_referral(
+        referral.engagement, vienna, ActorRef.system("test"), NOW, Programme.deadlines(), State.NEW
+    )
+    services.mark_interested(other.pk, ActorRef.person(factories.user(profile.partner)), NOW + H)
+    assert sweep(NOW + 72 * H, bulk_sql=bulk_sql).moved == 1
+    assert Referral.objects.get(pk=referral.pk).state == "missed"
+    assert notes() == []
+    assert sweep(NOW + H + 7 * DAY, bulk_sql=bulk_sql).moved == 1  # the other expires: now the customer hears
+    expires = NOW + H + 7 * DAY
+    assert notes() == [("anna@contoso.example", "en", other.pk, expires, expires)]
 
 
 # --- The PostgreSQL statement against the portable path -----------------------------------------
