@@ -50,6 +50,7 @@ def _tag_texts(profile: BusinessProfile) -> list[str]:
 
 def _counters(profile_ids: Sequence[int]) -> dict[int, dict[str, int]]:
     """Each profile's responsiveness counters and won/lost referrals (those that count toward ranking)."""
+    from referrals.lifecycle import State
     from referrals.models import ProfileResponsiveness, Referral
 
     found: dict[int, dict[str, int]] = {pid: {} for pid in profile_ids}
@@ -62,9 +63,9 @@ def _counters(profile_ids: Sequence[int]) -> dict[int, dict[str, int]]:
             found[profile_id].update(zip(fields, values, strict=True))
         outcomes = (
             Referral.objects.ranked()
-            .filter(profile_id__in=chunk, state__in=("won", "lost"))
+            .filter(profile_id__in=chunk, state__in=(State.WON, State.LOST))
             .values("profile_id")
-            .annotate(won=Count("id", filter=Q(state="won")), lost=Count("id", filter=Q(state="lost")))
+            .annotate(won=Count("id", filter=Q(state=State.WON)), lost=Count("id", filter=Q(state=State.LOST)))
             .values_list("profile_id", "won", "lost")
         )
         for profile_id, won, lost in outcomes:
