@@ -89,7 +89,8 @@ def test_more_than_three_partners_are_a_422(two):
         ({"consent_contact": "yes"}, "consent_contact"),
         ({"profile_ids": [True]}, "profile_ids.0"),
         ({"profile_ids": "1"}, "profile_ids"),
-        ({"budget": 0}, "budget"),
+        ({"budget": 0, "budget_currency": "EUR"}, "budget"),
+        ({"budget": 100}, "budget_currency"),  # the engagement validator's rule, as in the intake API
         ({"need": "x" * 5001}, "need"),
     ],
 )
