@@ -252,6 +252,23 @@ def _first_event_id() -> int:
     return int(ReferralEvent.objects.aggregate(first=Min("id"))["first"] or 1)
 
 
+def _first_refresh() -> int:
+    """Never built (rebuild_all sets the mark): every answer and timeout so far must count, so refresh the prior
+    of every profile with history at once (a cost of profiles, paid once, not of the history read a page per
+    pass), and watch from the latest history row on; ids below it not yet committed are gaps, looked for again.
+    Starting at the latest row without this would leave every earlier answer out of the priors for good."""
+    from referrals.models import Referral, ReferralEvent
+
+    last = _last_event_id()
+    window = range(max(_first_event_id(), last - GAP_WINDOW + 1), last + 1)
+    seen = set(ReferralEvent.objects.filter(id__gte=window.start, id__lte=last).values_list("id", flat=True))
+    profiles = set(Referral.objects.values_list("profile_id", flat=True).distinct())
+    refresh_priors(profiles)
+    # Two workers' first passes may race: the second finds the first one's mark (their refreshes agree).
+    PriorWatermark.objects.get_or_create(pk=1, defaults={"last_event_id": last, "gaps": sorted(set(window) - seen)})
+    return len(profiles)
+
+
 def refresh_changed_priors(limit: int = 5000) -> int:
     """Refresh the priors of the profiles with referral history since the last call (every answer,
     timeout, win and loss writes one history row); returns how many. Run by each worker pass: history
@@ -262,10 +279,7 @@ def refresh_changed_priors(limit: int = 5000) -> int:
     with transaction.atomic():
         mark = PriorWatermark.objects.select_for_update().filter(pk=1).first()
         if mark is None:
-            # Never built (rebuild_all sets the mark): start just before the first history row. Starting at
-            # the latest one would leave every earlier answer and timeout out of the priors for good.
-            PriorWatermark.objects.get_or_create(pk=1, defaults={"last_event_id": _first_event_id() - 1})
-            mark = PriorWatermark.objects.select_for_update().get(pk=1)
+            return _first_refresh()
         gaps = set(mark.gaps)
         late = list(ReferralEvent.objects.filter(id__in=gaps).values_list("id", "referral__profile_id"))
         new = list(

@@ -160,6 +160,17 @@ def test_the_first_worker_pass_counts_the_answers_and_timeouts_written_before_it
     assert found("crm") == [answering.pk, silent.pk]
 
 
+def test_the_first_refresh_takes_all_earlier_history_at_once_and_the_next_finds_nothing_new():
+    answering = make("Answering", keywords=["crm"])
+    admin = factories.user(answering.partner)
+    for _ in range(3):  # six history rows, more than one page of two
+        referral_services.mark_interested(factories.referral(answering).pk, ActorRef.person(admin), NOW)
+    assert indexing.refresh_changed_priors(limit=2) == 1
+    assert SearchEntry.objects.get(profile=answering).answered == 3
+    assert indexing.refresh_changed_priors(limit=2) == 0
+    assert PriorWatermark.objects.get(pk=1).last_event_id == ReferralEvent.objects.latest("id").pk
+
+
 def test_history_that_commits_after_a_later_row_still_refreshes_its_profile():
     early, late = make("Early", keywords=["crm"]), make("Late", keywords=["crm"])
     indexing.rebuild_all()
