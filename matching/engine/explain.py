@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from math import exp, isnan, log, log1p
+from math import exp
 
 import numpy as np
 
@@ -59,29 +59,51 @@ class Candidate:
     boost: str = ""
 
 
-def contributions(deal: Deal, candidate: Candidate, learned: learning.Learner) -> tuple[Contribution, ...]:
-    """The candidate's contributions, base first; their sum (left to right) is its score."""
+SIGNALS = (*FEATURE_SIGNALS, *HISTORY_SIGNALS, "value", "capacity")
+# Which signal each feature's term belongs to (F x the feature signals).
+_GROUPS = np.zeros((len(COLUMN), len(FEATURE_SIGNALS)))
+for _i, _names in enumerate(FEATURE_SIGNALS.values()):
+    _GROUPS[[COLUMN[name] for name in _names], _i] = 1.0
+
+
+def contributions(
+    deal: Deal, candidates: Sequence[Candidate], learned: learning.Learner
+) -> list[tuple[Contribution, ...]]:
+    """Each candidate's contributions, base first; their sum (left to right) is its score."""
+    if not candidates:
+        return []
     weights, intercepts = learned.weights, learned.intercepts
-    baseline = float(np.prod(_sigmoid(intercepts))) * candidate.baseline_value_eur
-    logit = candidate.global_logit + candidate.cell_mean
-    score = float(np.prod(_sigmoid(logit))) * candidate.value_eur * candidate.discount
-    terms: dict[str, float] = dict.fromkeys((*FEATURE_SIGNALS, *HISTORY_SIGNALS), 0.0)
-    for stage in range(3):
-        slope = _log_sigmoid_secant(float(intercepts[stage]), float(logit[stage]))
-        for signal, names in FEATURE_SIGNALS.items():
-            columns = [COLUMN[name] for name in names]
-            terms[signal] += slope * float(weights[stage, columns] @ candidate.features[columns])
-        terms[HISTORY_SIGNALS[stage]] += slope * float(candidate.cell_mean[stage])
-    terms["value"] = log(candidate.value_eur / candidate.baseline_value_eur)
-    terms["capacity"] = log(candidate.discount)
-    scale = _log_mean(score, baseline)
-    words = _Labels(deal, candidate, learned)
-    result = [Contribution("base", gettext_noop("a typical request"), baseline)]
-    result += [Contribution(signal, words.of(signal), term * scale) for signal, term in terms.items()]
-    if candidate.boost:
-        label = gettext_noop("new partner: a fair chance") if candidate.boost == NEW_PARTNER else None
-        result.append(Contribution("boost", label or gettext_noop("exploring: few answers from you yet"), 0.0))
-    return tuple(result)
+    x = np.stack([c.features for c in candidates])  # (m, F)
+    cells = np.stack([c.cell_mean for c in candidates])  # (m, 3)
+    logit = np.stack([c.global_logit for c in candidates]) + cells
+    value = np.array([c.value_eur for c in candidates])
+    baseline_value = np.array([c.baseline_value_eur for c in candidates])
+    discount = np.array([c.discount for c in candidates])
+    baseline = float(np.prod(_sigmoid(intercepts))) * baseline_value
+    score = np.prod(_sigmoid(logit), axis=1) * value * discount
+    slope = _log_sigmoid_secant(intercepts[None, :], logit)  # (m, 3)
+    by_feature = np.einsum("ms,sf,mf->mf", slope, weights, x)  # each feature's log-score term
+    terms = np.concatenate(
+        (by_feature @ _GROUPS, slope * cells, np.log(value / baseline_value)[:, None], np.log(discount)[:, None]),
+        axis=1,
+    )
+    points = terms * _log_mean(score, baseline)[:, None]
+    result = []
+    for i, candidate in enumerate(candidates):
+        words = _Labels(deal, candidate, learned)
+        parts = [Contribution("base", gettext_noop("a typical request"), float(baseline[i]))]
+        parts += [
+            Contribution(signal, words.of(signal), float(p)) for signal, p in zip(SIGNALS, points[i], strict=True)
+        ]
+        if candidate.boost:
+            label = (
+                gettext_noop("new partner: a fair chance")
+                if candidate.boost == NEW_PARTNER
+                else gettext_noop("exploring: few answers from you yet")
+            )
+            parts.append(Contribution("boost", label, 0.0))
+        result.append(tuple(parts))
+    return result
 
 
 def total(parts: Sequence[Contribution]) -> float:
@@ -204,22 +226,20 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
 
-def _log_sigmoid(z: float) -> float:
-    return -log1p(exp(-z)) if z > -30 else z
+def _log_sigmoid(z: np.ndarray) -> np.ndarray:
+    return np.asarray(-np.logaddexp(0.0, -z))
 
 
-def _log_sigmoid_secant(z0: float, z1: float) -> float:
-    """(log sigmoid(z1) - log sigmoid(z0)) / (z1 - z0); its derivative 1 - sigmoid at z0 == z1."""
-    if abs(z1 - z0) < 1e-9:
-        return 1.0 / (1.0 + exp(z0)) if z0 > -30 else 1.0
-    return (_log_sigmoid(z1) - _log_sigmoid(z0)) / (z1 - z0)
+def _log_sigmoid_secant(z0: np.ndarray, z1: np.ndarray) -> np.ndarray:
+    """(log sigmoid(z1) - log sigmoid(z0)) / (z1 - z0), elementwise; the derivative 1 - sigmoid where equal."""
+    z0, z1 = np.broadcast_arrays(z0, z1)
+    near = np.abs(z1 - z0) < 1e-9
+    gap = np.where(near, 1.0, z1 - z0)
+    return np.where(near, 1.0 - _sigmoid(z0), (_log_sigmoid(z1) - _log_sigmoid(z0)) / gap)
 
 
-def _log_mean(a: float, b: float) -> float:
-    """The logarithmic mean (a - b) / (log a - log b), a when a == b."""
-    if a <= 0 or b <= 0:
-        return 0.0
-    if abs(a - b) <= 1e-12 * max(a, b):
-        return a
-    result = (a - b) / (log(a) - log(b))
-    return result if not isnan(result) else a
+def _log_mean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The logarithmic mean (a - b) / (log a - log b) elementwise, a where a == b (both positive)."""
+    near = np.abs(a - b) <= 1e-12 * np.maximum(a, b)
+    apart = np.where(near, 2.0 * a, b)  # any other value where they are equal: that answer is replaced by a
+    return np.where(near, a, (a - apart) / (np.log(a) - np.log(apart)))

@@ -7,12 +7,12 @@ computation (a one-row index), so there is one implementation of each feature.
 
 from __future__ import annotations
 
-from math import log, radians
+from math import log
 
 import numpy as np
 
 from matching.engine.eligibility import EARTH_RADIUS_KM
-from matching.engine.index import PartnerIndex
+from matching.engine.index import PartnerIndex, unit_sphere
 from matching.engine.types import Deal, Partner
 
 # Budget buckets in EUR: 0 is "no budget given", then [0, 5k), [5k, 25k), [25k, 100k), [100k, ...).
@@ -57,7 +57,9 @@ def budget_bucket(deal: Deal) -> int:
 def matrix(deal: Deal, index: PartnerIndex, rows: np.ndarray) -> np.ndarray:
     """The features of `deal` against each of `rows` of `index`, one row each (len(rows) x F)."""
     n = len(index)
-    out = np.zeros((len(rows), F), dtype=np.float64)
+    # Built feature by feature, so each feature is a contiguous row here; the caller gets the transpose.
+    columns = np.zeros((F, len(rows)), dtype=np.float64)
+    out = columns.T
 
     industry = np.zeros(n, dtype=bool)
     if deal.industry:
@@ -117,13 +119,18 @@ def distances(deal: Deal, index: PartnerIndex) -> np.ndarray:
     km = np.full(len(index), np.nan)
     if deal.lat is None or deal.lon is None:
         return km
-    lat, lon, rows, starts = index.places()
+    points, rows, starts = index.places()
     if len(rows) == 0:
         return km
-    lat0, lon0 = radians(deal.lat), radians(deal.lon)
-    h = np.sin((lat - lat0) / 2) ** 2 + np.cos(lat0) * np.cos(lat) * np.sin((lon - lon0) / 2) ** 2
-    each = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
-    km[rows] = np.minimum.reduceat(each, starts)
+    # The nearest place has the largest dot product with the request's point; the chord gives the arc.
+    # Written out, not a BLAS product: a threaded one waits on other processes' cores.
+    qx, qy, qz = unit_sphere(deal.lat, deal.lon)
+    dots = points[0] * qx
+    dots += points[1] * qy
+    dots += points[2] * qz
+    nearest = np.maximum.reduceat(dots, starts)
+    chord = np.sqrt(np.maximum(2.0 - 2.0 * nearest, 0.0))
+    km[rows] = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, chord / 2))
     return km
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from math import radians
+from math import cos, radians, sin
 
 import numpy as np
 
@@ -48,7 +48,7 @@ class Postings:
         found = self._arrays.get(item)
         if found is None:
             rows = self.rows.get(item, ())
-            found = np.fromiter(rows, dtype=np.intp, count=len(rows))
+            found = np.sort(np.fromiter(rows, dtype=np.intp, count=len(rows)))  # sorted: fewer cache misses
             self._arrays[item] = found
         return found
 
@@ -82,12 +82,14 @@ class PartnerIndex:
         self.sizes = Postings()
         self.languages = Postings()
         self.row_of_profile: dict[int, int] = {}
-        self._places: dict[int, tuple[tuple[float, float], ...]] = {}
-        self._place_arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._places: dict[int, tuple[tuple[float, float, float], ...]] = {}
+        self._place_arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._sorted_profiles: tuple[np.ndarray, np.ndarray] | None = None
         self._vectors: dict[int, np.ndarray] = {}
         self._vector_matrix: tuple[np.ndarray, np.ndarray] | None = None
         self._exclusions: dict[tuple[str, str, str], np.ndarray] = {}
         self._reasons: list[str] = [""]
+        self._reason_array = np.array(self._reasons, dtype=object)
 
     def __len__(self) -> int:
         return len(self.partners)
@@ -147,12 +149,14 @@ class PartnerIndex:
             after = getattr(new, attribute) if new else empty
             if before != after:
                 postings.replace(row, before, after)
+        if (old.profile_id if old else None) != (new.profile_id if new else None):
+            self._sorted_profiles = None
         if old is not None and self.row_of_profile.get(old.profile_id) == row:
             del self.row_of_profile[old.profile_id]
         if (old.places if old else ()) != (new.places if new else ()):
             self._place_arrays = None
             if new is not None and new.places:
-                self._places[row] = tuple((radians(p.lat), radians(p.lon)) for p in new.places)
+                self._places[row] = tuple(unit_sphere(p.lat, p.lon) for p in new.places)
             else:
                 self._places.pop(row, None)
         if (old.vector if old else None) != (new.vector if new else None):
@@ -194,15 +198,28 @@ class PartnerIndex:
                 codes[row] = self._code(eligibility.exclusion(deal, self.partners[row], asked))
         return codes
 
-    def reason(self, code: int) -> str:
-        return self._reasons[code]
+    def reasons(self, codes: np.ndarray) -> list[str]:
+        """The hard rules' words for `codes`."""
+        return list(self._reason_array[codes].tolist())
 
     def _code(self, reason: str) -> int:
         try:
             return self._reasons.index(reason)
         except ValueError:
             self._reasons.append(reason)
+            self._reason_array = np.array(self._reasons, dtype=object)
             return len(self._reasons) - 1
+
+    def rows_of_profiles(self, profile_ids: np.ndarray) -> np.ndarray:
+        """The row of each profile id, -1 for those not in the index."""
+        if self._sorted_profiles is None:
+            order = np.argsort(self.profile_ids, kind="stable")
+            self._sorted_profiles = (self.profile_ids[order], order)
+        ordered, order = self._sorted_profiles
+        if not len(ordered):
+            return np.full(len(profile_ids), -1, dtype=np.intp)
+        at = np.minimum(np.searchsorted(ordered, profile_ids), len(ordered) - 1)
+        return np.where(ordered[at] == profile_ids, order[at], -1)
 
     def _patch_exclusions(self, rows: list[int], resized: bool) -> None:
         if resized or len(rows) > REBUILD_SHARE * max(1, len(self.partners)):
@@ -215,17 +232,16 @@ class PartnerIndex:
 
     # -- geometry and embeddings, flattened when first asked -------------------------------------------------
 
-    def places(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(lat, lon in radians of every place, sorted by row; rows that have places; each one's first place)."""
+    def places(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(every place as a point on the unit sphere, sorted by row (3 x k: x, y, z); the rows that have
+        places; where each one's places start)."""
         if self._place_arrays is None:
             rows = sorted(self._places)
-            lat = [p[0] for row in rows for p in self._places[row]]
-            lon = [p[1] for row in rows for p in self._places[row]]
+            points = [point for row in rows for point in self._places[row]]
             sizes = np.array([len(self._places[row]) for row in rows], dtype=np.intp)
             starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.intp) if rows else sizes
             self._place_arrays = (
-                np.array(lat, dtype=np.float64),
-                np.array(lon, dtype=np.float64),
+                np.ascontiguousarray(np.array(points, dtype=np.float64).reshape(-1, 3).T),
                 np.array(rows, dtype=np.intp),
                 starts,
             )
@@ -242,6 +258,11 @@ class PartnerIndex:
             matrix = np.stack([self._vectors[row] for row in rows]) if rows else np.empty((0, 0), np.float32)
             self._vector_matrix = (np.array(rows, dtype=np.intp), matrix)
         return self._vector_matrix
+
+
+def unit_sphere(lat: float, lon: float) -> tuple[float, float, float]:
+    phi, lam = radians(lat), radians(lon)
+    return (cos(phi) * cos(lam), cos(phi) * sin(lam), sin(phi))
 
 
 def _unit(vector: Sequence[float]) -> np.ndarray:

@@ -173,6 +173,8 @@ class Prediction:
 class Learner:
     def __init__(self) -> None:
         self.slot_of: dict[int, int] = {}  # profile id -> slot in the cell arrays
+        self._profile_of_slot: list[int] = []
+        self._profile_array: np.ndarray | None = None
         self.deals: dict[int, Deal] = {}  # request id -> the deal as the engine saw it when deciding
         self.pair_features: dict[tuple[int, int], np.ndarray] = {}
         self._reset()
@@ -201,7 +203,15 @@ class Learner:
         found = self.slot_of.get(profile_id)
         if found is None:
             found = self.slot_of[profile_id] = len(self.slot_of)
+            self._profile_of_slot.append(profile_id)
+            self._profile_array = None
         return found
+
+    def profile_of_slot(self) -> np.ndarray:
+        """The profile id of each slot, in slot order."""
+        if self._profile_array is None:
+            self._profile_array = np.array(self._profile_of_slot, dtype=np.int64)
+        return self._profile_array
 
     def remember(self, deal: Deal, profile_id: int, features: np.ndarray) -> None:
         self.deals[deal.request_id] = deal
@@ -336,20 +346,17 @@ class Learner:
 
     # -- predicting ----------------------------------------------------------------------------------------
 
-    def predict(self, deal: Deal, features: np.ndarray, profile_ids: np.ndarray, now: datetime) -> Prediction:
-        """The deal's predictions for partners `profile_ids` whose features against it are `features`."""
-        m = len(profile_ids)
-        global_logit = features @ self.weights.T + self.intercepts
+    def predict(self, deal: Deal, features: np.ndarray, position_of_slot: np.ndarray, now: datetime) -> Prediction:
+        """The deal's predictions for the partners whose features against it are the rows of `features`;
+        `position_of_slot` gives each slot's row there (-1 for partners not among them)."""
+        m = len(features)
+        # einsum, not BLAS: a threaded matrix product of this size waits on other processes' cores.
+        global_logit = np.einsum("mf,sf->ms", features, self.weights) + self.intercepts
         mean = np.zeros((m, 3))
         keys = deal_cells(deal)
         variance = np.full((m, 3), len(keys) / PRIOR_PRECISION)
-        if self.slot_of:
-            position = np.full(len(self.slot_of), -1, dtype=np.intp)
-            known = [(i, self.slot_of[pid]) for i, pid in enumerate(profile_ids.tolist()) if pid in self.slot_of]
-            if known:
-                rows, slots = np.array(known, dtype=np.intp).T
-                position[slots] = rows
-                self._add_cells(keys, position, now.timestamp(), mean, variance)
+        if len(position_of_slot):
+            self._add_cells(keys, position_of_slot, now.timestamp(), mean, variance)
         value, baseline = self.expected_value(deal)
         return Prediction(global_logit, mean, variance, value, baseline)
 

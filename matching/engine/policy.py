@@ -69,11 +69,7 @@ class EnginePolicy:
         codes = index.exclusions(deal, asked)
         excluded_rows = np.flatnonzero(codes != ELIGIBLE)
         excluded = dict(
-            zip(
-                index.profile_ids[excluded_rows].tolist(),
-                [index.reason(code) for code in codes[excluded_rows].tolist()],
-                strict=True,
-            )
+            zip(index.profile_ids[excluded_rows].tolist(), index.reasons(codes[excluded_rows]), strict=True)
         )
         rows = np.flatnonzero(codes == ELIGIBLE)
         if not len(rows):
@@ -81,7 +77,7 @@ class EnginePolicy:
 
         x = features.matrix(deal, index, rows)
         profile_ids = index.profile_ids[rows]
-        prediction = self.learner.predict(deal, x, profile_ids, now)
+        prediction = self.learner.predict(deal, x, self._positions_of_slots(rows), now)
         discount = capacity_discount(index.capacity[rows], index.open_referrals[rows])
         logit = prediction.global_logit + prediction.cell_mean
         expected = _sigmoid(logit).prod(axis=1) * prediction.value_eur * discount
@@ -92,13 +88,21 @@ class EnginePolicy:
         floor = self._floor_pick(x, rows, profile_ids, now, generator) if places else None
         if floor is not None:
             picks.append(floor)
-        picks = self._thompson_picks(logit, prediction.cell_variance, discount, expected, places, picks, generator)
+        best = _top(expected, RANKED + places)
+        picks = self._thompson_picks(logit, prediction.cell_variance, discount, best, places, picks, generator)
 
         chosen = [int(profile_ids[position]) for position, _, _ in picks]
         for position, _, _ in picks:
             self.learner.remember(deal, int(profile_ids[position]), x[position])
-        ranked = self._ranked(deal, x, rows, prediction, discount, expected, picks)
+        ranked = self._ranked(deal, x, rows, prediction, discount, best[:RANKED], picks)
         return Decision(self.name, self.model_version, deal.request_id, ranked, tuple(chosen), excluded)
+
+    def _positions_of_slots(self, rows: np.ndarray) -> np.ndarray:
+        """Where each partner the learner knows is among the eligible `rows` (-1 when it is not)."""
+        position_of_row = np.full(len(self.index), -1, dtype=np.intp)
+        position_of_row[rows] = np.arange(len(rows))
+        index_rows = self.index.rows_of_profiles(self.learner.profile_of_slot())
+        return np.where(index_rows >= 0, position_of_row[index_rows], -1)
 
     def _floor_pick(
         self, x: np.ndarray, rows: np.ndarray, profile_ids: np.ndarray, now: datetime, generator: np.random.Generator
@@ -119,7 +123,7 @@ class EnginePolicy:
         logit: np.ndarray,
         variance: np.ndarray,
         discount: np.ndarray,
-        expected: np.ndarray,
+        best: np.ndarray,
         places: int,
         picks: list[tuple[int, str, float]],
         generator: np.random.Generator,
@@ -139,9 +143,7 @@ class EnginePolicy:
         for draw in order:
             landed[draw] += 1.0
         propensity = landed / (PROPENSITY_DRAWS + 1)
-        greedy_values = expected.copy()
-        greedy_values[list(taken)] = -np.inf
-        greedy = set(_top(greedy_values, left).tolist())
+        greedy = [position for position in best.tolist() if position not in taken][:left]
         for i in order[0].tolist():
             position = int(shortlist[i])
             boost = "" if position in greedy else explain.EXPLORATION
@@ -155,15 +157,13 @@ class EnginePolicy:
         rows: np.ndarray,
         prediction: Prediction,
         discount: np.ndarray,
-        expected: np.ndarray,
+        best: np.ndarray,
         picks: list[tuple[int, str, float]],
     ) -> tuple[Scored, ...]:
         chosen = {position: (boost, propensity) for position, boost, propensity in picks}
-        positions = sorted(set(_top(expected, min(RANKED, len(expected))).tolist()) | set(chosen))
-        scored = []
-        for position in positions:
-            boost, propensity = chosen.get(position, ("", 0.0))
-            candidate = explain.Candidate(
+        positions = sorted(set(best.tolist()) | set(chosen))
+        candidates = [
+            explain.Candidate(
                 partner=self.index.partners[int(rows[position])],
                 features=x[position],
                 global_logit=prediction.global_logit[position],
@@ -171,23 +171,27 @@ class EnginePolicy:
                 value_eur=prediction.value_eur,
                 baseline_value_eur=prediction.value_baseline_eur,
                 discount=float(discount[position]),
-                boost=boost,
+                boost=chosen.get(position, ("", 0.0))[0],
             )
-            parts = explain.contributions(deal, candidate, self.learner)
-            p = _sigmoid(prediction.global_logit[position] + prediction.cell_mean[position])
-            scored.append(
-                Scored(
-                    profile_id=candidate.partner.profile_id,
-                    score=explain.total(parts),
-                    p_interested=float(p[0]),
-                    p_accept=float(p[1]),
-                    p_win=float(p[2]),
-                    expected_value_eur=prediction.value_eur,
-                    contributions=parts,
-                    boost=boost,
-                    propensity=propensity,
-                )
+            for position in positions
+        ]
+        probabilities = _sigmoid(prediction.global_logit[positions] + prediction.cell_mean[positions])
+        scored = [
+            Scored(
+                profile_id=candidate.partner.profile_id,
+                score=explain.total(parts),
+                p_interested=float(p[0]),
+                p_accept=float(p[1]),
+                p_win=float(p[2]),
+                expected_value_eur=prediction.value_eur,
+                contributions=parts,
+                boost=candidate.boost,
+                propensity=chosen.get(position, ("", 0.0))[1],
             )
+            for position, candidate, parts, p in zip(
+                positions, candidates, explain.contributions(deal, candidates, self.learner), probabilities, strict=True
+            )
+        ]
         scored.sort(key=lambda s: (-s.score, s.profile_id))
         return tuple(scored)
 
