@@ -197,7 +197,7 @@ class _Labels:
     def _record(self, stage: int, template: str, nothing: str) -> str:
         """The partner's record in the most specific of the deal's cells that has one."""
         profile_id = self.partner.profile_id
-        for key in sorted(learning.deal_cells(self.deal), key=_specificity):
+        for key in sorted(learning.deal_cells(self.deal, stage), key=_specificity):
             yes, total_ = self.learned.counts(stage, key, profile_id)
             if total_:
                 kind = key.split(":", 1)[1] if key.startswith(("p:", "i:")) else ""

@@ -8,7 +8,7 @@ from accepted vs declined and expired, P(win | accepted) from won vs lost. Each 
 
 The cells are the partner's record on deals like this one: all its deals ("*"), the deal's industry ("i:"),
 each of its products ("p:"), its company size ("s:") and budget bucket ("b:"). Each cell is a Gaussian on the
-log-odds with prior N(0, 1/PRIOR_PRECISION), so a new partner starts at the global model's prediction from its
+log-odds with prior N(0, PRIOR_VARIANCE of its kind), so a new partner starts at the global model's prediction from its
 declared profile; each answer updates the cells it matches by one Laplace step (assumed-density filtering,
 the rank-one update split over the cells by their variance), and evidence fades with a half-life, so last
 month counts more than last year. The cells' posteriors are what Thompson sampling draws from.
@@ -48,7 +48,14 @@ NEGATIVE = {
     Outcome.LOST: WIN,
 }
 
-PRIOR_PRECISION = 3.0  # each cell's log-odds ~ N(0, 1/3) before any answer
+# Each cell's log-odds ~ N(0, variance) before any answer, by kind of cell: a product says most about a deal.
+PRIOR_VARIANCE = {"*": 0.25, "i": 0.25, "p": 0.4, "s": 0.15, "b": 0.15}
+
+
+def prior_precision(key: str) -> float:
+    return 1.0 / PRIOR_VARIANCE[key.split(":", 1)[0]]
+
+
 HALF_LIFE_DAYS = 90.0  # a cell's evidence halves every 90 days
 GLOBAL_HALF_LIFE_DAYS = 180.0  # the global models weigh old answers less, more slowly
 MIN_LABELS = 40  # a stage keeps its prior weights until it has this many answers of both kinds
@@ -81,9 +88,11 @@ VALUE_PRIOR_VARIANCE = 1.0
 VALUE_PRIOR_COUNT = 5.0
 
 
-def deal_cells(deal: Deal) -> tuple[str, ...]:
-    """The keys of the partner cells a deal belongs to (its kind of deal)."""
-    keys = ["*"]
+def deal_cells(deal: Deal, stage: int) -> tuple[str, ...]:
+    """The keys of the partner cells a deal belongs to in `stage` (its kind of deal). Whether a partner
+    answers and wins is partly a habit of the partner (the "*" cell, all its deals); whether it accepts is
+    about the kind of deal only: declining CRM deals says nothing about an ERP deal of another industry."""
+    keys = [] if stage == ACCEPT else ["*"]
     if deal.industry:
         keys.append("i:" + deal.industry)
     keys.extend("p:" + product for product in sorted(deal.products))
@@ -97,6 +106,7 @@ def deal_cells(deal: Deal) -> tuple[str, ...]:
 class Cells:
     """One (stage, cell key)'s Gaussian per partner slot, as growing arrays for vectorised reading."""
 
+    prior_precision: float
     slots: list[int] = field(default_factory=list)
     position: dict[int, int] = field(default_factory=dict)
     eta: list[float] = field(default_factory=list)  # precision x mean (the prior's mean is 0)
@@ -110,9 +120,9 @@ class Cells:
         """(mean, variance) of the slot's log-odds, faded to `at`."""
         i = self.position.get(slot)
         if i is None:
-            return 0.0, 1.0 / PRIOR_PRECISION
+            return 0.0, 1.0 / self.prior_precision
         fade = _fade(at - self.at[i])
-        precision = PRIOR_PRECISION + self.excess[i] * fade
+        precision = self.prior_precision + self.excess[i] * fade
         return self.eta[i] * fade / precision, 1.0 / precision
 
     def set(self, slot: int, mean: float, variance: float, at: float, success: bool) -> None:
@@ -127,7 +137,7 @@ class Cells:
             self.at.append(at)
         precision = 1.0 / variance
         self.eta[i] = precision * mean
-        self.excess[i] = precision - PRIOR_PRECISION
+        self.excess[i] = precision - self.prior_precision
         self.at[i] = at
         self.successes[i] += int(success)
         self.trials[i] += 1
@@ -302,8 +312,8 @@ class Learner:
         offset = float(self.weights[label.stage] @ x + self.intercepts[label.stage])
         slot = self.slot(label.profile_id)
         tables = self.cells[label.stage]
-        keys = deal_cells(deal)
-        current = [tables.setdefault(key, Cells()).get(slot, label.at) for key in keys]
+        keys = deal_cells(deal, label.stage)
+        current = [tables.setdefault(key, Cells(prior_precision(key))).get(slot, label.at) for key in keys]
         z = offset + sum(mean for mean, _ in current)
         total_variance = sum(variance for _, variance in current)
         p = 1.0 / (1.0 + exp(-z))
@@ -353,18 +363,19 @@ class Learner:
         # einsum, not BLAS: a threaded matrix product of this size waits on other processes' cores.
         global_logit = np.einsum("mf,sf->ms", features, self.weights) + self.intercepts
         mean = np.zeros((m, 3))
-        keys = deal_cells(deal)
-        variance = np.full((m, 3), len(keys) / PRIOR_PRECISION)
+        keys = [deal_cells(deal, stage) for stage in (INTEREST, ACCEPT, WIN)]
+        priors = [sum(1.0 / prior_precision(key) for key in stage_keys) for stage_keys in keys]
+        variance = np.repeat([priors], m, axis=0)
         if len(position_of_slot):
             self._add_cells(keys, position_of_slot, now.timestamp(), mean, variance)
         value, baseline = self.expected_value(deal)
         return Prediction(global_logit, mean, variance, value, baseline)
 
     def _add_cells(
-        self, keys: Sequence[str], position: np.ndarray, now: float, mean: np.ndarray, variance: np.ndarray
+        self, keys: Sequence[Sequence[str]], position: np.ndarray, now: float, mean: np.ndarray, variance: np.ndarray
     ) -> None:
         for stage in (INTEREST, ACCEPT, WIN):
-            for key in keys:
+            for key in keys[stage]:
                 table = self.cells[stage].get(key)
                 if table is None or not table.slots:
                     continue
@@ -372,9 +383,9 @@ class Learner:
                 rows = position[slots]
                 present = rows >= 0
                 fade = np.exp2(-np.maximum(now - at[present], 0.0) / (HALF_LIFE_DAYS * DAY))
-                precision = PRIOR_PRECISION + excess[present] * fade
+                precision = table.prior_precision + excess[present] * fade
                 mean[rows[present], stage] += eta[present] * fade / precision
-                variance[rows[present], stage] += 1.0 / precision - 1.0 / PRIOR_PRECISION
+                variance[rows[present], stage] += 1.0 / precision - 1.0 / table.prior_precision
 
     def expected_value(self, deal: Deal) -> tuple[float, float]:
         """(E[value] of `deal` in EUR, E[value] of a deal about which nothing is known)."""
