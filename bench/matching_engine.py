@@ -1,0 +1,162 @@
+"""One routing decision of the matching engine over many profiles: `python -m bench.matching_engine`.
+
+BENCH_ENGINE_PROFILES (100,000) synthetic partners (5 countries, each serving all 5, speaking English and
+their own language; 20 industries, 40 products, 8 services, 400 keyword stems, 1-2 places, a capacity; about
+12% paused, at capacity or opted out of the request's size, so ~88,000 eligible), an engine that has
+learned from BENCH_ENGINE_HISTORY (5,000) synthetic answers, then BENCH_ENGINE_REPEAT (200) decisions of 3
+partners each, timed wall-clock. Three kinds of decision:
+  - steady: the caller passes the same tuple of partners each time (nothing changed);
+  - changed: the caller passes a new list in which 3 partners changed (the ones just chosen, one more open
+    referral each), as a simulator or the product does between two requests;
+  - with embeddings: as steady, every partner and request with a 64-dimension embedding.
+The first decision of a kind builds the index (reported apart: "cold"); then one decision per (size, country)
+fills the memo of the hard rules, as a running process has. The partners are frozen out of the garbage
+collector's sweeps (gc.freeze), as a web process does with its snapshot. No Django; the table goes to stdout.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import os
+import random
+import statistics
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from matching.engine.policy import EnginePolicy
+from matching.engine.types import SIZES, Deal, Observation, Outcome, Partner, Place
+
+PROFILES = int(os.environ.get("BENCH_ENGINE_PROFILES", "100000"))
+HISTORY = int(os.environ.get("BENCH_ENGINE_HISTORY", "5000"))
+REPEAT = int(os.environ.get("BENCH_ENGINE_REPEAT", "200"))
+DIMENSIONS = 64
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a bench's own clock: nothing here reads the wall clock's date
+COUNTRIES = {"DE": (52.5, 13.4), "FR": (48.9, 2.35), "PL": (52.2, 21.0), "RU": (55.75, 37.6), "GB": (51.5, -0.1)}
+LANGUAGES = {"DE": "de", "FR": "fr", "PL": "en", "RU": "ru", "GB": "en"}
+INDUSTRIES = [f"industry-{i}" for i in range(20)]
+PRODUCTS = [f"product-{i}" for i in range(40)]
+SERVICES = [f"service-{i}" for i in range(8)]
+WORDS = [f"stem{i}" for i in range(400)]
+
+
+def partners(rng: random.Random, vectors: bool) -> list[Partner]:
+    result = []
+    for i in range(PROFILES):
+        country = rng.choice(list(COUNTRIES))
+        lat, lon = COUNTRIES[country]
+        capacity = rng.randint(2, 10)
+        result.append(
+            Partner(
+                profile_id=i + 1,
+                partner_id=i + 1,
+                joined_at=NOW - timedelta(days=rng.randint(0, 900)),
+                country=country,
+                serves_countries=frozenset(COUNTRIES),
+                places=tuple(
+                    Place(lat + rng.uniform(-2, 2), lon + rng.uniform(-3, 3)) for _ in range(rng.randint(1, 2))
+                ),
+                industries=frozenset(rng.sample(INDUSTRIES, rng.randint(1, 3))),
+                products=frozenset(rng.sample(PRODUCTS, rng.randint(1, 5))),
+                services=frozenset(rng.sample(SERVICES, rng.randint(0, 2))),
+                keywords=frozenset(rng.sample(WORDS, rng.randint(3, 15))),
+                sizes=frozenset(rng.sample(SIZES, rng.randint(0, 3))),
+                only_target_sizes=rng.random() < 0.1,
+                languages=frozenset({LANGUAGES[country], "en"}),
+                accepting=rng.random() > 0.05,
+                capacity=capacity,
+                open_referrals=capacity if rng.random() < 0.05 else rng.randint(0, capacity - 1),
+                vector=tuple(rng.gauss(0, 1) for _ in range(DIMENSIONS)) if vectors else None,
+            )
+        )
+    return result
+
+
+def deal(rng: random.Random, request_id: int, vectors: bool, size: str = "", country: str = "") -> Deal:
+    country = country or rng.choice(list(COUNTRIES))
+    lat, lon = COUNTRIES[country]
+    return Deal(
+        request_id=request_id,
+        at=NOW,
+        industry=rng.choice(INDUSTRIES),
+        products=frozenset(rng.sample(PRODUCTS, rng.randint(1, 2))),
+        size=size or rng.choice(SIZES),
+        budget_eur=rng.choice([None, 3_000.0, 12_000.0, 60_000.0]),
+        country=country,
+        lat=lat + rng.uniform(-1, 1),
+        lon=lon + rng.uniform(-1, 1),
+        language="en",
+        words=frozenset(rng.sample(WORDS, 6)),
+        vector=tuple(rng.gauss(0, 1) for _ in range(DIMENSIONS)) if vectors else None,
+    )
+
+
+def trained_engine(rng: random.Random, people: list[Partner]) -> EnginePolicy:
+    engine = EnginePolicy(seed=0)
+    sample = people[:2000]
+    for request_id in range(1, HISTORY // 3 + 1):
+        asked = engine.decide(deal(rng, -request_id, False), sample, 3, frozenset(), NOW, rng)
+        for profile_id in asked.chosen:
+            at = NOW - timedelta(days=rng.randint(1, 300))
+            outcome = Outcome.INTERESTED if rng.random() < 0.5 else Outcome.SKIPPED
+            engine.observe(
+                Observation(-request_id, profile_id, outcome, at, waited=timedelta(hours=rng.randint(1, 30)))
+            )
+            if outcome is Outcome.INTERESTED:
+                accepted = rng.random() < 0.6
+                engine.observe(
+                    Observation(
+                        -request_id,
+                        profile_id,
+                        Outcome.ACCEPTED if accepted else Outcome.DECLINED,
+                        at,
+                        value_eur=rng.lognormvariate(9, 1) if accepted else None,
+                    )
+                )
+    return engine
+
+
+def timed(kind: str, engine: EnginePolicy, people: list[Partner], rng: random.Random, vectors: bool) -> list[str]:
+    current: list[Partner] | tuple[Partner, ...] = tuple(people)
+    started = time.perf_counter()
+    engine.decide(deal(rng, 10**6, vectors), current, 3, frozenset(), NOW, rng)
+    cold = (time.perf_counter() - started) * 1000
+    for size, country in itertools.product(SIZES, COUNTRIES):
+        engine.decide(deal(rng, 10**6, vectors, size, country), current, 3, frozenset(), NOW, rng)
+    times = []
+    for i in range(REPEAT):
+        request = deal(rng, 10**6 + i, vectors)
+        started = time.perf_counter()
+        decision = engine.decide(request, current, 3, frozenset(), NOW, rng)
+        times.append((time.perf_counter() - started) * 1000)
+        if kind == "changed":
+            people = list(current)
+            by_id = {p.profile_id: j for j, p in enumerate(people)}
+            for profile_id in decision.chosen:
+                j = by_id[profile_id]
+                people[j] = replace(people[j], open_referrals=min(people[j].open_referrals + 1, 10))
+            current = people
+    times.sort()
+    p50 = statistics.median(times)
+    p95 = times[int(0.95 * (len(times) - 1))]
+    return [kind, f"{len(people):,}", f"{cold:.0f}", f"{p50:.1f}", f"{p95:.1f}", f"{times[-1]:.1f}"]
+
+
+def main() -> None:
+    rng = random.Random(11)
+    people = partners(rng, vectors=False)
+    with_vectors = partners(random.Random(12), vectors=True)
+    gc.freeze()
+    engine = trained_engine(rng, people)
+    rows = [timed("steady", engine, people, rng, False), timed("changed", engine, people, rng, False)]
+    rows.append(timed("with embeddings", trained_engine(rng, with_vectors), with_vectors, rng, True))
+    header = ["decision", "profiles", "cold ms", "p50 ms", "p95 ms", "max ms"]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    print(f"Matching engine: one decision of 3 partners, {REPEAT} decisions, model {engine.model_version}")
+    for row in [header, *rows]:
+        print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+if __name__ == "__main__":
+    main()

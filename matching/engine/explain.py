@@ -1,0 +1,245 @@
+"""Why a partner got its score: each signal's points, which add up exactly to the score, in words it understands.
+
+The score is a product, S = P(interested) * P(accept | interested) * P(win | accepted) * value * discount.
+Against a baseline S0 (a request about which nothing is known: each stage at its intercept, the value of an
+unknown deal, no discount), log S - log S0 is a sum of terms:
+  - each stage's log-probability change, split over the terms of its log-odds (the features' weights times
+    their values, and the partner's own record) by the secant of log sigmoid, which is exact;
+  - log(value / baseline value) and log(discount).
+The points are those terms times the logarithmic mean of S and S0 (the LMDI decomposition), so they sum to
+S - S0 whatever their signs, plus S0 itself as the "base" points. The score reported is that sum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from math import exp
+
+import numpy as np
+
+from matching.engine import learner as learning
+from matching.engine.features import COLUMN, DISTANCE_SCALE, budget_bucket
+from matching.engine.types import Contribution, Deal, Partner
+
+NEW_PARTNER = "new partner"
+EXPLORATION = "exploration"
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a label for translation (makemessages knows the name) without importing Django."""
+    return message
+
+
+# Signals, each a group of features, in the order a partner reads them.
+FEATURE_SIGNALS = {
+    "industry": ("industry_match", "industry_unknown"),
+    "products": ("product_overlap", "service_overlap"),
+    "size": ("size_in_target", "size_any"),
+    "distance": ("log_km", "remote", "local"),
+    "language": ("language_declared",),
+    "words": ("words_cosine", "vector_cosine", "vector_missing"),
+    "source": ("source_agent", "source_advertising", "source_import"),
+    "budget": ("budget_small", "budget_medium", "budget_large", "budget_very_large"),
+}
+HISTORY_SIGNALS = ("responsiveness", "accepted before", "won before")  # the partner's cells, by stage
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One candidate's parts of its score, as the policy computed them."""
+
+    partner: Partner
+    features: np.ndarray  # (F,)
+    global_logit: np.ndarray  # (3,)
+    cell_mean: np.ndarray  # (3,)
+    value_eur: float
+    baseline_value_eur: float
+    discount: float
+    boost: str = ""
+
+
+SIGNALS = (*FEATURE_SIGNALS, *HISTORY_SIGNALS, "value", "capacity")
+# Which signal each feature's term belongs to (F x the feature signals).
+_GROUPS = np.zeros((len(COLUMN), len(FEATURE_SIGNALS)))
+for _i, _names in enumerate(FEATURE_SIGNALS.values()):
+    _GROUPS[[COLUMN[name] for name in _names], _i] = 1.0
+
+
+def contributions(
+    deal: Deal, candidates: Sequence[Candidate], learned: learning.Learner
+) -> list[tuple[Contribution, ...]]:
+    """Each candidate's contributions, base first; their sum (left to right) is its score."""
+    if not candidates:
+        return []
+    weights, intercepts = learned.weights, learned.intercepts
+    x = np.stack([c.features for c in candidates])  # (m, F)
+    cells = np.stack([c.cell_mean for c in candidates])  # (m, 3)
+    logit = np.stack([c.global_logit for c in candidates]) + cells
+    value = np.array([c.value_eur for c in candidates])
+    baseline_value = np.array([c.baseline_value_eur for c in candidates])
+    discount = np.array([c.discount for c in candidates])
+    baseline = float(np.prod(_sigmoid(intercepts))) * baseline_value
+    score = np.prod(_sigmoid(logit), axis=1) * value * discount
+    slope = _log_sigmoid_secant(intercepts[None, :], logit)  # (m, 3)
+    by_feature = np.einsum("ms,sf,mf->mf", slope, weights, x)  # each feature's log-score term
+    terms = np.concatenate(
+        (by_feature @ _GROUPS, slope * cells, np.log(value / baseline_value)[:, None], np.log(discount)[:, None]),
+        axis=1,
+    )
+    points = terms * _log_mean(score, baseline)[:, None]
+    result = []
+    for i, candidate in enumerate(candidates):
+        words = _Labels(deal, candidate, learned)
+        parts = [Contribution("base", gettext_noop("a typical request"), float(baseline[i]))]
+        parts += [
+            Contribution(signal, words.of(signal), float(p)) for signal, p in zip(SIGNALS, points[i], strict=True)
+        ]
+        if candidate.boost:
+            label = (
+                gettext_noop("new partner: a fair chance")
+                if candidate.boost == NEW_PARTNER
+                else gettext_noop("exploring: few answers from you yet")
+            )
+            parts.append(Contribution("boost", label, 0.0))
+        result.append(tuple(parts))
+    return result
+
+
+def total(parts: Sequence[Contribution]) -> float:
+    """The score the contributions make: the one reported, so the stored parts add up to it exactly."""
+    return sum((part.points for part in parts), 0.0)
+
+
+class _Labels:
+    def __init__(self, deal: Deal, candidate: Candidate, learned: learning.Learner) -> None:
+        self.deal, self.candidate, self.learned = deal, candidate, learned
+        self.x = candidate.features
+        self.partner = candidate.partner
+
+    def of(self, signal: str) -> str:
+        method = getattr(self, "_" + signal.replace(" ", "_"))
+        return str(method())
+
+    def _industry(self) -> str:
+        if self.x[COLUMN["industry_match"]]:
+            return gettext_noop("works in %(industry)s") % {"industry": self.deal.industry}
+        if self.x[COLUMN["industry_unknown"]]:
+            return gettext_noop("industry not stated")
+        return gettext_noop("%(industry)s is not among your industries") % {"industry": self.deal.industry}
+
+    def _products(self) -> str:
+        wanted = self.deal.products | self.deal.services
+        offered = sorted(wanted & (self.partner.products | self.partner.services))
+        if offered:
+            return gettext_noop("offers %(products)s") % {"products": ", ".join(offered)}
+        if wanted:
+            return gettext_noop("none of the requested products in your profile")
+        return gettext_noop("no products named")
+
+    def _size(self) -> str:
+        if self.x[COLUMN["size_in_target"]]:
+            return gettext_noop("serves companies of %(size)s employees") % {"size": self.deal.size}
+        if self.x[COLUMN["size_any"]]:
+            return gettext_noop("any company size")
+        return gettext_noop("company size %(size)s is outside your target sizes") % {"size": self.deal.size}
+
+    def _distance(self) -> str:
+        if self.x[COLUMN["remote"]]:
+            return gettext_noop("remote: no distance known")
+        km = exp(float(self.x[COLUMN["log_km"]]) * DISTANCE_SCALE) - 1.0
+        return gettext_noop("%(km)s km away") % {"km": f"{round(km):,}"}
+
+    def _language(self) -> str:
+        if self.x[COLUMN["language_declared"]]:
+            return gettext_noop("speaks %(language)s") % {"language": self.deal.language}
+        return gettext_noop("language not stated")
+
+    def _words(self) -> str:
+        shared = len(self.deal.words & self.partner.keywords)
+        if shared:
+            return gettext_noop("%(count)s of your keywords match the request") % {"count": shared}
+        if not self.x[COLUMN["vector_missing"]]:
+            return gettext_noop("the request reads close to your profile")
+        return gettext_noop("no keywords in common")
+
+    def _source(self) -> str:
+        return gettext_noop("came from %(source)s") % {"source": self.deal.source}
+
+    def _budget(self) -> str:
+        if budget_bucket(self.deal) == 0 or self.deal.budget_eur is None:
+            return gettext_noop("no budget given")
+        return gettext_noop("budget about %(budget)s EUR") % {"budget": f"{round(self.deal.budget_eur):,}"}
+
+    def _responsiveness(self) -> str:
+        hours = self.learned.typical_wait_hours(self.partner.profile_id)
+        if hours is not None:
+            return gettext_noop("answers within %(hours)s h") % {"hours": max(1, round(hours))}
+        yes, asked = self.learned.counts(learning.INTEREST, "*", self.partner.profile_id)
+        if asked:
+            return gettext_noop("interested in %(yes)s of %(asked)s requests") % {"yes": yes, "asked": asked}
+        return gettext_noop("no answers yet")
+
+    def _accepted_before(self) -> str:
+        return self._record(
+            learning.ACCEPT,
+            gettext_noop("you accepted %(yes)s of %(total)s similar %(kind)s deals"),
+            gettext_noop("no similar deals accepted or declined yet"),
+        )
+
+    def _won_before(self) -> str:
+        return self._record(
+            learning.WIN,
+            gettext_noop("you won %(yes)s of %(total)s similar %(kind)s deals"),
+            gettext_noop("no similar deals closed yet"),
+        )
+
+    def _record(self, stage: int, template: str, nothing: str) -> str:
+        """The partner's record in the most specific of the deal's cells that has one."""
+        profile_id = self.partner.profile_id
+        for key in sorted(learning.deal_cells(self.deal, stage), key=_specificity):
+            yes, total_ = self.learned.counts(stage, key, profile_id)
+            if total_:
+                kind = key.split(":", 1)[1] if key.startswith(("p:", "i:")) else ""
+                return " ".join((template % {"yes": yes, "total": total_, "kind": kind}).split())
+        return nothing
+
+    def _value(self) -> str:
+        return gettext_noop("deals like this are worth about %(value)s EUR") % {
+            "value": f"{round(self.candidate.value_eur, -2):,.0f}"
+        }
+
+    def _capacity(self) -> str:
+        if self.partner.capacity is None:
+            return gettext_noop("no limit on open referrals")
+        return gettext_noop("%(open)s of %(capacity)s open referrals") % {
+            "open": self.partner.open_referrals,
+            "capacity": self.partner.capacity,
+        }
+
+
+def _specificity(key: str) -> int:
+    return {"p": 0, "i": 1, "s": 2, "b": 3}.get(key[0], 4) if ":" in key else 5
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+
+def _log_sigmoid(z: np.ndarray) -> np.ndarray:
+    return np.asarray(-np.logaddexp(0.0, -z))
+
+
+def _log_sigmoid_secant(z0: np.ndarray, z1: np.ndarray) -> np.ndarray:
+    """(log sigmoid(z1) - log sigmoid(z0)) / (z1 - z0), elementwise; the derivative 1 - sigmoid where equal."""
+    z0, z1 = np.broadcast_arrays(z0, z1)
+    near = np.abs(z1 - z0) < 1e-9
+    gap = np.where(near, 1.0, z1 - z0)
+    return np.where(near, 1.0 - _sigmoid(z0), (_log_sigmoid(z1) - _log_sigmoid(z0)) / gap)
+
+
+def _log_mean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The logarithmic mean (a - b) / (log a - log b) elementwise, a where a == b (both positive)."""
+    near = np.abs(a - b) <= 1e-12 * np.maximum(a, b)
+    apart = np.where(near, 2.0 * a, b)  # any other value where they are equal: that answer is replaced by a
+    return np.where(near, a, (a - apart) / (np.log(a) - np.log(apart)))

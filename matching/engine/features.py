@@ -1,0 +1,148 @@
+"""The features of a (deal, partner) pair, computed for every row of a `PartnerIndex` at once.
+
+Each feature compares the request with what the partner declared (its profile), never with its history: the
+history is the learner's per-partner part (learner.py). `pair_features` is the one-pair view of the same
+computation (a one-row index), so there is one implementation of each feature.
+"""
+
+from __future__ import annotations
+
+from math import log
+
+import numpy as np
+
+from matching.engine.eligibility import EARTH_RADIUS_KM
+from matching.engine.index import PartnerIndex, unit_sphere
+from matching.engine.types import Deal, Partner
+
+# Budget buckets in EUR: 0 is "no budget given", then [0, 5k), [5k, 25k), [25k, 100k), [100k, ...).
+BUDGET_EDGES = (5_000.0, 25_000.0, 100_000.0)
+SOURCES = ("agent", "advertising", "import")  # one-hot; the finder is the baseline
+LOCAL_KM = 50.0
+DISTANCE_SCALE = log(1.0 + 1000.0)  # log km scaled so 1000 km is 1
+
+FEATURES = (
+    "industry_match",  # the request's industry is one the partner declared
+    "industry_unknown",  # the request names no industry, or the partner declared none
+    "product_overlap",  # share of the request's products the partner offers
+    "service_overlap",  # share of the request's services the partner offers
+    "size_in_target",  # the company size is one of the partner's target sizes
+    "size_any",  # the partner declared no sizes, or the request's size is unknown ("other" is neither)
+    "log_km",  # log(1 + km to the nearest place) / log(1001); 0 when unknown
+    "remote",  # the distance is unknown: the request or the partner has no place
+    "local",  # within LOCAL_KM
+    "language_declared",  # the partner declared the request's language
+    "words_cosine",  # the need's stems against the partner's keyword stems (binary cosine)
+    "vector_cosine",  # cosine of the multilingual embeddings, when both have one
+    "vector_missing",
+    "source_agent",
+    "source_advertising",
+    "source_import",
+    "budget_small",
+    "budget_medium",
+    "budget_large",
+    "budget_very_large",
+)
+F = len(FEATURES)
+COLUMN = {name: i for i, name in enumerate(FEATURES)}
+
+
+def budget_bucket(deal: Deal) -> int:
+    """0 when the request gives no budget, else 1..4 by BUDGET_EDGES."""
+    if deal.budget_eur is None:
+        return 0
+    return 1 + sum(deal.budget_eur >= edge for edge in BUDGET_EDGES)
+
+
+def matrix(deal: Deal, index: PartnerIndex, rows: np.ndarray) -> np.ndarray:
+    """The features of `deal` against each of `rows` of `index`, one row each (len(rows) x F)."""
+    n = len(index)
+    # Built feature by feature, so each feature is a contiguous row here; the caller gets the transpose.
+    columns = np.zeros((F, len(rows)), dtype=np.float64)
+    out = columns.T
+
+    industry = np.zeros(n, dtype=bool)
+    if deal.industry:
+        industry[index.industries.of(deal.industry)] = True
+    out[:, COLUMN["industry_match"]] = industry[rows]
+    out[:, COLUMN["industry_unknown"]] = (not deal.industry) | ~index.declares_industries[rows]
+
+    if deal.products:
+        out[:, COLUMN["product_overlap"]] = index.products.count(deal.products, n)[rows] / len(deal.products)
+    if deal.services:
+        out[:, COLUMN["service_overlap"]] = index.services.count(deal.services, n)[rows] / len(deal.services)
+
+    any_size = ~index.declares_sizes[rows]
+    if deal.size:
+        in_target = np.zeros(n, dtype=bool)
+        in_target[index.sizes.of(deal.size)] = True
+        out[:, COLUMN["size_in_target"]] = in_target[rows]
+        out[:, COLUMN["size_any"]] = any_size
+    else:
+        out[:, COLUMN["size_any"]] = True
+
+    km = distances(deal, index)[rows]
+    known = ~np.isnan(km)
+    out[:, COLUMN["log_km"]] = np.where(known, np.log1p(np.where(known, km, 0.0)) / DISTANCE_SCALE, 0.0)
+    out[:, COLUMN["remote"]] = ~known
+    out[:, COLUMN["local"]] = known & (np.where(known, km, np.inf) <= LOCAL_KM)
+
+    if deal.language:
+        declared = np.zeros(n, dtype=bool)
+        declared[index.languages.of(deal.language)] = True
+        out[:, COLUMN["language_declared"]] = declared[rows]
+
+    if deal.words:
+        shared = index.keywords.count(deal.words, n)[rows]
+        norms = np.sqrt(len(deal.words) * np.maximum(index.keyword_count[rows], 1.0))
+        out[:, COLUMN["words_cosine"]] = shared / norms
+
+    out[:, COLUMN["vector_cosine"]], out[:, COLUMN["vector_missing"]] = _vector_cosines(deal, index, rows)
+
+    if deal.source in SOURCES:
+        out[:, COLUMN["source_" + deal.source]] = 1.0
+    bucket = budget_bucket(deal)
+    if bucket:
+        out[:, COLUMN["budget_small"] + bucket - 1] = 1.0
+    return out
+
+
+def pair_features(deal: Deal, partner: Partner) -> np.ndarray:
+    """The features of one pair (F,), by the same computation as `matrix`."""
+    index = PartnerIndex()
+    index.sync((partner,))
+    return matrix(deal, index, np.zeros(1, dtype=np.intp))[0]
+
+
+def distances(deal: Deal, index: PartnerIndex) -> np.ndarray:
+    """Great-circle km from the request to each row's nearest place (nan when either has none)."""
+    km = np.full(len(index), np.nan)
+    if deal.lat is None or deal.lon is None:
+        return km
+    points, rows, starts = index.places()
+    if len(rows) == 0:
+        return km
+    # The nearest place has the largest dot product with the request's point; the chord gives the arc.
+    # Written out, not a BLAS product: a threaded one waits on other processes' cores.
+    qx, qy, qz = unit_sphere(deal.lat, deal.lon)
+    dots = points[0] * qx
+    dots += points[1] * qy
+    dots += points[2] * qz
+    nearest = np.maximum.reduceat(dots, starts)
+    chord = np.sqrt(np.maximum(2.0 - 2.0 * nearest, 0.0))
+    km[rows] = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, chord / 2))
+    return km
+
+
+def _vector_cosines(deal: Deal, index: PartnerIndex, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    cosine = np.zeros(len(index))
+    missing = np.ones(len(index))
+    if deal.vector:
+        with_vector, vectors = index.vectors()
+        query = np.asarray(deal.vector, dtype=np.float32)
+        if len(with_vector) and vectors.shape[1] == query.shape[0]:
+            norm = float(np.linalg.norm(query))
+            if norm > 0:
+                cosine[with_vector] = vectors @ (query / norm)
+                missing[with_vector] = 0.0
+    return cosine[rows], missing[rows]

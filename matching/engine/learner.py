@@ -1,0 +1,432 @@
+"""What the engine has learned, from recorded answers only (`Observation`s), and its predictions for a deal.
+
+Three stages, each a probability: P(interested) from interested vs skipped and missed, P(accept | interested)
+from accepted vs declined and expired, P(win | accepted) from won vs lost. Each stage's log-odds are
+
+    global(features of the deal against the partner's declared profile)    scikit-learn LogisticRegression
+  + the sum of the partner's cells that match the deal                      per-partner, shrunk toward 0
+
+The cells are the partner's record on deals like this one: all its deals ("*"), the deal's industry ("i:"),
+each of its products ("p:"), its company size ("s:") and budget bucket ("b:"). Each cell is a Gaussian on the
+log-odds with prior N(0, PRIOR_VARIANCE of its kind), so a new partner starts at the global model's prediction from its
+declared profile; each answer updates the cells it matches by one Laplace step (assumed-density filtering,
+the rank-one update split over the cells by their variance), and evidence fades with a half-life, so last
+month counts more than last year. The cells' posteriors are what Thompson sampling draws from.
+
+The expected value (EUR) of a deal is log-normal: the mean of log values of accepted and won deals in the
+deal's (budget bucket, industry), shrunk toward its budget bucket's, shrunk toward all deals'.
+
+`fit` refits everything from a list of observations (deterministic); `observe` updates the cells and the
+value model at once and refits the global models on a geometric schedule (each time the labels grow by
+REFIT_GROWTH), replaying the cells against the new global models so both parts stay consistent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from math import exp, log
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from matching.engine.features import COLUMN, F, budget_bucket
+from matching.engine.types import Deal, Observation, Outcome
+
+CODE_VERSION = "1"
+INTEREST, ACCEPT, WIN = 0, 1, 2
+STAGES = ("interest", "accept", "win")
+POSITIVE = {Outcome.INTERESTED: INTEREST, Outcome.ACCEPTED: ACCEPT, Outcome.WON: WIN}
+NEGATIVE = {
+    Outcome.SKIPPED: INTEREST,
+    Outcome.MISSED: INTEREST,  # recorded only once the answer window closed: an OFFERED alone is no miss
+    Outcome.DECLINED: ACCEPT,
+    Outcome.EXPIRED: ACCEPT,
+    Outcome.LOST: WIN,
+}
+
+# Each cell's log-odds ~ N(0, variance) before any answer, by kind of cell: a product says most about a deal.
+PRIOR_VARIANCE = {"*": 0.25, "i": 0.25, "p": 0.4, "s": 0.15, "b": 0.15}
+
+
+def prior_precision(key: str) -> float:
+    return 1.0 / PRIOR_VARIANCE[key.split(":", 1)[0]]
+
+
+HALF_LIFE_DAYS = 90.0  # a cell's evidence halves every 90 days
+GLOBAL_HALF_LIFE_DAYS = 180.0  # the global models weigh old answers less, more slowly
+MIN_LABELS = 40  # a stage keeps its prior weights until it has this many answers of both kinds
+MIN_EACH_CLASS = 5
+REFIT_GROWTH = 1.5
+REGULARISATION_C = 1.0
+DAY = 86_400.0
+
+# Before a stage has learned anything: what the declared profile should mean (log-odds per feature).
+PRIOR_INTERCEPT = (-0.6, 0.8, -0.6)
+PRIOR_WEIGHTS = {
+    INTEREST: {
+        "industry_match": 0.8,
+        "product_overlap": 1.2,
+        "service_overlap": 0.4,
+        "size_in_target": 0.3,
+        "size_any": 0.1,
+        "log_km": -0.6,
+        "local": 0.2,
+        "words_cosine": 1.0,
+        "vector_cosine": 1.0,
+    },
+    ACCEPT: {"industry_match": 0.3, "product_overlap": 0.4, "size_in_target": 0.2},
+    WIN: {"industry_match": 0.2, "product_overlap": 0.2},
+}
+
+# The expected deal value's prior: about 10,000 EUR, a log-sd of 1, worth VALUE_PRIOR_COUNT deals.
+VALUE_PRIOR_LOG = log(10_000.0)
+VALUE_PRIOR_VARIANCE = 1.0
+VALUE_PRIOR_COUNT = 5.0
+
+
+def deal_cells(deal: Deal, stage: int) -> tuple[str, ...]:
+    """The keys of the partner cells a deal belongs to in `stage` (its kind of deal). Whether a partner
+    answers and wins is partly a habit of the partner (the "*" cell, all its deals); whether it accepts is
+    about the kind of deal only: declining CRM deals says nothing about an ERP deal of another industry."""
+    keys = [] if stage == ACCEPT else ["*"]
+    if deal.industry:
+        keys.append("i:" + deal.industry)
+    keys.extend("p:" + product for product in sorted(deal.products))
+    if deal.size:
+        keys.append("s:" + deal.size)
+    keys.append(f"b:{budget_bucket(deal)}")
+    return tuple(keys)
+
+
+@dataclass
+class Cells:
+    """One (stage, cell key)'s Gaussian per partner slot, as growing arrays for vectorised reading."""
+
+    prior_precision: float
+    slots: list[int] = field(default_factory=list)
+    position: dict[int, int] = field(default_factory=dict)
+    eta: list[float] = field(default_factory=list)  # precision x mean (the prior's mean is 0)
+    excess: list[float] = field(default_factory=list)  # precision above the prior's
+    at: list[float] = field(default_factory=list)  # seconds of the last update
+    successes: list[int] = field(default_factory=list)  # raw counts, for the words a partner reads
+    trials: list[int] = field(default_factory=list)
+    _arrays: tuple[np.ndarray, ...] | None = None
+
+    def get(self, slot: int, at: float) -> tuple[float, float]:
+        """(mean, variance) of the slot's log-odds, faded to `at`."""
+        i = self.position.get(slot)
+        if i is None:
+            return 0.0, 1.0 / self.prior_precision
+        fade = _fade(at - self.at[i])
+        precision = self.prior_precision + self.excess[i] * fade
+        return self.eta[i] * fade / precision, 1.0 / precision
+
+    def set(self, slot: int, mean: float, variance: float, at: float, success: bool) -> None:
+        i = self.position.get(slot)
+        if i is None:
+            i = self.position[slot] = len(self.slots)
+            self.slots.append(slot)
+            self.successes.append(0)
+            self.trials.append(0)
+            self.eta.append(0.0)
+            self.excess.append(0.0)
+            self.at.append(at)
+        precision = 1.0 / variance
+        self.eta[i] = precision * mean
+        self.excess[i] = precision - self.prior_precision
+        self.at[i] = at
+        self.successes[i] += int(success)
+        self.trials[i] += 1
+        self._arrays = None
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        if self._arrays is None:
+            self._arrays = (
+                np.array(self.slots, dtype=np.intp),
+                np.array(self.eta),
+                np.array(self.excess),
+                np.array(self.at),
+            )
+        return self._arrays
+
+    def counts(self, slot: int) -> tuple[int, int]:
+        i = self.position.get(slot)
+        return (0, 0) if i is None else (self.successes[i], self.trials[i])
+
+
+@dataclass(frozen=True)
+class Label:
+    """One answer of one stage for one (deal, partner) pair."""
+
+    request_id: int
+    profile_id: int
+    stage: int
+    y: int
+    at: float
+
+
+@dataclass
+class Prediction:
+    """A deal's predictions for some partner slots (arrays of len(slots); stage columns in STAGES order)."""
+
+    global_logit: np.ndarray  # (m, 3)
+    cell_mean: np.ndarray  # (m, 3)
+    cell_variance: np.ndarray  # (m, 3)
+    value_eur: float
+    value_baseline_eur: float  # the expected value of a deal about which nothing is known
+
+
+class Learner:
+    def __init__(self) -> None:
+        self.slot_of: dict[int, int] = {}  # profile id -> slot in the cell arrays
+        self._profile_of_slot: list[int] = []
+        self._profile_array: np.ndarray | None = None
+        self.deals: dict[int, Deal] = {}  # request id -> the deal as the engine saw it when deciding
+        self.pair_features: dict[tuple[int, int], np.ndarray] = {}
+        self._reset()
+
+    def _reset(self) -> None:
+        self.observations: list[Observation] = []
+        self.labels: list[Label] = []
+        self._labelled: set[tuple[int, int, int]] = set()
+        self.cells: list[dict[str, Cells]] = [{}, {}, {}]
+        self.weights = np.zeros((3, F))
+        self.intercepts = np.array(PRIOR_INTERCEPT, dtype=np.float64)
+        for stage, weights in PRIOR_WEIGHTS.items():
+            for name, weight in weights.items():
+                self.weights[stage, COLUMN[name]] = weight
+        self._fitted_labels = 0
+        self.offers: dict[int, set[int]] = {}  # profile id -> request ids it was offered (any observation)
+        self.first_offer: dict[int, float] = {}
+        self._values: dict[tuple[int, int], tuple[float, str, int]] = {}  # pair -> (log value, industry, bucket)
+        self._value_sums: dict[tuple[int | None, str | None], list[float]] = {}
+        self._waits: dict[int, list[float]] = {}  # profile id -> [faded sum of log hours, faded count, at]
+        self.version = self._version()
+
+    # -- remembering what was decided, so answers can be read against it -----------------------------------
+
+    def slot(self, profile_id: int) -> int:
+        found = self.slot_of.get(profile_id)
+        if found is None:
+            found = self.slot_of[profile_id] = len(self.slot_of)
+            self._profile_of_slot.append(profile_id)
+            self._profile_array = None
+        return found
+
+    def profile_of_slot(self) -> np.ndarray:
+        """The profile id of each slot, in slot order."""
+        if self._profile_array is None:
+            self._profile_array = np.array(self._profile_of_slot, dtype=np.int64)
+        return self._profile_array
+
+    def remember(self, deal: Deal, profile_id: int, features: np.ndarray) -> None:
+        self.deals[deal.request_id] = deal
+        self.pair_features[(deal.request_id, profile_id)] = features
+
+    # -- learning ------------------------------------------------------------------------------------------
+
+    def fit(self, observations: Iterable[Observation]) -> None:
+        """Forget what was learned and learn again from `observations` alone, in time order."""
+        ordered = sorted(enumerate(observations), key=lambda pair: (pair[1].at, pair[0]))
+        self._reset()
+        for _, observation in ordered:
+            self._ingest(observation)
+        self._refit()
+
+    def observe(self, observation: Observation) -> None:
+        new_labels = self._ingest(observation)
+        if len(self.labels) >= max(MIN_LABELS, REFIT_GROWTH * self._fitted_labels):
+            self._refit()
+            return
+        for label in new_labels:
+            self._update_cells(label)
+        self.version = self._version()
+
+    def _ingest(self, o: Observation) -> list[Label]:
+        """Record an observation's offer, wait, value and stage labels; the labels it added."""
+        self.observations.append(o)
+        at = o.at.timestamp()
+        self.offers.setdefault(o.profile_id, set()).add(o.request_id)
+        self.first_offer.setdefault(o.profile_id, at)
+        if o.waited is not None and o.outcome in (Outcome.INTERESTED, Outcome.SKIPPED):
+            self._record_wait(o.profile_id, o.waited.total_seconds() / 3600.0, at)
+        if o.value_eur is not None and o.value_eur > 0 and o.outcome in (Outcome.ACCEPTED, Outcome.WON):
+            self._record_value(o.request_id, o.profile_id, o.value_eur)
+        added = []
+        # A later stage's answer implies the earlier ones (an acceptance was an interest).
+        implied = {Outcome.ACCEPTED: [INTEREST], Outcome.DECLINED: [INTEREST], Outcome.EXPIRED: [INTEREST]}
+        implied[Outcome.WON] = implied[Outcome.LOST] = [INTEREST, ACCEPT]
+        for stage in implied.get(o.outcome, []):
+            added += self._label(o.request_id, o.profile_id, stage, 1, at)
+        if o.outcome in POSITIVE:
+            added += self._label(o.request_id, o.profile_id, POSITIVE[o.outcome], 1, at)
+        elif o.outcome in NEGATIVE:
+            added += self._label(o.request_id, o.profile_id, NEGATIVE[o.outcome], 0, at)
+        return added
+
+    def _label(self, request_id: int, profile_id: int, stage: int, y: int, at: float) -> list[Label]:
+        key = (request_id, profile_id, stage)
+        if key in self._labelled or (request_id, profile_id) not in self.pair_features:
+            return []  # an answer counts once; a pair never decided by the engine has no features to learn from
+        self._labelled.add(key)
+        label = Label(request_id, profile_id, stage, y, at)
+        self.labels.append(label)
+        return [label]
+
+    def _refit(self) -> None:
+        self._fit_global()
+        self.cells = [{}, {}, {}]
+        for label in self.labels:
+            self._update_cells(label)
+        self._fitted_labels = len(self.labels)
+        self.version = self._version()
+
+    def _fit_global(self) -> None:
+        if not self.labels:
+            return
+        latest = max(label.at for label in self.labels)
+        for stage in (INTEREST, ACCEPT, WIN):
+            chosen = [label for label in self.labels if label.stage == stage]
+            ys = np.array([label.y for label in chosen], dtype=np.int64)
+            positives = int(ys.sum())
+            if len(chosen) < MIN_LABELS or min(positives, len(chosen) - positives) < MIN_EACH_CLASS:
+                continue
+            x = np.stack([self.pair_features[(label.request_id, label.profile_id)] for label in chosen])
+            ages = latest - np.array([label.at for label in chosen])
+            weights = np.exp2(-ages / (GLOBAL_HALF_LIFE_DAYS * DAY))
+            model = LogisticRegression(C=REGULARISATION_C, max_iter=500)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a stage whose labels do not converge keeps the last iterate
+                model.fit(x, ys, sample_weight=weights * len(chosen) / weights.sum())
+            self.weights[stage] = model.coef_[0]
+            self.intercepts[stage] = model.intercept_[0]
+
+    def _update_cells(self, label: Label) -> None:
+        """One Laplace step of the pair's matching cells toward the answer, split by their variances."""
+        deal = self.deals[label.request_id]
+        x = self.pair_features[(label.request_id, label.profile_id)]
+        offset = float(self.weights[label.stage] @ x + self.intercepts[label.stage])
+        slot = self.slot(label.profile_id)
+        tables = self.cells[label.stage]
+        keys = deal_cells(deal, label.stage)
+        current = [tables.setdefault(key, Cells(prior_precision(key))).get(slot, label.at) for key in keys]
+        z = offset + sum(mean for mean, _ in current)
+        total_variance = sum(variance for _, variance in current)
+        p = 1.0 / (1.0 + exp(-z))
+        curvature = p * (1.0 - p)
+        step = (label.y - p) / (1.0 + curvature * total_variance)
+        shrink = curvature / (1.0 + curvature * total_variance)
+        for key, (mean, variance) in zip(keys, current, strict=True):
+            tables[key].set(
+                slot, mean + variance * step, variance - variance * variance * shrink, label.at, bool(label.y)
+            )
+
+    def _record_wait(self, profile_id: int, hours: float, at: float) -> None:
+        faded = self._waits.setdefault(profile_id, [0.0, 0.0, at])
+        fade = _fade(at - faded[2])
+        faded[0] = faded[0] * fade + log(max(hours, 1.0 / 60.0))
+        faded[1] = faded[1] * fade + 1.0
+        faded[2] = at
+
+    def _record_value(self, request_id: int, profile_id: int, value_eur: float) -> None:
+        deal = self.deals.get(request_id)
+        industry, bucket = (deal.industry, budget_bucket(deal)) if deal else ("", 0)
+        pair = (request_id, profile_id)
+        previous = self._values.get(pair)
+        if previous is not None:  # the final value replaces the accepted estimate
+            self._add_value(previous[0], previous[1], previous[2], -1.0)
+        logged = log(value_eur)
+        self._values[pair] = (logged, industry, bucket)
+        self._add_value(logged, industry, bucket, 1.0)
+
+    def _add_value(self, logged: float, industry: str, bucket: int, sign: float) -> None:
+        for key in ((None, None), (bucket, None), (bucket, industry)):
+            sums = self._value_sums.setdefault(key, [0.0, 0.0, 0.0])
+            sums[0] += sign
+            sums[1] += sign * logged
+            sums[2] += sign * logged * logged
+
+    def _version(self) -> str:
+        digest = hashlib.sha256(self.weights.tobytes() + self.intercepts.tobytes()).hexdigest()[:8]
+        return f"engine-{CODE_VERSION}.{len(self.observations)}.{digest}"
+
+    # -- predicting ----------------------------------------------------------------------------------------
+
+    def predict(self, deal: Deal, features: np.ndarray, position_of_slot: np.ndarray, now: datetime) -> Prediction:
+        """The deal's predictions for the partners whose features against it are the rows of `features`;
+        `position_of_slot` gives each slot's row there (-1 for partners not among them)."""
+        m = len(features)
+        # einsum, not BLAS: a threaded matrix product of this size waits on other processes' cores.
+        global_logit = np.einsum("mf,sf->ms", features, self.weights) + self.intercepts
+        mean = np.zeros((m, 3))
+        keys = [deal_cells(deal, stage) for stage in (INTEREST, ACCEPT, WIN)]
+        priors = [sum(1.0 / prior_precision(key) for key in stage_keys) for stage_keys in keys]
+        variance = np.repeat([priors], m, axis=0)
+        if len(position_of_slot):
+            self._add_cells(keys, position_of_slot, now.timestamp(), mean, variance)
+        value, baseline = self.expected_value(deal)
+        return Prediction(global_logit, mean, variance, value, baseline)
+
+    def _add_cells(
+        self, keys: Sequence[Sequence[str]], position: np.ndarray, now: float, mean: np.ndarray, variance: np.ndarray
+    ) -> None:
+        for stage in (INTEREST, ACCEPT, WIN):
+            for key in keys[stage]:
+                table = self.cells[stage].get(key)
+                if table is None or not table.slots:
+                    continue
+                slots, eta, excess, at = table.arrays()
+                rows = position[slots]
+                present = rows >= 0
+                fade = np.exp2(-np.maximum(now - at[present], 0.0) / (HALF_LIFE_DAYS * DAY))
+                precision = table.prior_precision + excess[present] * fade
+                mean[rows[present], stage] += eta[present] * fade / precision
+                variance[rows[present], stage] += 1.0 / precision - 1.0 / table.prior_precision
+
+    def expected_value(self, deal: Deal) -> tuple[float, float]:
+        """(E[value] of `deal` in EUR, E[value] of a deal about which nothing is known)."""
+        mu, var = _shrunk(self._value_sums.get((None, None)), VALUE_PRIOR_LOG, VALUE_PRIOR_VARIANCE)
+        baseline = exp(mu + var / 2)
+        bucket = budget_bucket(deal)
+        prior = log(deal.budget_eur) if deal.budget_eur and deal.budget_eur > 0 else mu
+        mu, var = _shrunk(self._value_sums.get((bucket, None)), (mu + prior) / 2, var)
+        mu, var = _shrunk(self._value_sums.get((bucket, deal.industry)), mu, var)
+        return exp(mu + var / 2), baseline
+
+    # -- what a partner reads ------------------------------------------------------------------------------
+
+    def counts(self, stage: int, key: str, profile_id: int) -> tuple[int, int]:
+        slot = self.slot_of.get(profile_id)
+        table = self.cells[stage].get(key)
+        return (0, 0) if slot is None or table is None else table.counts(slot)
+
+    def typical_wait_hours(self, profile_id: int) -> float | None:
+        """The partner's typical time to a first answer (a geometric mean, recent answers weighing more)."""
+        faded = self._waits.get(profile_id)
+        if faded is None or faded[1] <= 0:
+            return None
+        return exp(faded[0] / faded[1])
+
+    def offer_count(self, profile_id: int) -> int:
+        return len(self.offers.get(profile_id, ()))
+
+
+def _fade(seconds: float) -> float:
+    return 2.0 ** (-max(seconds, 0.0) / (HALF_LIFE_DAYS * DAY))
+
+
+def _shrunk(sums: list[float] | None, prior_mean: float, prior_variance: float) -> tuple[float, float]:
+    """A cell's mean log value and variance, shrunk toward the prior by VALUE_PRIOR_COUNT pseudo-deals."""
+    if not sums or sums[0] <= 0:
+        return prior_mean, prior_variance
+    n, total, squares = sums
+    mean = total / n
+    variance = max(squares / n - mean * mean, 0.0)
+    k = VALUE_PRIOR_COUNT
+    shrunk_mean = (n * mean + k * prior_mean) / (n + k)
+    shrunk_variance = (n * variance + k * prior_variance) / (n + k)
+    return shrunk_mean, shrunk_variance

@@ -1,0 +1,224 @@
+"""The production routing policy: the hard rules, then the expected value of sending, explored by Thompson
+sampling, with a floor of exposure for qualified new partners. Learns only from what `observe` gets.
+
+A decision:
+1. asks `eligibility.exclusion` of every partner (through the index's memo) and lists the excluded;
+2. scores each eligible partner: P(interested) * P(accept | interested) * P(win | accepted) * E[value]
+   * capacity discount (1 - (open / capacity)^2 / 2: a partner nearing its capacity gets less);
+3. reserves one place for a qualified new partner (joined in the last NEW_PARTNER_DAYS, offered fewer than
+   NEW_PARTNER_OFFERS requests, its declared industry, products or services match the request): the one with
+   the fewest offers so far, ties drawn uniformly, so its propensity is exact;
+4. fills the other places by Thompson sampling: each stage's log-odds drawn from the learner's posterior,
+   among a shortlist of the SHORTLIST partners with the highest optimistic score (the others would not be
+   drawn into the top places); a pick the plain expected value would not have made is an "exploration";
+   its propensity is how often it lands in the places over PROPENSITY_DRAWS re-draws (plus the real one).
+5. `ranked` holds the best RANKED partners by expected value and every chosen one, each with its
+   contributions (explain.py); its `score` is their sum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from random import Random
+
+import numpy as np
+
+from matching.engine import explain, features
+from matching.engine.index import ELIGIBLE, PartnerIndex
+from matching.engine.learner import Learner, Prediction
+from matching.engine.types import Deal, Decision, Observation, Partner, Scored
+
+NEW_PARTNER_DAYS = 30
+NEW_PARTNER_OFFERS = 5
+SHORTLIST = 64
+OPTIMISM_SD = 2.5
+PROPENSITY_DRAWS = 31
+RANKED = 20
+QUALIFYING = ("industry_match", "product_overlap", "service_overlap")
+
+
+class EnginePolicy:
+    name = "engine"
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+        self.index = PartnerIndex()
+        self.learner = Learner()
+
+    @property
+    def model_version(self) -> str:
+        return self.learner.version
+
+    def observe(self, observation: Observation) -> None:
+        self._remember_pair(observation.request_id, observation.profile_id)
+        self.learner.observe(observation)
+
+    def fit(self, observations: Sequence[Observation]) -> None:
+        """A full, deterministic refit from `observations` (of deals this engine decided on)."""
+        for observation in observations:
+            self._remember_pair(observation.request_id, observation.profile_id)
+        self.learner.fit(observations)
+
+    def decide(
+        self, deal: Deal, partners: Sequence[Partner], count: int, asked: frozenset[int], now: datetime, rng: Random
+    ) -> Decision:
+        index = self.index
+        index.sync(partners)
+        self.learner.deals[deal.request_id] = deal
+        codes = index.exclusions(deal, asked)
+        excluded_rows = np.flatnonzero(codes != ELIGIBLE)
+        excluded = dict(
+            zip(index.profile_ids[excluded_rows].tolist(), index.reasons(codes[excluded_rows]), strict=True)
+        )
+        rows = np.flatnonzero(codes == ELIGIBLE)
+        if not len(rows):
+            return Decision(self.name, self.model_version, deal.request_id, (), (), excluded)
+
+        x = features.matrix(deal, index, rows)
+        profile_ids = index.profile_ids[rows]
+        prediction = self.learner.predict(deal, x, self._positions_of_slots(rows), now)
+        discount = capacity_discount(index.capacity[rows], index.open_referrals[rows])
+        logit = prediction.global_logit + prediction.cell_mean
+        expected = _sigmoid(logit).prod(axis=1) * prediction.value_eur * discount
+        generator = np.random.default_rng([self.seed, rng.getrandbits(64)])
+
+        places = min(count, len(rows))
+        picks: list[tuple[int, str, float]] = []  # (position in rows, boost, propensity)
+        floor = self._floor_pick(x, rows, profile_ids, now, generator) if places else None
+        if floor is not None:
+            picks.append(floor)
+        best = _top(expected, RANKED + places)
+        picks = self._thompson_picks(logit, prediction.cell_variance, discount, best, places, picks, generator)
+
+        chosen = [int(profile_ids[position]) for position, _, _ in picks]
+        for position, _, _ in picks:
+            self.learner.remember(deal, int(profile_ids[position]), x[position])
+        ranked = self._ranked(deal, x, rows, prediction, discount, best[:RANKED], picks)
+        return Decision(self.name, self.model_version, deal.request_id, ranked, tuple(chosen), excluded)
+
+    def _positions_of_slots(self, rows: np.ndarray) -> np.ndarray:
+        """Where each partner the learner knows is among the eligible `rows` (-1 when it is not)."""
+        position_of_row = np.full(len(self.index), -1, dtype=np.intp)
+        position_of_row[rows] = np.arange(len(rows))
+        index_rows = self.index.rows_of_profiles(self.learner.profile_of_slot())
+        return np.where(index_rows >= 0, position_of_row[index_rows], -1)
+
+    def _floor_pick(
+        self, x: np.ndarray, rows: np.ndarray, profile_ids: np.ndarray, now: datetime, generator: np.random.Generator
+    ) -> tuple[int, str, float] | None:
+        since = (now - timedelta(days=NEW_PARTNER_DAYS)).timestamp()
+        qualified = x[:, [features.COLUMN[name] for name in QUALIFYING]].max(axis=1) > 0
+        new = np.flatnonzero(qualified & (self.index.joined[rows] >= since))
+        offers = {int(p): self.learner.offer_count(int(p)) for p in profile_ids[new].tolist()}
+        hungry = [int(position) for position in new.tolist() if offers[int(profile_ids[position])] < NEW_PARTNER_OFFERS]
+        if not hungry:
+            return None
+        fewest = min(offers[int(profile_ids[position])] for position in hungry)
+        ties = sorted(p for p in hungry if offers[int(profile_ids[p])] == fewest)
+        return ties[int(generator.integers(len(ties)))], explain.NEW_PARTNER, 1.0 / len(ties)
+
+    def _thompson_picks(
+        self,
+        logit: np.ndarray,
+        variance: np.ndarray,
+        discount: np.ndarray,
+        best: np.ndarray,
+        places: int,
+        picks: list[tuple[int, str, float]],
+        generator: np.random.Generator,
+    ) -> list[tuple[int, str, float]]:
+        left = places - len(picks)
+        if left <= 0:
+            return picks
+        taken = {position for position, _, _ in picks}
+        sd = np.sqrt(variance)
+        optimistic = _sigmoid(logit + OPTIMISM_SD * sd).prod(axis=1) * discount
+        optimistic[list(taken)] = -np.inf
+        shortlist = _top(optimistic, min(SHORTLIST, len(optimistic) - len(taken)))
+        draws = logit[shortlist] + sd[shortlist] * generator.standard_normal((PROPENSITY_DRAWS + 1, len(shortlist), 3))
+        sampled = _sigmoid(draws).prod(axis=2) * discount[shortlist]  # (draws, shortlist)
+        order = np.argsort(-sampled, axis=1, kind="stable")[:, :left]
+        landed = np.zeros(len(shortlist))
+        for draw in order:
+            landed[draw] += 1.0
+        propensity = landed / (PROPENSITY_DRAWS + 1)
+        greedy = [position for position in best.tolist() if position not in taken][:left]
+        for i in order[0].tolist():
+            position = int(shortlist[i])
+            boost = "" if position in greedy else explain.EXPLORATION
+            picks.append((position, boost, float(propensity[i])))
+        return picks
+
+    def _ranked(
+        self,
+        deal: Deal,
+        x: np.ndarray,
+        rows: np.ndarray,
+        prediction: Prediction,
+        discount: np.ndarray,
+        best: np.ndarray,
+        picks: list[tuple[int, str, float]],
+    ) -> tuple[Scored, ...]:
+        chosen = {position: (boost, propensity) for position, boost, propensity in picks}
+        positions = sorted(set(best.tolist()) | set(chosen))
+        candidates = [
+            explain.Candidate(
+                partner=self.index.partners[int(rows[position])],
+                features=x[position],
+                global_logit=prediction.global_logit[position],
+                cell_mean=prediction.cell_mean[position],
+                value_eur=prediction.value_eur,
+                baseline_value_eur=prediction.value_baseline_eur,
+                discount=float(discount[position]),
+                boost=chosen.get(position, ("", 0.0))[0],
+            )
+            for position in positions
+        ]
+        probabilities = _sigmoid(prediction.global_logit[positions] + prediction.cell_mean[positions])
+        scored = [
+            Scored(
+                profile_id=candidate.partner.profile_id,
+                score=explain.total(parts),
+                p_interested=float(p[0]),
+                p_accept=float(p[1]),
+                p_win=float(p[2]),
+                expected_value_eur=prediction.value_eur,
+                contributions=parts,
+                boost=candidate.boost,
+                propensity=chosen.get(position, ("", 0.0))[1],
+            )
+            for position, candidate, parts, p in zip(
+                positions, candidates, explain.contributions(deal, candidates, self.learner), probabilities, strict=True
+            )
+        ]
+        scored.sort(key=lambda s: (-s.score, s.profile_id))
+        return tuple(scored)
+
+    def _remember_pair(self, request_id: int, profile_id: int) -> None:
+        """Features for an answer to a pair the engine did not choose (another policy or a person did)."""
+        if (request_id, profile_id) in self.learner.pair_features:
+            return
+        deal = self.learner.deals.get(request_id)
+        row = self.index.row_of_profile.get(profile_id)
+        if deal is not None and row is not None:
+            self.learner.remember(deal, profile_id, features.pair_features(deal, self.index.partners[row]))
+
+
+def capacity_discount(capacity: np.ndarray, open_referrals: np.ndarray) -> np.ndarray:
+    """1 with room to spare, 1/2 at capacity: (1 - u^2 / 2) for u = open / capacity; 1 when unlimited."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        used = np.clip(np.where(np.isnan(capacity) | (capacity <= 0), 0.0, open_referrals / capacity), 0.0, 1.0)
+    return np.asarray(1.0 - used * used / 2.0)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+
+def _top(values: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k largest values, largest first (ties by position)."""
+    if k <= 0:
+        return np.empty(0, dtype=np.intp)
+    part = np.argpartition(-values, k - 1)[:k] if k < len(values) else np.arange(len(values))
+    return part[np.lexsort((part, -values[part]))]

@@ -1,0 +1,37 @@
+"""A pair's features read the request against the declared profile; distances are `eligibility.distance_km`'s."""
+
+from __future__ import annotations
+
+from random import Random
+
+import pytest
+
+from matching.engine import eligibility, features
+from matching.engine.index import PartnerIndex
+from tests.matching.engine.builders import deal, partner
+from tests.matching.engine.builders_random import random_deal, random_partner
+
+
+def test_the_distances_are_eligibility_distance_km():
+    rng = Random(5)
+    index = PartnerIndex()
+    partners = [random_partner(rng, i) for i in range(40)]
+    index.sync(partners)
+    request = random_deal(rng, 1)
+
+    km = features.distances(request, index)
+
+    for i, p in enumerate(partners):
+        expected = eligibility.distance_km(request, p)
+        assert (km[i] == pytest.approx(expected, abs=1e-6)) if expected is not None else km[i] != km[i]
+
+
+def test_the_features_of_a_pair_read_the_request_against_the_declared_profile():
+    request = deal(1, size="10-49", words=frozenset({"crm", "cloud"}), source="advertising", budget_eur=30_000.0)
+    someone = partner(1, sizes=frozenset({"10-49"}), keywords=frozenset({"crm", "sales", "cloud", "mail"}))
+
+    x = dict(zip(features.FEATURES, features.pair_features(request, someone).tolist(), strict=True))
+
+    assert x["industry_match"] == x["product_overlap"] == x["size_in_target"] == x["local"] == 1.0
+    assert x["words_cosine"] == pytest.approx(2 / (2 * 4) ** 0.5)
+    assert x["source_advertising"] == x["budget_large"] == x["remote"] + 1.0 == 1.0

@@ -1,0 +1,56 @@
+"""Each answer teaches the stage it belongs to, once; the expected value moves from its prior to what is seen."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from matching.engine import features
+from matching.engine.learner import ACCEPT, INTEREST, WIN, Learner
+from matching.engine.types import Observation, Outcome
+from tests.matching.engine.builders import deal, now, partner
+
+
+def answers_of(*outcomes: Outcome) -> Learner:
+    learner = Learner()
+    request = deal(1)
+    learner.remember(request, 7, features.pair_features(request, partner(7)))
+    for i, outcome in enumerate(outcomes):
+        learner.observe(Observation(1, 7, outcome, now() + timedelta(hours=i), value_eur=None))
+    return learner
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "labels"),
+    [
+        ((Outcome.OFFERED,), []),  # an offer with no answer is not yet a miss
+        ((Outcome.OFFERED, Outcome.MISSED), [(INTEREST, 0)]),
+        ((Outcome.SKIPPED,), [(INTEREST, 0)]),
+        ((Outcome.INTERESTED, Outcome.ACCEPTED), [(INTEREST, 1), (ACCEPT, 1)]),  # an open deal is no loss
+        ((Outcome.INTERESTED, Outcome.EXPIRED), [(INTEREST, 1), (ACCEPT, 0)]),
+        ((Outcome.INTERESTED, Outcome.ACCEPTED, Outcome.LOST), [(INTEREST, 1), (ACCEPT, 1), (WIN, 0)]),
+        ((Outcome.WON, Outcome.WON), [(INTEREST, 1), (ACCEPT, 1), (WIN, 1)]),  # implied once, counted once
+    ],
+)
+def test_each_answer_teaches_its_stage_once(outcomes, labels):
+    learner = answers_of(*outcomes)
+
+    assert [(label.stage, label.y) for label in learner.labels] == labels
+    assert learner.offer_count(7) == 1
+
+
+def test_the_expected_value_moves_from_the_prior_toward_the_values_seen():
+    learner = Learner()
+    request = deal(1, budget_eur=None)
+    before, _ = learner.expected_value(request)
+    for request_id in range(1, 11):
+        this = replace(request, request_id=request_id)
+        learner.remember(this, 7, features.pair_features(this, partner(7)))
+        learner.observe(Observation(request_id, 7, Outcome.WON, now(), value_eur=100_000.0))
+
+    after, _ = learner.expected_value(request)
+
+    assert before == pytest.approx(10_000 * 2.718281828**0.5, rel=1e-6)  # exp(mu + sigma^2 / 2)
+    assert 50_000 < after < 100_000

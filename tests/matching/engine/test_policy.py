@@ -1,0 +1,210 @@
+"""The engine routes by the expected value of sending, applies the hard rules first, gives qualified new
+partners their floor, never asks anyone twice, and its stored contributions add up to each score."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from random import Random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matching.engine import eligibility
+from matching.engine.policy import NEW_PARTNER_OFFERS, EnginePolicy
+from matching.engine.types import Decision, Outcome, Partner
+from tests.matching.engine.builders import answer, deal, now, partner
+
+ACCEPTS, DECLINES = 1, 2
+
+
+def engine_after_five_crm_deals() -> tuple[EnginePolicy, list[Partner]]:
+    """Partner 1 accepted five retail CRM deals, partner 2 declined five; otherwise they are the same."""
+    engine = EnginePolicy()
+    partners = [partner(ACCEPTS), partner(DECLINES)]
+    for request_id in range(1, 6):
+        at = now() - timedelta(days=40 - request_id)
+        engine.decide(deal(request_id, at), partners, 2, frozenset(), at, Random(request_id))
+        answer(engine, request_id, ACCEPTS, [Outcome.INTERESTED, Outcome.ACCEPTED], at)
+        answer(engine, request_id, DECLINES, [Outcome.INTERESTED, Outcome.DECLINED], at)
+    return engine, partners
+
+
+def order(decision: Decision) -> list[int]:
+    return [scored.profile_id for scored in decision.ranked]
+
+
+def test_a_partner_that_declined_five_crm_deals_ranks_below_one_that_accepted_them_for_the_next_crm_deal():
+    engine, partners = engine_after_five_crm_deals()
+
+    decision = engine.decide(deal(6), partners, 1, frozenset(), now(), Random(0))
+
+    assert order(decision) == [ACCEPTS, DECLINES]
+    assert decision.ranked[0].p_accept > decision.ranked[1].p_accept
+
+
+def test_declining_crm_deals_says_nothing_about_an_erp_deal_of_another_industry_and_budget():
+    engine, partners = engine_after_five_crm_deals()
+
+    erp = deal(6, industry="manufacturing", products=frozenset({"erp"}), budget_eur=200_000.0)
+    decision = engine.decide(erp, partners, 1, frozenset(), now(), Random(0))
+
+    accepts, declines = sorted(decision.ranked, key=lambda scored: scored.profile_id)
+    assert declines.p_accept == accepts.p_accept
+    assert declines.score == accepts.score
+
+
+def test_a_partner_at_capacity_gets_nothing():
+    engine = EnginePolicy()
+    full = partner(1, capacity=2, open_referrals=2)
+
+    decision = engine.decide(deal(1), [full, partner(2)], 2, frozenset(), now(), Random(0))
+
+    assert decision.chosen == (2,)
+    assert decision.excluded == {1: eligibility.OVER_CAPACITY}
+    assert order(decision) == [2]
+
+
+def test_a_partner_nearing_capacity_is_discounted():
+    engine = EnginePolicy()
+    busy = partner(1, capacity=2, open_referrals=1)
+
+    decision = engine.decide(deal(1), [busy, partner(2)], 2, frozenset(), now(), Random(0))
+
+    assert order(decision) == [2, 1]
+    assert decision.ranked[1].score == pytest.approx(decision.ranked[0].score * 0.875, rel=1e-12)  # 1 - (1/2)^2/2
+    assert {c.signal: c.label for c in decision.ranked[1].contributions}["capacity"] == "1 of 2 open referrals"
+
+
+def test_a_qualified_new_partner_gets_its_floor_until_it_had_five_offers():
+    engine = EnginePolicy()
+    established = [partner(i) for i in range(1, 4)]
+    for request_id in range(1, 11):  # the established partners win everything: they score far above a newcomer
+        at = now() - timedelta(days=60)
+        engine.decide(deal(request_id, at), established, 3, frozenset(), at, Random(request_id))
+        for profile_id in range(1, 4):
+            answer(engine, request_id, profile_id, [Outcome.INTERESTED, Outcome.ACCEPTED, Outcome.WON], at)
+    newcomer = partner(9, joined_at=now() - timedelta(days=3), places=())
+    everyone = [*established, newcomer]
+
+    chosen = []
+    for request_id in range(11, 11 + NEW_PARTNER_OFFERS + 1):
+        decision = engine.decide(deal(request_id), everyone, 1, frozenset(), now(), Random(request_id))
+        answer(engine, request_id, decision.chosen[0], [Outcome.OFFERED], now())
+        chosen.append(decision.chosen[0])
+        if decision.chosen == (9,):
+            scored = next(s for s in decision.ranked if s.profile_id == 9)
+            assert (scored.boost, scored.propensity) == ("new partner", 1.0)
+            assert scored.contributions[-1].label == "new partner: a fair chance"
+
+    assert chosen[:NEW_PARTNER_OFFERS] == [9] * NEW_PARTNER_OFFERS
+    assert chosen[NEW_PARTNER_OFFERS] != 9
+
+
+def test_an_unqualified_new_partner_gets_no_floor():
+    engine = EnginePolicy()
+    stranger = partner(9, joined_at=now() - timedelta(days=3), industries=frozenset(), products=frozenset())
+
+    decision = engine.decide(deal(1), [partner(1), stranger], 1, frozenset(), now(), Random(0))
+
+    assert all(scored.boost != "new partner" for scored in decision.ranked)
+
+
+def test_the_engine_never_asks_anyone_twice():
+    engine = EnginePolicy()
+    partners = [partner(i) for i in range(1, 5)]
+    asked: frozenset[int] = frozenset({3})
+
+    for step in range(4):
+        decision = engine.decide(deal(1), partners, 1, asked, now() + timedelta(hours=step), Random(step))
+        assert not set(decision.chosen) & asked
+        assert all(decision.excluded[profile_id] == eligibility.ALREADY_ASKED for profile_id in asked)
+        asked |= set(decision.chosen)
+
+    assert asked == {1, 2, 3, 4}
+    assert decision.chosen == ()
+    assert decision.ranked == ()
+
+
+def test_a_decisions_contributions_add_up_to_its_score():
+    engine, partners = engine_after_five_crm_deals()
+    partners.append(partner(3, joined_at=now() - timedelta(days=2), capacity=3, open_referrals=2, places=()))
+
+    decision = engine.decide(deal(6, words=frozenset({"crm"})), partners, 2, frozenset(), now(), Random(0))
+
+    for scored in decision.ranked:
+        assert sum((c.points for c in scored.contributions), 0.0) == scored.score
+        product = scored.p_interested * scored.p_accept * scored.p_win * scored.expected_value_eur
+        assert scored.score <= product * (1 + 1e-9)
+    labels = {c.signal: c.label for c in decision.ranked[0].contributions}
+    assert labels["accepted before"] == "you accepted 5 of 5 similar crm deals"
+    assert labels["responsiveness"] == "answers within 2 h"
+    assert labels["distance"] == "2 km away"
+
+
+def test_a_decision_is_the_same_for_the_same_seed_and_inputs():
+    def run() -> Decision:
+        engine, partners = engine_after_five_crm_deals()
+        return engine.decide(deal(6), [*partners, partner(3)], 2, frozenset(), now(), Random(5))
+
+    assert run() == run()
+
+
+def test_a_full_refit_of_the_same_answers_decides_the_same():
+    engine, partners = engine_after_five_crm_deals()
+    refitted, _ = engine_after_five_crm_deals()
+    refitted.fit(refitted.learner.observations)
+    refitted.fit(list(reversed(refitted.learner.observations)))  # time orders them, not the caller
+
+    assert refitted.model_version == engine.model_version
+    first = engine.decide(deal(6), partners, 1, frozenset(), now(), Random(1))
+    second = refitted.decide(deal(6), partners, 1, frozenset(), now(), Random(1))
+    assert first == second
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    answers=st.lists(
+        st.tuples(
+            st.integers(1, 3),
+            st.sampled_from([[Outcome.SKIPPED], [Outcome.INTERESTED, Outcome.DECLINED], [Outcome.MISSED]]),
+        ),
+        max_size=12,
+    ),
+    unanswered=st.integers(0, 5),
+)
+def test_the_engine_learns_only_from_what_it_observes(answers, unanswered):
+    """Two engines fed the same deals, partners and answers decide alike, however many decisions without an
+    answer one of them made besides: deciding teaches nothing."""
+    partners = [partner(i, products=frozenset({"crm"})) for i in range(1, 4)]
+
+    def run(extra_decisions: int) -> Decision:
+        engine = EnginePolicy(seed=3)
+        for i in range(extra_decisions):
+            engine.decide(deal(1000 + i), partners, 2, frozenset(), now(), Random(i))
+        for request_id, (profile_id, outcomes) in enumerate(answers, start=1):
+            engine.decide(deal(request_id), partners, 3, frozenset(), now(), Random(request_id))
+            answer(engine, request_id, profile_id, outcomes, now())
+        return engine.decide(deal(99), partners, 2, frozenset(), now() + timedelta(days=1), Random(7))
+
+    assert run(unanswered) == run(0)
+
+
+def test_the_engine_ranks_by_what_it_learned_not_by_the_order_of_the_partners():
+    engine, partners = engine_after_five_crm_deals()
+
+    forwards = engine.decide(deal(6), partners, 1, frozenset(), now(), Random(0))
+    backwards = engine.decide(deal(6), list(reversed(partners)), 1, frozenset(), now(), Random(0))
+
+    assert order(forwards) == order(backwards) == [ACCEPTS, DECLINES]
+    assert [s.score for s in forwards.ranked] == [s.score for s in backwards.ranked]
+
+
+def test_a_paused_partner_is_excluded_for_its_reason_and_nothing_is_chosen():
+    engine = EnginePolicy()
+
+    decision = engine.decide(deal(1), [replace(partner(1), accepting=False)], 1, frozenset(), now(), Random(0))
+
+    assert decision.excluded == {1: eligibility.PAUSED}
+    assert (decision.chosen, decision.ranked) == ((), ())
