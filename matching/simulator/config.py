@@ -120,6 +120,11 @@ def from_mapping(values: dict[str, Any]) -> SimulationConfig:
     config = SimulationConfig(**clean)
     if config.capacity_min > config.capacity_max:
         raise ConfigError(f"capacity_min ({config.capacity_min}) is above capacity_max ({config.capacity_max}).")
+    if config.warmup_requests >= config.days * config.requests_per_day:
+        raise ConfigError(
+            f"warmup_requests ({config.warmup_requests}) leaves no requests after the warm-up: the run expects "
+            f"about {config.days * config.requests_per_day:.0f} requests (days x requests_per_day)."
+        )
     if config.cascade_max_partners < config.partners_per_request:
         raise ConfigError("cascade_max_partners must be at least partners_per_request.")
     return config

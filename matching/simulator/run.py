@@ -24,6 +24,7 @@ from matching.simulator.exchange import run_market
 from matching.simulator.market import build_market
 
 WEEK_HOURS = 7 * 24.0
+SMOOTHING_WEEKS = 4
 
 
 @dataclass
@@ -142,7 +143,7 @@ def plot(result: Result, path: str | Path) -> None:
 
     figure, axes = plt.subplots(figsize=(9, 5), dpi=100)
     for name, series in result.weekly_won.items():
-        axes.plot(np.arange(len(series)), series, label=name, linewidth=1.5)
+        axes.plot(np.arange(len(series)), _smoothed(series), label=name, linewidth=1.5)
     axes.axvline(result.warmup_week, color="grey", linestyle=":", linewidth=1, label="end of warm-up")
     if result.config.preference_shift_day:
         axes.axvline(
@@ -154,9 +155,16 @@ def plot(result: Result, path: str | Path) -> None:
         )
     axes.set_xlabel("week of the simulated run")
     axes.set_ylabel("won deals per request")
-    axes.set_title(f"Won deals per request, mean of {result.config.seeds} seeds")
+    axes.set_title(f"Won deals per request (4-week moving mean), mean of {result.config.seeds} seeds")
     axes.grid(alpha=0.3)
     axes.legend()
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
+
+
+def _smoothed(series: np.ndarray, weeks: int = SMOOTHING_WEEKS) -> np.ndarray:
+    """A trailing moving mean: weekly figures of a few dozen requests are too noisy to read."""
+    sums = np.cumsum(np.insert(series, 0, 0.0))
+    counts = np.minimum(np.arange(1, len(series) + 1), weeks)
+    return (sums[1:] - sums[np.maximum(0, np.arange(1, len(series) + 1) - weeks)]) / counts
