@@ -1,0 +1,287 @@
+"""The platform's rules played out over one market for one policy (docs/matching.md, "The rules").
+
+Requests arrive; the policy routes each to `partners_per_request` partners; each referral runs the
+product's lifecycle with its deadlines (a first answer within 72 h or it is missed, then 7 days to accept or
+decline or it expires, read from `referrals.lifecycle`); an open referral counts against its partner's
+capacity until it closes; when a referral ends skipped, missed, declined or expired while nobody is
+interested in the request, the request is younger than `cascade_window_hours` and fewer than
+`cascade_max_partners` were asked, the policy is asked for the next best partner not yet asked.
+
+Partners' answers are drawn from the market's hidden truth with random numbers keyed by (seed, request,
+partner), so every policy meets the same answers from the same partner to the same request. The policy
+only ever receives declared profiles (`Partner`, with their current open referrals), the request (`Deal`)
+and `Observation`s of what happened.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import time
+from bisect import bisect_left
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from random import Random
+
+import numpy as np
+
+from matching.engine.eligibility import exclusion
+from matching.engine.types import Observation, Outcome, Partner, Policy
+from matching.simulator import market as m
+from matching.simulator.market import ANSWER_HOURS, DECIDE_HOURS, Market
+
+FIRST_30_DAYS_HOURS = 30 * 24.0
+QUICK_INTEREST_HOURS = 24.0
+
+# Event kinds, in the order they run when due at the same instant.
+_JOIN, _LEAVE, _ANSWER, _DECIDE, _CLOSE, _ARRIVE = range(6)
+
+
+class PolicyBrokeTheRules(RuntimeError):
+    """A policy chose a partner the hard rules exclude, one already asked, or more than it was asked for."""
+
+
+@dataclass(frozen=True)
+class _Fate:
+    """What one partner will do with one referral, drawn when it is offered."""
+
+    answered_after: float | None  # hours to the first answer, None: missed
+    interested: bool
+    decided_after: float | None  # hours from interest to accept/decline, None: expired
+    accepts: bool
+    estimate_eur: float
+    closes_after: float  # hours from acceptance to won/lost
+    wins: bool
+
+
+@dataclass
+class Trace:
+    """What happened in one run: per request and per partner, and, when recorded, every event."""
+
+    policy: str
+    seed: int
+    won: np.ndarray  # (R,) 1 if a partner won the request's deal
+    won_value: np.ndarray  # (R,) EUR
+    interested_within_24h: np.ndarray  # (R,) bool
+    asked: np.ndarray  # (R,) partners offered the request
+    offers: np.ndarray  # (P,) referrals each partner got
+    offers_first_30_days: np.ndarray  # (P,) ... in its first 30 days on the platform
+    seconds: float = 0.0
+    chosen: list[tuple[int, tuple[int, ...]]] = field(default_factory=list)  # (request id, profile ids)
+    events: list[tuple[float, int, int, Outcome]] = field(default_factory=list)  # (hours, request, profile, what)
+
+
+def run_market(market: Market, policy: Policy, *, record: bool = False) -> Trace:
+    """Play the whole market for `policy` until every referral has closed."""
+    return _Exchange(market, policy, record).run()
+
+
+class _Exchange:
+    def __init__(self, market: Market, policy: Policy, record: bool) -> None:
+        self.market = market
+        self.config = market.config
+        self.policy = policy
+        self.record = record
+        self.rng = Random(f"{market.seed}:{policy.name}")
+        requests, partners = len(market.deals), len(market.profiles)
+        self.open = np.zeros(partners, dtype=int)
+        self.active: list[int] = []
+        self.view: list[Partner] = []
+        self.position: dict[int, int] = {}
+        self.asked: list[set[int]] = [set() for _ in range(requests)]
+        self.interested_now = np.zeros(requests, dtype=int)
+        self.trace = Trace(
+            policy=policy.name,
+            seed=market.seed,
+            won=np.zeros(requests),
+            won_value=np.zeros(requests),
+            interested_within_24h=np.zeros(requests, dtype=bool),
+            asked=np.zeros(requests, dtype=int),
+            offers=np.zeros(partners, dtype=int),
+            offers_first_30_days=np.zeros(partners, dtype=int),
+        )
+        self.referrals: list[tuple[int, int, _Fate, float]] = []  # (request, partner, fate, offered at)
+        self.heap: list[tuple[float, int, int, int]] = []
+        self.seq = 0
+
+    def run(self) -> Trace:
+        started = time.perf_counter()
+        market = self.market
+        for i, day in enumerate(market.joins_day):
+            if day == 0:
+                self._join(i)
+            else:
+                self._push(day * 24.0, _JOIN, i)
+            if math.isfinite(market.leaves_day[i]) and market.leaves_day[i] < self.config.days:
+                self._push(market.leaves_day[i] * 24.0, _LEAVE, i)
+        for r, hours in enumerate(market.arrival_hours):
+            self._push(float(hours), _ARRIVE, r)
+        handlers = {
+            _JOIN: lambda h, i: self._join(i),
+            _LEAVE: lambda h, i: self._leave(i),
+            _ARRIVE: lambda h, r: self._route(r, self.config.partners_per_request, h),
+            _ANSWER: self._answer,
+            _DECIDE: self._decide,
+            _CLOSE: self._close,
+        }
+        while self.heap:
+            hours, kind, _, subject = heapq.heappop(self.heap)
+            handlers[kind](hours, subject)
+        self.trace.seconds = time.perf_counter() - started
+        return self.trace
+
+    def _push(self, hours: float, kind: int, subject: int) -> None:
+        # Events due at the same instant run in kind order, then in the order they were scheduled.
+        self.seq += 1
+        heapq.heappush(self.heap, (hours, kind, self.seq, subject))
+
+    # Who is on the platform, as the policy sees them.
+    def _join(self, i: int) -> None:
+        at = bisect_left(self.active, i)
+        self.active.insert(at, i)
+        self.view.insert(at, replace(self.market.profiles[i], open_referrals=int(self.open[i])))
+        self.position = {p: k for k, p in enumerate(self.active)}
+
+    def _leave(self, i: int) -> None:
+        at = self.position.pop(i, None)
+        if at is None:
+            return
+        del self.active[at]
+        del self.view[at]
+        self.position = {p: k for k, p in enumerate(self.active)}
+
+    def _load_changed(self, i: int, delta: int) -> None:
+        self.open[i] += delta
+        at = self.position.get(i)
+        if at is not None:
+            self.view[at] = replace(self.view[at], open_referrals=int(self.open[i]))
+
+    # Routing and the cascade.
+    def _route(self, r: int, count: int, hours: float) -> None:
+        asked = self.asked[r]
+        count = min(count, self.config.cascade_max_partners - len(asked))
+        if count <= 0:
+            return
+        deal = self.market.deals[r]
+        frozen = frozenset(p + 1 for p in asked)
+        decision = self.policy.decide(deal, self.view, count, frozen, self.market.at(hours), self.rng)
+        chosen = tuple(decision.chosen)
+        self._check(deal.request_id, chosen, count, frozen)
+        if self.record:
+            self.trace.chosen.append((deal.request_id, chosen))
+        for profile_id in chosen:
+            self._offer(r, profile_id - 1, hours)
+
+    def _check(self, request_id: int, chosen: tuple[int, ...], count: int, asked: frozenset[int]) -> None:
+        if len(chosen) > count or len(set(chosen)) < len(chosen):
+            raise PolicyBrokeTheRules(f"{self.policy.name} chose {chosen} when asked for {count} partners.")
+        deal = self.market.deals[request_id - 1]
+        for profile_id in chosen:
+            at = self.position.get(profile_id - 1)
+            rule = "not on the platform" if at is None else exclusion(deal, self.view[at], asked)
+            if rule:
+                raise PolicyBrokeTheRules(f"{self.policy.name} chose profile {profile_id}: {rule}.")
+
+    def _cascade(self, r: int, hours: float) -> None:
+        young = hours - self.market.arrival_hours[r] < self.config.cascade_window_hours
+        if self.interested_now[r] == 0 and young:
+            self._route(r, 1, hours)
+
+    # One referral's lifecycle.
+    def _offer(self, r: int, i: int, hours: float) -> None:
+        self.asked[r].add(i)
+        self.trace.asked[r] += 1
+        self.trace.offers[i] += 1
+        if hours - self.market.joins_day[i] * 24.0 < FIRST_30_DAYS_HOURS and self.market.joins_day[i] > 0:
+            self.trace.offers_first_30_days[i] += 1
+        fate = self._fate(r, i, hours)
+        self._load_changed(i, +1)
+        self.referrals.append((r, i, fate, hours))
+        ref = len(self.referrals) - 1
+        self._emit(ref, Outcome.OFFERED, hours)
+        due = fate.answered_after if fate.answered_after is not None else ANSWER_HOURS
+        self._push(hours + due, _ANSWER, ref)
+
+    def _fate(self, r: int, i: int, hours: float) -> _Fate:
+        market = self.market
+        load = self.open[i] / max(1, market.profiles[i].capacity or 1)
+        # Answering and deciding in time are drawn from their parts below, so the timing is known too.
+        _, interested, _, accept, win = m.chances(market, r, np.array([i]), np.array([load]), hours)[:, 0]
+        draw = np.random.default_rng([market.seed, 2, r, i])
+        u = draw.random(5)
+        z = draw.standard_normal(3)
+        truth = market.truth
+        answer = float(truth.median_response_hours[i] * math.exp(m.RESPONSE_SPREAD * z[0]))
+        answered = u[0] < truth.answer_rate[i] and answer < ANSWER_HOURS
+        decide = m.DECIDE_MEDIAN_HOURS * math.exp(m.DECIDE_SPREAD * z[1])
+        decided = u[2] >= m.SILENT_AFTER_INTEREST and decide < DECIDE_HOURS
+        value = float(market.requests.value_eur[r])
+        return _Fate(
+            answered_after=answer if answered else None,
+            interested=bool(u[1] < interested),
+            decided_after=decide if decided else None,
+            accepts=bool(u[3] < accept),
+            estimate_eur=round(value * math.exp(0.2 * z[2]), -2),
+            closes_after=m.CLOSE_MEDIAN_DAYS * 24.0 * math.exp(m.CLOSE_SPREAD * z[2]),
+            wins=bool(u[4] < win),
+        )
+
+    def _answer(self, hours: float, ref: int) -> None:
+        r, _, fate, _ = self.referrals[ref]
+        if fate.answered_after is None:
+            self._end(ref, Outcome.MISSED, hours)
+            return
+        if not fate.interested:
+            self._end(ref, Outcome.SKIPPED, hours, waited=fate.answered_after)
+            return
+        self.interested_now[r] += 1
+        if hours - self.market.arrival_hours[r] <= QUICK_INTEREST_HOURS:
+            self.trace.interested_within_24h[r] = True
+        self._emit(ref, Outcome.INTERESTED, hours, waited=fate.answered_after)
+        self._push(hours + (fate.decided_after if fate.decided_after is not None else DECIDE_HOURS), _DECIDE, ref)
+
+    def _decide(self, hours: float, ref: int) -> None:
+        r, _, fate, _ = self.referrals[ref]
+        if fate.decided_after is not None and fate.accepts:
+            self._emit(ref, Outcome.ACCEPTED, hours, value=fate.estimate_eur)
+            self._push(hours + fate.closes_after, _CLOSE, ref)
+            return
+        self.interested_now[r] -= 1
+        self._end(ref, Outcome.DECLINED if fate.decided_after is not None else Outcome.EXPIRED, hours)
+
+    def _close(self, hours: float, ref: int) -> None:
+        r, _, fate, _ = self.referrals[ref]
+        # The customer buys once: a partner that would have won loses once another won the deal.
+        if fate.wins and not self.trace.won[r]:
+            value = float(self.market.requests.value_eur[r])
+            self.trace.won[r] = 1
+            self.trace.won_value[r] = value
+            self._end(ref, Outcome.WON, hours, value=round(value, -2))
+        else:
+            self._end(ref, Outcome.LOST, hours)
+
+    def _end(
+        self, ref: int, outcome: Outcome, hours: float, waited: float | None = None, value: float | None = None
+    ) -> None:
+        r, i, _, _ = self.referrals[ref]
+        self._load_changed(i, -1)
+        self._emit(ref, outcome, hours, waited=waited, value=value)
+        if outcome in (Outcome.SKIPPED, Outcome.MISSED, Outcome.DECLINED, Outcome.EXPIRED):
+            self._cascade(r, hours)
+
+    def _emit(
+        self, ref: int, outcome: Outcome, hours: float, waited: float | None = None, value: float | None = None
+    ) -> None:
+        r, i, _, _ = self.referrals[ref]
+        self.policy.observe(
+            Observation(
+                request_id=r + 1,
+                profile_id=i + 1,
+                outcome=outcome,
+                at=self.market.at(hours),
+                value_eur=value,
+                waited=timedelta(hours=waited) if waited is not None else None,
+            )
+        )
+        if self.record:
+            self.trace.events.append((hours, r + 1, i + 1, outcome))
