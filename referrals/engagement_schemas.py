@@ -10,7 +10,7 @@ from ninja import Schema
 from pydantic import Field, Strict
 
 from kernel.api_types import RowId
-from referrals.engagement_validation import MAX_NEED
+from referrals.engagement_validation import MAX_NEED, MAX_ROUTED
 from referrals.models import Engagement
 from referrals.schemas import StateName
 
@@ -44,6 +44,10 @@ class EngagementConsentIn(Schema):
     share_with_other_partners: Annotated[bool, Strict()] = False
 
 
+class EngagementRouteIn(Schema):
+    count: Annotated[int, Strict()] = Field(description=f"How many partners, 1 to {MAX_ROUTED}")
+
+
 class EngagementIn(Schema):
     customer: EngagementCustomerIn
     # The need's and the budget's rules are referrals.engagement_validation's (run by the service, whose
@@ -60,7 +64,11 @@ class EngagementIn(Schema):
     source: Literal["agent", "advertising", "api"]
     campaign_id: str = Field("", max_length=100)
     targets: list[Annotated[RowId, Strict()]] = Field(
-        description="Business profile ids, 1 to 10; each gets one referral"
+        default_factory=list,
+        description="Business profile ids, 1 to 10; each gets one referral. Or leave out and send `route`.",
+    )
+    route: EngagementRouteIn | None = Field(
+        None, description="Instead of `targets`: let the routing engine choose the partners (exactly one of the two)"
     )
 
 

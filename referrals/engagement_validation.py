@@ -25,10 +25,27 @@ if TYPE_CHECKING:
     from referrals.services import EngagementInput
 
 MAX_TARGETS = 10
+MAX_ROUTED = 6  # partners the routing engine may choose for one request at once ("route": {"count": n})
 MAX_CONTACTS = 5
 # What the customer needs, in their words: long enough for a brief, short enough for an alert e-mail.
 MAX_NEED = 5000
 MAX_BUDGET = MAX_DEAL_VALUE  # Engagement.budget: 14 digits, 2 decimals
+
+
+def _recipient_errors(data: EngagementInput) -> dict[str, str]:
+    """Who gets the request: the partners named (`targets`) or the routing engine's best `route_count`, exactly
+    one of the two."""
+    if data.targets and data.route_count is not None:
+        return {"route": "Name the partners (targets) or ask for routing (route), not both."}
+    if data.route_count is not None:
+        if not 1 <= data.route_count <= MAX_ROUTED:
+            return {"route.count": f"Ask for 1 to {MAX_ROUTED} partners."}
+        return {}
+    if not data.targets:
+        return {"targets": "Choose at least one partner, or ask for routing (route)."}
+    if len(data.targets) > MAX_TARGETS or len(set(data.targets)) != len(data.targets):
+        return {"targets": f"Choose up to {MAX_TARGETS} different partners."}
+    return {}
 
 
 def need_errors(need: str) -> dict[str, str]:
@@ -105,10 +122,7 @@ def validate_engagement(data: EngagementInput) -> None:
         errors["language"] = "Use en or ru."
     if data.source not in Engagement.Source.values:
         errors["source"] = "Unknown source."
-    if not data.targets:
-        errors["targets"] = "Choose at least one partner."
-    elif len(data.targets) > MAX_TARGETS or len(set(data.targets)) != len(data.targets):
-        errors["targets"] = f"Choose up to {MAX_TARGETS} different partners."
+    errors |= _recipient_errors(data)
     errors |= budget_errors(data.budget, data.budget_currency)
     for name, model, codes in (
         ("requirements.industries", Industry, data.requested_industries),

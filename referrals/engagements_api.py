@@ -59,15 +59,18 @@ def _input(body: EngagementIn) -> services.EngagementInput:
         source=body.source,
         campaign_id=body.campaign_id,
         targets=list(body.targets),
+        route_count=body.route.count if body.route else None,
     )
 
 
 @router.post(
     "/engagements",
     response={200: EngagementOut, 201: EngagementOut, **problems(400, 403)},
-    summary="Send a customer's request to chosen business profiles (agents, programme admins, intake)",
+    summary="Send a customer's request to chosen or routed business profiles (agents, programme admins, intake)",
     description=(
         "Creates the engagement and one new referral per target profile, and alerts each profile's contacts. "
+        "Instead of `targets`, `route: {count: n}` lets the routing engine choose the n partners most likely to "
+        "win it (1 to 6; fewer if fewer can take it; a 422 if nobody can). "
         "Send an `Idempotency-Key` header: 201 the first time; a retry with the same key and the same body "
         "gets the same engagement with 200 (header `Idempotent-Replayed: true`) and creates nothing; the same "
         "key with a different body is a 422; a missing key is a 400. Refused requests (4xx) are not stored: "

@@ -6,6 +6,7 @@ and its outbox rows, so a crash leaves either all of it or none of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -347,6 +348,7 @@ class EngagementInput:
     language: str = "en"
     consent_share: bool = False
     campaign_id: str = ""
+    route_count: int | None = None  # instead of targets: the routing engine chooses this many partners
 
 
 def targetable_profiles(size_code: str) -> Any:
@@ -360,54 +362,49 @@ def targetable_profiles(size_code: str) -> Any:
 ONE_PER_PARTNER = "Choose one location per partner: each partner is asked once per request."
 
 
+# Chooses the partners of a request that names none: (engagement, how many, now) -> profile ids, best first.
+# Installed by the matching app (matching/apps.py), which owns routing; referrals only ask it.
+Chooser = Callable[[Engagement, int, datetime], list[int]]
+_chooser: list[Chooser] = []
+
+
+def install_chooser(chooser: Chooser) -> None:
+    _chooser[:] = [chooser]
+
+
+NOBODY_ROUTED = "No partner can take this request now."
+
+
 def create_engagement(data: EngagementInput, actor: ActorRef, now: datetime) -> Engagement:
-    """One engagement and one new referral per target profile, with alerts to each profile's contacts.
-    Raises InvalidInput (field "targets") for targets that cannot take it or two profiles of one partner."""
+    """One engagement and one new referral per target profile (or per profile the installed chooser picks,
+    when `route_count` is given), with alerts to each profile's contacts. Raises InvalidInput (field
+    "targets") for targets that cannot take it or two profiles of one partner, ("route") when nobody can."""
     from referrals.engagement_validation import validate_engagement
 
     validate_engagement(data)
+    if data.route_count is not None and not _chooser:
+        raise InvalidInput({"route": "Automatic routing is not available."})
     deadlines = Programme.deadlines()
     with transaction.atomic():
+        engagement = _new_engagement(data, actor, now)
+        targets = data.targets if data.route_count is None else _chooser[0](engagement, data.route_count, now)
+        if not targets:
+            raise InvalidInput({"route": NOBODY_ROUTED})
         # In profile order, as the sweeper takes the counter rows: two writers never wait on each other in a cycle.
         profiles = list(
             targetable_profiles(data.size)
-            .filter(pk__in=data.targets)
+            .filter(pk__in=targets)
             .distinct()
             .order_by("pk")
             .prefetch_related("locations")
         )
-        missing = set(data.targets) - {p.pk for p in profiles}
+        missing = set(targets) - {p.pk for p in profiles}
         if missing:
             raise InvalidInput(
                 {"targets": "These partners cannot take this request now: " + ", ".join(map(str, sorted(missing)))}
             )
         if len({p.partner_id for p in profiles}) < len(profiles):
             raise InvalidInput({"targets": ONE_PER_PARTNER})
-        engagement = Engagement.objects.create(
-            customer_company=data.company,
-            customer_size_id=data.size,
-            customer_industry_id=data.industry or None,
-            customer_country=data.country.upper(),
-            customer_city=data.city,
-            customer_address=data.address,
-            need=data.need,
-            requested_industries=data.requested_industries,
-            requested_products=data.requested_products,
-            requested_services=data.requested_services,
-            budget=data.budget,
-            budget_currency=data.budget_currency,
-            timeline=data.timeline,
-            language=data.language,
-            consent_contact=data.consent_contact,
-            consent_share=data.consent_share,
-            source=data.source,
-            campaign_id=data.campaign_id,
-            created_by=actor.user,
-            created_at=now,
-        )
-        CustomerContact.objects.bulk_create(
-            CustomerContact(engagement=engagement, name=c.name, email=c.email, phone=c.phone) for c in data.contacts
-        )
         made = [create_referral(engagement, p, actor, now, deadlines, State.NEW) for p in profiles]
         # Each referral's alert contacts and covering team members: one lookup for all of them.
         to = alerts.recipients(((r.pk, r.profile_id, r.location_id) for r in made), alerts.NEW_REFERRALS)
@@ -416,6 +413,35 @@ def create_engagement(data: EngagementInput, actor: ActorRef, now: datetime) -> 
             for r in made
             for address, language in to[r.pk]
         )
+    return engagement
+
+
+def _new_engagement(data: EngagementInput, actor: ActorRef, now: datetime) -> Engagement:
+    engagement = Engagement.objects.create(
+        customer_company=data.company,
+        customer_size_id=data.size,
+        customer_industry_id=data.industry or None,
+        customer_country=data.country.upper(),
+        customer_city=data.city,
+        customer_address=data.address,
+        need=data.need,
+        requested_industries=data.requested_industries,
+        requested_products=data.requested_products,
+        requested_services=data.requested_services,
+        budget=data.budget,
+        budget_currency=data.budget_currency,
+        timeline=data.timeline,
+        language=data.language,
+        consent_contact=data.consent_contact,
+        consent_share=data.consent_share,
+        source=data.source,
+        campaign_id=data.campaign_id,
+        created_by=actor.user,
+        created_at=now,
+    )
+    CustomerContact.objects.bulk_create(
+        CustomerContact(engagement=engagement, name=c.name, email=c.email, phone=c.phone) for c in data.contacts
+    )
     return engagement
 
 

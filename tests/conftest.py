@@ -32,6 +32,16 @@ def suite_clock():  # type: ignore[no-untyped-def]
         yield
 
 
+@pytest.fixture(autouse=True)
+def fresh_routing_engine():  # type: ignore[no-untyped-def]
+    """Each test's routing engine starts from its own database's stored state (ids repeat across tests)."""
+    from matching import learning
+
+    learning.current.forget()
+    yield
+    learning.current.forget()
+
+
 @pytest.fixture
 def fresh_rate_limits():  # type: ignore[no-untyped-def]
     """Rate limits are counted in the cache: a test using this starts with none (the customer's requests')."""

@@ -1,0 +1,102 @@
+"""The engine learns from the recorded history only: each history row becomes the observation it stands for."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from matching import learning
+from matching.engine.types import Observation, Outcome
+from matching.models import EngineState
+from partners.models import BusinessProfile
+from referrals import services
+from referrals.actors import ActorRef
+from referrals.models import Referral
+from tests import factories
+from tests.factories import NOW
+
+pytestmark = pytest.mark.django_db
+H = timedelta(hours=1)
+
+
+def _referral(engagement, profile):  # type: ignore[no-untyped-def]
+    return Referral.objects.get(engagement=engagement, profile=profile)
+
+
+def test_the_history_becomes_observations_in_order_with_values_in_eur_and_imports_left_out():
+    won, skipped = factories.profile(), factories.profile()
+    engagement = factories.engagement([won, skipped])
+    factories.engagement([factories.profile()], source="import")
+    actor = ActorRef.system("test")
+    first, second = _referral(engagement, won), _referral(engagement, skipped)
+    services.skip(second.pk, actor, NOW + 1 * H)
+    services.mark_interested(first.pk, actor, NOW + 2 * H)
+    services.accept(first.pk, actor, NOW + 3 * H, "1000.00", "USD", factories.close_date())
+    services.win(first.pk, actor, NOW + 4 * H, final_value="2000.00")
+
+    assert learning.recorded_observations() == [
+        Observation(engagement.pk, won.pk, Outcome.OFFERED, NOW),
+        Observation(engagement.pk, skipped.pk, Outcome.OFFERED, NOW),
+        Observation(engagement.pk, skipped.pk, Outcome.SKIPPED, NOW + 1 * H, waited=1 * H),
+        Observation(engagement.pk, won.pk, Outcome.INTERESTED, NOW + 2 * H, waited=2 * H),
+        Observation(engagement.pk, won.pk, Outcome.ACCEPTED, NOW + 3 * H, value_eur=920.0),
+        Observation(engagement.pk, won.pk, Outcome.WON, NOW + 4 * H, value_eur=1840.0),
+    ]
+
+
+def test_a_request_becomes_a_deal_with_its_budget_in_eur_its_citys_place_and_its_needs_stems():
+    profile = factories.profile()
+    engagement = factories.engagement(
+        [profile], budget=Decimal("10000.00"), budget_currency="GBP", source="api", requested_services=["migration"]
+    )
+
+    deal = learning.deal_of(engagement)
+
+    assert (deal.request_id, deal.industry, deal.size, deal.country, deal.language) == (
+        engagement.pk,
+        "manufacturing",
+        "50-249",
+        "DE",
+        "en",
+    )
+    assert deal.products == {"office-suite"} and deal.services == {"migration"}
+    assert deal.budget_eur == 11700.0
+    assert deal.source == "advertising"  # an intake integration is a campaign
+    assert (round(deal.lat or 0, 1), round(deal.lon or 0, 1)) == (52.5, 13.4)  # Berlin
+    assert deal.words == {"move", "200", "mailbox", "cloud"}
+
+
+def test_a_profile_becomes_a_partner_with_its_open_referrals_and_whether_it_accepts_requests():
+    open_one = factories.profile(capacity=2, languages=["en", "de"], keywords=["cloud email migration"])
+    paused = factories.profile(status=BusinessProfile.Status.PAUSED)
+    factories.engagement([open_one])
+
+    by_id = {p.profile_id: p for p in learning.partners()}
+
+    assert (by_id[open_one.pk].capacity, by_id[open_one.pk].open_referrals) == (2, 1)
+    assert by_id[open_one.pk].languages == {"en", "de"} and by_id[open_one.pk].accepting is True
+    assert by_id[open_one.pk].keywords == {"cloud", "email", "migrat"}
+    assert by_id[paused.pk].accepting is False
+
+
+def test_an_unchanged_profile_gives_the_same_partner_object_so_the_engine_reencodes_nothing():
+    factories.profile()
+
+    assert [id(p) for p in learning.partners()] == [id(p) for p in learning.partners()]
+
+
+def test_the_worker_feeds_new_history_to_the_stored_engine_and_reads_nothing_when_nothing_is_new():
+    profile = factories.profile()
+    engagement = factories.engagement([profile])
+    trained = learning.train(NOW)
+    assert (trained.observations, trained.last_event_id) == (1, trained.last_event_id)
+
+    assert learning.learn_new_history(NOW + H) == 0
+    services.mark_interested(_referral(engagement, profile).pk, ActorRef.system("test"), NOW + 2 * H)
+    assert learning.learn_new_history(NOW + 3 * H) == 1
+
+    stored = EngineState.objects.get(pk=1)
+    assert (stored.observations, stored.trained_at, stored.updated_at) == (2, NOW, NOW + 3 * H)
+    assert learning.current.get().learner.observations[-1].outcome == Outcome.INTERESTED
