@@ -1,17 +1,17 @@
-"""What the operator's agents do: propose partners for a customer's request, send it once, read leads."""
+"""What the operator's agents do: propose partners for a customer's request (the routing engine's order), send it
+once to the ticked partners or to the engine's best, read leads."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
-from django.utils.translation import gettext_lazy as _
 
-from finder.search import Criteria, Hit, InvalidCriteria, search
 from kernel.errors import NotFound
-from partners import cities
+from matching import routing
+from matching.routing import preview
 from partners.models import User
 from referrals import idempotency, lifecycle, permissions, services
 from referrals.actors import ActorRef
@@ -19,8 +19,7 @@ from referrals.models import Engagement, Referral
 from referrals.services import EngagementInput
 
 PROPOSALS = 10  # how many ranked partners the agent sees for one request
-# Around the customer's city: a metropolitan area and the towns a partner's consultants drive to in a day.
-RADIUS_KM = 100.0
+ROUTED = 3  # "Send to the best 3": how many partners the routing engine chooses for the agent
 LEAD_SOURCES = (Engagement.Source.ADVERTISING, Engagement.Source.API)
 # Idempotency keys are per user; this prefix keeps the console's form tokens apart from API clients' keys.
 FORM_KEY_PREFIX = "console-new-referral:"
@@ -38,72 +37,12 @@ def require_operator(user: User) -> User:
 
 @dataclass(frozen=True)
 class Proposal:
-    hits: list[Hit]
-    criteria: Criteria
-    relaxed: bool  # True when nobody matched every criterion and fewer were used
-
-    @property
-    def used(self) -> str:
-        """The criteria the partners shown match, in words."""
-        return describe(self.criteria)
-
-
-def describe(criteria: Criteria) -> str:
-    parts = [str(_("country")), str(_("company size"))]
-    if criteria.city and criteria.radius_km is not None:
-        parts.append(str(_("within %(km)d km of %(city)s") % {"km": criteria.radius_km, "city": criteria.city}))
-    named = (
-        (criteria.language, _("language")),
-        (criteria.industry, _("industry")),
-        (criteria.product, _("product")),
-        (criteria.service, _("service")),
-        (criteria.q, _("the words of the need")),
-    )
-    parts += [str(name) for value, name in named if value]
-    return ", ".join(parts)
-
-
-def criteria_ladder(data: EngagementInput) -> list[Criteria]:
-    """Search criteria built from the customer's request, strictest first, without repeats.
-
-    The country and the size are always kept: a business profile serves one country, and a partner that
-    opted out of the customer's size cannot receive the referral (create_engagement would refuse it).
-    The rest go in the order we trust them least: the need's free text and the language first (prose,
-    where tags drive matching; and many profiles list no language), then the city radius (many partners
-    work across their country), then industry and service, keeping the requested product, the core of
-    what is asked, to the last.
-    """
-    city = cities.lookup(data.country, data.city) if data.city else None
-    industry = data.requested_industries[0] if data.requested_industries else data.industry
-    product = data.requested_products[0] if data.requested_products else ""
-    service = data.requested_services[0] if data.requested_services else ""
-    tags = Criteria(country=data.country, size=data.size, industry=industry, product=product, service=service)
-    nearby = replace(tags, city=city.name, radius_km=RADIUS_KM) if city else tags
-    ladder = [
-        replace(nearby, q=data.need, language=data.language),
-        nearby,
-        tags,
-        Criteria(country=data.country, size=data.size, product=product),
-        Criteria(country=data.country, size=data.size),
-    ]
-    unique: list[Criteria] = []
-    for criteria in ladder:
-        if criteria not in unique:
-            unique.append(criteria)
-    return unique
+    hits: list[routing.Proposal]  # the routing engine's order, best first, each with its signals' points
 
 
 def propose(data: EngagementInput, now: datetime, limit: int = PROPOSALS) -> Proposal:
-    """The best-ranked partners for the request, from the strictest criteria that find any."""
-    ladder = criteria_ladder(data)
-    for i, criteria in enumerate(ladder):
-        try:
-            results = search(criteria, now, limit=limit)
-        except InvalidCriteria:
-            continue  # e.g. a city the finder does not know: try without it
-        if results.hits:
-            return Proposal(results.hits, criteria, relaxed=i > 0)
-    return Proposal([], ladder[-1], relaxed=len(ladder) > 1)
+    """The partners the routing engine would send the request to, best first, with why (nothing is stored)."""
+    return Proposal(preview(data, now, limit))
 
 
 # --- Sending ----------------------------------------------------------------------------------

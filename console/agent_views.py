@@ -1,4 +1,4 @@
-"""Operator agents: create a referral for a customer with the finder's proposals; advertising leads.
+"""Operator agents: create a referral for a customer with the routing engine's proposals; advertising leads.
 
 Pages parse, authorise (operators only: partners get 403, anonymous visitors the sign-in page), call
 console.agent_services, render. The new referral form works without JavaScript: one form holds the
@@ -9,6 +9,7 @@ everything again; with htmx, "Find partners" refreshes the form and its proposal
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from functools import wraps
 from typing import Any
 
@@ -34,6 +35,7 @@ from referrals.permissions import is_programme_admin
 
 View = Callable[..., HttpResponse]
 LEADS_PER_PAGE = 25
+RECIPIENT_FIELDS = ("targets", "route")  # the service's refusals shown by the proposals, not by a form field
 
 
 # The programme admins' pages (console/admin_*.py): (URL name, title, what it is for). Shown once they exist.
@@ -133,21 +135,24 @@ def new_referral(request: HttpRequest) -> HttpResponse:
     agent = current_user(request)
     now = timezone.now()
     form = ReferralForm(request.POST)
+    step = request.POST.get("step")
     targets, targets_error = parse_targets(request.POST.getlist("partner"))
-    sending = request.POST.get("step") == "send"
     if not form.is_valid():
         return _form_page(request, form, chosen=targets, status=422)
     data = form.engagement_input(targets)
-    if not sending:
+    if step == "route":  # "Send to the best 3": the routing engine chooses, nothing needs ticking
+        data, targets_error = replace(data, targets=[], route_count=agent_services.ROUTED), ""
+    elif step != "send":
         return _form_page(request, form, agent_services.propose(data, now), chosen=targets)
     if targets_error:
         return _form_page(request, form, agent_services.propose(data, now), targets, targets_error, status=422)
     try:
         engagement_id, replayed = agent_services.send_referral(agent, form.cleaned_data["token"], data, now)
     except InvalidInput as exc:
-        form.add_service_errors({k: v for k, v in exc.errors.items() if k != "targets"})
+        form.add_service_errors({k: v for k, v in exc.errors.items() if k not in RECIPIENT_FIELDS})
         proposal = agent_services.propose(data, now)
-        return _form_page(request, form, proposal, targets, exc.errors.get("targets", ""), status=422)
+        refusal = next((exc.errors[k] for k in RECIPIENT_FIELDS if k in exc.errors), "")
+        return _form_page(request, form, proposal, targets, refusal, status=422)
     if replayed:
         messages.info(request, _("This form was already sent: here is the referral it created."))
     else:

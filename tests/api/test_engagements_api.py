@@ -9,8 +9,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from matching.models import RoutingDecision
 from notifications.models import OutboxMessage
-from partners.models import Role
+from partners.models import BusinessProfile, Role
 from referrals import idempotency, services
 from referrals.actors import ActorRef
 from referrals.models import Engagement, IdempotencyRecord, Referral, ReferralEvent
@@ -326,3 +327,65 @@ def test_concurrent_duplicates_create_one_engagement_and_get_the_same_answer(pro
     assert len({r.content for r in responses}) == 1  # type: ignore[attr-defined]
     assert (Engagement.objects.count(), Referral.objects.count(), IdempotencyRecord.objects.count()) == (1, 2, 1)
     assert OutboxMessage.objects.filter(template="referral_new").count() == 3
+
+
+# --- Routing: "route": {"count": n} instead of targets ---------------------------------------------------------
+
+
+def routed_body(count, **overrides):  # type: ignore[no-untyped-def]
+    body = request_body([], route={"count": count}, **overrides)
+    del body["targets"]
+    return body
+
+
+def test_a_routed_request_goes_to_the_engines_choice_and_its_decision_is_stored(agent_api, profiles):
+    response = post(agent_api, routed_body(1))
+
+    assert response.status_code == 201
+    engagement = Engagement.objects.get()
+    decision = RoutingDecision.objects.get(engagement=engagement)
+    chosen = list(decision.candidates.filter(chosen=True).values_list("profile_id", flat=True))
+    assert [r["profile_id"] for r in response.json()["referrals"]] == chosen
+    assert len(chosen) == 1 and chosen[0] in {p.pk for p in profiles}
+    assert decision.count == 1
+    assert OutboxMessage.objects.filter(template="referral_new").count() == len(
+        BusinessProfile.objects.get(pk=chosen[0]).contacts.all()
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        (
+            lambda ps: request_body([ps[0].pk], route={"count": 2}),
+            [{"field": "route", "message": "Name the partners (targets) or ask for routing (route), not both."}],
+        ),
+        (
+            lambda ps: request_body([]),
+            [{"field": "targets", "message": "Choose at least one partner, or ask for routing (route)."}],
+        ),
+        (lambda ps: routed_body(0), [{"field": "route.count", "message": "Ask for 1 to 6 partners."}]),
+        (lambda ps: routed_body(7), [{"field": "route.count", "message": "Ask for 1 to 6 partners."}]),
+    ],
+)
+def test_route_and_targets_together_or_neither_or_a_count_out_of_range_is_422_and_creates_nothing(
+    agent_api, profiles, body, errors
+):
+    before = counting.rows()
+
+    response = post(agent_api, body(profiles))
+
+    assert (response.status_code, response["Content-Type"]) == (422, "application/problem+json")
+    assert response.json()["errors"] == errors
+    assert counting.rows() == before
+
+
+def test_a_routed_request_nobody_can_take_is_422_and_creates_nothing(agent_api, profiles):
+    BusinessProfile.objects.update(status="paused")
+    before = counting.rows()
+
+    response = post(agent_api, routed_body(3))
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "route", "message": "No partner can take this request now."}]
+    assert counting.rows() == before

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from console import agent_services
-from finder.search import Contribution, Criteria, Hit, InvalidCriteria, Results
+from matching import routing
+from matching.engine.types import Contribution
 from notifications.models import OutboxMessage
 from partners.models import BusinessProfile, Role
 from referrals.models import Engagement, IdempotencyRecord, Referral, ReferralEvent
@@ -56,24 +57,25 @@ def form(**overrides):
     return {k: v for k, v in data.items() if v is not None}
 
 
-def hit(profile, score=0.8):
-    why = [
-        Contribution("tags", "Matches the product Office suite and email", 1.0, 0.5, 0.5),
-        Contribution("responsiveness", "Answers quickly", 0.6, 0.5, 0.3),
-    ]
-    return Hit(profile.pk, profile.partner.name, None, "Berlin", "DE", 0.0, ["Office suite and email"], score, why)
+def hit(profile, score=0.5):
+    why = (
+        Contribution("base", "a typical request", 300.0),
+        Contribution("products", "offers office-suite", score * 1000 - 300.0),
+    )
+    return routing.Proposal(
+        profile.pk, profile.partner.name, "DE", "Berlin", ["Office suite and email"], score * 1000, why
+    )
 
 
-class FakeSearch:
-    """Stands in for the finder's ranking: answers `found` for criteria that `accepts`, and records the calls."""
+class FakePreview:
+    """Stands in for the routing engine's order: answers `found`, and records the requests it was asked about."""
 
-    def __init__(self, found, accepts=lambda criteria: True):
-        self.found, self.accepts, self.calls = found, accepts, []
+    def __init__(self, found):
+        self.found, self.calls = found, []
 
-    def __call__(self, criteria, now, cursor=None, limit=20):
-        self.calls.append(criteria)
-        hits = self.found if self.accepts(criteria) else []
-        return Results(hits=hits, facets={}, total=len(hits), criteria=criteria)
+    def __call__(self, data, now, limit):
+        self.calls.append(data)
+        return self.found[:limit]
 
 
 def snapshot():
@@ -94,8 +96,8 @@ def test_the_empty_form_carries_a_one_time_token(client, agent):
 
 
 def test_an_invalid_form_shows_each_error_by_its_field_and_proposes_nothing(client, agent, monkeypatch):
-    fake = FakeSearch([])
-    monkeypatch.setattr(agent_services, "search", fake)
+    fake = FakePreview([])
+    monkeypatch.setattr(agent_services, "preview", fake)
     before = snapshot()
     response = client.post(
         URL, form(company="", contact_email="anna@", consent_contact=None, budget="500", step="propose")
@@ -125,8 +127,8 @@ def test_an_invalid_form_shows_each_error_by_its_field_and_proposes_nothing(clie
     ],
 )
 def test_the_form_refuses_what_the_engagement_validator_refuses(client, agent, monkeypatch, budget, need, errors):
-    fake = FakeSearch([])
-    monkeypatch.setattr(agent_services, "search", fake)
+    fake = FakePreview([])
+    monkeypatch.setattr(agent_services, "preview", fake)
     before = snapshot()
     fields = form(budget=budget, budget_currency="EUR" if budget else "", need=need, step="propose")
     response = client.post(URL, fields)
@@ -136,89 +138,38 @@ def test_the_form_refuses_what_the_engagement_validator_refuses(client, agent, m
 
 
 def test_a_budget_under_one_is_accepted_as_the_api_and_the_finder_accept_it(client, agent, partners, monkeypatch):
-    monkeypatch.setattr(agent_services, "search", FakeSearch([hit(partners[0])]))
+    monkeypatch.setattr(agent_services, "preview", FakePreview([hit(partners[0])]))
     response = client.post(URL, form(budget="0.50", budget_currency="EUR", step="propose"))
     assert (response.status_code, response.context["form"].errors) == (200, {})
 
 
-def test_a_valid_form_shows_the_best_ranked_partners_with_why_they_rank_there(client, agent, partners, monkeypatch):
-    fake = FakeSearch([hit(partners[1], 0.91), hit(partners[0], 0.55)])
-    monkeypatch.setattr(agent_services, "search", fake)
+def test_a_valid_form_shows_the_engines_proposals_in_its_order_with_their_reasons(client, agent, partners, monkeypatch):
+    fake = FakePreview([hit(partners[1], 0.91), hit(partners[0], 0.55)])
+    monkeypatch.setattr(agent_services, "preview", fake)
     before = snapshot()
     response = client.post(URL, form(step="propose"))
     assert response.status_code == 200
     page = response.content.decode()
     assert page.index("Nordlicht IT") < page.index("Cloudwerk")
     assert f'name="partner" id="partner-{partners[1].pk}" value="{partners[1].pk}"' in page
-    assert "<td>Matches the product Office suite and email</td><td>1.00</td><td>0.50</td><td>0.50</td>" in page
-    assert "<td>Answers quickly</td><td>0.60</td><td>0.50</td><td>0.30</td>" in page
-    assert "score 0.91" in page
-    assert "No partner matched every criterion" not in page
-    assert fake.calls == [
-        Criteria(
-            q="Move 200 mailboxes to the cloud",
-            country="DE",
-            city="Berlin",
-            radius_km=100.0,
-            size="50-249",
-            industry="manufacturing",
-            product="office-suite",
-            service="implementation",
-            language="en",
-        )
+    assert "<td>a typical request</td><td>300</td>" in page
+    assert "<td>offers office-suite</td><td>610</td>" in page
+    assert "expected value of sending 910 EUR" in page
+    assert [(d.need, d.requested_services, d.targets) for d in fake.calls] == [
+        ("Move 200 mailboxes to the cloud", ["implementation"], [])
     ]
     assert snapshot() == before  # proposing writes nothing
 
 
-def test_when_nothing_matches_every_criterion_fewer_are_used_and_the_agent_is_told(
-    client, agent, partners, monkeypatch
-):
-    fake = FakeSearch([hit(partners[2])], accepts=lambda c: not c.city and not c.industry)
-    monkeypatch.setattr(agent_services, "search", fake)
-    response = client.post(URL, form(step="propose"))
-    page = response.content.decode()
-    assert "No partner matched every criterion. These match: country, company size, product." in page
-    assert "Tiny Consult" in page
-    assert fake.calls[-1] == Criteria(country="DE", size="50-249", product="office-suite")
-    assert len(fake.calls) == 4
-
-
 def test_with_no_partner_at_all_the_agent_is_told_so(client, agent, monkeypatch):
-    monkeypatch.setattr(agent_services, "search", FakeSearch([]))
+    monkeypatch.setattr(agent_services, "preview", FakePreview([]))
     page = client.post(URL, form(step="propose")).content.decode()
     assert "No active partner serves this customer's country and company size." in page
     assert 'value="send"' not in page
 
 
-def test_an_unknown_city_is_left_out_of_the_search_rather_than_failing_it():
-    data = factories.engagement_input([], city="Nowhereville", requested_services=[])
-    ladder = agent_services.criteria_ladder(data)
-    assert ladder[0] == Criteria(
-        q="Move 200 mailboxes to the cloud",
-        country="DE",
-        size="50-249",
-        industry="manufacturing",
-        product="office-suite",
-        language="en",
-    )
-    assert all(c.city == "" and c.radius_km is None for c in ladder)
-
-
-def test_a_search_refusing_its_criteria_falls_back_to_the_next_ones(agent, partners, monkeypatch):
-    def picky(criteria, now, cursor=None, limit=20):
-        if criteria.q:
-            raise InvalidCriteria({"q": "Too long."})
-        return Results(hits=[hit(partners[0])], facets={}, total=1, criteria=criteria)
-
-    monkeypatch.setattr(agent_services, "search", picky)
-    proposal = agent_services.propose(factories.engagement_input([]), factories.NOW)
-    assert [h.profile_id for h in proposal.hits] == [partners[0].pk]
-    assert proposal.relaxed is True
-    assert proposal.criteria.q == ""
-
-
 def test_htmx_refreshes_the_form_and_its_proposals_in_place_even_with_errors(client, agent, partners, monkeypatch):
-    monkeypatch.setattr(agent_services, "search", FakeSearch([hit(partners[0])]))
+    monkeypatch.setattr(agent_services, "preview", FakePreview([hit(partners[0])]))
     ok = client.post(URL, form(step="propose"), **HTMX)
     assert ok.status_code == 200
     assert ok.content.decode().lstrip().startswith('<div id="referral-form">')
@@ -300,7 +251,7 @@ def test_two_forms_with_their_own_tokens_create_two_engagements(client, agent, p
 def test_sending_without_partners_or_with_too_many_is_refused_and_changes_nothing(
     client, agent, partners, monkeypatch, ticked, message
 ):
-    monkeypatch.setattr(agent_services, "search", FakeSearch([hit(p) for p in partners]))
+    monkeypatch.setattr(agent_services, "preview", FakePreview([hit(p) for p in partners]))
     if ticked is None:
         ticked = [str(p.pk) for p in partners] + ["100001", "100002", "100003"]
     before = snapshot()
@@ -345,15 +296,12 @@ def test_a_programme_admin_sends_referrals_too(client, partners):
     assert Engagement.objects.get().created_by == admin
 
 
-def test_the_finders_real_ranking_proposes_partners_that_fit_and_only_those_that_can_take_it(client, agent):
-    from finder.indexing import reindex_profile
+def test_the_engines_real_proposals_are_only_partners_that_can_take_it_each_with_reasons(client, agent):
     from taxonomy.models import CompanySize, Product
 
     fits = factories.profile(factories.partner("Cloudwerk"))
     fits.products.add(Product.objects.get(code="office-suite"))
-    elsewhere = factories.profile(factories.partner("Munich Mail"), city="Munich")
-    elsewhere.products.add(Product.objects.get(code="office-suite"))
-    elsewhere.locations.update(lat=48.137, lon=11.575)  # Munich: about 500 km from Berlin
+    plain = factories.profile(factories.partner("Plain IT"))
     paused = factories.profile(factories.partner("Sleepy Mail"), status="paused")
     paused.products.add(Product.objects.get(code="office-suite"))
     too_small = factories.profile(factories.partner("Small Shops Only"), only_target_sizes=True)
@@ -361,42 +309,42 @@ def test_the_finders_real_ranking_proposes_partners_that_fit_and_only_those_that
     too_small.target_sizes.add(CompanySize.objects.get(code="1-9"))
     french = factories.profile(factories.partner("Paris Cloud"), country="FR", city="Paris")
     french.products.add(Product.objects.get(code="office-suite"))
-    for p in (fits, elsewhere, paused, too_small, french):
-        reindex_profile(p.pk)
 
     response = client.post(URL, form(step="propose", requested_services=None, industry=""))
+
     proposal = response.context["proposal"]
-    assert [h.partner_name for h in proposal.hits] == ["Cloudwerk"]
-    assert proposal.relaxed is True  # the need's text matched nobody; the product and the city did
-    assert proposal.criteria == Criteria(
-        country="DE", size="50-249", product="office-suite", city="Berlin", radius_km=100.0
-    )
+    assert [h.profile_id for h in proposal.hits] == [fits.pk, plain.pk]  # the declared product ranks first
+    assert [h.score for h in proposal.hits] == sorted((h.score for h in proposal.hits), reverse=True)
     page = response.content.decode()
-    assert (
-        "No partner matched every criterion. These match: country, company size, within 100 km of Berlin, product."
-        in page
-    )
+    assert "<td>offers office-suite</td>" in page
     assert all(c.label for c in proposal.hits[0].why)
-    assert f"<td>{proposal.hits[0].why[0].label}</td>" in page
 
-    sent = client.post(URL, form(step="send", requested_services=None, industry="", partner=[str(fits.pk)]))
+
+def test_send_to_the_best_3_sends_the_request_to_the_engines_choice_and_stores_the_decision(client, agent):
+    from matching.models import RoutingCandidate
+
+    profiles = [factories.profile(factories.partner(name)) for name in ("A", "B", "C", "D")]
+
+    sent = client.post(URL, form(step="route"))
+
     assert sent.status_code == 302
-    assert list(Referral.objects.values_list("profile__partner__name", flat=True)) == ["Cloudwerk"]
+    engagement = Engagement.objects.get()
+    chosen = set(
+        RoutingCandidate.objects.filter(decision__engagement=engagement, chosen=True).values_list(
+            "profile_id", flat=True
+        )
+    )
+    assert set(Referral.objects.values_list("profile_id", flat=True)) == chosen
+    assert len(chosen) == 3 and chosen <= {p.pk for p in profiles}
+    assert engagement.created_by == agent
 
 
-def test_the_criteria_ladder_drops_the_least_trusted_criteria_first():
-    data = factories.engagement_input([], requested_services=["implementation"], language="ru")
-    tags = Criteria(
-        country="DE", size="50-249", industry="manufacturing", product="office-suite", service="implementation"
-    )
-    nearby = Criteria(**{**tags.__dict__, "city": "Berlin", "radius_km": 100.0})
-    assert agent_services.criteria_ladder(data) == [
-        Criteria(**{**nearby.__dict__, "q": "Move 200 mailboxes to the cloud", "language": "ru"}),
-        nearby,
-        tags,
-        Criteria(country="DE", size="50-249", product="office-suite"),
-        Criteria(country="DE", size="50-249"),
-    ]
-    assert agent_services.describe(agent_services.criteria_ladder(data)[0]) == (
-        "country, company size, within 100 km of Berlin, language, industry, product, service, the words of the need"
-    )
+def test_send_to_the_best_3_with_nobody_able_to_take_it_says_so_and_sends_nothing(client, agent, partners):
+    BusinessProfile.objects.update(status="paused")
+    before = snapshot()
+
+    response = client.post(URL, form(step="route"))
+
+    assert response.status_code == 422
+    assert "No partner can take this request now." in response.content.decode()
+    assert snapshot() == before
