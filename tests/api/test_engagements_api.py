@@ -389,3 +389,16 @@ def test_a_routed_request_nobody_can_take_is_422_and_creates_nothing(agent_api, 
     assert response.status_code == 422
     assert response.json()["errors"] == [{"field": "route", "message": "No partner can take this request now."}]
     assert counting.rows() == before
+
+
+def test_a_routed_partner_reads_its_referral_with_nothing_of_the_decision_about_other_partners(agent_api, profiles):
+    post(agent_api, routed_body(2))
+    mine = Referral.objects.get(profile=profiles[0])
+    other = Referral.objects.get(profile=profiles[1])
+    partner_api = client_for(factories.user(mine.partner))
+
+    body = partner_api.get(f"/api/v1/referrals/{mine.pk}").content.decode()
+
+    assert partner_api.get(f"/api/v1/referrals/{other.pk}").status_code == 404
+    assert f'"profile_id": {other.profile_id}' not in body and f'"profile_id":{other.profile_id}' not in body
+    assert "propensity" not in body and "candidates" not in body
