@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from finder.indexing import forget_changes, refresh_changed_priors
+from matching.cascade import offer_due
 from matching.learning import learn_new_history
 from notifications import webhooks
 from notifications.delivery import deliver_due, running_from
@@ -31,6 +32,8 @@ def run_pass(now: datetime) -> PassResult:
     refresh_changed_priors()
     # The routing engine learns from the same rows (one query when nothing is new).
     learn_new_history(now)
+    # A partner that dropped out of a request is followed by the next best one, its alert sent in this pass.
+    offer_due(now)
     # Leases, signatures and sent times follow the clock as the pass goes on, not the instant it began.
     clock = running_from(now)
     sent = deliver_due(now, clock=clock) + webhooks.deliver_due(now, clock=clock)

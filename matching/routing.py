@@ -1,8 +1,8 @@
 """The one routing service: which partners get a request, by the learning engine (matching/engine/), and the
 record of every decision (candidates, scores, each signal's points, the model version, the propensities).
 
-The hard rules are the engine's (`matching.engine.eligibility`); "already asked" is every profile that has a
-referral of the request. Intake that names no partners (`"route": {"count": n}`) and the agent's "send to the
+The hard rules are the engine's (`matching.engine.eligibility`); "already asked" is every profile of a partner
+that has a referral of the request. Intake that names no partners (`"route": {"count": n}`) and the agent's "send to the
 best 3" reach `route` through `referrals.services.create_engagement`, which asks the chooser this app installs
 (matching/apps.py); the agent's proposals are `preview`, which stores nothing and chooses nobody.
 """
@@ -25,13 +25,24 @@ from referrals.services import EngagementInput
 PREVIEW_ID = 0  # the request id of a request not yet stored (engagement ids start at 1)
 
 
-def route(engagement: Engagement, count: int, now: datetime, exclude: Collection[int] = ()) -> Decision:
+def route(
+    engagement: Engagement, count: int, now: datetime, exclude: Collection[int] = (), keep_empty: bool = True
+) -> Decision:
     """The engine's `count` partners for the engagement (fewer if fewer may get it), never one already asked
-    nor one in `exclude`; the decision is stored with every candidate."""
-    asked = frozenset(Referral.objects.filter(engagement=engagement).values_list("profile_id", flat=True))
+    nor one in `exclude`; the decision is stored with every candidate (unless it chose nobody and not
+    `keep_empty`)."""
+    asked = already_asked(engagement)
     decision = _decide(learning.deal_of(engagement), count, asked | frozenset(exclude), now)
-    _store(engagement, decision, count, now)
+    if decision.chosen or keep_empty:
+        _store(engagement, decision, count, now)
     return decision
+
+
+def already_asked(engagement: Engagement) -> frozenset[int]:
+    """Every profile of the partners that have a referral of the request: a partner is asked once per request,
+    whichever of its profiles."""
+    partners = Referral.objects.filter(engagement=engagement).values("partner_id")
+    return frozenset(BusinessProfile.objects.filter(partner_id__in=partners).values_list("pk", flat=True))
 
 
 def choose_targets(engagement: Engagement, count: int, now: datetime) -> list[int]:

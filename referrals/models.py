@@ -23,6 +23,10 @@ class Programme(models.Model):
     evaluating_deadline_hours = models.PositiveIntegerField(default=7 * 24)
     first_answer_urged_hours = models.PositiveIntegerField(default=24)
     warn_before_deadline_hours = models.PositiveIntegerField(default=12)
+    # The cascade (matching/cascade.py): how long after a request, and up to how many partners in all, the
+    # engine offers it to the next best partner when one drops out.
+    cascade_window_hours = models.PositiveIntegerField(default=96)
+    cascade_max_partners = models.PositiveIntegerField(default=6)
 
     def __str__(self) -> str:
         return "Programme settings"

@@ -390,30 +390,58 @@ def create_engagement(data: EngagementInput, actor: ActorRef, now: datetime) -> 
         targets = data.targets if data.route_count is None else _chooser[0](engagement, data.route_count, now)
         if not targets:
             raise InvalidInput({"route": NOBODY_ROUTED})
-        # In profile order, as the sweeper takes the counter rows: two writers never wait on each other in a cycle.
-        profiles = list(
-            targetable_profiles(data.size)
-            .filter(pk__in=targets)
-            .distinct()
-            .order_by("pk")
-            .prefetch_related("locations")
-        )
-        missing = set(targets) - {p.pk for p in profiles}
-        if missing:
-            raise InvalidInput(
-                {"targets": "These partners cannot take this request now: " + ", ".join(map(str, sorted(missing)))}
-            )
-        if len({p.partner_id for p in profiles}) < len(profiles):
-            raise InvalidInput({"targets": ONE_PER_PARTNER})
-        made = [create_referral(engagement, p, actor, now, deadlines, State.NEW) for p in profiles]
-        # Each referral's alert contacts and covering team members: one lookup for all of them.
-        to = alerts.recipients(((r.pk, r.profile_id, r.location_id) for r in made), alerts.NEW_REFERRALS)
-        outbox.add(
-            outbox.email(outbox.PARTNER_NEW_REFERRAL, address, language, now, r.pk)
-            for r in made
-            for address, language in to[r.pk]
-        )
+        _send_to(engagement, targets, actor, now, deadlines, asked_partners=set())
     return engagement
+
+
+def offer_to_more(
+    engagement_id: int, targets: list[int], actor: ActorRef, now: datetime, comment: str = ""
+) -> list[Referral]:
+    """The request offered to more partners after it was sent (the cascade; the customer's alternatives): one new
+    referral per target, with its history row (`comment` says why) and alerts, as create_engagement makes them.
+    Raises InvalidInput ("targets") for a target that cannot take it, or whose partner was already asked."""
+    with transaction.atomic():
+        engagement = Engagement.objects.select_for_update().get(pk=engagement_id)
+        asked = set(Referral.objects.filter(engagement=engagement).values_list("partner_id", flat=True))
+        return _send_to(engagement, targets, actor, now, Programme.deadlines(), asked, comment)
+
+
+def _send_to(
+    engagement: Engagement,
+    targets: list[int],
+    actor: ActorRef,
+    now: datetime,
+    deadlines: Deadlines,
+    asked_partners: set[int],
+    comment: str = "",
+) -> list[Referral]:
+    """One new referral per target profile, in the caller's transaction, with alerts to each profile's contacts;
+    never a second one for a partner (`asked_partners` already have one)."""
+    # In profile order, as the sweeper takes the counter rows: two writers never wait on each other in a cycle.
+    profiles = list(
+        targetable_profiles(engagement.customer_size_id)
+        .filter(pk__in=targets)
+        .distinct()
+        .order_by("pk")
+        .prefetch_related("locations")
+    )
+    missing = set(targets) - {p.pk for p in profiles}
+    if missing:
+        raise InvalidInput(
+            {"targets": "These partners cannot take this request now: " + ", ".join(map(str, sorted(missing)))}
+        )
+    partners = [p.partner_id for p in profiles]
+    if len(set(partners)) < len(partners) or asked_partners & set(partners):
+        raise InvalidInput({"targets": ONE_PER_PARTNER})
+    made = [create_referral(engagement, p, actor, now, deadlines, State.NEW, comment=comment) for p in profiles]
+    # Each referral's alert contacts and covering team members: one lookup for all of them.
+    to = alerts.recipients(((r.pk, r.profile_id, r.location_id) for r in made), alerts.NEW_REFERRALS)
+    outbox.add(
+        outbox.email(outbox.PARTNER_NEW_REFERRAL, address, language, now, r.pk)
+        for r in made
+        for address, language in to[r.pk]
+    )
+    return made
 
 
 def _new_engagement(data: EngagementInput, actor: ActorRef, now: datetime) -> Engagement:
