@@ -69,7 +69,7 @@ def test_an_agent_sends_a_referral_from_the_console_and_the_partners_see_it(
     assert page.evaluate("window.__stayed") is True  # htmx refreshed the form in place
     for name in ("Cloudwerk", "Nordlicht IT", "Spree Systems"):
         expect(page.get_by_label(name)).to_be_visible()
-    expect(page.locator(".ls-why").first).to_contain_text("New to referrals")
+    expect(page.locator(".ls-why").first).to_contain_text("km away")  # the engine's reasons, in points
     shoot(page, "console-new-referral.png")
 
     page.get_by_label("Cloudwerk").check()
