@@ -31,6 +31,7 @@ FEATURES = (
     "log_km",  # log(1 + km to the nearest place) / log(1001); 0 when unknown
     "remote",  # the distance is unknown: the request or the partner has no place
     "local",  # within LOCAL_KM
+    "log_km_wide",  # log_km again for a partner that serves other countries than its own (distance matters less)
     "language_declared",  # the partner declared the request's language
     "words_cosine",  # the need's stems against the partner's keyword stems (binary cosine)
     "vector_cosine",  # cosine of the multilingual embeddings, when both have one
@@ -86,6 +87,7 @@ def matrix(deal: Deal, index: PartnerIndex, rows: np.ndarray) -> np.ndarray:
     out[:, COLUMN["log_km"]] = np.where(known, np.log1p(np.where(known, km, 0.0)) / DISTANCE_SCALE, 0.0)
     out[:, COLUMN["remote"]] = ~known
     out[:, COLUMN["local"]] = known & (np.where(known, km, np.inf) <= LOCAL_KM)
+    out[:, COLUMN["log_km_wide"]] = np.where(index.serves_wide[rows], out[:, COLUMN["log_km"]], 0.0)
 
     if deal.language:
         declared = np.zeros(n, dtype=bool)

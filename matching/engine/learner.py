@@ -49,7 +49,7 @@ NEGATIVE = {
 }
 
 # Each cell's log-odds ~ N(0, variance) before any answer, by kind of cell: a product says most about a deal.
-PRIOR_VARIANCE = {"*": 0.25, "i": 0.25, "p": 0.4, "s": 0.15, "b": 0.15}
+PRIOR_VARIANCE = {"*": 0.25, "i": 0.06, "p": 0.1, "s": 0.04, "b": 0.04}
 
 
 def prior_precision(key: str) -> float:

@@ -33,6 +33,8 @@ NEW_PARTNER_DAYS = 30
 NEW_PARTNER_OFFERS = 5
 SHORTLIST = 64
 OPTIMISM_SD = 2.5
+EXPLORATION_SCALE = 0.1  # of the posterior sd drawn from: tuned on the simulator (docs/matching.md)
+CAPACITY_PENALTY = 0.5  # the share of a score lost at capacity
 PROPENSITY_DRAWS = 31
 RANKED = 20
 QUALIFYING = ("industry_match", "product_overlap", "service_overlap")
@@ -132,7 +134,7 @@ class EnginePolicy:
         if left <= 0:
             return picks
         taken = {position for position, _, _ in picks}
-        sd = np.sqrt(variance)
+        sd = EXPLORATION_SCALE * np.sqrt(variance)
         optimistic = _sigmoid(logit + OPTIMISM_SD * sd).prod(axis=1) * discount
         optimistic[list(taken)] = -np.inf
         shortlist = _top(optimistic, min(SHORTLIST, len(optimistic) - len(taken)))
@@ -209,7 +211,7 @@ def capacity_discount(capacity: np.ndarray, open_referrals: np.ndarray) -> np.nd
     """1 with room to spare, 1/2 at capacity: (1 - u^2 / 2) for u = open / capacity; 1 when unlimited."""
     with np.errstate(divide="ignore", invalid="ignore"):
         used = np.clip(np.where(np.isnan(capacity) | (capacity <= 0), 0.0, open_referrals / capacity), 0.0, 1.0)
-    return np.asarray(1.0 - used * used / 2.0)
+    return np.asarray(1.0 - CAPACITY_PENALTY * used * used)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

@@ -35,3 +35,15 @@ def test_the_features_of_a_pair_read_the_request_against_the_declared_profile():
     assert x["industry_match"] == x["product_overlap"] == x["size_in_target"] == x["local"] == 1.0
     assert x["words_cosine"] == pytest.approx(2 / (2 * 4) ** 0.5)
     assert x["source_advertising"] == x["budget_large"] == x["remote"] + 1.0 == 1.0
+
+
+def test_the_distance_of_a_partner_serving_other_countries_is_a_feature_of_its_own():
+    far = deal(1, lat=48.14, lon=11.58)  # Munich, about 500 km from the Berlin partners
+    local_only = partner(1)
+    wide = partner(2, serves_countries=frozenset({"DE", "AT", "FR"}))
+
+    local_x = dict(zip(features.FEATURES, features.pair_features(far, local_only).tolist(), strict=True))
+    wide_x = dict(zip(features.FEATURES, features.pair_features(far, wide).tolist(), strict=True))
+
+    assert local_x["log_km_wide"] == 0.0
+    assert wide_x["log_km_wide"] == wide_x["log_km"] == local_x["log_km"] > 0.8
