@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from random import Random
 
+import numpy as np
 import pytest
 
 from matching.engine import eligibility, features
@@ -47,3 +49,37 @@ def test_the_distance_of_a_partner_serving_other_countries_is_a_feature_of_its_o
 
     assert local_x["log_km_wide"] == 0.0
     assert wide_x["log_km_wide"] == wide_x["log_km"] == local_x["log_km"] > 0.8
+
+
+def test_the_sparse_log_odds_are_the_feature_matrix_times_the_weights():
+    rng = Random(8)
+    index = PartnerIndex()
+    tags = ["crm", "erp", "cloud", "mail", "retail", "manufacturing"]
+
+    def some(k: int) -> frozenset[str]:
+        return frozenset(rng.sample(tags, rng.randint(0, k)))
+
+    index.sync(
+        [
+            replace(random_partner(rng, i), industries=some(2), products=some(3), services=some(2), keywords=some(4))
+            for i in range(60)
+        ]
+    )
+    weights = np.array([[rng.uniform(-2, 2) for _ in features.FEATURES] for _ in range(3)])
+    intercepts = np.array([-0.5, 0.7, -0.2])
+    rows = np.arange(0, 60, 2)
+
+    for request_id in range(1, 20):
+        request = replace(
+            random_deal(rng, request_id),
+            industry=rng.choice(["", *tags]),
+            products=some(3),
+            services=some(2),
+            words=some(3),
+            source=rng.choice(["finder", "agent", "advertising"]),
+            budget_eur=rng.choice([None, 3_000.0, 60_000.0]),
+        )
+        km = features.distances(request, index)
+        dense = features.matrix(request, index, rows) @ weights.T + intercepts
+
+        assert features.logits(request, index, rows, weights, intercepts, km) == pytest.approx(dense, abs=1e-9)
