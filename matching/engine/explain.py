@@ -36,7 +36,7 @@ FEATURE_SIGNALS = {
     "industry": ("industry_match", "industry_unknown"),
     "products": ("product_overlap", "service_overlap"),
     "size": ("size_in_target", "size_any"),
-    "distance": ("log_km", "remote", "local"),
+    "distance": ("log_km", "remote", "local", "log_km_wide"),
     "language": ("language_declared",),
     "words": ("words_cosine", "vector_cosine", "vector_missing"),
     "source": ("source_agent", "source_advertising", "source_import"),

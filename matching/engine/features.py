@@ -31,6 +31,7 @@ FEATURES = (
     "log_km",  # log(1 + km to the nearest place) / log(1001); 0 when unknown
     "remote",  # the distance is unknown: the request or the partner has no place
     "local",  # within LOCAL_KM
+    "log_km_wide",  # log_km again for a partner that serves other countries than its own (distance matters less)
     "language_declared",  # the partner declared the request's language
     "words_cosine",  # the need's stems against the partner's keyword stems (binary cosine)
     "vector_cosine",  # cosine of the multilingual embeddings, when both have one
@@ -54,8 +55,9 @@ def budget_bucket(deal: Deal) -> int:
     return 1 + sum(deal.budget_eur >= edge for edge in BUDGET_EDGES)
 
 
-def matrix(deal: Deal, index: PartnerIndex, rows: np.ndarray) -> np.ndarray:
-    """The features of `deal` against each of `rows` of `index`, one row each (len(rows) x F)."""
+def matrix(deal: Deal, index: PartnerIndex, rows: np.ndarray, km: np.ndarray | None = None) -> np.ndarray:
+    """The features of `deal` against each of `rows` of `index`, one row each (len(rows) x F); `km` is
+    `distances(deal, index)` when the caller has it already."""
     n = len(index)
     # Built feature by feature, so each feature is a contiguous row here; the caller gets the transpose.
     columns = np.zeros((F, len(rows)), dtype=np.float64)
@@ -81,11 +83,12 @@ def matrix(deal: Deal, index: PartnerIndex, rows: np.ndarray) -> np.ndarray:
     else:
         out[:, COLUMN["size_any"]] = True
 
-    km = distances(deal, index)[rows]
+    km = (distances(deal, index) if km is None else km)[rows]
     known = ~np.isnan(km)
     out[:, COLUMN["log_km"]] = np.where(known, np.log1p(np.where(known, km, 0.0)) / DISTANCE_SCALE, 0.0)
     out[:, COLUMN["remote"]] = ~known
     out[:, COLUMN["local"]] = known & (np.where(known, km, np.inf) <= LOCAL_KM)
+    out[:, COLUMN["log_km_wide"]] = np.where(index.serves_wide[rows], out[:, COLUMN["log_km"]], 0.0)
 
     if deal.language:
         declared = np.zeros(n, dtype=bool)
@@ -105,6 +108,83 @@ def matrix(deal: Deal, index: PartnerIndex, rows: np.ndarray) -> np.ndarray:
     if bucket:
         out[:, COLUMN["budget_small"] + bucket - 1] = 1.0
     return out
+
+
+def logits(
+    deal: Deal, index: PartnerIndex, rows: np.ndarray, weights: np.ndarray, intercepts: np.ndarray, km: np.ndarray
+) -> np.ndarray:
+    """`matrix(deal, index, rows) @ weights.T + intercepts` (len(rows) x stages) without building the matrix:
+    each feature's weights are added only to the rows that have it (from the postings), so a decision over
+    100,000 profiles builds full rows only for the few candidates it lists. `km` is `distances(deal, index)`.
+    Held to `matrix` by a test."""
+    n, stages = len(index), range(len(intercepts))
+    z = np.zeros((len(intercepts), n))  # stage-major: each stage's additions run over contiguous memory
+    w = {name: weights[:, COLUMN[name]] for name in FEATURES}
+    constant = np.array(intercepts, dtype=np.float64)
+
+    def add_rows(name: str, at: np.ndarray, scale: float | np.ndarray = 1.0) -> None:
+        for stage in stages:
+            if w[name][stage]:
+                z[stage, at] += w[name][stage] * scale
+
+    def add_dense(name: str, values: np.ndarray) -> None:
+        for stage in stages:
+            if w[name][stage]:
+                z[stage] += w[name][stage] * values
+
+    if deal.industry:
+        add_rows("industry_match", index.industries.of(deal.industry))
+        add_dense("industry_unknown", ~index.declares_industries)
+    else:
+        constant += w["industry_unknown"]
+    for item in deal.products:
+        add_rows("product_overlap", index.products.of(item), 1.0 / len(deal.products))
+    for item in deal.services:
+        add_rows("service_overlap", index.services.of(item), 1.0 / len(deal.services))
+    if deal.size:
+        add_rows("size_in_target", index.sizes.of(deal.size))
+        add_dense("size_any", ~index.declares_sizes)
+    else:
+        constant += w["size_any"]
+
+    known = ~np.isnan(km)
+    log_km = np.where(known, np.log1p(np.where(known, km, 0.0)) / DISTANCE_SCALE, 0.0)
+    add_dense("log_km", log_km)
+    add_dense("log_km_wide", log_km * index.serves_wide)
+    add_dense("remote", ~known)
+    add_dense("local", known & (np.where(known, km, np.inf) <= LOCAL_KM))
+
+    if deal.language:
+        add_rows("language_declared", index.languages.of(deal.language))
+    if deal.words and w["words_cosine"].any():
+        for item in deal.words:
+            at = index.keywords.of(item)
+            add_rows("words_cosine", at, 1.0 / np.sqrt(len(deal.words) * np.maximum(index.keyword_count[at], 1.0)))
+    if deal.vector:
+        cosine, missing = _vector_cosines(deal, index, slice(None))
+        add_dense("vector_cosine", cosine)
+        add_dense("vector_missing", missing)
+    else:
+        constant += w["vector_missing"]
+
+    if deal.source in SOURCES:
+        constant += w["source_" + deal.source]
+    bucket = budget_bucket(deal)
+    if bucket:
+        constant += weights[:, COLUMN["budget_small"] + bucket - 1]
+    return np.ascontiguousarray(z[:, rows].T) + constant
+
+
+def qualifies(deal: Deal, index: PartnerIndex) -> np.ndarray:
+    """Each row declares the request's industry, one of its products or one of its services (n,)."""
+    qualified = np.zeros(len(index), dtype=bool)
+    if deal.industry:
+        qualified[index.industries.of(deal.industry)] = True
+    for item in deal.products:
+        qualified[index.products.of(item)] = True
+    for item in deal.services:
+        qualified[index.services.of(item)] = True
+    return qualified
 
 
 def pair_features(deal: Deal, partner: Partner) -> np.ndarray:
@@ -134,7 +214,7 @@ def distances(deal: Deal, index: PartnerIndex) -> np.ndarray:
     return km
 
 
-def _vector_cosines(deal: Deal, index: PartnerIndex, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _vector_cosines(deal: Deal, index: PartnerIndex, rows: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray]:
     cosine = np.zeros(len(index))
     missing = np.ones(len(index))
     if deal.vector:

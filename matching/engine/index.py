@@ -74,6 +74,7 @@ class PartnerIndex:
         self.open_referrals = np.empty(0, dtype=np.float64)
         self.declares_industries = np.empty(0, dtype=bool)
         self.declares_sizes = np.empty(0, dtype=bool)
+        self.serves_wide = np.empty(0, dtype=bool)  # serves a country other than its own
         self.keyword_count = np.empty(0, dtype=np.float64)
         self.industries = Postings()
         self.products = Postings()
@@ -126,6 +127,7 @@ class PartnerIndex:
             ("open_referrals", 0.0),
             ("declares_industries", False),
             ("declares_sizes", False),
+            ("serves_wide", False),
             ("keyword_count", 0.0),
         ):
             array = getattr(self, name)
@@ -174,6 +176,7 @@ class PartnerIndex:
         self.open_referrals[row] = float(new.open_referrals)
         self.declares_industries[row] = bool(new.industries)
         self.declares_sizes[row] = bool(new.sizes)
+        self.serves_wide[row] = bool(new.serves_countries - {new.country})
         self.keyword_count[row] = float(len(new.keywords))
 
     # -- the hard rules, asked of their owner ----------------------------------------------------------------

@@ -49,7 +49,7 @@ NEGATIVE = {
 }
 
 # Each cell's log-odds ~ N(0, variance) before any answer, by kind of cell: a product says most about a deal.
-PRIOR_VARIANCE = {"*": 0.25, "i": 0.25, "p": 0.4, "s": 0.15, "b": 0.15}
+PRIOR_VARIANCE = {"*": 0.25, "i": 0.06, "p": 0.1, "s": 0.04, "b": 0.04}
 
 
 def prior_precision(key: str) -> float:
@@ -359,9 +359,16 @@ class Learner:
     def predict(self, deal: Deal, features: np.ndarray, position_of_slot: np.ndarray, now: datetime) -> Prediction:
         """The deal's predictions for the partners whose features against it are the rows of `features`;
         `position_of_slot` gives each slot's row there (-1 for partners not among them)."""
-        m = len(features)
         # einsum, not BLAS: a threaded matrix product of this size waits on other processes' cores.
-        global_logit = np.einsum("mf,sf->ms", features, self.weights) + self.intercepts
+        return self.predict_from_logits(
+            deal, np.einsum("mf,sf->ms", features, self.weights) + self.intercepts, position_of_slot, now
+        )
+
+    def predict_from_logits(
+        self, deal: Deal, global_logit: np.ndarray, position_of_slot: np.ndarray, now: datetime
+    ) -> Prediction:
+        """`predict`, given the global models' log-odds (m, 3) already (features.logits)."""
+        m = len(global_logit)
         mean = np.zeros((m, 3))
         keys = [deal_cells(deal, stage) for stage in (INTEREST, ACCEPT, WIN)]
         priors = [sum(1.0 / prior_precision(key) for key in stage_keys) for stage_keys in keys]

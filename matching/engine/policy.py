@@ -33,9 +33,10 @@ NEW_PARTNER_DAYS = 30
 NEW_PARTNER_OFFERS = 5
 SHORTLIST = 64
 OPTIMISM_SD = 2.5
+EXPLORATION_SCALE = 0.1  # of the posterior sd drawn from: tuned on the simulator (docs/matching.md)
+CAPACITY_PENALTY = 0.5  # the share of a score lost at capacity
 PROPENSITY_DRAWS = 31
 RANKED = 20
-QUALIFYING = ("industry_match", "product_overlap", "service_overlap")
 
 
 class EnginePolicy:
@@ -75,9 +76,11 @@ class EnginePolicy:
         if not len(rows):
             return Decision(self.name, self.model_version, deal.request_id, (), (), excluded)
 
-        x = features.matrix(deal, index, rows)
+        km = features.distances(deal, index)
         profile_ids = index.profile_ids[rows]
-        prediction = self.learner.predict(deal, x, self._positions_of_slots(rows), now)
+        learner = self.learner
+        global_logit = features.logits(deal, index, rows, learner.weights, learner.intercepts, km)
+        prediction = learner.predict_from_logits(deal, global_logit, self._positions_of_slots(rows), now)
         discount = capacity_discount(index.capacity[rows], index.open_referrals[rows])
         logit = prediction.global_logit + prediction.cell_mean
         expected = _sigmoid(logit).prod(axis=1) * prediction.value_eur * discount
@@ -85,16 +88,20 @@ class EnginePolicy:
 
         places = min(count, len(rows))
         picks: list[tuple[int, str, float]] = []  # (position in rows, boost, propensity)
-        floor = self._floor_pick(x, rows, profile_ids, now, generator) if places else None
+        qualified = features.qualifies(deal, index)[rows]
+        floor = self._floor_pick(qualified, rows, profile_ids, now, generator) if places else None
         if floor is not None:
             picks.append(floor)
         best = _top(expected, RANKED + places)
         picks = self._thompson_picks(logit, prediction.cell_variance, discount, best, places, picks, generator)
 
         chosen = [int(profile_ids[position]) for position, _, _ in picks]
+        # Full feature rows only for the candidates listed: the learner keeps the chosen ones' to learn from.
+        listed = sorted(set(best[:RANKED].tolist()) | {position for position, _, _ in picks})
+        x = dict(zip(listed, features.matrix(deal, index, rows[listed], km), strict=True))
         for position, _, _ in picks:
             self.learner.remember(deal, int(profile_ids[position]), x[position])
-        ranked = self._ranked(deal, x, rows, prediction, discount, best[:RANKED], picks)
+        ranked = self._ranked(deal, x, rows, prediction, discount, listed, picks)
         return Decision(self.name, self.model_version, deal.request_id, ranked, tuple(chosen), excluded)
 
     def _positions_of_slots(self, rows: np.ndarray) -> np.ndarray:
@@ -105,10 +112,14 @@ class EnginePolicy:
         return np.where(index_rows >= 0, position_of_row[index_rows], -1)
 
     def _floor_pick(
-        self, x: np.ndarray, rows: np.ndarray, profile_ids: np.ndarray, now: datetime, generator: np.random.Generator
+        self,
+        qualified: np.ndarray,
+        rows: np.ndarray,
+        profile_ids: np.ndarray,
+        now: datetime,
+        generator: np.random.Generator,
     ) -> tuple[int, str, float] | None:
         since = (now - timedelta(days=NEW_PARTNER_DAYS)).timestamp()
-        qualified = x[:, [features.COLUMN[name] for name in QUALIFYING]].max(axis=1) > 0
         new = np.flatnonzero(qualified & (self.index.joined[rows] >= since))
         offers = {int(p): self.learner.offer_count(int(p)) for p in profile_ids[new].tolist()}
         hungry = [int(position) for position in new.tolist() if offers[int(profile_ids[position])] < NEW_PARTNER_OFFERS]
@@ -132,7 +143,7 @@ class EnginePolicy:
         if left <= 0:
             return picks
         taken = {position for position, _, _ in picks}
-        sd = np.sqrt(variance)
+        sd = EXPLORATION_SCALE * np.sqrt(variance)
         optimistic = _sigmoid(logit + OPTIMISM_SD * sd).prod(axis=1) * discount
         optimistic[list(taken)] = -np.inf
         shortlist = _top(optimistic, min(SHORTLIST, len(optimistic) - len(taken)))
@@ -153,15 +164,14 @@ class EnginePolicy:
     def _ranked(
         self,
         deal: Deal,
-        x: np.ndarray,
+        x: dict[int, np.ndarray],
         rows: np.ndarray,
         prediction: Prediction,
         discount: np.ndarray,
-        best: np.ndarray,
+        positions: list[int],
         picks: list[tuple[int, str, float]],
     ) -> tuple[Scored, ...]:
         chosen = {position: (boost, propensity) for position, boost, propensity in picks}
-        positions = sorted(set(best.tolist()) | set(chosen))
         candidates = [
             explain.Candidate(
                 partner=self.index.partners[int(rows[position])],
@@ -209,7 +219,7 @@ def capacity_discount(capacity: np.ndarray, open_referrals: np.ndarray) -> np.nd
     """1 with room to spare, 1/2 at capacity: (1 - u^2 / 2) for u = open / capacity; 1 when unlimited."""
     with np.errstate(divide="ignore", invalid="ignore"):
         used = np.clip(np.where(np.isnan(capacity) | (capacity <= 0), 0.0, open_referrals / capacity), 0.0, 1.0)
-    return np.asarray(1.0 - used * used / 2.0)
+    return np.asarray(1.0 - CAPACITY_PENALTY * used * used)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

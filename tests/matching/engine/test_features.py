@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from random import Random
 
+import numpy as np
 import pytest
 
 from matching.engine import eligibility, features
@@ -35,3 +37,49 @@ def test_the_features_of_a_pair_read_the_request_against_the_declared_profile():
     assert x["industry_match"] == x["product_overlap"] == x["size_in_target"] == x["local"] == 1.0
     assert x["words_cosine"] == pytest.approx(2 / (2 * 4) ** 0.5)
     assert x["source_advertising"] == x["budget_large"] == x["remote"] + 1.0 == 1.0
+
+
+def test_the_distance_of_a_partner_serving_other_countries_is_a_feature_of_its_own():
+    far = deal(1, lat=48.14, lon=11.58)  # Munich, about 500 km from the Berlin partners
+    local_only = partner(1)
+    wide = partner(2, serves_countries=frozenset({"DE", "AT", "FR"}))
+
+    local_x = dict(zip(features.FEATURES, features.pair_features(far, local_only).tolist(), strict=True))
+    wide_x = dict(zip(features.FEATURES, features.pair_features(far, wide).tolist(), strict=True))
+
+    assert local_x["log_km_wide"] == 0.0
+    assert wide_x["log_km_wide"] == wide_x["log_km"] == local_x["log_km"] > 0.8
+
+
+def test_the_sparse_log_odds_are_the_feature_matrix_times_the_weights():
+    rng = Random(8)
+    index = PartnerIndex()
+    tags = ["crm", "erp", "cloud", "mail", "retail", "manufacturing"]
+
+    def some(k: int) -> frozenset[str]:
+        return frozenset(rng.sample(tags, rng.randint(0, k)))
+
+    index.sync(
+        [
+            replace(random_partner(rng, i), industries=some(2), products=some(3), services=some(2), keywords=some(4))
+            for i in range(60)
+        ]
+    )
+    weights = np.array([[rng.uniform(-2, 2) for _ in features.FEATURES] for _ in range(3)])
+    intercepts = np.array([-0.5, 0.7, -0.2])
+    rows = np.arange(0, 60, 2)
+
+    for request_id in range(1, 20):
+        request = replace(
+            random_deal(rng, request_id),
+            industry=rng.choice(["", *tags]),
+            products=some(3),
+            services=some(2),
+            words=some(3),
+            source=rng.choice(["finder", "agent", "advertising"]),
+            budget_eur=rng.choice([None, 3_000.0, 60_000.0]),
+        )
+        km = features.distances(request, index)
+        dense = features.matrix(request, index, rows) @ weights.T + intercepts
+
+        assert features.logits(request, index, rows, weights, intercepts, km) == pytest.approx(dense, abs=1e-9)

@@ -208,3 +208,16 @@ def test_a_paused_partner_is_excluded_for_its_reason_and_nothing_is_chosen():
 
     assert decision.excluded == {1: eligibility.PAUSED}
     assert (decision.chosen, decision.ranked) == ((), ())
+
+
+def test_exploration_rarely_overturns_a_clear_difference_in_declared_fit():
+    engine = EnginePolicy()
+    fits = partner(1)
+    industry_only = partner(2, products=frozenset())
+
+    chosen = [
+        engine.decide(deal(request_id), [industry_only, fits], 1, frozenset(), now(), Random(request_id)).chosen
+        for request_id in range(1, 41)
+    ]
+
+    assert chosen == [(1,)] * 40
