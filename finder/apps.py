@@ -6,6 +6,10 @@ class FinderConfig(AppConfig):
     verbose_name = "Partner finder"
 
     def ready(self) -> None:
-        from finder import indexing
+        from finder import alternatives, indexing
+        from notifications import emails
 
         indexing.connect()
+        # The customer's note names alternatives with the finder's one-click links (notifications cannot import
+        # the finder: referrals import notifications).
+        emails.install_alternatives(alternatives.for_note)

@@ -16,10 +16,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import client_ip
-from finder import forms, plans, requests
+from finder import alternatives, forms, plans, requests
 from finder.search import Criteria, InvalidCriteria, Results, search
 from finder.throttle import finder_throttled
 from kernel.errors import InvalidInput
@@ -298,3 +298,28 @@ def city_options(request: HttpRequest) -> HttpResponse:
     country = request.GET.get("country", "")
     query = request.GET.get("city", "")
     return render(request, "finder/city_options.html", {"cities": cities.search(country, query)})
+
+
+# --- An alternative from the customer's note ---------------------------------------------------------
+
+
+_REFUSED_STATUS = {alternatives.INVALID: 404, alternatives.EXPIRED: 410}  # else 409: the partner may not get it
+
+
+@finder_throttled
+@require_http_methods(["GET", "POST"])
+def alternative(request: HttpRequest, token: str, signed: str) -> HttpResponse:
+    """The link in the customer's note: a GET shows the partner and a button (mail scanners follow links, so
+    it changes nothing); the POST sends the request to that partner."""
+    now = timezone.now()
+    try:
+        if request.method == "POST":
+            offer = alternatives.send(token, signed, now)
+            context = {"sent": True, "partner_name": offer.profile.partner.name}
+        else:
+            offer = alternatives.read(token, signed, now)
+            context = {"sent": False, "partner_name": offer.profile.partner.name}
+    except alternatives.LinkRefused as refused:
+        status = _REFUSED_STATUS.get(refused.reason, 409)
+        return render(request, "finder/alternative.html", {"refused": _(refused.reason)}, status=status)
+    return render(request, "finder/alternative.html", context)

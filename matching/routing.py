@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from random import Random
 
+from django.db.models import QuerySet
+
 from matching import learning
 from matching.engine.types import Contribution, Deal, Decision, Scored
 from matching.models import RoutingCandidate, RoutingDecision
@@ -50,6 +52,32 @@ def choose_targets(engagement: Engagement, count: int, now: datetime) -> list[in
     return list(route(engagement, count, now).chosen)
 
 
+def alternatives(engagement: Engagement, now: datetime, limit: int) -> list[Proposal]:
+    """The engine's best partners for a stored request that were not asked yet, one profile per partner, in its
+    order of expected value without exploration: what the customer's note offers when a partner will not follow
+    up. Nothing is stored, nobody is chosen (the customer's click chooses)."""
+    ranked = _decide(learning.deal_of(engagement), 0, already_asked(engagement), now).ranked
+    by_id = _profiles().in_bulk([s.profile_id for s in ranked])
+    offered: list[Proposal] = []
+    partners: set[int] = set()
+    for scored in ranked:
+        profile = by_id.get(scored.profile_id)
+        if profile is None or profile.partner_id in partners:
+            continue
+        partners.add(profile.partner_id)
+        offered.append(_proposal(profile, scored, engagement.customer_city))
+        if len(offered) == limit:
+            break
+    return offered
+
+
+def refusal(engagement: Engagement, profile_id: int, now: datetime) -> str | None:
+    """Why the engine's hard rules (already asked among them) keep this profile from the request now, or None
+    if it may take it: asked again when the customer clicks an alternative offered days ago."""
+    decision = _decide(learning.deal_of(engagement), 0, already_asked(engagement), now)
+    return decision.excluded.get(profile_id)
+
+
 @dataclass(frozen=True)
 class Proposal:
     """One candidate as the agent's page shows it, best first."""
@@ -83,11 +111,14 @@ def preview(data: EngagementInput, now: datetime, limit: int) -> list[Proposal]:
         need=data.need,
     )
     ranked = _decide(deal, 0, frozenset(), now).ranked[:limit]
-    profiles = BusinessProfile.objects.select_related("partner").prefetch_related(
+    by_id = _profiles().in_bulk([s.profile_id for s in ranked])
+    return [_proposal(by_id[s.profile_id], s, data.city) for s in ranked if s.profile_id in by_id]
+
+
+def _profiles() -> QuerySet[BusinessProfile]:
+    return BusinessProfile.objects.select_related("partner").prefetch_related(
         "locations", "industries", "products", "services"
     )
-    by_id = profiles.in_bulk([s.profile_id for s in ranked])
-    return [_proposal(by_id[s.profile_id], s, data.city) for s in ranked if s.profile_id in by_id]
 
 
 def _proposal(profile: BusinessProfile, scored: Scored, city: str) -> Proposal:

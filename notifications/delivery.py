@@ -89,8 +89,8 @@ def mark_failed(message: OutboxMessage, now: datetime, error: str) -> None:
     )
 
 
-def _send(connection: BaseEmailBackend, message: OutboxMessage) -> None:
-    email = emails.build(message)
+def _send(connection: BaseEmailBackend, message: OutboxMessage, now: datetime) -> None:
+    email = emails.build(message, now)
     connection.open()  # reuses the open connection, or opens one after a failure closed it
     if connection.send_messages([email]) != 1:
         raise smtplib.SMTPException("the server took no recipient")
@@ -122,7 +122,7 @@ def deliver_due(now: datetime, limit: int = BATCH, clock: Clock | None = None) -
             crash_point("after_claim")
             message = OutboxMessage.objects.get(pk=message_id)
             try:
-                _send(connection, message)
+                _send(connection, message, clock())
             except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried later
                 log.warning("outbox %s to %s failed: %s", message.pk, message.to_address, exc)
                 mark_failed(message, clock(), f"{type(exc).__name__}: {exc}")

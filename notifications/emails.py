@@ -6,7 +6,9 @@ never carry the customer's contact data; the templates have nothing else to read
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -14,14 +16,14 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from notifications import outbox
 from notifications.models import OutboxMessage
 from partners.models import User
-from referrals.models import Referral
+from referrals.models import Engagement, Referral
 from referrals.presenters import present
 from taxonomy.models import CompanySize, Industry, Product
 
@@ -78,9 +80,23 @@ def _partner_context(referral: Referral, language: str) -> dict[str, Any]:
     }
 
 
-def _customer_context(referral: Referral) -> dict[str, Any]:
+# The partners a customer's note offers, each with its one-click link: (engagement, now) -> items with
+# partner_name, city and url. Installed by the finder (finder/apps.py), which owns the links: referrals import
+# notifications, so notifications do not import the finder.
+Alternatives = Callable[[Engagement, datetime], Sequence[Any]]
+_alternatives: list[Alternatives] = [lambda engagement, now: []]
+
+
+def install_alternatives(chooser: Alternatives) -> None:
+    _alternatives[:] = [chooser]
+
+
+def _customer_context(referral: Referral, template: str, now: datetime) -> dict[str, Any]:
     engagement = referral.engagement
+    # Chosen as the note is rendered, from the partners and history as they are at delivery.
+    offered = _alternatives[0](engagement, now) if template == outbox.CUSTOMER_PARTNER_WONT_FOLLOW_UP else []
     return {
+        "alternatives": offered,
         "company": engagement.customer_company,
         "partner_name": referral.partner.name,
         # Every partner of the request, for the confirmation (no customer data of anyone else).
@@ -113,7 +129,7 @@ def _invitation_context(message: OutboxMessage) -> dict[str, Any]:
     }
 
 
-def _context(message: OutboxMessage, language: str) -> dict[str, Any]:
+def _context(message: OutboxMessage, language: str, now: datetime) -> dict[str, Any]:
     if message.template in USER_TEMPLATES:
         return _invitation_context(message)
     if message.referral_id is None:
@@ -121,17 +137,20 @@ def _context(message: OutboxMessage, language: str) -> dict[str, Any]:
     referral = Referral.objects.select_related("engagement", "partner").get(pk=message.referral_id)
     if message.template in PARTNER_TEMPLATES:
         return _partner_context(referral, language)
-    return _customer_context(referral)
+    return _customer_context(referral, message.template, now)
 
 
-def render(message: OutboxMessage) -> Rendered:
+def render(message: OutboxMessage, now: datetime | None = None) -> Rendered:
+    """The e-mail of an outbox row in its recipient's language, from the data as it is `now` (delivery's clock;
+    the wall clock when not given)."""
+    now = now or timezone.now()
     if message.template not in TEMPLATES:
         raise UnknownTemplate(message.template)
     language = message.language if message.language in ("en", "ru") else "en"
     base = f"emails/{language}/{message.template}"
     # The context too is made in the recipient's language: the masked view's words are translated as it is made.
     with translation.override(language):
-        context = _context(message, language)
+        context = _context(message, language, now)
         context |= {"site_name": settings.SITE_NAME, "site_root": settings.SITE_ROOT, "payload": message.payload}
         subject = render_to_string(f"{base}.subject.txt", context).strip().replace("\n", " ")
         text = render_to_string(f"{base}.txt", context)
@@ -139,8 +158,8 @@ def render(message: OutboxMessage) -> Rendered:
     return Rendered(subject, text, html)
 
 
-def build(message: OutboxMessage) -> EmailMultiAlternatives:
-    rendered = render(message)
+def build(message: OutboxMessage, now: datetime) -> EmailMultiAlternatives:
+    rendered = render(message, now)
     email = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
