@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
 
-from finder import requests, views
+from finder import alternatives, requests, views
 from notifications.models import OutboxMessage
 from partners.models import BusinessProfile, Location, Partner
 from referrals.models import Engagement, Referral
-from tests import factories
+from tests import clock, factories
 from tests.api import counting
 
 pytestmark = pytest.mark.usefixtures("fresh_rate_limits")
@@ -330,3 +332,87 @@ def test_too_many_requests_from_one_address_are_refused_with_retry_after(client,
 
 def test_the_request_form_takes_only_posts(client, db):
     assert client.get("/partners/request/").status_code == 405
+
+
+# --- The one-click links of the customer's note ----------------------------------------------------
+
+
+@pytest.fixture
+def alternative_link(db):  # type: ignore[no-untyped-def]
+    """A request sent to Nordlicht IT, and the note's link that would send it to Alpha Cloud too."""
+    asked = factories.profile(factories.partner("Nordlicht IT"))
+    other = factories.profile(factories.partner("Alpha Cloud"), contacts=("alpha@cloud.example",))
+    engagement = factories.engagement([asked])
+    path = urlsplit(alternatives.link(engagement, other.pk, factories.NOW)).path
+    return engagement, other, path
+
+
+def test_following_a_note_link_shows_the_partner_and_a_button_and_changes_nothing(client, alternative_link):
+    path = alternative_link[2]
+    before = counting.rows()
+
+    response = client.get(path)
+
+    body = text(response)
+    assert response.status_code == 200
+    assert "Send your request to Alpha Cloud? They will see it and may get in touch with you." in body
+    assert '<form method="post">' in body and "Send my request to Alpha Cloud</button>" in body
+    assert counting.rows() == before
+
+
+def test_the_button_sends_the_request_to_that_partner_once(client, alternative_link):
+    engagement, other, path = alternative_link
+    before = counting.rows()
+
+    response = client.post(path)
+
+    assert response.status_code == 200
+    assert "We sent your request to Alpha Cloud. They will get in touch with you if they can help." in text(response)
+    assert Referral.objects.filter(engagement=engagement, profile=other).count() == 1
+    after = counting.rows()
+    assert (after["Referral"], after["ReferralEvent"], after["OutboxMessage"]) == (
+        before["Referral"] + 1,
+        before["ReferralEvent"] + 1,
+        before["OutboxMessage"] + 1,
+    )
+
+    again = client.post(path)
+
+    assert again.status_code == 409
+    assert "This partner already has your request." in text(again)
+    assert counting.rows() == after
+
+
+def test_a_tampered_note_link_gives_a_clear_page_in_russian_and_changes_nothing(client, alternative_link):
+    path = alternative_link[2]
+    before = counting.rows()
+
+    response = client.post(path[:-2] + "x/", headers={"Accept-Language": "ru"})
+
+    assert response.status_code == 404
+    assert "Ссылка недействительна. Воспользуйтесь ссылкой из письма без изменений." in text(response)
+    assert counting.rows() == before
+
+
+def test_an_expired_note_link_gives_a_clear_page_and_changes_nothing(client, alternative_link):
+    path = alternative_link[2]
+    before = counting.rows()
+
+    with clock.running_at(factories.NOW + alternatives.LINK_VALID + timedelta(minutes=1)):
+        response = client.post(path)
+
+    assert response.status_code == 410
+    assert "This link has expired. Please search for partners again." in text(response)
+    assert counting.rows() == before
+
+
+def test_note_links_are_limited_per_address_like_the_finder(client, alternative_link, settings):
+    path = alternative_link[2]
+    settings.FINDER_RATE_LIMIT = "2/m"
+    assert [client.get(path).status_code for _ in range(2)] == [200, 200]
+    before = counting.rows()
+
+    response = client.post(path)
+
+    assert response.status_code == 429
+    assert counting.rows() == before
