@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from kernel.errors import InvalidInput
-from matching import routing
+from matching import learning, routing
 from matching.engine import eligibility
 from matching.models import RoutingCandidate, RoutingDecision
 from partners.models import BusinessProfile, Partner
@@ -93,3 +95,37 @@ def test_the_preview_is_the_engines_order_and_stores_nothing():
     assert [p.score for p in proposals] == sorted((p.score for p in proposals), reverse=True)
     assert all(p.why for p in proposals)
     assert RoutingDecision.objects.count() == 0
+
+
+def test_alternatives_are_the_best_partners_not_yet_asked_one_profile_each_and_nothing_is_stored(monkeypatch):
+    asked = factories.profile()
+    twice = factories.partner()
+    first, second = factories.profile(twice), factories.profile(twice, country="AT")
+    # A partner whose Austrian profile serves Germany too: two of its profiles may take the request.
+    made = learning._partner
+    monkeypatch.setattr(
+        learning, "_partner", lambda *args: replace(made(*args), serves_countries=frozenset({"AT", "DE"}))
+    )
+    factories.profile(status=BusinessProfile.Status.PAUSED)
+    single = factories.profile()
+    engagement = factories.engagement([asked])
+    decisions = RoutingDecision.objects.count()
+
+    offered = routing.alternatives(engagement, NOW, 3)
+
+    assert len(offered) == 2
+    assert {p.profile_id for p in offered} - {first.pk, second.pk} == {single.pk}
+    assert len({p.profile_id for p in offered} & {first.pk, second.pk}) == 1
+    assert [p.score for p in offered] == sorted((p.score for p in offered), reverse=True)
+    assert RoutingDecision.objects.count() == decisions
+    assert routing.alternatives(engagement, NOW, 1) == offered[:1]
+
+
+def test_refusal_says_which_hard_rule_keeps_a_profile_from_the_request_now():
+    asked, paused, free = factories.profile(), factories.profile(), factories.profile()
+    engagement = factories.engagement([asked])
+    BusinessProfile.objects.filter(pk=paused.pk).update(status=BusinessProfile.Status.PAUSED)
+
+    assert routing.refusal(engagement, asked.pk, NOW) == eligibility.ALREADY_ASKED
+    assert routing.refusal(engagement, paused.pk, NOW) == eligibility.PAUSED
+    assert routing.refusal(engagement, free.pk, NOW) is None

@@ -3,6 +3,7 @@ in anything that goes to a partner."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -265,3 +266,33 @@ def test_a_referral_the_partner_takes_up_and_wins_sends_the_customer_nothing(smt
     assert deliver_due(NOW + 30 * 24 * H) == 1
     assert [m["To"] for m in smtp_server.messages] == ["alerts@partner.example"]
     assert OutboxMessage.objects.filter(template="customer_partner_declined").count() == 0
+
+
+NOTE_ALTERNATIVES = {
+    "en": ("These partners fit your request too.", '">Send my request to {name}</a> (Berlin)</li>'),
+    "ru": ("Вашему запросу подходят и эти партнёры.", '">Отправить запрос партнёру {name}</a> (Berlin)</li>'),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_customers_note_names_three_partners_not_yet_asked_each_with_its_link(smtp_server, language):
+    asked = factories.profile(factories.partner("Nordlicht IT"))
+    others = ["Alpha Cloud", "Bravo Systems", "Cirrus IT", "Delta Mail"]
+    for name in others:
+        factories.profile(factories.partner(name))
+    user = factories.user(asked.partner)
+    referral = factories.referral(asked, language=language)
+    at = _skip(referral, user)
+    deliver_due(at)
+    [note] = smtp_server.to("anna@contoso.example")
+
+    token = referral.engagement.public_token
+    listed = re.findall(rf"^- (.+) \(Berlin\): ({SITE}/partners/requests/{token}/add/\S+/)$", text(note), re.M)
+    intro, line = NOTE_ALTERNATIVES[language]
+    assert len(listed) == 3
+    assert {name for name, _ in listed} < set(others)
+    assert len({url for _, url in listed}) == 3
+    assert intro in text(note) and intro in html(note)
+    for name, url in listed:
+        assert f'<a href="{url}' + line.format(name=name) in html(note)
+    assert "Nordlicht IT (Berlin)" not in text(note)
