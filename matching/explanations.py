@@ -89,7 +89,8 @@ class Vocabulary:
         if key in ("industry", "size", "kind"):
             return self._term(value)
         if key == "source":
-            return str(Engagement.Source(value).label) if value in Engagement.Source.values else value
+            # The choices' labels are the console's msgids (console/locale), so they translate here too.
+            return gettext(Engagement.Source(value).label) if value in Engagement.Source.values else value
         if key == "language":
             try:
                 return str(get_language_info(value)["name_translated"])

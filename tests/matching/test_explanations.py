@@ -7,6 +7,7 @@ from django.utils import translation
 
 from matching import explanations
 from matching.engine import explain
+from matching.models import RoutingCandidate
 from referrals.routing_why import Reason, Routing
 from tests import factories
 from tests.decisions import MINE, THEIRS, decided
@@ -94,3 +95,22 @@ def test_the_operator_reads_every_candidate_in_rank_order_with_each_signals_poin
         ("distance", "480 km away", 1.0),
         ("won before", "you won 9 of 9 similar Office suite and email deals", 5.0),
     ]
+
+
+def test_every_label_a_real_decision_stores_reads_in_russian():
+    for _ in range(3):
+        factories.profile()
+    engagement = factories.engagement([], route_count=2, source="advertising")
+    labels = {
+        part["label"]
+        for candidate in RoutingCandidate.objects.filter(decision__engagement=engagement)
+        for part in candidate.contributions
+    }
+
+    with translation.override("ru"):
+        untranslated = [label for label in labels if explanations.translated(label) == label]
+
+    assert len(labels) >= 10
+    assert untranslated == []
+    with translation.override("ru"):
+        assert explanations.translated("came from advertising") == "источник: Реклама"
