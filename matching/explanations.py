@@ -151,7 +151,7 @@ class CandidateRow:
     partner_name: str
     score: float
     chosen: bool
-    boost: str
+    boost: str  # in words
     propensity: float
     signals: tuple[Signal, ...]
 
@@ -190,15 +190,17 @@ def _decision_view(decision: RoutingDecision, words: Vocabulary) -> DecisionView
 
 
 def _candidate_row(candidate: RoutingCandidate, words: Vocabulary) -> CandidateRow:
+    signals = _signals(candidate.contributions, words)
     return CandidateRow(
         rank=candidate.rank,
         profile_id=candidate.profile_id,
         partner_name=candidate.profile.partner.name,
         score=candidate.score,
         chosen=candidate.chosen,
-        boost=candidate.boost,
+        # The boost's own contribution says it in words; the stored code is the fallback.
+        boost=next((s.label for s in signals if s.signal == "boost"), candidate.boost),
         propensity=candidate.propensity,
-        signals=_signals(candidate.contributions, words),
+        signals=signals,
     )
 
 

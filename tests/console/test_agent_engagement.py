@@ -31,7 +31,7 @@ def test_the_operator_sees_why_each_candidate_is_where_it_is(client):
     assert "Routing decision" in body and "engine engine-7" in body
     assert '<li data-signal="won before">you won 9 of 9 similar Office suite and email deals: 5.000</li>' in body
     assert '<li data-signal="capacity">3 of 5 open referrals: -0.500</li>' in body
-    assert "<td>new partner</td>" in body
+    assert "<td>new partner: a fair chance</td>" in body
 
 
 def test_a_request_no_decision_routed_shows_no_decision(client, profile):
