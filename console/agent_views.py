@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from console import agent_services
 from console.agent_forms import MAX_PARTNERS, LeadsFilter, ReferralForm, new_token, parse_targets
 from kernel.errors import InvalidInput, NotFound
+from matching import explanations
 from partners.auth import current_user
 from partners.models import User
 from referrals.forms import SOURCE_LABELS, STATE_LABELS
@@ -171,7 +172,7 @@ def engagement(request: HttpRequest, engagement_id: int) -> HttpResponse:
     return render(
         request,
         "console/agent/engagement.html",
-        {"engagement": row},
+        {"engagement": row, "decisions": explanations.decisions_of(row)},
     )
 
 

@@ -8,7 +8,9 @@ class MatchingConfig(AppConfig):
     def ready(self) -> None:
         # Referrals do not import matching: the intake service asks for the chooser installed here when a request
         # names no partners (referrals.services.create_engagement).
-        from matching import routing
-        from referrals import services
+        from matching import explanations, routing
+        from referrals import routing_why, services
 
         services.install_chooser(routing.choose_targets)
+        # The referral page and API show why a referral was routed; the stored decisions are this app's.
+        routing_why.install_explainer(explanations.of_referral)

@@ -15,7 +15,7 @@ from kernel import csvexport
 from kernel.api_types import IsoDateTime, ObjectId, PreconditionFailed, expected_version, problems, with_etag
 from kernel.errors import ReferralChanged
 from partners.auth import current_user
-from referrals import list_cache, queries, services
+from referrals import list_cache, queries, routing_why, services
 from referrals.actors import ActorRef
 from referrals.lifecycle import Action
 from referrals.presenters import present
@@ -23,6 +23,7 @@ from referrals.schemas import (
     AcceptIn,
     DeclineIn,
     EventOut,
+    ReferralDetailOut,
     ReferralOut,
     ReferralPage,
     ReferralPatch,
@@ -30,6 +31,7 @@ from referrals.schemas import (
     WinIn,
     event_out,
     referral_out,
+    routing_out,
 )
 from referrals.validation import ActionInput
 
@@ -121,12 +123,15 @@ def export_csv(request: HttpRequest, filters: Query[ListFilters]) -> StreamingHt
 
 
 @router.get(
-    "/referrals/{referral_id}", response={200: ReferralOut, **problems(404)}, summary="Read one referral (with an ETag)"
+    "/referrals/{referral_id}",
+    response={200: ReferralDetailOut, **problems(404)},
+    summary="Read one referral (with an ETag and why it was routed)",
 )
 def read_referral(request: HttpRequest, referral_id: ObjectId, response: HttpResponse) -> dict[str, Any]:
-    view = present(_read(request, referral_id))
+    referral = _read(request, referral_id)
+    view = present(referral)
     with_etag(response, view.version)
-    return referral_out(view)
+    return {**referral_out(view), "routing": routing_out(routing_why.of(referral))}
 
 
 @router.get(

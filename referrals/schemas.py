@@ -11,6 +11,7 @@ from pydantic import Field
 from kernel.api_types import Input, Output, RowId
 from referrals.models import ReferralEvent
 from referrals.presenters import ReferralView
+from referrals.routing_why import Routing
 from referrals.validation import MAX_NOTES
 
 StateName = Literal["new", "evaluating", "negotiating", "won", "lost", "skipped", "missed", "declined", "expired"]
@@ -66,6 +67,24 @@ class ReferralOut(Output):
     assignee: int | None
     source: str
     campaign_id: str
+
+
+class ReasonOut(Output):
+    signal: str = Field(description="The engine's signal, e.g. distance, accepted before, boost")
+    label: str = Field(description="The reason in words, in the caller's language")
+    points: float = Field(description="What the signal added to the score")
+
+
+class RoutingOut(Output):
+    policy: str
+    model_version: str
+    why: list[ReasonOut] = Field(description="The signals that raised the score, the biggest first, then a boost")
+
+
+class ReferralDetailOut(ReferralOut):
+    routing: RoutingOut | None = Field(
+        description="Why the routing engine chose this partner; null when the customer or an agent named it"
+    )
 
 
 class ReferralPage(Output):
@@ -152,6 +171,16 @@ def referral_out(view: ReferralView) -> dict[str, object]:
         "assignee": view.assignee_id,
         "source": view.source,
         "campaign_id": view.campaign_id,
+    }
+
+
+def routing_out(routing: Routing | None) -> dict[str, object] | None:
+    if routing is None:
+        return None
+    return {
+        "policy": routing.policy,
+        "model_version": routing.model_version,
+        "why": [{"signal": r.signal, "label": r.label, "points": r.points} for r in routing.why],
     }
 
 

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kernel.errors import InvalidInput, NotFound, ReferralChanged
 from partners.auth import current_user
 from partners.models import User
-from referrals import lifecycle, queries, services
+from referrals import lifecycle, queries, routing_why, services
 from referrals.access import visible_referrals
 from referrals.actors import ActorRef
 from referrals.forms import (
@@ -229,7 +229,13 @@ def _panel_context(
         "team": _team(user, referral),
         "assignee": referral.assignee,
         "now": now,
+        **_why_routed(referral),
     }
+
+
+def _why_routed(referral: Referral) -> dict[str, Any]:
+    routing = routing_why.of(referral)
+    return {"routing": routing, "chosen_by": "" if routing else routing_why.chosen_by(referral.engagement.source)}
 
 
 def _panel(request: HttpRequest, referral_id: int, status: int = 200, **extra: Any) -> HttpResponse:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from referrals.models import Referral, ReferralEvent
 from tests import factories
+from tests.decisions import MINE, THEIRS, decided
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +122,34 @@ def test_the_csv_export_writes_text_that_would_start_a_formula_as_text(partner_a
     values = dict(zip(header, row, strict=True))
     assert (values["company"], values["need"], values["campaign_id"]) == ("'@Contoso", "'=SUM(A1:A9)", "'+spring")
     assert (values["city"], values["state"]) == ("Berlin", "evaluating")
+
+
+def test_a_routed_referral_says_why_in_routing_from_its_own_chosen_row_only(partner_api, profile):
+    theirs = factories.profile()
+    engagement = factories.engagement([profile, theirs], source="advertising")
+    decided(engagement, [(theirs, THEIRS, True, ""), (profile, MINE, True, "new partner")])
+    mine = engagement.referrals.get(profile=profile)
+
+    body = partner_api.get(f"/api/v1/referrals/{mine.pk}").json()
+
+    assert body["routing"] == {
+        "policy": "engine",
+        "model_version": "engine-7",
+        "why": [
+            {
+                "signal": "accepted before",
+                "label": "you accepted 4 of 5 similar Office suite and email deals",
+                "points": 7.0,
+            },
+            {"signal": "distance", "label": "12 km away", "points": 2.5},
+            {"signal": "responsiveness", "label": "answers within 6 h", "points": 1.5},
+            {"signal": "boost", "label": "new partner: a fair chance", "points": 0.0},
+        ],
+    }
+
+
+def test_a_referral_no_decision_chose_has_routing_null(partner_api, fresh):
+    body = partner_api.get(f"/api/v1/referrals/{fresh.pk}").json()
+
+    assert "routing" in body
+    assert body["routing"] is None
