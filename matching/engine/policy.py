@@ -35,6 +35,7 @@ SHORTLIST = 64
 OPTIMISM_SD = 2.5
 EXPLORATION_SCALE = 0.1  # of the posterior sd drawn from: tuned on the simulator (docs/matching.md)
 CAPACITY_PENALTY = 0.5  # the share of a score lost at capacity
+LATE_PENALTY = 0.5  # the share of a score lost when the first answer comes after TIMELY_HOURS
 PROPENSITY_DRAWS = 31
 RANKED = 20
 
@@ -80,10 +81,13 @@ class EnginePolicy:
         profile_ids = index.profile_ids[rows]
         learner = self.learner
         global_logit = features.logits(deal, index, rows, learner.weights, learner.intercepts, km)
-        prediction = learner.predict_from_logits(deal, global_logit, self._positions_of_slots(rows), now)
+        positions = self._positions_of_slots(rows)
+        prediction = learner.predict_from_logits(deal, global_logit, positions, now)
+        speed = timeliness_factor(learner.timely.rates(positions, len(rows), now.timestamp()), learner.timely.overall())
         discount = capacity_discount(index.capacity[rows], index.open_referrals[rows])
         logit = prediction.global_logit + prediction.cell_mean
-        expected = _sigmoid(logit).prod(axis=1) * prediction.value_eur * discount
+        factor = discount * speed
+        expected = _sigmoid(logit).prod(axis=1) * prediction.value_eur * factor
         generator = np.random.default_rng([self.seed, rng.getrandbits(64)])
 
         places = min(count, len(rows))
@@ -93,7 +97,7 @@ class EnginePolicy:
         if floor is not None:
             picks.append(floor)
         best = _top(expected, RANKED + places)
-        picks = self._thompson_picks(logit, prediction.cell_variance, discount, best, places, picks, generator)
+        picks = self._thompson_picks(logit, prediction.cell_variance, factor, best, places, picks, generator)
 
         chosen = [int(profile_ids[position]) for position, _, _ in picks]
         # Full feature rows only for the candidates listed: the learner keeps the chosen ones' to learn from.
@@ -101,7 +105,7 @@ class EnginePolicy:
         x = dict(zip(listed, features.matrix(deal, index, rows[listed], km), strict=True))
         for position, _, _ in picks:
             self.learner.remember(deal, int(profile_ids[position]), x[position])
-        ranked = self._ranked(deal, x, rows, prediction, discount, listed, picks)
+        ranked = self._ranked(deal, x, rows, prediction, discount, speed, listed, picks)
         return Decision(self.name, self.model_version, deal.request_id, ranked, tuple(chosen), excluded)
 
     def _positions_of_slots(self, rows: np.ndarray) -> np.ndarray:
@@ -168,6 +172,7 @@ class EnginePolicy:
         rows: np.ndarray,
         prediction: Prediction,
         discount: np.ndarray,
+        speed: np.ndarray,
         positions: list[int],
         picks: list[tuple[int, str, float]],
     ) -> tuple[Scored, ...]:
@@ -181,6 +186,7 @@ class EnginePolicy:
                 value_eur=prediction.value_eur,
                 baseline_value_eur=prediction.value_baseline_eur,
                 discount=float(discount[position]),
+                speed=float(speed[position]),
                 boost=chosen.get(position, ("", 0.0))[0],
             )
             for position in positions
@@ -220,6 +226,12 @@ def capacity_discount(capacity: np.ndarray, open_referrals: np.ndarray) -> np.nd
     with np.errstate(divide="ignore", invalid="ignore"):
         used = np.clip(np.where(np.isnan(capacity) | (capacity <= 0), 0.0, open_referrals / capacity), 0.0, 1.0)
     return np.asarray(1.0 - CAPACITY_PENALTY * used * used)
+
+
+def timeliness_factor(timely: np.ndarray, overall: float) -> np.ndarray:
+    """How a partner's chance of a timely first answer weighs in, against a partner answering as often in time
+    as everyone: a late answer is worth (1 - LATE_PENALTY) of a timely one to a customer waiting for it."""
+    return np.asarray((1.0 - LATE_PENALTY * (1.0 - timely)) / (1.0 - LATE_PENALTY * (1.0 - overall)))
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
