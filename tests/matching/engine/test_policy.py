@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.engine import eligibility
+from matching.engine import eligibility, policy
 from matching.engine.policy import NEW_PARTNER_OFFERS, EnginePolicy, timeliness_factor
 from matching.engine.types import Decision, Observation, Outcome, Partner
 from tests.matching.engine.builders import answer, deal, now, partner
@@ -244,3 +244,17 @@ def test_exploration_rarely_overturns_a_clear_difference_in_declared_fit():
     ]
 
     assert chosen == [(1,)] * 40
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 400), st.integers(1, 30), st.booleans())
+def test_the_first_cut_finds_the_same_top_partners_in_the_same_order_as_scoring_them_all(seed, m, k, ties):
+    generator = np.random.default_rng(seed)
+    logit = generator.normal(0.0, 2.0, (m, 3))
+    if ties:  # whole groups of partners with equal scores, as partners with the same profile have
+        logit = np.round(logit)
+    factor = generator.choice([0.0, 0.5, 0.75, 1.0, 1.3], m)
+
+    full = policy._top(policy._sigmoid(logit).prod(axis=1) * factor, min(k, m))
+
+    assert policy.top_products(logit, factor, min(k, m)).tolist() == full.tolist()
