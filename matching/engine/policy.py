@@ -35,7 +35,7 @@ SHORTLIST = 64
 OPTIMISM_SD = 2.5
 EXPLORATION_SCALE = 0.1  # of the posterior sd drawn from: tuned on the simulator (docs/matching.md)
 CAPACITY_PENALTY = 0.5  # the share of a score lost at capacity
-LATE_PENALTY = 0.5  # the share of a score lost when the first answer comes after TIMELY_HOURS
+LATE_PENALTY = 0.25  # the share of a score lost when the first answer comes after TIMELY_HOURS
 PROPENSITY_DRAWS = 31
 FIRST_CUT = 4  # top_products scores this many times k partners exactly to find its bar
 BOUND_SLACK = 1e-9  # rounding room between a log score and its bound (relative)
@@ -271,8 +271,13 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def _top(values: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the k largest values, largest first (ties by position)."""
+    """Positions of the k largest values, largest first (ties by position, also at the k-th place: argpartition
+    alone would keep any of the tied)."""
     if k <= 0:
         return np.empty(0, dtype=np.intp)
-    part = np.argpartition(-values, k - 1)[:k] if k < len(values) else np.arange(len(values))
-    return part[np.lexsort((part, -values[part]))]
+    if k < len(values):
+        kth = np.partition(-values, k - 1)[k - 1]
+        part = np.flatnonzero(-values <= kth)
+    else:
+        part = np.arange(len(values))
+    return part[np.lexsort((part, -values[part]))][:k]
