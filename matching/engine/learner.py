@@ -48,8 +48,9 @@ NEGATIVE = {
     Outcome.LOST: WIN,
 }
 
-# Each cell's log-odds ~ N(0, variance) before any answer, by kind of cell: a product says most about a deal.
-PRIOR_VARIANCE = {"*": 0.25, "i": 0.06, "p": 0.1, "s": 0.04, "b": 0.04}
+# Each cell's log-odds ~ N(0, variance) before any answer, by kind of cell: wide for industries and products, where
+# a partner's undeclared preferences hide (tuned on the stress market, docs/matching.md), narrow for size and budget.
+PRIOR_VARIANCE = {"*": 0.25, "i": 0.5, "p": 0.5, "s": 0.04, "b": 0.04}
 
 
 def prior_precision(key: str) -> float:
