@@ -56,10 +56,11 @@ class Candidate:
     value_eur: float
     baseline_value_eur: float
     discount: float
+    speed: float = 1.0  # policy.timeliness_factor: answering in time more or less often than everyone
     boost: str = ""
 
 
-SIGNALS = (*FEATURE_SIGNALS, *HISTORY_SIGNALS, "value", "capacity")
+SIGNALS = (*FEATURE_SIGNALS, *HISTORY_SIGNALS, "value", "speed", "capacity")
 # Which signal each feature's term belongs to (F x the feature signals).
 _GROUPS = np.zeros((len(COLUMN), len(FEATURE_SIGNALS)))
 for _i, _names in enumerate(FEATURE_SIGNALS.values()):
@@ -79,12 +80,19 @@ def contributions(
     value = np.array([c.value_eur for c in candidates])
     baseline_value = np.array([c.baseline_value_eur for c in candidates])
     discount = np.array([c.discount for c in candidates])
+    speed = np.array([c.speed for c in candidates])
     baseline = float(np.prod(_sigmoid(intercepts))) * baseline_value
-    score = np.prod(_sigmoid(logit), axis=1) * value * discount
+    score = np.prod(_sigmoid(logit), axis=1) * value * speed * discount
     slope = _log_sigmoid_secant(intercepts[None, :], logit)  # (m, 3)
     by_feature = np.einsum("ms,sf,mf->mf", slope, weights, x)  # each feature's log-score term
     terms = np.concatenate(
-        (by_feature @ _GROUPS, slope * cells, np.log(value / baseline_value)[:, None], np.log(discount)[:, None]),
+        (
+            by_feature @ _GROUPS,
+            slope * cells,
+            np.log(value / baseline_value)[:, None],
+            np.log(speed)[:, None],
+            np.log(discount)[:, None],
+        ),
         axis=1,
     )
     points = terms * _log_mean(score, baseline)[:, None]
@@ -172,12 +180,15 @@ class _Labels:
         return gettext_noop("budget about %(budget)s EUR") % {"budget": f"{round(self.deal.budget_eur):,}"}
 
     def _responsiveness(self) -> str:
-        hours = self.learned.typical_wait_hours(self.partner.profile_id)
-        if hours is not None:
-            return gettext_noop("answers within %(hours)s h") % {"hours": max(1, round(hours))}
         yes, asked = self.learned.counts(learning.INTEREST, "*", self.partner.profile_id)
         if asked:
             return gettext_noop("interested in %(yes)s of %(asked)s requests") % {"yes": yes, "asked": asked}
+        return gettext_noop("no answers yet")
+
+    def _speed(self) -> str:
+        hours = self.learned.typical_wait_hours(self.partner.profile_id)
+        if hours is not None:
+            return gettext_noop("answers within %(hours)s h") % {"hours": max(1, round(hours))}
         return gettext_noop("no answers yet")
 
     def _accepted_before(self) -> str:

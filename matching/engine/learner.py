@@ -48,8 +48,9 @@ NEGATIVE = {
     Outcome.LOST: WIN,
 }
 
-# Each cell's log-odds ~ N(0, variance) before any answer, by kind of cell: a product says most about a deal.
-PRIOR_VARIANCE = {"*": 0.25, "i": 0.06, "p": 0.1, "s": 0.04, "b": 0.04}
+# Each cell's log-odds ~ N(0, variance) before any answer, by kind of cell: wide for industries and products, where
+# a partner's undeclared preferences hide (tuned on the stress market, docs/matching.md), narrow for size and budget.
+PRIOR_VARIANCE = {"*": 0.25, "i": 0.5, "p": 0.5, "s": 0.04, "b": 0.04}
 
 
 def prior_precision(key: str) -> float:
@@ -57,6 +58,9 @@ def prior_precision(key: str) -> float:
 
 
 HALF_LIFE_DAYS = 90.0  # a cell's evidence halves every 90 days
+TIMELY_HOURS = 24.0  # a first answer within this long is timely: the customer hears back the same day
+TIMELY_PRIOR_COUNT = 4.0  # a partner's timeliness is shrunk toward everyone's by this many offers' worth
+TIMELY_PRIOR = (1.0, 2.0)  # everyone's rate starts at 1 timely answer of 2, which the faded record outweighs
 GLOBAL_HALF_LIFE_DAYS = 180.0  # the global models weigh old answers less, more slowly
 MIN_LABELS = 40  # a stage keeps its prior weights until it has this many answers of both kinds
 MIN_EACH_CLASS = 5
@@ -158,6 +162,61 @@ class Cells:
         return (0, 0) if i is None else (self.successes[i], self.trials[i])
 
 
+@dataclass
+class Timeliness:
+    """How often each partner's first answer came within TIMELY_HOURS of the offer (a missed offer: never),
+    faded with HALF_LIFE_DAYS so last month counts more than last year, and everyone's rate to shrink toward."""
+
+    yes: list[float] = field(default_factory=list)  # per slot, faded timely answers
+    asked: list[float] = field(default_factory=list)  # per slot, faded first answers and misses
+    at: list[float] = field(default_factory=list)
+    everyone: list[float] = field(default_factory=lambda: [0.0, 0.0, float("-inf")])  # [yes, asked, at]
+    _arrays: tuple[np.ndarray, ...] | None = None
+
+    def record(self, slot: int, timely: bool, at: float) -> None:
+        while len(self.yes) <= slot:
+            self.yes.append(0.0)
+            self.asked.append(0.0)
+            self.at.append(at)
+        self.yes[slot], self.asked[slot], self.at[slot] = _faded_add(
+            self.yes[slot], self.asked[slot], self.at[slot], timely, at
+        )
+        yes, asked, then = self.everyone
+        self.everyone = list(_faded_add(yes, asked, then, timely, at))
+        self._arrays = None
+
+    def overall(self) -> float:
+        yes, asked, _ = self.everyone
+        return (yes + TIMELY_PRIOR[0]) / (asked + TIMELY_PRIOR[1])
+
+    def of(self, slot: int, now: float) -> tuple[float, float]:
+        """(the partner's shrunk P(timely first answer), the faded number of offers behind it)."""
+        rate = self.overall()
+        if slot >= len(self.yes):
+            return rate, 0.0
+        fade = _fade(now - self.at[slot])
+        yes, asked = self.yes[slot] * fade, self.asked[slot] * fade
+        return (yes + TIMELY_PRIOR_COUNT * rate) / (asked + TIMELY_PRIOR_COUNT), asked
+
+    def rates(self, position_of_slot: np.ndarray, m: int, now: float) -> np.ndarray:
+        """The shrunk P(timely first answer) of m partners, given where each slot is among them (-1: not)."""
+        rate = self.overall()
+        result = np.full(m, rate)
+        n = len(self.yes)
+        if not n or not m:
+            return result
+        if self._arrays is None:
+            self._arrays = (np.array(self.yes), np.array(self.asked), np.array(self.at))
+        yes, asked, at = self._arrays
+        rows = position_of_slot[:n]
+        present = rows >= 0
+        fade = np.exp2(-np.maximum(now - at[present], 0.0) / (HALF_LIFE_DAYS * DAY))
+        result[rows[present]] = (yes[present] * fade + TIMELY_PRIOR_COUNT * rate) / (
+            asked[present] * fade + TIMELY_PRIOR_COUNT
+        )
+        return result
+
+
 @dataclass(frozen=True)
 class Label:
     """One answer of one stage for one (deal, partner) pair."""
@@ -205,6 +264,7 @@ class Learner:
         self._values: dict[tuple[int, int], tuple[float, str, int]] = {}  # pair -> (log value, industry, bucket)
         self._value_sums: dict[tuple[int | None, str | None], list[float]] = {}
         self._waits: dict[int, list[float]] = {}  # profile id -> [faded sum of log hours, faded count, at]
+        self.timely = Timeliness()
         self.version = self._version()
 
     # -- remembering what was decided, so answers can be read against it -----------------------------------
@@ -253,7 +313,11 @@ class Learner:
         self.offers.setdefault(o.profile_id, set()).add(o.request_id)
         self.first_offer.setdefault(o.profile_id, at)
         if o.waited is not None and o.outcome in (Outcome.INTERESTED, Outcome.SKIPPED):
-            self._record_wait(o.profile_id, o.waited.total_seconds() / 3600.0, at)
+            hours = o.waited.total_seconds() / 3600.0
+            self._record_wait(o.profile_id, hours, at)
+            self.timely.record(self.slot(o.profile_id), hours <= TIMELY_HOURS, at)
+        elif o.outcome is Outcome.MISSED:
+            self.timely.record(self.slot(o.profile_id), False, at)
         if o.value_eur is not None and o.value_eur > 0 and o.outcome in (Outcome.ACCEPTED, Outcome.WON):
             self._record_value(o.request_id, o.profile_id, o.value_eur)
         added = []
@@ -420,6 +484,15 @@ class Learner:
 
     def offer_count(self, profile_id: int) -> int:
         return len(self.offers.get(profile_id, ()))
+
+
+def _faded_add(yes: float, asked: float, then: float, timely: bool, at: float) -> tuple[float, float, float]:
+    """Faded counts with one more answer at `at`; an answer recorded out of order is faded to the latest."""
+    if at >= then:
+        fade = _fade(at - then)
+        return yes * fade + float(timely), asked * fade + 1.0, at
+    fade = _fade(then - at)
+    return yes + fade * float(timely), asked + fade, then
 
 
 def _fade(seconds: float) -> float:

@@ -35,7 +35,12 @@ SHORTLIST = 64
 OPTIMISM_SD = 2.5
 EXPLORATION_SCALE = 0.1  # of the posterior sd drawn from: tuned on the simulator (docs/matching.md)
 CAPACITY_PENALTY = 0.5  # the share of a score lost at capacity
+LATE_PENALTY = 0.25  # the share of a score lost when the first answer comes after TIMELY_HOURS
 PROPENSITY_DRAWS = 31
+FIRST_CUT = 4  # top_products scores this many times k partners exactly to find its bar
+BOUND_SLACK = 1e-9  # rounding room between a log score and its bound (relative)
+ANCHOR_SAMPLE = 1024  # partners sampled to place top_products' tangents
+ANCHOR_QUANTILE = 0.99
 RANKED = 20
 
 
@@ -80,10 +85,12 @@ class EnginePolicy:
         profile_ids = index.profile_ids[rows]
         learner = self.learner
         global_logit = features.logits(deal, index, rows, learner.weights, learner.intercepts, km)
-        prediction = learner.predict_from_logits(deal, global_logit, self._positions_of_slots(rows), now)
+        positions = self._positions_of_slots(rows)
+        prediction = learner.predict_from_logits(deal, global_logit, positions, now)
+        speed = timeliness_factor(learner.timely.rates(positions, len(rows), now.timestamp()), learner.timely.overall())
         discount = capacity_discount(index.capacity[rows], index.open_referrals[rows])
         logit = prediction.global_logit + prediction.cell_mean
-        expected = _sigmoid(logit).prod(axis=1) * prediction.value_eur * discount
+        factor = discount * speed
         generator = np.random.default_rng([self.seed, rng.getrandbits(64)])
 
         places = min(count, len(rows))
@@ -92,8 +99,8 @@ class EnginePolicy:
         floor = self._floor_pick(qualified, rows, profile_ids, now, generator) if places else None
         if floor is not None:
             picks.append(floor)
-        best = _top(expected, RANKED + places)
-        picks = self._thompson_picks(logit, prediction.cell_variance, discount, best, places, picks, generator)
+        best = top_products(logit, factor, RANKED + places)  # the value is the same for every partner
+        picks = self._thompson_picks(logit, prediction.cell_variance, factor, best, places, picks, generator)
 
         chosen = [int(profile_ids[position]) for position, _, _ in picks]
         # Full feature rows only for the candidates listed: the learner keeps the chosen ones' to learn from.
@@ -101,7 +108,7 @@ class EnginePolicy:
         x = dict(zip(listed, features.matrix(deal, index, rows[listed], km), strict=True))
         for position, _, _ in picks:
             self.learner.remember(deal, int(profile_ids[position]), x[position])
-        ranked = self._ranked(deal, x, rows, prediction, discount, listed, picks)
+        ranked = self._ranked(deal, x, rows, prediction, discount, speed, listed, picks)
         return Decision(self.name, self.model_version, deal.request_id, ranked, tuple(chosen), excluded)
 
     def _positions_of_slots(self, rows: np.ndarray) -> np.ndarray:
@@ -144,9 +151,9 @@ class EnginePolicy:
             return picks
         taken = {position for position, _, _ in picks}
         sd = EXPLORATION_SCALE * np.sqrt(variance)
-        optimistic = _sigmoid(logit + OPTIMISM_SD * sd).prod(axis=1) * discount
-        optimistic[list(taken)] = -np.inf
-        shortlist = _top(optimistic, min(SHORTLIST, len(optimistic) - len(taken)))
+        open_places = discount.copy()
+        open_places[list(taken)] = 0.0  # below every other partner's optimistic score
+        shortlist = top_products(logit + OPTIMISM_SD * sd, open_places, min(SHORTLIST, len(discount) - len(taken)))
         draws = logit[shortlist] + sd[shortlist] * generator.standard_normal((PROPENSITY_DRAWS + 1, len(shortlist), 3))
         sampled = _sigmoid(draws).prod(axis=2) * discount[shortlist]  # (draws, shortlist)
         order = np.argsort(-sampled, axis=1, kind="stable")[:, :left]
@@ -168,6 +175,7 @@ class EnginePolicy:
         rows: np.ndarray,
         prediction: Prediction,
         discount: np.ndarray,
+        speed: np.ndarray,
         positions: list[int],
         picks: list[tuple[int, str, float]],
     ) -> tuple[Scored, ...]:
@@ -181,6 +189,7 @@ class EnginePolicy:
                 value_eur=prediction.value_eur,
                 baseline_value_eur=prediction.value_baseline_eur,
                 discount=float(discount[position]),
+                speed=float(speed[position]),
                 boost=chosen.get(position, ("", 0.0))[0],
             )
             for position in positions
@@ -222,13 +231,53 @@ def capacity_discount(capacity: np.ndarray, open_referrals: np.ndarray) -> np.nd
     return np.asarray(1.0 - CAPACITY_PENALTY * used * used)
 
 
+def timeliness_factor(timely: np.ndarray, overall: float) -> np.ndarray:
+    """How a partner's chance of a timely first answer weighs in, against a partner answering as often in time
+    as everyone: a late answer is worth (1 - LATE_PENALTY) of a timely one to a customer waiting for it."""
+    return np.asarray((1.0 - LATE_PENALTY * (1.0 - timely)) / (1.0 - LATE_PENALTY * (1.0 - overall)))
+
+
+def top_products(logit: np.ndarray, factor: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k largest prod(sigmoid(logit), axis=1) * factor, largest first, ties by position: the
+    same as computing them all, but the sigmoids only for the partners that can be among them.
+
+    log sigmoid is concave, so its tangent at any point bounds it from above: a linear upper bound of each
+    partner's log score, cheap over all partners. Taken where the best partners' log-odds are (a high quantile
+    of a sample), it is tight for them and far above nobody who matters. The exact scores of the FIRST_CUT * k
+    best bounds give a k-th score that the final top k can only beat; a partner whose bound is below it cannot
+    be among them."""
+    m = len(logit)
+    if k <= 0 or m <= FIRST_CUT * k:
+        return _top(_sigmoid(logit).prod(axis=1) * factor, k)
+    anchor = np.quantile(logit[:: max(1, m // ANCHOR_SAMPLE)], ANCHOR_QUANTILE, axis=0)
+    slope = 1.0 - _sigmoid(anchor)
+    with np.errstate(divide="ignore"):
+        upper = logit @ slope + float(np.sum(_log_sigmoid(anchor) - slope * anchor)) + np.log(factor)
+    first = np.argpartition(-upper, FIRST_CUT * k - 1)[: FIRST_CUT * k]
+    exact = _sigmoid(logit[first]).prod(axis=1) * factor[first]
+    kth = np.partition(exact, len(exact) - k)[len(exact) - k]
+    with np.errstate(divide="ignore"):
+        bar = np.log(kth) - BOUND_SLACK * (1.0 + abs(np.log(kth)))
+    candidates = np.flatnonzero(upper >= bar)
+    return candidates[_top(_sigmoid(logit[candidates]).prod(axis=1) * factor[candidates], k)]
+
+
+def _log_sigmoid(z: np.ndarray) -> np.ndarray:
+    return np.asarray(-np.logaddexp(0.0, -z))
+
+
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
 
 def _top(values: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the k largest values, largest first (ties by position)."""
+    """Positions of the k largest values, largest first (ties by position, also at the k-th place: argpartition
+    alone would keep any of the tied)."""
     if k <= 0:
         return np.empty(0, dtype=np.intp)
-    part = np.argpartition(-values, k - 1)[:k] if k < len(values) else np.arange(len(values))
-    return part[np.lexsort((part, -values[part]))]
+    if k < len(values):
+        kth = np.partition(-values, k - 1)[k - 1]
+        part = np.flatnonzero(-values <= kth)
+    else:
+        part = np.arange(len(values))
+    return part[np.lexsort((part, -values[part]))][:k]

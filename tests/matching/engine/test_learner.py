@@ -54,3 +54,20 @@ def test_the_expected_value_moves_from_the_prior_toward_the_values_seen():
 
     assert before == pytest.approx(10_000 * 2.718281828**0.5, rel=1e-6)  # exp(mu + sigma^2 / 2)
     assert 50_000 < after < 100_000
+
+
+def test_timely_answers_are_shrunk_toward_everyones_rate_and_last_month_counts_more_than_last_year():
+    learned = Learner()
+    year_ago, month_ago = now() - timedelta(days=365), now() - timedelta(days=30)
+    for request_id in range(1, 5):  # partner 1: late a year ago, in time last month
+        learned.observe(Observation(request_id, 1, Outcome.SKIPPED, year_ago, None, timedelta(hours=40)))
+        learned.observe(Observation(10 + request_id, 1, Outcome.INTERESTED, month_ago, None, timedelta(hours=3)))
+    learned.observe(Observation(20, 2, Outcome.MISSED, month_ago))
+
+    overall = learned.timely.overall()
+    fast, fast_weight = learned.timely.of(learned.slot(1), now().timestamp())
+    missed, _ = learned.timely.of(learned.slot(2), now().timestamp())
+    unknown, unknown_weight = learned.timely.of(learned.slot(3), now().timestamp())
+
+    assert missed < unknown == overall < fast < 1.0
+    assert (round(fast_weight, 3), unknown_weight) == (round(4 * (2 ** (-365 / 90) + 2 ** (-30 / 90)), 3), 0.0)
