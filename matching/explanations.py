@@ -138,13 +138,6 @@ def of_referral(referral: Referral) -> Routing | None:
 
 
 @dataclass(frozen=True)
-class Signal:
-    signal: str
-    label: str
-    points: float
-
-
-@dataclass(frozen=True)
 class CandidateRow:
     rank: int
     profile_id: int
@@ -153,7 +146,7 @@ class CandidateRow:
     chosen: bool
     boost: str  # in words
     propensity: float
-    signals: tuple[Signal, ...]
+    signals: tuple[Reason, ...]  # every signal's points, its label in the active language
 
 
 @dataclass(frozen=True)
@@ -204,5 +197,5 @@ def _candidate_row(candidate: RoutingCandidate, words: Vocabulary) -> CandidateR
     )
 
 
-def _signals(contributions: Sequence[dict[str, Any]], words: Vocabulary) -> tuple[Signal, ...]:
-    return tuple(Signal(c["signal"], translated(c["label"], words), c["points"]) for c in contributions)
+def _signals(contributions: Sequence[dict[str, Any]], words: Vocabulary) -> tuple[Reason, ...]:
+    return tuple(Reason(c["signal"], translated(c["label"], words), c["points"]) for c in contributions)
