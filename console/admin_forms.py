@@ -19,7 +19,10 @@ from console.admin_reports import BREACH_KINDS
 SERVICE_MESSAGES = (
     gettext_noop("Choose no thanks, decline or lost."),
     gettext_noop("Enter a code, such as budget-frozen."),
+    gettext_noop("Enter 1 to 20 partners."),
     gettext_noop("Enter a number of hours."),
+    gettext_noop("Enter a number of partners."),
+    gettext_noop("Enter a whole number of partners, such as 6."),
     gettext_noop("Enter a whole number of hours, such as 72."),
     gettext_noop("Enter at least 1 hour."),
     gettext_noop("Enter at most 2160 hours (90 days)."),

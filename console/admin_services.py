@@ -34,6 +34,9 @@ MAX_LABEL = 120
 # The messages below spell these numbers out, for translation.
 # Hours: 90 days is far past any sensible deadline, and keeps a typo from parking referrals for years.
 MAX_HOURS = 90 * 24
+# The cascade's cap counts every referral of a request (the first ones too); past 20 partners a request is being
+# broadcast, not routed. 1 turns the cascade off for requests sent to one partner.
+MAX_CASCADE_PARTNERS = 20
 SPAM_REASON = "spam"
 FLAGGED_STATES = (State.SKIPPED.value, State.DECLINED.value)
 CODE_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -120,12 +123,15 @@ def change_partner(actor: User, partner_id: int, kind: str, comment: str, now: d
 
 # --- Programme settings ------------------------------------------------------------------------
 
-PROGRAMME_FIELDS = (
+HOURS_FIELDS = (
     "new_deadline_hours",
     "evaluating_deadline_hours",
     "first_answer_urged_hours",
     "warn_before_deadline_hours",
+    "cascade_window_hours",  # matching/cascade.py reads it from the row
 )
+CASCADE_CAP = "cascade_max_partners"
+PROGRAMME_FIELDS = (*HOURS_FIELDS, CASCADE_CAP)
 
 
 def _hours(values: dict[str, Any], name: str, errors: dict[str, str]) -> int | None:
@@ -147,12 +153,30 @@ def _hours(values: dict[str, Any], name: str, errors: dict[str, str]) -> int | N
     return None
 
 
+def _partners_cap(values: dict[str, Any], errors: dict[str, str]) -> int | None:
+    raw = str(values.get(CASCADE_CAP, "")).strip()
+    if not raw:
+        errors[CASCADE_CAP] = "Enter a number of partners."
+        return None
+    try:
+        cap = int(raw)
+    except ValueError:
+        errors[CASCADE_CAP] = "Enter a whole number of partners, such as 6."
+        return None
+    if not 1 <= cap <= MAX_CASCADE_PARTNERS:
+        errors[CASCADE_CAP] = "Enter 1 to 20 partners."
+        return None
+    return cap
+
+
 def clean_programme(values: dict[str, Any]) -> dict[str, int]:
-    """The four settings as whole hours, or InvalidInput with a message by field."""
+    """The programme's settings (whole hours, and the cascade's cap on partners), or InvalidInput with a message
+    by field."""
     errors: dict[str, str] = {}
-    hours = {name: _hours(values, name, errors) for name in PROGRAMME_FIELDS}
-    new, evaluating = hours["new_deadline_hours"], hours["evaluating_deadline_hours"]
-    urged, warn = hours["first_answer_urged_hours"], hours["warn_before_deadline_hours"]
+    cleaned = {name: _hours(values, name, errors) for name in HOURS_FIELDS}
+    cleaned[CASCADE_CAP] = _partners_cap(values, errors)
+    new, evaluating = cleaned["new_deadline_hours"], cleaned["evaluating_deadline_hours"]
+    urged, warn = cleaned["first_answer_urged_hours"], cleaned["warn_before_deadline_hours"]
     if urged is not None and new is not None and urged >= new:
         errors["first_answer_urged_hours"] = "The reminder to answer must come before the deadline for new referrals."
     shortest = min((h for h in (new, evaluating) if h is not None), default=None)
@@ -160,12 +184,13 @@ def clean_programme(values: dict[str, Any]) -> dict[str, int]:
         errors["warn_before_deadline_hours"] = "The warning before a deadline must be shorter than both deadlines."
     if errors:
         raise InvalidInput(errors)
-    return {name: value for name, value in hours.items() if value is not None}
+    return {name: value for name, value in cleaned.items() if value is not None}
 
 
 def update_programme(actor: User, values: dict[str, Any], now: datetime) -> Programme:
-    """Save the deadlines and reminder offsets. They apply to referrals entering a state from now on:
-    each referral's deadline is fixed when it enters new or evaluating."""
+    """Save the deadlines, reminder offsets and the cascade's limits. Deadlines apply to referrals entering a
+    state from now on (each referral's deadline is fixed when it enters new or evaluating); the cascade reads its
+    limits at each pass."""
     require_programme_admin(actor)
     cleaned = clean_programme(values)
     with transaction.atomic():

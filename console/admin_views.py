@@ -59,7 +59,7 @@ ACTION_LABELS: dict[str, Any] = {
     AdminAction.Kind.UNVERIFY: gettext_lazy("Verification withdrawn"),
     AdminAction.Kind.SUSPEND: gettext_lazy("Suspended"),
     AdminAction.Kind.REACTIVATE: gettext_lazy("Reactivated"),
-    AdminAction.Kind.SETTINGS: gettext_lazy("Deadlines and reminders changed"),
+    AdminAction.Kind.SETTINGS: gettext_lazy("Programme settings changed"),
     AdminAction.Kind.REASON_ADD: gettext_lazy("Reason added"),
     AdminAction.Kind.REASON_RENAME: gettext_lazy("Reason renamed"),
     AdminAction.Kind.REASON_DEACTIVATE: gettext_lazy("Reason no longer offered"),

@@ -43,6 +43,8 @@ def snapshot() -> dict[str, Any]:
                 "evaluating_deadline_hours",
                 "first_answer_urged_hours",
                 "warn_before_deadline_hours",
+                "cascade_window_hours",
+                "cascade_max_partners",
             )
         ),
         "reasons": list(

@@ -9,6 +9,7 @@ import pytest
 
 from console.models import AdminAction
 from kernel.errors import InvalidInput
+from matching import cascade
 from partners.models import Role
 from referrals import services
 from referrals.actors import ActorRef
@@ -24,6 +25,8 @@ DEFAULTS = {
     "evaluating_deadline_hours": "168",
     "first_answer_urged_hours": "24",
     "warn_before_deadline_hours": "12",
+    "cascade_window_hours": "96",
+    "cascade_max_partners": "6",
 }
 
 
@@ -64,6 +67,70 @@ def test_saving_new_deadlines_applies_to_referrals_that_arrive_afterwards(client
     )  # fmt: skip
 
 
+def test_the_page_shows_the_cascades_window_and_cap(client, boss):
+    page = client.get("/console/programme/").content.decode()
+    assert 'name="cascade_window_hours" min="1" max="2160" value="96"' in page
+    assert 'name="cascade_max_partners" min="1" max="20" value="6"' in page
+
+
+def test_saving_the_cascades_limits_keeps_a_history_line(client, boss, monkeypatch):
+    at(monkeypatch, NOW)
+    limits = {"cascade_window_hours": "48", "cascade_max_partners": "3"}
+    response = client.post("/console/programme/", DEFAULTS | limits)
+    assert response.status_code == 302
+    programme = Programme.objects.get(pk=1)
+    assert (programme.cascade_window_hours, programme.cascade_max_partners) == (48, 3)
+    assert settings_now() == (72, 168, 24, 12)
+    action = AdminAction.objects.get()
+    assert (action.kind, action.details, action.at, action.actor_label) == (
+        "settings", {"cascade_window_hours": [96, 48], "cascade_max_partners": [6, 3]}, NOW, boss.email,
+    )  # fmt: skip
+    history = client.get("/console/programme/").content.decode()
+    assert "Programme settings changed" in history and "cascade_max_partners: [6, 3]" in history
+
+
+@pytest.mark.parametrize(("cap", "offered"), [("6", 1), ("1", 0)])
+def test_the_cascade_follows_the_cap_saved_on_the_page(client, boss, cap, offered):
+    first, _spare = factories.profile(), factories.profile()
+    engagement = factories.engagement([first], consent_share=True)
+    client.post("/console/programme/", DEFAULTS | {"cascade_max_partners": cap})
+    user = factories.user(first.partner, role=Role.REFERRALS_ADMIN)
+    services.skip(engagement.referrals.get().pk, ActorRef.person(user), NOW + timedelta(hours=1), "not-our-field")
+
+    assert cascade.offer_due(NOW + timedelta(hours=2)) == offered
+    assert engagement.referrals.count() == 1 + offered
+
+
+def test_the_cascade_follows_the_window_saved_on_the_page(client, boss):
+    first, _spare = factories.profile(), factories.profile()
+    engagement = factories.engagement([first], consent_share=True)
+    client.post("/console/programme/", DEFAULTS | {"cascade_window_hours": "2"})
+    user = factories.user(first.partner, role=Role.REFERRALS_ADMIN)
+    services.skip(engagement.referrals.get().pk, ActorRef.person(user), NOW + timedelta(hours=3), "not-our-field")
+
+    assert cascade.offer_due(NOW + timedelta(hours=3)) == 0  # older than the 2 h window (96 h by default)
+    assert engagement.referrals.count() == 1
+
+
+def test_a_programme_admin_in_russian_reads_the_cascades_errors_in_russian(client, boss):
+    boss.language = "ru"
+    boss.save()
+    response = client.post("/console/programme/", DEFAULTS | {"cascade_max_partners": "0"})
+    assert response.status_code == 422
+    assert '<small id="cascade_max_partners-error">Введите от 1 до 20 партнёров.</small>' in response.content.decode()
+    assert Programme.objects.get(pk=1).cascade_max_partners == 6
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.REFERRALS_ADMIN])
+def test_who_is_not_a_programme_admin_cannot_change_the_cascade(client, role):
+    profile = factories.profile()
+    client.force_login(factories.user(None if role == Role.AGENT else profile.partner, role=role))
+    before = snapshot()
+    response = client.post("/console/programme/", DEFAULTS | {"cascade_max_partners": "2"})
+    assert response.status_code == 403
+    assert snapshot() == before
+
+
 def test_saving_unchanged_settings_records_nothing(client, boss):
     client.post("/console/programme/", DEFAULTS)
     assert AdminAction.objects.count() == 0
@@ -84,6 +151,14 @@ def test_saving_unchanged_settings_records_nothing(client, boss):
          "The warning before a deadline must be shorter than both deadlines."),
         ({"evaluating_deadline_hours": "10", "warn_before_deadline_hours": "10"}, "warn_before_deadline_hours",
          "The warning before a deadline must be shorter than both deadlines."),
+        ({"cascade_window_hours": "0"}, "cascade_window_hours", "Enter at least 1 hour."),
+        ({"cascade_window_hours": "2161"}, "cascade_window_hours", "Enter at most 2160 hours (90 days)."),
+        ({"cascade_window_hours": "4 days"}, "cascade_window_hours", "Enter a whole number of hours, such as 72."),
+        ({"cascade_max_partners": ""}, "cascade_max_partners", "Enter a number of partners."),
+        ({"cascade_max_partners": "0"}, "cascade_max_partners", "Enter 1 to 20 partners."),
+        ({"cascade_max_partners": "21"}, "cascade_max_partners", "Enter 1 to 20 partners."),
+        ({"cascade_max_partners": "six"}, "cascade_max_partners", "Enter a whole number of partners, such as 6."),
+        ({"cascade_max_partners": "2.5"}, "cascade_max_partners", "Enter a whole number of partners, such as 6."),
     ],
 )  # fmt: skip
 def test_bad_settings_are_named_by_the_field_and_change_nothing(client, boss, changes, field, message):
