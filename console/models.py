@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -40,6 +42,16 @@ class AdminAction(models.Model):
         return f"{self.kind} by {self.actor_label}"
 
 
+class SpamVerdictQuerySet(models.QuerySet["SpamVerdict"]):
+    def confirmed_requests(self) -> models.QuerySet[Any]:
+        """The ids of the requests a programme admin confirmed as spam (as a subquery): nothing sends them to
+        another partner again, neither the cascade nor a link in a note the customer got before."""
+        return self.filter(verdict=SpamVerdict.Verdict.CONFIRMED).values("referral__engagement_id")
+
+    def confirms(self, engagement_id: int) -> bool:
+        return self.confirmed_requests().filter(referral__engagement_id=engagement_id).exists()
+
+
 class SpamVerdict(models.Model):
     """A programme admin's verdict on a referral a partner flagged as spam (or one closed by that verdict).
 
@@ -55,6 +67,8 @@ class SpamVerdict(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField()
     note = models.TextField(blank=True)
+
+    objects = SpamVerdictQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.referral_id}: {self.verdict}"

@@ -1,6 +1,7 @@
 """The alternatives in the customer's note: when a partner will not follow up, the note names up to
 `NOTE_ALTERNATIVES` partners the routing engine ranks best among those not yet asked (matching.routing), each with
-a link that sends the request to it in one click; the click is the customer's consent.
+a link that sends the request to it in one click; the click is the customer's consent. A request confirmed as spam
+is sent nowhere, whatever link the customer kept.
 
 A link is the request's public token and a signature of the profile id and the time the note was rendered, made
 with a salt that holds the token: it cannot add partners to another request, and it is good for `LINK_VALID`.
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from console.models import SpamVerdict
 from kernel.errors import InvalidInput
 from matching import routing
 from matching.engine import eligibility
@@ -44,6 +46,7 @@ INVALID = "This link is not valid. Please use the link from your e-mail as it is
 EXPIRED = "This link has expired. Please search for partners again."
 ALREADY_ASKED = "This partner already has your request."
 UNAVAILABLE = "This partner cannot take new requests now. Please search for other partners."
+CLOSED = "This request was closed by the programme and can no longer be sent to partners."
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,8 @@ def read(token: str, signed: str, now: datetime) -> Offer:
         raise LinkRefused(INVALID) from None
     if now.timestamp() - issued > LINK_VALID.total_seconds():
         raise LinkRefused(EXPIRED)
+    if SpamVerdict.objects.confirms(engagement.pk):
+        raise LinkRefused(CLOSED)
     profile = BusinessProfile.objects.select_related("partner").filter(pk=profile_id).first()
     if profile is None:
         raise LinkRefused(UNAVAILABLE)

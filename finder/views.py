@@ -303,7 +303,8 @@ def city_options(request: HttpRequest) -> HttpResponse:
 # --- An alternative from the customer's note ---------------------------------------------------------
 
 
-_REFUSED_STATUS = {alternatives.INVALID: 404, alternatives.EXPIRED: 410}  # else 409: the partner may not get it
+# Else 409: the partner may not get it.
+_REFUSED_STATUS = {alternatives.INVALID: 404, alternatives.EXPIRED: 410, alternatives.CLOSED: 410}
 
 
 @finder_throttled

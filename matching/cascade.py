@@ -4,7 +4,7 @@ A referral that ends skipped, missed, declined or expired, of a request whose cu
 is followed by one offer to the best partner not yet asked (`routing.route`), while nobody is interested yet (no
 referral of the request evaluating, negotiating, won or lost), the request is younger than the programme's
 `cascade_window_hours` and it has fewer than `cascade_max_partners` referrals in all. Each offer is a normal
-referral whose history row says it came from the cascade.
+referral whose history row says it came from the cascade. A request confirmed as spam is offered to nobody else.
 
 The worker runs `offer_due` each pass, whichever writer closed the referral (a partner's answer, either sweep
 path): it reads only the requests of the window (Engagement's created_at index), and under the request's row lock
@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 
+from console.models import SpamVerdict
 from kernel.errors import InvalidInput
 from matching import routing
 from referrals import lifecycle, services
@@ -52,9 +53,15 @@ def offer_due(now: datetime) -> int:
     """Offer every request in the window the partners its drop-outs are owed; returns how many referrals."""
     row = Programme.objects.filter(pk=1).first() or Programme()
     window, cap = timedelta(hours=row.cascade_window_hours), row.cascade_max_partners
-    recent = Engagement.objects.filter(created_at__gt=now - window, consent_share=True)
+    recent = _cascading(Engagement.objects.filter(created_at__gt=now - window))
     owing = [pk for pk, standing in _standings(recent).items() if standing.offers_owed(cap)]
     return sum(_offer(pk, cap, now) for pk in owing)
+
+
+def _cascading(engagements: QuerySet[Engagement]) -> QuerySet[Engagement]:
+    """Those the customer consented to share, and not confirmed as spam (its referrals closed as spam are no
+    drop-outs to follow)."""
+    return engagements.filter(consent_share=True).exclude(pk__in=SpamVerdict.objects.confirmed_requests())
 
 
 def _standings(engagements: QuerySet[Engagement]) -> dict[int, Standing]:
@@ -81,7 +88,9 @@ def _offer(engagement_id: int, cap: int, now: datetime) -> int:
     try:
         with transaction.atomic():
             engagement = Engagement.objects.select_for_update().get(pk=engagement_id)
-            standing = _standings(Engagement.objects.filter(pk=engagement_id)).get(engagement_id)
+            # Counted again under the lock, and the request checked again: confirmed as spam meanwhile, it is owed
+            # nothing.
+            standing = _standings(_cascading(Engagement.objects.filter(pk=engagement_id))).get(engagement_id)
             owed = standing.offers_owed(cap) if standing else 0
             if not owed:
                 return 0  # another worker offered it meanwhile

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from console import admin_services
 from finder import alternatives
 from notifications.models import OutboxMessage
-from partners.models import BusinessProfile
+from partners.models import BusinessProfile, Role
 from referrals import services
 from referrals.actors import ActorRef
 from referrals.models import Referral, ReferralEvent
@@ -120,3 +121,40 @@ def test_a_link_is_good_until_its_validity_ends():
     signed = _signed(alternatives.link(engagement, other.pk, NOW))
 
     assert alternatives.send(engagement.public_token, signed, NOW + alternatives.LINK_VALID).profile == other
+
+
+def flagged_as_spam(engagement):
+    """The request's partner says no thanks with the spam reason; returns that referral's id."""
+    referral = engagement.referrals.get()
+    user = factories.user(referral.partner, role=Role.REFERRALS_ADMIN)
+    services.skip(referral.pk, ActorRef.person(user), NOW + timedelta(minutes=5), "spam", "Nonsense text")
+    return referral.pk
+
+
+def test_a_link_of_a_request_confirmed_as_spam_sends_nothing():
+    asked, other = factories.profile(), factories.profile()
+    engagement = factories.engagement([asked])
+    signed = _signed(alternatives.link(engagement, other.pk, NOW))
+    boss = factories.user(None, role=Role.PROGRAMME_ADMIN)
+    admin_services.confirm_spam(boss, flagged_as_spam(engagement), "Bot traffic", NOW + timedelta(hours=1))
+    before = counting.rows()
+
+    with pytest.raises(alternatives.LinkRefused) as refused:
+        alternatives.send(engagement.public_token, signed, NOW + timedelta(hours=2))
+    with pytest.raises(alternatives.LinkRefused):
+        alternatives.read(engagement.public_token, signed, NOW + timedelta(hours=2))
+
+    assert refused.value.reason == alternatives.CLOSED
+    assert counting.rows() == before
+    assert not Referral.objects.filter(profile=other).exists()
+
+
+def test_a_link_of_a_request_whose_spam_flag_was_dismissed_still_sends():
+    asked, other = factories.profile(), factories.profile()
+    engagement = factories.engagement([asked])
+    signed = _signed(alternatives.link(engagement, other.pk, NOW))
+    boss = factories.user(None, role=Role.PROGRAMME_ADMIN)
+    admin_services.dismiss_spam(boss, flagged_as_spam(engagement), "A real customer", NOW + timedelta(hours=1))
+
+    assert alternatives.send(engagement.public_token, signed, NOW + timedelta(hours=2)).profile == other
+    assert Referral.objects.filter(engagement=engagement, profile=other).count() == 1

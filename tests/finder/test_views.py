@@ -10,9 +10,12 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 
+from console import admin_services
 from finder import alternatives, requests, views
 from notifications.models import OutboxMessage
-from partners.models import BusinessProfile, Location, Partner
+from partners.models import BusinessProfile, Location, Partner, Role
+from referrals import services
+from referrals.actors import ActorRef
 from referrals.models import Engagement, Referral
 from tests import clock, factories
 from tests.api import counting
@@ -404,6 +407,26 @@ def test_an_expired_note_link_gives_a_clear_page_and_changes_nothing(client, alt
     assert response.status_code == 410
     assert "This link has expired. Please search for partners again." in text(response)
     assert counting.rows() == before
+
+
+def test_a_note_link_of_a_request_confirmed_as_spam_gives_a_clear_page_in_russian_and_sends_nothing(
+    client, alternative_link
+):
+    engagement, other, path = alternative_link
+    referral = engagement.referrals.get()
+    user = factories.user(referral.partner, role=Role.REFERRALS_ADMIN)
+    services.skip(referral.pk, ActorRef.person(user), factories.NOW, "spam", "Nonsense text")
+    admin_services.confirm_spam(factories.user(None, role=Role.PROGRAMME_ADMIN), referral.pk, "", factories.NOW)
+    before = counting.rows()
+
+    shown, sent = client.get(path, headers={"Accept-Language": "ru"}), client.post(path)
+
+    assert (shown.status_code, sent.status_code) == (410, 410)
+    assert "Этот запрос закрыт программой и больше не может быть отправлен партнёрам." in text(shown)
+    assert "This request was closed by the programme and can no longer be sent to partners." in text(sent)
+    assert "Send my request to" not in text(shown)
+    assert counting.rows() == before
+    assert not Referral.objects.filter(profile=other).exists()
 
 
 def test_note_links_are_limited_per_address_like_the_finder(client, alternative_link, settings):

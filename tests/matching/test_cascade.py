@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from console import admin_services
 from matching import cascade
 from matching.models import RoutingDecision
 from notifications.models import OutboxMessage
@@ -115,3 +116,17 @@ def test_nobody_left_to_ask_offers_nothing_and_keeps_no_empty_decision():
     assert cascade.offer_due(NOW + 3 * H) == 0
     assert not RoutingDecision.objects.filter(engagement=engagement).exists()
     assert asked(engagement) == [only.pk]
+
+
+def test_a_request_confirmed_as_spam_is_offered_to_nobody_else():
+    first, second, _spare = factories.profile(), factories.profile(), factories.profile()
+    engagement = shared_request([first, second])
+    flagged = engagement.referrals.get(profile=first)
+    user = factories.user(first.partner, role=Role.REFERRALS_ADMIN)
+    services.skip(flagged.pk, ActorRef.person(user), NOW + H, reason="spam")
+    boss = factories.user(None, role=Role.PROGRAMME_ADMIN)
+    admin_services.confirm_spam(boss, flagged.pk, "Bot traffic", NOW + 2 * H)  # closes the second's referral too
+
+    assert cascade.offer_due(NOW + 3 * H) == 0
+    assert asked(engagement) == sorted([first.pk, second.pk])
+    assert not RoutingDecision.objects.exists()
