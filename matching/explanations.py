@@ -85,9 +85,9 @@ class Vocabulary:
 
     def _name(self, key: str, value: str) -> str:
         if key == "products":
-            return ", ".join(self._term(code) for code in value.split(", "))
+            return ", ".join(self.term(code) for code in value.split(", "))
         if key in ("industry", "size", "kind"):
-            return self._term(value)
+            return self.term(value)
         if key == "source":
             # The choices' labels are the console's msgids (console/locale), so they translate here too.
             return gettext(Engagement.Source(value).label) if value in Engagement.Source.values else value
@@ -98,7 +98,8 @@ class Vocabulary:
                 return value
         return value
 
-    def _term(self, code: str) -> str:
+    def term(self, code: str) -> str:
+        """A taxonomy code's name in the active language (the code itself if unknown)."""
         if self._terms is None:
             self._terms = {
                 term.code: term.label()

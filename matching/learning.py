@@ -159,6 +159,12 @@ def partners() -> list[Partner]:
     return result
 
 
+def declared(profile: BusinessProfile) -> Partner:
+    """The profile as the engine reads what it declared (tags, keywords, sizes...), with its related rows
+    prefetched or not; its capacity and status play no part."""
+    return _partner(profile, accepting=True, open_referrals=0)
+
+
 def _partner(profile: BusinessProfile, accepting: bool, open_referrals: int) -> Partner:
     return Partner(
         profile_id=profile.pk,

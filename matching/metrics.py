@@ -12,6 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
+from math import ceil
 
 from referrals import lifecycle
 from referrals.lifecycle import State
@@ -72,6 +74,13 @@ def median(values: list[float]) -> float | None:
 
 def ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
+
+
+def answers_to_reach(share: float, answered_in_time: int, answer_window_closed: int) -> int:
+    """How many answers in time in a row would bring the share answered in time to `share` (< 1)."""
+    target = Fraction(share).limit_denominator(1000)
+    missing = target * answer_window_closed - answered_in_time
+    return max(0, ceil(missing / (1 - target)))
 
 
 def week_starts(now: datetime, weeks: int = WEEKS) -> list[datetime]:

@@ -1,6 +1,6 @@
 """A partner's scorecard (docs/architecture.md, `matching`): how responsive it is, how its deals end,
 and what would raise its visibility. The database is read here; the arithmetic is matching.metrics,
-the charts matching.charts.
+the charts matching.charts; the deals it accepts and turns down, and its tags to review, matching.tendencies.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from matching import charts, metrics
+from matching import charts, metrics, tendencies
 from partners.cities import country_name
 from partners.models import BusinessProfile
 from referrals import lifecycle
@@ -99,6 +99,15 @@ def advice(card: metrics.Card, paused_countries: list[str]) -> list[str]:
             )
             % {"yours": percent(card.share_in_time), "best": percent(BEST_SHARE_IN_TIME)}
         )
+        needed = metrics.answers_to_reach(BEST_SHARE_IN_TIME, card.answered_in_time, card.answer_window_closed)
+        tips.append(
+            ngettext(
+                "Answer your next referral within 24 h and you reach %(best)s.",
+                "Answer your next %(n)s referrals within 24 h and you reach %(best)s.",
+                needed,
+            )
+            % {"n": needed, "best": percent(BEST_SHARE_IN_TIME)}
+        )
     else:
         tips.append(
             _("You answered %(yours)s in time: keep it up, it keeps you high in the finder.")
@@ -140,6 +149,7 @@ class Page:
     outcome_chart: SafeString
     legend: list[tuple[str, str]]
     weeks: list[str]
+    tendencies: tendencies.Words
 
 
 def outcome_names() -> dict[str, str]:
@@ -179,4 +189,5 @@ def page(partner_id: int, now: datetime) -> Page:
         ),
         legend=charts.legend([state.value for state in lifecycle.OUTCOMES], names),
         weeks=labels,
+        tendencies=tendencies.words(partner_id, now),
     )

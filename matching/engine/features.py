@@ -187,6 +187,18 @@ def qualifies(deal: Deal, index: PartnerIndex) -> np.ndarray:
     return qualified
 
 
+def matched_terms(deal: Deal, partner: Partner) -> frozenset[tuple[str, str]]:
+    """What of the partner's declared profile the request matches, term by term: ("industry", code),
+    ("product", code), ("service", code) and ("keyword", stem), the terms behind `industry_match`,
+    `product_overlap`, `service_overlap` and `words_cosine` (held to `pair_features` by a test). The scorecard
+    reads it to say which of a partner's tags bring the requests it turns down."""
+    found = {("industry", deal.industry)} if deal.industry and deal.industry in partner.industries else set()
+    found |= {("product", item) for item in deal.products & partner.products}
+    found |= {("service", item) for item in deal.services & partner.services}
+    found |= {("keyword", stem) for stem in deal.words & partner.keywords}
+    return frozenset(found)
+
+
 def pair_features(deal: Deal, partner: Partner) -> np.ndarray:
     """The features of one pair (F,), by the same computation as `matrix`."""
     index = PartnerIndex()

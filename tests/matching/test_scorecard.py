@@ -15,6 +15,7 @@ from partners.models import BusinessProfile, Role
 from referrals.models import Programme, Referral
 from tests import factories
 from tests.factories import NOW
+from tests.matching.partner_answers import CRM_DEAL, SMALL_MAIL_DEAL, answered, profile_with_tags
 
 DAY, HOUR = timedelta(days=1), timedelta(hours=1)
 WINDOW = 24 * HOUR  # the programme's answer window unless a test sets another
@@ -251,10 +252,21 @@ def test_the_advice_names_the_partners_own_figures(scenario):
             "Answer it now: even “No thanks” counts as an answer.",
             "Answer within 24 h: you answered 57% in time; the best partners answer 90%. "
             "Timely answers raise your place in the finder and in proposals.",
+            "Answer your next 23 referrals within 24 h and you reach 90%.",  # (4 + 23) / (7 + 23)
             "1 referral missed in 12 weeks. A missed referral lowers your place more than a “No thanks”.",
             "1 referral expired after you said you were interested: accept or decline within 7 days.",
             "Your profile in Germany is paused: it gets no new referrals and is hidden from the finder.",
         ]
+
+
+def test_the_answers_in_time_a_partner_needs_to_reach_the_best_share():
+    assert metrics.answers_to_reach(0.9, 4, 7) == 23
+    assert metrics.answers_to_reach(0.9, 8, 10) == 10  # 18 of 20
+    assert metrics.answers_to_reach(0.9, 0, 1) == 9
+    assert metrics.answers_to_reach(0.9, 9, 10) == metrics.answers_to_reach(0.9, 0, 0) == 0
+    with translation.override("ru"):
+        card = metrics.compute([Facts(created_at=ago(days=2), state="missed")], NOW, WINDOW)
+        assert scorecard.advice(card, [])[1] == "Ещё 9 ответов в течение 24 ч подряд — и у вас будет 90\xa0%."
 
 
 def test_a_prompt_partner_is_told_to_keep_it_up():
@@ -326,3 +338,28 @@ def test_others_are_forbidden_the_scorecard(client, db, role):
     partner = factories.partner() if role == Role.PROFILE_ADMIN else None
     client.force_login(factories.user(partner, role=role))
     assert client.get("/scorecard/").status_code == 403
+
+
+def test_the_page_tells_the_partner_the_deals_it_takes_and_the_tags_to_review_and_only_its_own(client, db):
+    mine, theirs = profile_with_tags(), profile_with_tags(country="FR")
+    for n in range(4):
+        answered(mine, "accept", NOW - (10 + n) * DAY, **CRM_DEAL)
+        answered(theirs, "skip", NOW - (10 + n) * DAY, **SMALL_MAIL_DEAL)
+    user = factories.user(mine.partner, role=Role.REFERRALS_USER)
+    client.force_login(user)
+
+    page = client.get("/scorecard/").content.decode()
+
+    assert "<li>You accepted all 4 deals for CRM.</li>" in page
+    assert '<ul id="turns-down"><li>Nothing clear yet.</li></ul>' in page
+    assert '<ul id="tags-to-review"><li>None to review.</li></ul>' in page
+    assert "From your 4 answers since" in page and "at least 4 times" in page
+    user.language = "ru"
+    user.save()
+    ru = client.get("/scorecard/").content.decode()
+    assert "<li>Вы приняли все 4 сделки (продукт «CRM»).</li>" in ru
+    assert "Ключевые слова и теги, которые стоит пересмотреть" in ru
+    client.force_login(factories.user(theirs.partner, role=Role.REFERRALS_ADMIN))
+    other = client.get("/scorecard/").content.decode()
+    assert "<li>You turned down all 4 deals for Office suite and email.</li>" in other
+    assert "CRM." not in other

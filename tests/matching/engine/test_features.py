@@ -83,3 +83,46 @@ def test_the_sparse_log_odds_are_the_feature_matrix_times_the_weights():
         dense = features.matrix(request, index, rows) @ weights.T + intercepts
 
         assert features.logits(request, index, rows, weights, intercepts, km) == pytest.approx(dense, abs=1e-9)
+
+
+def test_the_matched_terms_are_the_ones_behind_the_features_of_the_pair():
+    rng = Random(11)
+    tags = ["crm", "erp", "cloud", "mail", "retail"]
+
+    def some(k: int) -> frozenset[str]:
+        return frozenset(rng.sample(tags, rng.randint(0, k)))
+
+    for i in range(200):
+        someone = replace(
+            random_partner(rng, i), industries=some(2), products=some(3), services=some(2), keywords=some(3)
+        )
+        request = replace(
+            random_deal(rng, i),
+            industry=rng.choice(["", *tags]),
+            products=some(2),
+            services=some(2),
+            words=some(3),
+        )
+        x = dict(zip(features.FEATURES, features.pair_features(request, someone).tolist(), strict=True))
+        matched = features.matched_terms(request, someone)
+
+        def count(kind: str, terms: frozenset[tuple[str, str]] = matched) -> int:
+            return sum(1 for k, _ in terms if k == kind)
+
+        assert x["industry_match"] == count("industry")
+        assert x["product_overlap"] * len(request.products) == pytest.approx(count("product"))
+        assert x["service_overlap"] * len(request.services) == pytest.approx(count("service"))
+        assert (x["words_cosine"] > 0) == (count("keyword") > 0)
+        assert {t for k, t in matched if k == "keyword"} == request.words & someone.keywords
+
+
+def test_a_request_matches_a_partner_term_by_term():
+    request = deal(
+        1, industry="retail", products=frozenset({"crm", "erp"}), words=frozenset({"cloud", "mail", "migrat"})
+    )
+    someone = partner(
+        1, industries=frozenset({"retail"}), products=frozenset({"crm"}), keywords=frozenset({"cloud", "sap"})
+    )
+
+    expected = {("industry", "retail"), ("product", "crm"), ("keyword", "cloud")}
+    assert features.matched_terms(request, someone) == expected
