@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
+LINTER := tools/openapi-lint
+
 .PHONY: install run test lint types test-deps bench clean
 
 install: $(VENV)/.installed
@@ -15,6 +17,12 @@ $(VENV)/.installed: requirements.lock requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock -r requirements-dev.lock
 	touch $@
 
+# Redocly CLI for `make lint`, exactly as its package-lock.json pins it (Debian's nodejs and npm if missing).
+$(LINTER)/node_modules/.installed: $(LINTER)/package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	cd $(LINTER) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 run: install
 	bash scripts/run.sh
 
@@ -22,10 +30,11 @@ run: install
 test-deps:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-lint: install
+lint: install $(LINTER)/node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	bash scripts/openapi-lint.sh
 
 types: install
 	$(BIN)/mypy .
@@ -37,4 +46,4 @@ bench: install
 	bash bench/run.sh
 
 clean:
-	rm -rf $(VENV) data staticfiles
+	rm -rf $(VENV) data staticfiles $(LINTER)/node_modules

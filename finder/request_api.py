@@ -97,6 +97,7 @@ def _input(body: FinderRequestIn) -> requests.RequestInput:
         "either way (202), so that it tells nobody what an address asked before. Requests are limited per "
         "client address and per e-mail: a 429 says when to retry (`Retry-After`, in seconds)."
     ),
+    operation_id="sendFinderRequest",
 )
 def send_request(request: HttpRequest, body: FinderRequestIn) -> Status[dict[str, Any]] | HttpResponse:
     data = _input(body)

@@ -97,6 +97,7 @@ def _page(results: Results) -> dict[str, Any]:
         "Active profiles of active partners matching the words (Russian or English, any word form) and filters, "
         "best first, with each result's reasons (`why`) and, per filter, how many results each value would leave."
     ),
+    operation_id="searchProfiles",
 )
 def search_profiles(request: HttpRequest, filters: Query[SearchFilters]) -> dict[str, Any]:
     criteria = Criteria(

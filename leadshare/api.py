@@ -22,7 +22,17 @@ from ninja.openapi.docs import Swagger
 from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
 
-from kernel.api_types import NulCharacter, Parser, PreconditionFailed, UnreadableText, document_problems
+from kernel.api_types import (
+    NulCharacter,
+    Parser,
+    PreconditionFailed,
+    UnreadableText,
+    add_components,
+    document_problems,
+    drop_unused_schemas,
+    public_operations,
+    shared_enums,
+)
 from kernel.errors import InvalidInput, NotFound, ReferralChanged
 from kernel.problems import CONTENT_TYPE, field_errors, problem, pydantic_errors
 from leadshare.throttle import TokenRateThrottle
@@ -88,9 +98,16 @@ class LeadshareApi(NinjaAPI):
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
     ) -> OpenAPISchema:
-        """The document with every operation's errors in it (see kernel.api_types)."""
+        """The document with every operation's errors, the webhooks and the shared enums in it (kernel.api_types)."""
+        from notifications.webhook_schemas import openapi_webhooks
+
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema["webhooks"] = openapi_webhooks()
+        add_components(schema)
         document_problems(schema)
+        public_operations(schema)
+        shared_enums(schema)
+        drop_unused_schemas(schema)
         return schema
 
 
@@ -108,6 +125,13 @@ api = LeadshareApi(
     docs=VendoredSwagger(),
     docs_url="/docs",
     openapi_url="/openapi.json",
+    servers=[{"url": settings.SITE_ROOT, "description": "This installation (SITE_ROOT)"}],
+    openapi_extra={
+        "info": {
+            "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
+            "contact": {"name": f"{settings.SITE_NAME} programme team", "url": f"{settings.SITE_ROOT}/api/v1/docs"},
+        }
+    },
 )
 
 
@@ -197,7 +221,7 @@ class Pong(Schema):
     ok: bool
 
 
-@api.get("/ping", auth=None, response=Pong, tags=["meta"], summary="Is the API up? Needs no token")
+@api.get("/ping", auth=None, response=Pong, tags=["meta"], summary="Is the API up? Needs no token", operation_id="ping")
 def ping(request: HttpRequest) -> dict[str, bool]:
     return {"ok": True}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -14,11 +14,10 @@ from kernel.api_types import Input, ObjectId, problems
 from kernel.problems import problem
 from notifications import webhook_service, webhooks
 from notifications.models import Webhook, WebhookDelivery
+from notifications.webhook_schemas import EventName
 from partners.auth import current_user
 
 router = Router(tags=["webhooks"])
-
-EventName = Literal["referral.created", "referral.updated"]
 
 
 class WebhookIn(Input):
@@ -40,7 +39,7 @@ class WebhookPatch(Input):
 class WebhookOut(Schema):
     id: int
     url: str
-    events: list[str]
+    events: list[EventName]
     active: bool
     created_at: datetime
 
@@ -76,24 +75,41 @@ def _delivery_out(d: WebhookDelivery) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.get("/webhooks", response={200: list[WebhookOut], **problems(403)}, summary="Your organisation's webhooks")
+@router.get(
+    "/webhooks",
+    response={200: list[WebhookOut], **problems(403)},
+    summary="Your organisation's webhooks",
+    operation_id="listWebhooks",
+)
 def list_webhooks(request: HttpRequest) -> list[dict[str, Any]]:
     return [_out(h) for h in webhook_service.owned(current_user(request))]
 
 
-@router.post("/webhooks", response={201: WebhookCreated, **problems(403)}, summary="Add a webhook")
+@router.post(
+    "/webhooks", response={201: WebhookCreated, **problems(403)}, summary="Add a webhook", operation_id="createWebhook"
+)
 def create_webhook(request: HttpRequest, body: WebhookIn) -> Status:
     data = webhook_service.WebhookInput(body.url, list(body.events), body.secret, body.active)
     hook = webhook_service.create(current_user(request), data, timezone.now())
     return Status(201, _out(hook) | {"secret": hook.secret})
 
 
-@router.get("/webhooks/{webhook_id}", response={200: WebhookOut, **problems(403, 404)}, summary="Read a webhook")
+@router.get(
+    "/webhooks/{webhook_id}",
+    response={200: WebhookOut, **problems(403, 404)},
+    summary="Read a webhook",
+    operation_id="getWebhook",
+)
 def read_webhook(request: HttpRequest, webhook_id: ObjectId) -> dict[str, Any]:
     return _out(webhook_service.get(current_user(request), webhook_id))
 
 
-@router.patch("/webhooks/{webhook_id}", response={200: WebhookOut, **problems(403, 404)}, summary="Change a webhook")
+@router.patch(
+    "/webhooks/{webhook_id}",
+    response={200: WebhookOut, **problems(403, 404)},
+    summary="Change a webhook",
+    operation_id="updateWebhook",
+)
 def update_webhook(request: HttpRequest, webhook_id: ObjectId, body: WebhookPatch) -> dict[str, Any]:
     fields = body.model_dump(exclude_unset=True)
     data = webhook_service.WebhookInput(
@@ -103,7 +119,12 @@ def update_webhook(request: HttpRequest, webhook_id: ObjectId, body: WebhookPatc
     return _out(webhook_service.update(current_user(request), webhook_id, data))
 
 
-@router.delete("/webhooks/{webhook_id}", response={204: None, **problems(403, 404)}, summary="Remove a webhook")
+@router.delete(
+    "/webhooks/{webhook_id}",
+    response={204: None, **problems(403, 404)},
+    summary="Remove a webhook",
+    operation_id="deleteWebhook",
+)
 def delete_webhook(request: HttpRequest, webhook_id: ObjectId) -> Status:
     webhook_service.delete(current_user(request), webhook_id)
     return Status(204, None)
@@ -113,6 +134,7 @@ def delete_webhook(request: HttpRequest, webhook_id: ObjectId) -> Status:
     "/webhooks/{webhook_id}/deliveries",
     response={200: list[DeliveryOut], **problems(403, 404)},
     summary="The delivery log, newest first",
+    operation_id="listWebhookDeliveries",
 )
 def list_deliveries(
     request: HttpRequest, webhook_id: ObjectId, limit: int = Query(50, ge=1, le=200)
@@ -125,6 +147,7 @@ def list_deliveries(
     response={202: TestQueued, **problems(403, 404, 429)},
     summary="Queue a test event (type ping); its delivery shows in the log",
     description="Limited per organisation (docs/webhooks.md): over the limit, 429 with Retry-After.",
+    operation_id="testWebhook",
 )
 def test_webhook(request: HttpRequest, webhook_id: ObjectId) -> Status | HttpResponse:
     try:

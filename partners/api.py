@@ -8,10 +8,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Header, Query, Router, Status
 
-from kernel.api_types import ObjectId, PreconditionFailed, expected_version, problems, with_etag
+from kernel.api_types import ObjectId, PreconditionFailed, expected_version, problems, response_headers, with_etag
 from kernel.errors import InvalidInput
 from partners import services
 from partners.auth import current_user
@@ -51,6 +52,7 @@ def _personal_token_only(request: HttpRequest) -> None:
     response={200: list[TokenOut], **problems(403)},
     tags=["tokens"],
     summary="Your tokens and your organisation's integrations (never the tokens themselves)",
+    operation_id="listTokens",
 )
 def list_tokens(request: HttpRequest) -> list[dict[str, Any]]:
     _personal_token_only(request)
@@ -62,6 +64,7 @@ def list_tokens(request: HttpRequest) -> list[dict[str, Any]]:
     response={201: TokenCreated, **problems(403)},
     tags=["tokens"],
     summary="Create a token; the response shows it once",
+    operation_id="createToken",
 )
 def create_token(request: HttpRequest, body: TokenIn) -> Status[dict[str, Any]]:
     _personal_token_only(request)
@@ -74,6 +77,7 @@ def create_token(request: HttpRequest, body: TokenIn) -> Status[dict[str, Any]]:
     response={204: None, **problems(403, 404)},
     tags=["tokens"],
     summary="Revoke a token (requests with it get 401 from now on)",
+    operation_id="revokeToken",
 )
 def revoke_token(request: HttpRequest, token_id: ObjectId) -> Status[None]:
     _personal_token_only(request)
@@ -108,6 +112,7 @@ def _decode_cursor(cursor: str) -> int:
         "Creates the organisation and its referrals admin, and queues an e-mail to the admin with a link to set "
         "a password. An e-mail address that already has an account is a 409."
     ),
+    operation_id="createPartner",
 )
 def create_partner(request: HttpRequest, body: PartnerIn) -> Status[dict[str, Any]]:
     partner, admin = services.create_partner(
@@ -121,6 +126,7 @@ def create_partner(request: HttpRequest, body: PartnerIn) -> Status[dict[str, An
     response={200: PartnerPage, **problems(403)},
     tags=["partners"],
     summary="List partner organisations, oldest first (programme admins)",
+    operation_id="listPartners",
 )
 def list_partners(
     request: HttpRequest, limit: int = Query(50, ge=1, le=MAX_LIMIT), cursor: str | None = None
@@ -147,6 +153,7 @@ def _rendered(response: HttpResponse, profile: Any) -> dict[str, Any]:
     response={200: list[ProfileOut], **problems(403)},
     tags=["profiles"],
     summary="Your organisation's business profiles, one per country",
+    operation_id="listProfiles",
 )
 def list_profiles(request: HttpRequest) -> list[dict[str, Any]]:
     return [profile_out(p) for p in services.profiles_of(current_user(request))]
@@ -157,9 +164,12 @@ def list_profiles(request: HttpRequest) -> list[dict[str, Any]]:
     response={201: ProfileOut, **problems(403, 409)},
     tags=["profiles"],
     summary="Add a business profile in another country",
+    openapi_extra=response_headers({201: ("ETag", "Location")}),
+    operation_id="createProfile",
 )
 def create_profile(request: HttpRequest, body: ProfileIn, response: HttpResponse) -> Status[dict[str, Any]]:
     profile = services.create_profile(current_user(request), body.model_dump())
+    response["Location"] = reverse("api:read_profile", kwargs={"profile_id": profile.pk})
     return Status(201, _rendered(response, profile))
 
 
@@ -168,6 +178,8 @@ def create_profile(request: HttpRequest, body: ProfileIn, response: HttpResponse
     response={200: ProfileOut, **problems(403, 404)},
     tags=["profiles"],
     summary="Read a business profile (with an ETag)",
+    openapi_extra=response_headers({200: ("ETag",)}),
+    operation_id="getProfile",
 )
 def read_profile(request: HttpRequest, profile_id: ObjectId, response: HttpResponse) -> dict[str, Any]:
     return _rendered(response, services.get_profile(current_user(request), profile_id))
@@ -178,6 +190,8 @@ def read_profile(request: HttpRequest, profile_id: ObjectId, response: HttpRespo
     response={200: ProfileOut, **problems(403, 404, 409, 412)},
     tags=["profiles"],
     summary="Change a business profile: the fields sent; lists replace what was there",
+    openapi_extra=response_headers({200: ("ETag",)}),
+    operation_id="updateProfile",
 )
 def update_profile(
     request: HttpRequest,
@@ -201,6 +215,7 @@ def update_profile(
     response={204: None, **problems(403, 404, 409, 412)},
     tags=["profiles"],
     summary="Delete a business profile that has no referrals (pause the others)",
+    operation_id="deleteProfile",
 )
 def delete_profile(request: HttpRequest, profile_id: ObjectId, if_match: str | None = IF_MATCH) -> Status[None]:
     try:

@@ -9,8 +9,24 @@ from ninja import Schema
 from ninja.schema import DjangoGetter
 from pydantic import Field, Strict, model_validator
 
-from kernel.api_types import RowId
+from kernel.api_types import Input, RowId, SharedEnum
 from partners.models import ApiToken, BusinessProfile, Partner
+
+TokenKind = Annotated[
+    str,
+    SharedEnum(
+        "TokenKind",
+        ApiToken.Kind.values,
+        "personal: acts as you. integration: acts as a service user of your organisation and role, named after "
+        "the token, so history shows the integration; it cannot sign in",
+    ),
+]
+ProfileStatus = Annotated[
+    str, SharedEnum("ProfileStatus", BusinessProfile.Status.values, "A paused profile gets no new referrals")
+]
+PartnerStatus = Annotated[
+    str, SharedEnum("PartnerStatus", Partner.Status.values, "A suspended partner gets no new referrals")
+]
 
 # JSON's types, not Python's conversions: false is not 0, "1" is not true.
 Count = Annotated[int, Strict()]
@@ -20,21 +36,15 @@ Degrees = Annotated[float, Strict()]
 # --- Tokens --------------------------------------------------------------------------------------
 
 
-class TokenIn(Schema):
+class TokenIn(Input):
     name: str = Field(description="Where the token is used, e.g. 'CRM sync'; up to 100 characters")
-    kind: Literal["personal", "integration"] = Field(
-        "personal",
-        description=(
-            "personal: acts as you. integration: acts as a service user of your organisation and role, "
-            "named after the token, so history shows the integration; it cannot sign in"
-        ),
-    )
+    kind: TokenKind = "personal"
 
 
 class TokenOut(Schema):
     id: int
     name: str
-    kind: Literal["personal", "integration"]
+    kind: TokenKind
     prefix: str = Field(description="The token's first characters, to tell tokens apart")
     created_at: datetime
     last_used_at: datetime | None = Field(description="To the minute")
@@ -60,7 +70,7 @@ def token_out(token: ApiToken) -> dict[str, Any]:
 # --- Partner organisations -----------------------------------------------------------------------
 
 
-class PartnerIn(Schema):
+class PartnerIn(Input):
     name: str
     admin_email: str = Field(description="The referrals admin, invited by e-mail to set a password")
     country: str = Field(description="Two-letter code of the head office, e.g. DE")
@@ -71,7 +81,7 @@ class PartnerOut(Schema):
     id: int
     name: str
     country: str
-    status: Literal["active", "suspended"]
+    status: PartnerStatus
     verified: bool
     created_at: datetime
 
@@ -104,7 +114,7 @@ def partner_out(partner: Partner) -> dict[str, Any]:
 # --- Business profiles ---------------------------------------------------------------------------
 
 
-class ProfileLocationIn(Schema):
+class ProfileLocationIn(Input):
     id: Annotated[RowId, Strict()] | None = Field(
         None, description="An existing location to keep; leave out to add one"
     )
@@ -122,7 +132,7 @@ class ProfileLocationOut(Schema):
     lon: float
 
 
-class ProfileContactIn(Schema):
+class ProfileContactIn(Input):
     name: str = ""
     email: str
     language: Literal["en", "ru"] = "en"
@@ -137,7 +147,7 @@ class ProfileContactOut(Schema):
 TAGS_HELP = "Codes from the taxonomy"
 
 
-class ProfileIn(Schema):
+class ProfileIn(Input):
     country: str = Field(description="Two-letter code; one profile per country")
     locations: list[ProfileLocationIn] = Field(description="1 to 5 places, for proximity search")
     contacts: list[ProfileContactIn] = Field(description="Who receives the referral alerts (at least one)")
@@ -150,11 +160,11 @@ class ProfileIn(Schema):
     keywords: list[str] = Field(default_factory=list, description="Free-form skills and solutions; at most 30")
     target_sizes: list[str] = Field(default_factory=list, description="Company size codes, e.g. 50-249")
     only_target_sizes: Flag = Field(False, description="Receive no referrals from companies of other sizes")
-    status: Literal["active", "paused"] = Field("active", description="A paused profile gets no new referrals")
+    status: ProfileStatus = "active"
     capacity: Count | None = Field(None, description="The most open referrals wanted at once; null for no limit")
 
 
-class ProfilePatch(Schema):
+class ProfilePatch(Input):
     """The fields to change; lists replace what was there. Locations keep their id when sent with it."""
 
     @model_validator(mode="before")
@@ -177,7 +187,7 @@ class ProfilePatch(Schema):
     keywords: list[str] | None = None
     target_sizes: list[str] | None = None
     only_target_sizes: Flag | None = None
-    status: Literal["active", "paused"] | None = None
+    status: ProfileStatus | None = None
     capacity: Count | None = None
 
 
@@ -195,7 +205,7 @@ class ProfileOut(Schema):
     keywords: list[str]
     target_sizes: list[str]
     only_target_sizes: bool
-    status: Literal["active", "paused"]
+    status: ProfileStatus
     capacity: int | None
     created_at: datetime
     updated_at: datetime

@@ -12,7 +12,15 @@ from pydantic import Field
 from pydantic_core import to_json
 
 from kernel import csvexport
-from kernel.api_types import IsoDateTime, ObjectId, PreconditionFailed, expected_version, problems, with_etag
+from kernel.api_types import (
+    IsoDateTime,
+    ObjectId,
+    PreconditionFailed,
+    expected_version,
+    problems,
+    response_headers,
+    with_etag,
+)
 from kernel.errors import ReferralChanged
 from partners.auth import current_user
 from referrals import list_cache, queries, routing_why, services
@@ -66,12 +74,17 @@ def _read(request: HttpRequest, referral_id: int) -> Any:
     "/referrals",
     response={200: ReferralPage, 304: None},
     summary="List referrals, oldest change first (with an ETag: send If-None-Match to poll cheaply)",
+    openapi_extra=response_headers({200: ("ETag",), 304: ("ETag",)}),
+    operation_id="listReferrals",
 )
 def list_referrals(
     request: HttpRequest,
     filters: Query[ListFilters],
     limit: int = Query(50, ge=1, le=queries.MAX_LIMIT),
     cursor: str | None = None,
+    if_none_match: str | None = Header(
+        None, alias="If-None-Match", description="The ETag of the page you have: 304 with no body if it is the same"
+    ),
 ) -> HttpResponse:
     user = current_user(request)
     chosen = queries.Filters(queries.parse_states(filters.state), filters.updated_since)
@@ -85,7 +98,7 @@ def list_referrals(
         return to_json({"items": [referral_out(v) for v in views], "next_cursor": following})
 
     page = list_cache.page(user, (chosen.states, chosen.updated_since, limit, cursor), build)
-    if request.headers.get("If-None-Match") == page.etag:
+    if if_none_match == page.etag:
         response = HttpResponse(status=304)
     else:
         response = HttpResponse(page.body, content_type="application/json")
@@ -96,9 +109,16 @@ def list_referrals(
 CSV = {"responses": {200: {"description": "OK", "content": {"text/csv": {"schema": {"type": "string"}}}}}}
 # Acting on a referral: not yours (404), not allowed in its state or its deadline passed (409), stale If-Match (412).
 ACTED = {200: ReferralOut, **problems(404, 409, 412)}
+WITH_ETAG = response_headers({200: ("ETag",)})
 
 
-@router.get("/referrals.csv", summary="Export the selected referrals as CSV", response={200: None}, openapi_extra=CSV)
+@router.get(
+    "/referrals.csv",
+    summary="Export the selected referrals as CSV",
+    response={200: None},
+    openapi_extra=CSV,
+    operation_id="exportReferralsCsv",
+)
 def export_csv(request: HttpRequest, filters: Query[ListFilters]) -> StreamingHttpResponse:
     chosen = queries.Filters(queries.parse_states(filters.state), filters.updated_since)
     views = queries.all_selected(current_user(request), chosen)
@@ -126,6 +146,8 @@ def export_csv(request: HttpRequest, filters: Query[ListFilters]) -> StreamingHt
     "/referrals/{referral_id}",
     response={200: ReferralDetailOut, **problems(404)},
     summary="Read one referral (with an ETag and why it was routed)",
+    openapi_extra=WITH_ETAG,
+    operation_id="getReferral",
 )
 def read_referral(request: HttpRequest, referral_id: ObjectId, response: HttpResponse) -> dict[str, Any]:
     referral = _read(request, referral_id)
@@ -138,6 +160,7 @@ def read_referral(request: HttpRequest, referral_id: ObjectId, response: HttpRes
     "/referrals/{referral_id}/history",
     response={200: list[EventOut], **problems(404)},
     summary="Every change, oldest first",
+    operation_id="getReferralHistory",
 )
 def referral_history(request: HttpRequest, referral_id: ObjectId) -> list[dict[str, Any]]:
     referral = _read(request, referral_id)
@@ -164,14 +187,26 @@ def _acted(response: HttpResponse, referral: Any) -> dict[str, Any]:
 IF_MATCH = Header(None, alias="If-Match", description="The ETag you read; 412 if the referral changed since")
 
 
-@router.post("/referrals/{referral_id}/interested", response=ACTED, summary="I'm interested: new → evaluating")
+@router.post(
+    "/referrals/{referral_id}/interested",
+    response=ACTED,
+    summary="I'm interested: new → evaluating",
+    openapi_extra=WITH_ETAG,
+    operation_id="markInterested",
+)
 def interested(
     request: HttpRequest, referral_id: ObjectId, response: HttpResponse, if_match: str | None = IF_MATCH
 ) -> Any:
     return _acted(response, _act(request, referral_id, Action.INTERESTED, ActionInput(), if_match))
 
 
-@router.post("/referrals/{referral_id}/skip", response=ACTED, summary="No thanks: new → skipped")
+@router.post(
+    "/referrals/{referral_id}/skip",
+    response=ACTED,
+    summary="No thanks: new → skipped",
+    openapi_extra=WITH_ETAG,
+    operation_id="skipReferral",
+)
 def skip(
     request: HttpRequest, referral_id: ObjectId, body: SkipIn, response: HttpResponse, if_match: str | None = IF_MATCH
 ) -> Any:
@@ -179,7 +214,13 @@ def skip(
     return _acted(response, _act(request, referral_id, Action.SKIP, data, if_match))
 
 
-@router.post("/referrals/{referral_id}/accept", response=ACTED, summary="Accept: evaluating → negotiating")
+@router.post(
+    "/referrals/{referral_id}/accept",
+    response=ACTED,
+    summary="Accept: evaluating → negotiating",
+    openapi_extra=WITH_ETAG,
+    operation_id="acceptReferral",
+)
 def accept(
     request: HttpRequest, referral_id: ObjectId, body: AcceptIn, response: HttpResponse, if_match: str | None = IF_MATCH
 ) -> Any:
@@ -187,7 +228,13 @@ def accept(
     return _acted(response, _act(request, referral_id, Action.ACCEPT, data, if_match))
 
 
-@router.post("/referrals/{referral_id}/decline", response=ACTED, summary="Decline: evaluating → declined")
+@router.post(
+    "/referrals/{referral_id}/decline",
+    response=ACTED,
+    summary="Decline: evaluating → declined",
+    openapi_extra=WITH_ETAG,
+    operation_id="declineReferral",
+)
 def decline(
     request: HttpRequest,
     referral_id: ObjectId,
@@ -199,14 +246,26 @@ def decline(
     return _acted(response, _act(request, referral_id, Action.DECLINE, data, if_match))
 
 
-@router.post("/referrals/{referral_id}/win", response=ACTED, summary="Won: negotiating → won")
+@router.post(
+    "/referrals/{referral_id}/win",
+    response=ACTED,
+    summary="Won: negotiating → won",
+    openapi_extra=WITH_ETAG,
+    operation_id="winReferral",
+)
 def win(
     request: HttpRequest, referral_id: ObjectId, body: WinIn, response: HttpResponse, if_match: str | None = IF_MATCH
 ) -> Any:
     return _acted(response, _act(request, referral_id, Action.WIN, ActionInput(final_value=body.deal_value), if_match))
 
 
-@router.post("/referrals/{referral_id}/lose", response=ACTED, summary="Lost: negotiating → lost")
+@router.post(
+    "/referrals/{referral_id}/lose",
+    response=ACTED,
+    summary="Lost: negotiating → lost",
+    openapi_extra=WITH_ETAG,
+    operation_id="loseReferral",
+)
 def lose(
     request: HttpRequest,
     referral_id: ObjectId,
@@ -218,7 +277,13 @@ def lose(
     return _acted(response, _act(request, referral_id, Action.LOSE, data, if_match))
 
 
-@router.patch("/referrals/{referral_id}", response=ACTED, summary="Edit notes or the assignee")
+@router.patch(
+    "/referrals/{referral_id}",
+    response=ACTED,
+    summary="Edit notes or the assignee",
+    openapi_extra=WITH_ETAG,
+    operation_id="updateReferral",
+)
 def edit_referral(
     request: HttpRequest, referral_id: ObjectId, body: ReferralPatch, response: HttpResponse,
     if_match: str | None = IF_MATCH,

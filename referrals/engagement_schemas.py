@@ -9,19 +9,19 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field, Strict
 
-from kernel.api_types import RowId
+from kernel.api_types import Input, RowId
 from referrals.engagement_validation import MAX_NEED, MAX_ROUTED
 from referrals.models import Engagement
 from referrals.schemas import StateName
 
 
-class EngagementContactIn(Schema):
+class EngagementContactIn(Input):
     name: str = Field(max_length=200)
     email: str = Field(max_length=254)
     phone: str = Field("", max_length=40)
 
 
-class EngagementCustomerIn(Schema):
+class EngagementCustomerIn(Input):
     company: str = Field(max_length=200)
     size: str = Field(description="A company size code, e.g. 50-249")
     industry: str = Field("", description="An industry code")
@@ -31,24 +31,24 @@ class EngagementCustomerIn(Schema):
     contacts: list[EngagementContactIn] = Field(description="1 to 5 people the partners may contact")
 
 
-class EngagementRequirementsIn(Schema):
+class EngagementRequirementsIn(Input):
     industries: list[str] = Field(default_factory=list)
     products: list[str] = Field(default_factory=list)
     services: list[str] = Field(default_factory=list)
 
 
-class EngagementConsentIn(Schema):
+class EngagementConsentIn(Input):
     contact_by_selected_partners: Annotated[bool, Strict()] = Field(
         description="Must be true: the chosen partners will get in touch"
     )
     share_with_other_partners: Annotated[bool, Strict()] = False
 
 
-class EngagementRouteIn(Schema):
+class EngagementRouteIn(Input):
     count: Annotated[int, Strict()] = Field(description=f"How many partners, 1 to {MAX_ROUTED}")
 
 
-class EngagementIn(Schema):
+class EngagementIn(Input):
     customer: EngagementCustomerIn
     # The need's and the budget's rules are referrals.engagement_validation's (run by the service, whose
     # refusals are problem+json by field); the schema only documents them.

@@ -6,10 +6,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Header, Router, Status
 
-from kernel.api_types import ObjectId, problems
+from kernel.api_types import ObjectId, problems, response_headers
 from partners.auth import current_user
 from partners.models import User
 from referrals import idempotency, permissions, services
@@ -66,6 +67,7 @@ def _input(body: EngagementIn) -> services.EngagementInput:
 @router.post(
     "/engagements",
     response={200: EngagementOut, 201: EngagementOut, **problems(400, 403)},
+    openapi_extra=response_headers({200: ("Location", "Idempotent-Replayed"), 201: ("Location",)}),
     summary="Send a customer's request to chosen or routed business profiles (agents, programme admins, intake)",
     description=(
         "Creates the engagement and one new referral per target profile, and alerts each profile's contacts. "
@@ -76,6 +78,7 @@ def _input(body: EngagementIn) -> services.EngagementInput:
         "key with a different body is a 422; a missing key is a 400. Refused requests (4xx) are not stored: "
         "fix the body and send it again under the same key."
     ),
+    operation_id="createEngagement",
 )
 def create_engagement(
     request: HttpRequest, body: EngagementIn, response: HttpResponse, idempotency_key: str | None = IDEMPOTENCY_KEY
@@ -91,6 +94,7 @@ def create_engagement(
         return 201, idempotency.as_sent(EngagementOut, engagement_out(engagement))
 
     outcome = idempotency.run(user, key, request_digest, now, produce)
+    response["Location"] = reverse("api:read_engagement", kwargs={"engagement_id": outcome.body["id"]})
     if outcome.replayed:
         response["Idempotent-Replayed"] = "true"
         return Status(200, outcome.body)
@@ -101,6 +105,7 @@ def create_engagement(
     "/engagements/{engagement_id}",
     response={200: EngagementOut, **problems(403, 404)},
     summary="Read an engagement with its referrals' ids and states (agents, programme admins)",
+    operation_id="getEngagement",
 )
 def read_engagement(request: HttpRequest, engagement_id: ObjectId) -> dict[str, Any]:
     _operator(request)

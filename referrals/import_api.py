@@ -10,10 +10,11 @@ from django.utils import timezone
 from ninja import Body, Router, Schema
 from pydantic import Field
 
-from kernel.api_types import problems
+from kernel.api_types import documented, problems
 from partners.auth import current_user
 from referrals import importing
 from referrals.actors import ActorRef
+from referrals.partner_center_schemas import PartnerCenterReferral
 from referrals.schemas import StateName
 
 router = Router(tags=["import"])
@@ -50,6 +51,16 @@ class ImportOut(Schema):
         "duplicate, so the same export can be sent again. Every item is either in `created` or in `skipped` with "
         "a reason. Nothing is e-mailed."
     ),
+    operation_id="importPartnerCenterReferrals",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "schema": {"items": documented(PartnerCenterReferral), "maxItems": importing.MAX_ITEMS}
+                }
+            }
+        }
+    },
 )
 def import_partner_center(request: HttpRequest, body: list[Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
     user = current_user(request)

@@ -4,17 +4,43 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from kernel.api_types import Input, Output, RowId
+from kernel.api_types import Input, Output, RowId, SharedEnum
+from referrals.lifecycle import PARTNER_CENTER_STATUS, State
 from referrals.models import ReferralEvent
 from referrals.presenters import ReferralView
 from referrals.routing_why import Routing
 from referrals.validation import MAX_NOTES
 
-StateName = Literal["new", "evaluating", "negotiating", "won", "lost", "skipped", "missed", "declined", "expired"]
+# The enums of the API, from their owners: the lifecycle's states and Partner Center pairs, the history's actions.
+StateName = Annotated[str, SharedEnum("ReferralState", (s.value for s in State), "A referral's state")]
+PartnerCenterStatus = Annotated[
+    str,
+    SharedEnum(
+        "PartnerCenterStatus",
+        dict.fromkeys(status for status, _ in PARTNER_CENTER_STATUS.values()),
+        "The Partner Center Referrals API's status",
+    ),
+]
+PartnerCenterSubstatus = Annotated[
+    str,
+    SharedEnum(
+        "PartnerCenterSubstatus",
+        dict.fromkeys(substatus for _, substatus in PARTNER_CENTER_STATUS.values()),
+        "The Partner Center Referrals API's substatus",
+    ),
+]
+EventAction = Annotated[
+    str,
+    SharedEnum(
+        "EventAction",
+        (value for value, _ in ReferralEvent._meta.get_field("action").choices or ()),
+        "What a change in a referral's history did: a lifecycle action, create or edit",
+    ),
+]
 
 
 class ContactOut(Output):
@@ -50,8 +76,8 @@ class ReferralOut(Output):
     engagement_id: int
     profile_id: int
     state: StateName
-    status: str = Field(description="Partner Center status: New, Active or Closed")
-    substatus: str = Field(description="Partner Center substatus: Pending, Received, Accepted, Won, Lost, ...")
+    status: PartnerCenterStatus
+    substatus: PartnerCenterSubstatus
     version: int
     created_at: datetime
     updated_at: datetime
@@ -96,9 +122,9 @@ class EventOut(Output):
     at: datetime
     actor_kind: Literal["user", "api", "system"]
     actor: str
-    action: str
-    from_state: str
-    to_state: str
+    action: EventAction
+    from_state: StateName | Literal[""] = Field(description="Empty for the create event")
+    to_state: StateName
     reason: str
     comment: str
 

@@ -132,6 +132,17 @@ class World:
     sent: int = 0
 
 
+# Items that do not match the Partner Center schema are skipped with a reason in a 200 report, by design (the
+# same export is sent again with some items fixed): the body's description is not a refusal rule there.
+SKIPS_INSTEAD_OF_REFUSING = {"/api/v1/import/partner-center"}
+
+
+def checks_for(case: Any) -> list[Any]:
+    if case.path in SKIPS_INSTEAD_OF_REFUSING:
+        return [check for check in CHECKS if check is not negative_data_rejection]
+    return CHECKS
+
+
 def mode(case: Any, location: ParameterLocation) -> GenerationMode | None:
     info = case.meta.components.get(location) if case.meta else None
     return info.mode if info is not None else None
@@ -141,14 +152,14 @@ def send(case: Any, world: World, both: bool = True) -> None:
     """The case with the partner admin's token, then the operator's (or, not `both`, one of them in turn)."""
     if mode(case, ParameterLocation.HEADER) == GenerationMode.NEGATIVE:
         # Invalid headers (a malformed Authorization among them) go as generated: they must be refused.
-        case.call_and_validate(checks=CHECKS)
+        case.call_and_validate(checks=checks_for(case))
         return
     chosen = [world.alpha.tokens["referrals_admin"], world.operator_token]
     if not both:
         world.sent += 1
         chosen = [chosen[world.sent % 2]]
     for token in chosen:
-        case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+        case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=checks_for(case))
 
 
 @fuzzing.parametrize()
