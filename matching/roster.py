@@ -1,0 +1,264 @@
+"""The engine's partners (one `Partner` per business profile, paused and suspended ones too), kept per process
+and brought up to date from two logs before each decision, instead of every profile read per decision.
+
+- The finder's index log (finder.models IndexStamp / IndexChange): every change of a profile, its tags, places,
+  status, capacity, or its partner's status is logged under a version in the transaction of the change
+  (finder.indexing). The profiles logged since the roster's version are read again, with their vectors
+  (matching.vectors).
+- The referral history (ReferralEvent): every referral created, and every move of one, writes a row. The
+  profiles with rows since the roster's mark have their open referrals counted again (capacity).
+
+Nothing new costs two primary-key reads (the index's version, the history since the mark). The roster is made
+anew (every profile read) when this process has none, the index log no longer holds every change since (pruned
+after an hour, or the index rebuilt: `horizon`), or a quarter of it changed.
+
+A history row's id is taken when it is written, so one whose transaction commits after a later one's appears
+below the mark: the ids skipped are looked for again, until GAP_WINDOW ids later (as finder.indexing does for
+its priors). Index versions have no such gaps: their writers take the version row's lock (IndexStamp).
+
+A roster made inside a transaction may hold what the transaction wrote: it is kept once the transaction
+commits, and dropped if it rolls back.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
+
+from django.db import connections, transaction
+from django.db.models import Count, Exists, OuterRef, Q
+
+from finder import text
+from finder.models import IndexChange, IndexStamp
+from matching import vectors
+from matching.engine.types import Partner, Place
+from partners.models import BusinessProfile
+from referrals import lifecycle
+from referrals.models import Referral, ReferralEvent
+
+GAP_WINDOW = 1000  # a history id skipped this many ids ago is taken as rolled back
+REBUILD_SHARE = 0.25  # more profiles than this share changed: read them all
+CHUNK = 2000  # profiles read per query (as finder.indexing reads them)
+
+
+class Stamp(NamedTuple):
+    epoch: str
+    version: int
+    horizon: int
+
+
+NEVER_INDEXED = Stamp("", 0, 0)
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Every profile as the engine knows it, as of an index version and a history mark."""
+
+    epoch: str
+    version: int
+    mark: int  # the last history row read
+    gaps: frozenset[int]  # history ids below the mark not seen yet
+    partners: tuple[Partner, ...]
+    position: Mapping[int, int]  # profile id -> its place in `partners`
+
+
+_lock = threading.Lock()
+_kept: dict[str, Roster] = {}  # database alias -> the roster of committed rows
+_recent: dict[str, Roster] = {}  # database alias -> the last roster made: its unchanged Partners are reused
+
+
+def partners(using: str = "default") -> tuple[Partner, ...]:
+    """Every profile as the engine knows it now. An unchanged profile gives the same object as last time, and
+    nothing changed gives the same tuple, so the engine's index re-encodes only the profiles that changed."""
+    return current(using).partners
+
+
+def current(using: str = "default") -> Roster:
+    stamp = _stamp(using)
+    kept = _kept.get(using)
+    found = _caught_up(kept, stamp, using) if kept is not None and _follows(kept, stamp) else None
+    if found is None:
+        found = _made(stamp, using)
+    if found is not kept:
+        _recent[using] = found
+        if connections[using].in_atomic_block:
+            transaction.on_commit(lambda: _keep(using, found), using=using)
+        else:
+            _keep(using, found)
+    return found
+
+
+def forget() -> None:
+    """Drop this process's rosters (a test database rolled back under them: ids and versions repeat)."""
+    with _lock:
+        _kept.clear()
+        _recent.clear()
+
+
+def _keep(using: str, found: Roster) -> None:
+    """Keep `found` unless another thread kept a later one meanwhile."""
+    with _lock:
+        kept = _kept.get(using)
+        if kept is None or kept.epoch != found.epoch or (kept.version, kept.mark) <= (found.version, found.mark):
+            _kept[using] = found
+
+
+def _stamp(using: str) -> Stamp:
+    found = IndexStamp.objects.using(using).filter(pk=1).values_list("epoch", "version", "horizon").first()
+    return Stamp(found[0], int(found[1]), int(found[2])) if found else NEVER_INDEXED
+
+
+def _follows(kept: Roster, stamp: Stamp) -> bool:
+    """The index log holds every change since `kept` (same index, not pruned past it, not rolled back under it)."""
+    return kept.epoch == stamp.epoch and stamp.horizon <= kept.version <= stamp.version
+
+
+# --- Made anew ------------------------------------------------------------------------------------------------
+
+
+def _made(stamp: Stamp, using: str) -> Roster:
+    # The version and the mark are read before the profiles: a change written meanwhile is read again later.
+    mark, gaps = _history_mark(using)
+    reuse = _recent.get(using)
+    read = _read(None, using)
+    ordered = tuple(_reused(reuse, partner) for partner in read.values())
+    return Roster(stamp.epoch, stamp.version, mark, gaps, ordered, {p.profile_id: i for i, p in enumerate(ordered)})
+
+
+def _reused(previous: Roster | None, partner: Partner) -> Partner:
+    if previous is None:
+        return partner
+    at = previous.position.get(partner.profile_id)
+    same = previous.partners[at] if at is not None else None
+    return same if same == partner else partner
+
+
+def _history_mark(using: str) -> tuple[int, frozenset[int]]:
+    """The last history row, and the ids within GAP_WINDOW below it not (yet) visible."""
+    recent = list(ReferralEvent.objects.using(using).order_by("-id").values_list("id", flat=True)[:GAP_WINDOW])
+    if not recent:
+        return 0, frozenset()
+    mark = recent[0]
+    return mark, frozenset(range(max(1, mark - GAP_WINDOW + 1), mark + 1)) - set(recent)
+
+
+# --- Caught up ------------------------------------------------------------------------------------------------
+
+
+def _caught_up(kept: Roster, stamp: Stamp, using: str) -> Roster | None:
+    """`kept` with the profiles changed since read again, and the open referrals of those with new history
+    counted again; None when it should be made anew."""
+    changed: set[int] = set()
+    if stamp.version > kept.version:
+        changed = set(
+            IndexChange.objects.using(using)
+            .filter(version__gt=kept.version, version__lte=stamp.version, kind=IndexChange.ROW)
+            .values_list("profile_id", flat=True)
+        )
+        if _stamp(using).horizon > kept.version:  # pruned while being read
+            return None
+        if len(changed) > REBUILD_SHARE * max(1, len(kept.partners)):
+            return None
+    mark, gaps, busy = _new_history(kept, using)
+    if not changed and not busy:
+        if (stamp.version, mark, gaps) == (kept.version, kept.mark, kept.gaps):
+            return kept
+        return replace(kept, version=stamp.version, mark=mark, gaps=gaps)  # the same partners, the same tuple
+    partners = list(kept.partners)
+    position = dict(kept.position)
+    fresh = _read(sorted(changed), using)
+    gone = {pid for pid in changed if pid not in fresh and pid in position}
+    for pid, partner in fresh.items():
+        if pid in position:
+            partners[position[pid]] = _reused(kept, partner)
+        else:
+            position[pid] = len(partners)
+            partners.append(partner)
+    counts = _open_counts(sorted((busy - changed) & position.keys()), using)
+    for pid in (busy - changed) & position.keys():
+        at = position[pid]
+        if partners[at].open_referrals != counts.get(pid, 0):
+            partners[at] = replace(partners[at], open_referrals=counts.get(pid, 0))
+    if gone:
+        partners = [p for p in partners if p.profile_id not in gone]
+        position = {p.profile_id: i for i, p in enumerate(partners)}
+    return Roster(stamp.epoch, stamp.version, mark, gaps, tuple(partners), position)
+
+
+def _new_history(kept: Roster, using: str) -> tuple[int, frozenset[int], set[int]]:
+    """The new mark and gaps, and the profiles with history rows since `kept`'s."""
+    rows = list(
+        ReferralEvent.objects.using(using)
+        .filter(Q(id__gt=kept.mark) | Q(id__in=sorted(kept.gaps)))
+        .values_list("id", "referral__profile_id")
+    )
+    seen = {event_id for event_id, _ in rows}
+    mark = max(seen | {kept.mark})
+    gaps = (kept.gaps - seen) | (frozenset(range(kept.mark + 1, mark + 1)) - seen)
+    return mark, frozenset(g for g in gaps if g > mark - GAP_WINDOW), {pid for _, pid in rows}
+
+
+# --- Reading profiles -----------------------------------------------------------------------------------------
+
+
+def _read(profile_ids: Sequence[int] | None, using: str) -> dict[int, Partner]:
+    """These profiles (all when None) as Partners, by id in id order; a profile gone is missing."""
+    found: dict[int, Partner] = {}
+    for chunk in _chunks(profile_ids, using):
+        profiles: list[Any] = list(  # annotated with `accepting`: the owner of "visible" says it
+            BusinessProfile.objects.using(using)
+            .filter(pk__in=chunk)
+            .order_by("pk")
+            .annotate(accepting=Exists(BusinessProfile.objects.using(using).visible().filter(pk=OuterRef("pk"))))
+            .prefetch_related("locations", "industries", "products", "services", "target_sizes")
+        )
+        counts = _open_counts(chunk, using)
+        embedded = vectors.of_profiles(profiles)
+        for profile in profiles:
+            found[profile.pk] = _partner(profile, profile.accepting, counts.get(profile.pk, 0), embedded[profile.pk])
+    return found
+
+
+def _chunks(profile_ids: Sequence[int] | None, using: str) -> Iterable[list[int]]:
+    ids = list(profile_ids) if profile_ids is not None else _all_ids(using)
+    return (ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK))
+
+
+def _all_ids(using: str) -> list[int]:
+    return list(BusinessProfile.objects.using(using).order_by("pk").values_list("pk", flat=True))
+
+
+def _open_counts(profile_ids: Sequence[int], using: str) -> dict[int, int]:
+    """How many open referrals each of these profiles has (capacity counts them all, imported ones too)."""
+    if not profile_ids:
+        return {}
+    return dict(
+        Referral.objects.using(using)
+        .filter(profile_id__in=profile_ids, state__in=sorted(s.value for s in lifecycle.OPEN))
+        .values("profile_id")
+        .annotate(n=Count("id"))
+        .values_list("profile_id", "n")
+    )
+
+
+def _partner(profile: Any, accepting: bool, open_referrals: int, vector: Sequence[float] | None) -> Partner:
+    return Partner(
+        profile_id=profile.pk,
+        partner_id=profile.partner_id,
+        joined_at=profile.created_at,
+        country=profile.country.upper(),
+        places=tuple(Place(loc.lat, loc.lon) for loc in profile.locations.all()),
+        industries=frozenset(t.code for t in profile.industries.all()),
+        products=frozenset(t.code for t in profile.products.all()),
+        services=frozenset(t.code for t in profile.services.all()),
+        keywords=frozenset(text.stems(" ".join(profile.keywords))),
+        sizes=frozenset(t.code for t in profile.target_sizes.all()),
+        only_target_sizes=profile.only_target_sizes,
+        languages=frozenset(profile.languages),  # none listed: any language (the finder reads it so too)
+        accepting=accepting,
+        capacity=profile.capacity,
+        open_referrals=open_referrals,
+        vector=vector,
+    )
