@@ -212,7 +212,9 @@ def introduce(policy: EnginePolicy, deals: Iterable[Deal], known: Sequence[Partn
 
 
 def train(now: datetime) -> EngineState:
-    """A full refit from the whole recorded history, stored as the current engine."""
+    """A full refit from the whole recorded history, stored as the current engine; every profile is embedded
+    first if it is not yet (outside the transaction: minutes on a large database without vectors)."""
+    vectors.backfill()
     with transaction.atomic():
         last = _last_event_id()
         events = list(_history(id__lte=last))

@@ -39,6 +39,9 @@ from referrals import lifecycle
 from referrals.models import Referral, ReferralEvent
 
 GAP_WINDOW = 1000  # a history id skipped this many ids ago is taken as rolled back
+# Profiles a decision embeds at most (~4 ms each); the others wait for a later decision or the full refit's
+# backfill, so a database without vectors (or a changed model) never holds up one request for minutes.
+EMBED_PER_DECISION = 8
 REBUILD_SHARE = 0.25  # more profiles than this share changed: read them all
 CHUNK = 2000  # profiles read per query (as finder.indexing reads them)
 
@@ -62,6 +65,7 @@ class Roster:
     gaps: frozenset[int]  # history ids below the mark not seen yet
     partners: tuple[Partner, ...]
     position: Mapping[int, int]  # profile id -> its place in `partners`
+    pending: Mapping[int, vectors.Pending]  # profiles whose vector is not made yet (they have none meanwhile)
 
 
 _lock = threading.Lock()
@@ -122,9 +126,10 @@ def _made(stamp: Stamp, using: str) -> Roster:
     # The version and the mark are read before the profiles: a change written meanwhile is read again later.
     mark, gaps = _history_mark(using)
     reuse = _recent.get(using)
-    read = _read(None, using)
+    read, pending = _read(None, using)
     ordered = tuple(_reused(reuse, partner) for partner in read.values())
-    return Roster(stamp.epoch, stamp.version, mark, gaps, ordered, {p.profile_id: i for i, p in enumerate(ordered)})
+    position = {p.profile_id: i for i, p in enumerate(ordered)}
+    return Roster(stamp.epoch, stamp.version, mark, gaps, ordered, position, pending)
 
 
 def _reused(previous: Roster | None, partner: Partner) -> Partner:
@@ -148,43 +153,78 @@ def _history_mark(using: str) -> tuple[int, frozenset[int]]:
 
 
 def _caught_up(kept: Roster, stamp: Stamp, using: str) -> Roster | None:
-    """`kept` with the profiles changed since read again, and the open referrals of those with new history
-    counted again; None when it should be made anew."""
-    changed: set[int] = set()
-    if stamp.version > kept.version:
-        changed = set(
-            IndexChange.objects.using(using)
-            .filter(version__gt=kept.version, version__lte=stamp.version, kind=IndexChange.ROW)
-            .values_list("profile_id", flat=True)
-        )
-        if _stamp(using).horizon > kept.version:  # pruned while being read
-            return None
-        if len(changed) > REBUILD_SHARE * max(1, len(kept.partners)):
-            return None
+    """`kept` with the profiles changed since read again, the open referrals of those with new history counted
+    again, and pending vectors made; None when it should be made anew."""
+    changed = _changed_since(kept, stamp, using)
+    if changed is None:
+        return None
     mark, gaps, busy = _new_history(kept, using)
-    if not changed and not busy:
+    if not changed and not busy and not kept.pending:
         if (stamp.version, mark, gaps) == (kept.version, kept.mark, kept.gaps):
             return kept
         return replace(kept, version=stamp.version, mark=mark, gaps=gaps)  # the same partners, the same tuple
-    partners = list(kept.partners)
-    position = dict(kept.position)
-    fresh = _read(sorted(changed), using)
-    gone = {pid for pid in changed if pid not in fresh and pid in position}
+    partners, position = list(kept.partners), dict(kept.position)
+    pending, gone = _read_again(kept, changed, partners, position, using)
+    _count_again(busy - changed, partners, position, using)
+    pending = _settle(pending, partners, position)
+    if gone:
+        partners = [p for p in partners if p.profile_id not in gone]
+        position = {p.profile_id: i for i, p in enumerate(partners)}
+    return Roster(stamp.epoch, stamp.version, mark, gaps, tuple(partners), position, pending)
+
+
+def _changed_since(kept: Roster, stamp: Stamp, using: str) -> set[int] | None:
+    """The profiles the index logged since `kept`; None if the log was pruned past it meanwhile, or so many
+    changed that reading them all is as cheap."""
+    if stamp.version == kept.version:
+        return set()
+    changed = set(
+        IndexChange.objects.using(using)
+        .filter(version__gt=kept.version, version__lte=stamp.version, kind=IndexChange.ROW)
+        .values_list("profile_id", flat=True)
+    )
+    if _stamp(using).horizon > kept.version or len(changed) > REBUILD_SHARE * max(1, len(kept.partners)):
+        return None
+    return changed
+
+
+def _read_again(
+    kept: Roster, changed: set[int], partners: list[Partner], position: dict[int, int], using: str
+) -> tuple[dict[int, vectors.Pending], set[int]]:
+    """Put the changed profiles as they are now in `partners` (a new one at the end); returns the pending
+    vectors and the profiles gone."""
+    fresh, pending = _read(sorted(changed), using)
     for pid, partner in fresh.items():
         if pid in position:
             partners[position[pid]] = _reused(kept, partner)
         else:
             position[pid] = len(partners)
             partners.append(partner)
-    counts = _open_counts(sorted((busy - changed) & position.keys()), using)
-    for pid in (busy - changed) & position.keys():
-        at = position[pid]
-        if partners[at].open_referrals != counts.get(pid, 0):
-            partners[at] = replace(partners[at], open_referrals=counts.get(pid, 0))
-    if gone:
-        partners = [p for p in partners if p.profile_id not in gone]
-        position = {p.profile_id: i for i, p in enumerate(partners)}
-    return Roster(stamp.epoch, stamp.version, mark, gaps, tuple(partners), position)
+    pending = {pid: p for pid, p in kept.pending.items() if pid not in changed} | pending
+    return pending, {pid for pid in changed if pid not in fresh and pid in position}
+
+
+def _count_again(busy: set[int], partners: list[Partner], position: dict[int, int], using: str) -> None:
+    counted = sorted(busy & position.keys())
+    counts = _open_counts(counted, using)
+    for pid in counted:
+        at, now_open = position[pid], counts.get(pid, 0)
+        if partners[at].open_referrals != now_open:
+            partners[at] = replace(partners[at], open_referrals=now_open)
+
+
+def _settle(
+    pending: dict[int, vectors.Pending], partners: list[Partner], position: dict[int, int]
+) -> dict[int, vectors.Pending]:
+    """Give the pending profiles the vectors made meanwhile (another process, the full refit's backfill) or now,
+    within the budget; returns those still pending."""
+    if not pending:
+        return pending
+    settled = vectors.settle(_first(pending, CHUNK), EMBED_PER_DECISION)
+    for pid, vector in settled.vectors.items():
+        if pid in position:
+            partners[position[pid]] = replace(partners[position[pid]], vector=vector)
+    return {pid: p for pid, p in pending.items() if pid not in settled.vectors}
 
 
 def _new_history(kept: Roster, using: str) -> tuple[int, frozenset[int], set[int]]:
@@ -203,9 +243,16 @@ def _new_history(kept: Roster, using: str) -> tuple[int, frozenset[int], set[int
 # --- Reading profiles -----------------------------------------------------------------------------------------
 
 
-def _read(profile_ids: Sequence[int] | None, using: str) -> dict[int, Partner]:
-    """These profiles (all when None) as Partners, by id in id order; a profile gone is missing."""
+def _first(pending: Mapping[int, vectors.Pending], n: int) -> dict[int, vectors.Pending]:
+    return {pid: pending[pid] for pid in sorted(pending)[:n]}
+
+
+def _read(profile_ids: Sequence[int] | None, using: str) -> tuple[dict[int, Partner], dict[int, vectors.Pending]]:
+    """These profiles (all when None) as Partners, by id in id order (a profile gone is missing), and those whose
+    vector is pending."""
     found: dict[int, Partner] = {}
+    pending: dict[int, vectors.Pending] = {}
+    budget = EMBED_PER_DECISION
     for chunk in _chunks(profile_ids, using):
         profiles: list[Any] = list(  # annotated with `accepting`: the owner of "visible" says it
             BusinessProfile.objects.using(using)
@@ -215,10 +262,12 @@ def _read(profile_ids: Sequence[int] | None, using: str) -> dict[int, Partner]:
             .prefetch_related("locations", "industries", "products", "services", "target_sizes")
         )
         counts = _open_counts(chunk, using)
-        embedded = vectors.of_profiles(profiles)
+        embedded, settled = vectors.of_profiles(profiles, budget)
+        budget -= settled.embedded
+        pending |= settled.pending
         for profile in profiles:
             found[profile.pk] = _partner(profile, profile.accepting, counts.get(profile.pk, 0), embedded[profile.pk])
-    return found
+    return found, pending
 
 
 def _chunks(profile_ids: Sequence[int] | None, using: str) -> Iterable[list[int]]:

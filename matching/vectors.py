@@ -3,8 +3,9 @@ keywords, tags and description.
 
 A profile is embedded once per change of that text: the vector is stored (`ProfileVector`) with the digest of
 the text it came from, and the first process to read a profile whose digest moved embeds it again and stores
-it; the others read it. A need is embedded when its request is decided on, and kept per process for the
-requests decided on again (the cascade, the customer's note).
+it; the others read it. A routing decision embeds a few at most (matching.roster's budget); the full refit
+embeds every profile not stored yet first (`backfill`). A need is embedded when its request is decided on, and
+kept per process for the requests decided on again (the cascade, the customer's note).
 
 Without the model's package, or for an empty text, there is no vector: the engine then scores without one
 (its `vector_missing` feature), as it always could.
@@ -14,7 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from matching import embeddings
@@ -41,30 +43,75 @@ def digest(text: str) -> str:
     return hashlib.sha256(f"{MODEL}\n{text}".encode()).hexdigest()
 
 
-def of_profiles(profiles: Sequence[BusinessProfile]) -> dict[int, Vector | None]:
-    """Each profile's vector (tags prefetched): the stored one while its text is unchanged, else embedded now
-    and stored. One query when every vector is current."""
+@dataclass(frozen=True)
+class Pending:
+    """A profile whose vector for its current text is not stored yet."""
+
+    digest: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Settled:
+    vectors: dict[int, Vector]
+    pending: dict[int, Pending]  # left over by the budget
+    embedded: int  # how many were embedded now
+
+
+def of_profiles(profiles: Sequence[BusinessProfile], budget: int | None) -> tuple[dict[int, Vector | None], Settled]:
+    """Each profile's vector (tags prefetched): the stored one while its text is unchanged, else embedded now and
+    stored, `budget` of them at most (None: all); the ones left over are pending (no vector yet). One query when
+    every vector is current."""
     texts = {p.pk: profile_text(p) for p in profiles}
-    digests = {pk: digest(text) for pk, text in texts.items() if text}
     found: dict[int, Vector | None] = dict.fromkeys(texts)
-    stored = ProfileVector.objects.filter(profile_id__in=list(digests)) if digests else ProfileVector.objects.none()
-    for pk, stored_digest, data in stored.values_list("profile_id", "digest", "vector"):
-        if digests.get(pk) == stored_digest:
+    settled = settle({pk: Pending(digest(text), text) for pk, text in texts.items() if text}, budget)
+    found.update(settled.vectors)
+    return found, settled
+
+
+def settle(pending: Mapping[int, Pending], budget: int | None) -> Settled:
+    """The vectors of these profiles stored meanwhile (by another process, or the full refit's backfill), and up
+    to `budget` more embedded now and stored; and those still pending. Without the model nothing is pending."""
+    found: dict[int, Vector] = {}
+    if not pending:
+        return Settled(found, {}, 0)
+    stored = ProfileVector.objects.filter(profile_id__in=sorted(pending)).values_list("profile_id", "digest", "vector")
+    for pk, stored_digest, data in stored:
+        if pending[pk].digest == stored_digest:
             found[pk] = Vector.from_bytes(bytes(data))
-    stale = [pk for pk in digests if found[pk] is None]
-    if stale:
-        rows = _embed([texts[pk] for pk in stale])
-        if rows is not None:
-            for pk, row in zip(stale, rows, strict=True):
-                found[pk] = Vector(row)
-            _store({pk: (digests[pk], found[pk]) for pk in stale})
-    return found
+    stale = [pk for pk in sorted(pending) if pk not in found]
+    now = stale if budget is None else stale[:budget]
+    rows = _embed([pending[pk].text for pk in now]) if now else []
+    if rows is None:
+        return Settled(found, {}, 0)
+    embedded = {pk: Vector(row) for pk, row in zip(now, rows, strict=True)}
+    if embedded:
+        _store({pk: (pending[pk].digest, vector) for pk, vector in embedded.items()})
+    found.update(embedded)
+    return Settled(found, {pk: pending[pk] for pk in stale[len(now) :]}, len(embedded))
 
 
-def _store(vectors: dict[int, tuple[str, Vector | None]]) -> None:
+def backfill(chunk: int = 2000) -> int:
+    """Embed every profile whose vector is not stored for its text (the full refit runs it first: a database
+    that never had vectors, or a new model, must not leave that work to routing decisions); returns how many."""
+    ids = list(BusinessProfile.objects.order_by("pk").values_list("pk", flat=True))
+    embedded = 0
+    for start in range(0, len(ids), chunk):
+        profiles = BusinessProfile.objects.filter(pk__in=ids[start : start + chunk]).prefetch_related(
+            "industries", "products", "services"
+        )
+        texts = {p.pk: profile_text(p) for p in profiles}
+        before = {pk: Pending(digest(text), text) for pk, text in texts.items() if text}
+        stored = ProfileVector.objects.filter(profile_id__in=sorted(before)).values_list("profile_id", "digest")
+        current = {pk for pk, stored_digest in stored if before[pk].digest == stored_digest}
+        embedded += settle({pk: p for pk, p in before.items() if pk not in current}, None).embedded
+    return embedded
+
+
+def _store(vectors: dict[int, tuple[str, Vector]]) -> None:
     # Two processes may embed the same change at once: the second write is the same vector.
     ProfileVector.objects.bulk_create(
-        [ProfileVector(profile_id=pk, digest=d, vector=v.to_bytes()) for pk, (d, v) in vectors.items() if v],
+        [ProfileVector(profile_id=pk, digest=d, vector=v.to_bytes()) for pk, (d, v) in vectors.items()],
         update_conflicts=True,
         unique_fields=["profile_id"],
         update_fields=["digest", "vector"],

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from finder import indexing
-from matching import roster, routing
+from matching import roster, routing, vectors
 from matching.engine import eligibility
 from matching.models import RoutingDecision
 from partners import services as partner_services
@@ -44,6 +44,7 @@ def _by_id() -> dict[int, object]:
 def test_a_kept_roster_costs_two_reads_per_decision_however_many_profiles_there_are(committed):
     for _ in range(12):
         factories.profile()
+    vectors.backfill()  # as the full refit leaves them: every profile embedded
     kept = committed()
 
     with CaptureQueriesContext(connection) as reads:
@@ -59,6 +60,7 @@ def test_routing_a_request_reads_six_queries_once_the_roster_is_kept(django_capt
     for _ in range(12):
         factories.profile()
     engagement = factories.engagement([factories.profile()])
+    vectors.backfill()
     with django_capture_on_commit_callbacks(execute=True):
         routing.route(engagement, 1, NOW)  # this process's roster and engine, as after its first decision
 

@@ -91,3 +91,19 @@ def test_a_vector_is_a_compact_immutable_sequence_numpy_reads_and_pickle_keeps()
     assert np.asarray(vector).dtype == np.float32 and np.asarray(vector, dtype=np.float64).tolist() == [0.5, -1.0, 2.0]
     assert pickle.loads(pickle.dumps(vector))  # noqa: S301 - our own bytes == vector and hash(Vector([0.5, -1.0, 2.0])) == hash(vector)
     assert vector != Vector([0.5, -1.0, 2.5]) and vector != (0.5, -1.0, 2.0)
+
+
+def test_a_decision_embeds_a_few_profiles_at_most_and_the_full_refit_embeds_the_rest(monkeypatch, embedded):
+    monkeypatch.setattr(roster, "EMBED_PER_DECISION", 1)
+    first, second, third = (_tagged([f"skill {n}"]) for n in range(3))
+
+    made = roster.current()
+    roster._keep("default", made)
+    learning.train(NOW)
+    caught_up = roster.current()
+
+    assert [p.vector is not None for p in made.partners] == [True, False, False]
+    assert sorted(made.pending) == [second.pk, third.pk]
+    assert embedded == ["skill 0", "skill 1", "skill 2"]  # the refit embedded the two others, once
+    assert all(p.vector is not None for p in caught_up.partners) and caught_up.pending == {}
+    assert ProfileVector.objects.filter(profile_id__in=[first.pk, second.pk, third.pk]).count() == 3
