@@ -20,6 +20,7 @@ from django.db.models import Max
 
 from finder import text
 from matching import roster, vectors
+from matching.engine.index import PartnerIndex
 from matching.engine.policy import EnginePolicy
 from matching.engine.types import Deal, Observation, Outcome, Partner
 from matching.models import EngineState
@@ -230,7 +231,7 @@ def train(now: datetime) -> EngineState:
                 "updated_at": now,
                 "last_event_id": last,
                 "observations": len(observed),
-                "state": pickle.dumps(policy, protocol=pickle.HIGHEST_PROTOCOL),
+                "state": stored(policy),
             },
         )
     return state
@@ -262,9 +263,21 @@ def learn_new_history(now: datetime, limit: int = BATCH) -> int:
         row.updated_at = now
         row.last_event_id = new[-1]
         row.observations += len(observed)
-        row.state = pickle.dumps(policy, protocol=pickle.HIGHEST_PROTOCOL)
+        row.state = stored(policy)
         row.save()
     return len(new)
+
+
+def stored(policy: EnginePolicy) -> bytes:
+    """The engine as kept in the database, without its index of partners: each process syncs its own from its
+    roster (matching.roster) before deciding. A stored index would be every profile (with its 2 KB vector) in
+    the blob every process reads when the version moves, and it would hold the training process's object ids,
+    which `PartnerIndex.sync` would compare with this process's objects as if they were its own."""
+    index, policy.index = policy.index, PartnerIndex()
+    try:
+        return pickle.dumps(policy, protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        policy.index = index
 
 
 def _last_event_id() -> int:

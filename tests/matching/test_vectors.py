@@ -51,7 +51,8 @@ def test_a_russian_need_routes_to_the_partner_tagged_only_in_english_for_it():
 
     assert list(Referral.objects.filter(engagement=engagement).values_list("profile_id", flat=True)) == [cloud.pk]
     assert [p.profile_id for p in proposals] == [cloud.pk, unrelated.pk]
-    assert [c.label for c in proposals[0].why if c.signal == "words"] == ["the request reads close to your profile"]
+    words = [str(c.label) for c in proposals[0].why if c.signal == "words"]
+    assert words == ["the request reads close to your profile"]
 
 
 def test_a_request_becomes_a_deal_with_its_needs_embedding():
