@@ -23,17 +23,18 @@ commits, and dropped if it rolls back.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from django.db import connections, transaction
 from django.db.models import Count, Q
 
 from finder import text
 from finder.models import IndexChange, IndexStamp
-from matching import vectors
+from matching import profiles, vectors
 from matching.engine.types import Partner, Place
+from matching.profiles import CHUNK, Facts
 from partners.models import BusinessProfile
 from referrals import lifecycle
 from referrals.models import Referral, ReferralEvent
@@ -43,7 +44,6 @@ GAP_WINDOW = 1000  # a history id skipped this many ids ago is taken as rolled b
 # backfill, so a database without vectors (or a changed model) never holds up one request for minutes.
 EMBED_PER_DECISION = 8
 REBUILD_SHARE = 0.25  # more profiles than this share changed: read them all
-CHUNK = 2000  # profiles read per query (as finder.indexing reads them)
 
 
 class Stamp(NamedTuple):
@@ -253,35 +253,19 @@ def _read(profile_ids: Sequence[int] | None, using: str) -> tuple[dict[int, Part
     found: dict[int, Partner] = {}
     pending: dict[int, vectors.Pending] = {}
     budget = EMBED_PER_DECISION
-    for chunk in _chunks(profile_ids, using):
-        profiles = list(
-            BusinessProfile.objects.using(using)
-            .filter(pk__in=chunk)
-            .order_by("pk")
-            .prefetch_related("locations", "industries", "products", "services", "target_sizes")
-        )
-        # A query of its own: as an Exists annotation it would make Django's prefetch three times slower.
-        accepting = set(
-            BusinessProfile.objects.using(using).visible().filter(pk__in=chunk).values_list("pk", flat=True)
-        )
+    ids = list(profile_ids) if profile_ids is not None else profiles.all_ids(using)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        facts = profiles.read(chunk, using)
+        visible = BusinessProfile.objects.using(using).visible().filter(pk__in=chunk)
+        accepting = set(visible.values_list("pk", flat=True))
         counts = _open_counts(chunk, using)
-        embedded, settled = vectors.of_profiles(profiles, budget)
+        embedded, settled = vectors.of_profiles(facts.values(), budget)
         budget -= settled.embedded
         pending |= settled.pending
-        for profile in profiles:
-            found[profile.pk] = _partner(
-                profile, profile.pk in accepting, counts.get(profile.pk, 0), embedded[profile.pk]
-            )
+        for pid, one in facts.items():
+            found[pid] = _partner(one, pid in accepting, counts.get(pid, 0), embedded[pid])
     return found, pending
-
-
-def _chunks(profile_ids: Sequence[int] | None, using: str) -> Iterable[list[int]]:
-    ids = list(profile_ids) if profile_ids is not None else _all_ids(using)
-    return (ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK))
-
-
-def _all_ids(using: str) -> list[int]:
-    return list(BusinessProfile.objects.using(using).order_by("pk").values_list("pk", flat=True))
 
 
 def _open_counts(profile_ids: Sequence[int], using: str) -> dict[int, int]:
@@ -297,22 +281,22 @@ def _open_counts(profile_ids: Sequence[int], using: str) -> dict[int, int]:
     )
 
 
-def _partner(profile: Any, accepting: bool, open_referrals: int, vector: Sequence[float] | None) -> Partner:
+def _partner(facts: Facts, accepting: bool, open_referrals: int, vector: Sequence[float] | None) -> Partner:
     return Partner(
-        profile_id=profile.pk,
-        partner_id=profile.partner_id,
-        joined_at=profile.created_at,
-        country=profile.country.upper(),
-        places=tuple(Place(loc.lat, loc.lon) for loc in profile.locations.all()),
-        industries=frozenset(t.code for t in profile.industries.all()),
-        products=frozenset(t.code for t in profile.products.all()),
-        services=frozenset(t.code for t in profile.services.all()),
-        keywords=frozenset(text.stems(" ".join(profile.keywords))),
-        sizes=frozenset(t.code for t in profile.target_sizes.all()),
-        only_target_sizes=profile.only_target_sizes,
-        languages=frozenset(profile.languages),  # none listed: any language (the finder reads it so too)
+        profile_id=facts.profile_id,
+        partner_id=facts.partner_id,
+        joined_at=facts.created_at,
+        country=facts.country.upper(),
+        places=tuple(Place(lat, lon) for lat, lon in facts.places),
+        industries=facts.codes.get("industries", frozenset()),
+        products=facts.codes.get("products", frozenset()),
+        services=facts.codes.get("services", frozenset()),
+        keywords=frozenset(text.stems(" ".join(facts.keywords))),
+        sizes=facts.codes.get("target_sizes", frozenset()),
+        only_target_sizes=facts.only_target_sizes,
+        languages=frozenset(facts.languages),  # none listed: any language (the finder reads it so too)
         accepting=accepting,
-        capacity=profile.capacity,
+        capacity=facts.capacity,
         open_referrals=open_referrals,
         vector=vector,
     )

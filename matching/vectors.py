@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from matching import embeddings
+from matching import embeddings, profiles
 from matching.embeddings import EmbeddingsUnavailable, Vector
 from matching.models import ProfileVector
-from partners.models import BusinessProfile
+from matching.profiles import Facts
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +31,10 @@ MODEL = f"usem3-{embeddings.DIMENSIONS}"
 NEEDS_KEPT = 4096  # needs kept per process
 
 
-def profile_text(profile: BusinessProfile) -> str:
-    """What a profile is embedded from (its tags prefetched): keywords first, then its tags' names, then its
-    description, the way a customer would describe the partner."""
-    tags = [t.name_en for field in ("industries", "products", "services") for t in getattr(profile, field).all()]
-    parts = [*(str(k) for k in profile.keywords or []), *tags, profile.description.strip()]
+def profile_text(facts: Facts) -> str:
+    """What a profile is embedded from: keywords first, then its tags' names, then its description, the way a
+    customer would describe the partner."""
+    parts = [*facts.keywords, *facts.tag_names, facts.description.strip()]
     return ". ".join(part for part in parts if part)
 
 
@@ -58,11 +57,11 @@ class Settled:
     embedded: int  # how many were embedded now
 
 
-def of_profiles(profiles: Sequence[BusinessProfile], budget: int | None) -> tuple[dict[int, Vector | None], Settled]:
-    """Each profile's vector (tags prefetched): the stored one while its text is unchanged, else embedded now and
+def of_profiles(profiles: Iterable[Facts], budget: int | None) -> tuple[dict[int, Vector | None], Settled]:
+    """Each profile's vector: the stored one while its text is unchanged, else embedded now and
     stored, `budget` of them at most (None: all); the ones left over are pending (no vector yet). One query when
     every vector is current."""
-    texts = {p.pk: profile_text(p) for p in profiles}
+    texts = {p.profile_id: profile_text(p) for p in profiles}
     found: dict[int, Vector | None] = dict.fromkeys(texts)
     settled = settle({pk: Pending(digest(text), text) for pk, text in texts.items() if text}, budget)
     found.update(settled.vectors)
@@ -91,16 +90,13 @@ def settle(pending: Mapping[int, Pending], budget: int | None) -> Settled:
     return Settled(found, {pk: pending[pk] for pk in stale[len(now) :]}, len(embedded))
 
 
-def backfill(chunk: int = 2000) -> int:
+def backfill() -> int:
     """Embed every profile whose vector is not stored for its text (the full refit runs it first: a database
     that never had vectors, or a new model, must not leave that work to routing decisions); returns how many."""
-    ids = list(BusinessProfile.objects.order_by("pk").values_list("pk", flat=True))
+    ids = profiles.all_ids()
     embedded = 0
-    for start in range(0, len(ids), chunk):
-        profiles = BusinessProfile.objects.filter(pk__in=ids[start : start + chunk]).prefetch_related(
-            "industries", "products", "services"
-        )
-        texts = {p.pk: profile_text(p) for p in profiles}
+    for start in range(0, len(ids), profiles.CHUNK):
+        texts = {pk: profile_text(f) for pk, f in profiles.read(ids[start : start + profiles.CHUNK]).items()}
         before = {pk: Pending(digest(text), text) for pk, text in texts.items() if text}
         stored = ProfileVector.objects.filter(profile_id__in=sorted(before)).values_list("profile_id", "digest")
         current = {pk for pk, stored_digest in stored if before[pk].digest == stored_digest}
