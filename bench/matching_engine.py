@@ -4,14 +4,17 @@ BENCH_ENGINE_PROFILES (100,000) synthetic partners (5 countries, each serving al
 their own language; 20 industries, 40 products, 8 services, 400 keyword stems, 1-2 places, a capacity; about
 12% paused, at capacity or opted out of the request's size, so ~88,000 eligible), an engine that has
 learned from BENCH_ENGINE_HISTORY (5,000) synthetic answers, then BENCH_ENGINE_REPEAT (200) decisions of 3
-partners each, timed wall-clock. Three kinds of decision:
+partners each, timed wall-clock. Four kinds of decision:
   - steady: the caller passes the same tuple of partners each time (nothing changed);
   - changed: the caller passes a new list in which 3 partners changed (the ones just chosen, one more open
     referral each), as a simulator or the product does between two requests;
-  - with embeddings: as steady, every partner and request with a 64-dimension embedding.
-The first decision of a kind builds the index (reported apart: "cold"); then one decision per (size, country)
-fills the memo of the hard rules, as a running process has. The partners are frozen out of the garbage
-collector's sweeps (gc.freeze), as a web process does with its snapshot. No Django; the table goes to stdout.
+  - with embeddings: as steady, every partner and request with a 64-dimension embedding;
+  - with the product's embeddings: as steady, with 512-dimension embeddings held as the product holds them
+    (matching.embeddings.Vector, float32 buffers; matching.roster gives every profile one).
+Decisions use one BLAS thread, as the routing service's do. The first decision of a kind builds the index
+(reported apart: "cold"); then one decision per (size, country) fills the memo of the hard rules, as a running
+process has. The partners are frozen out of the garbage collector's sweeps (gc.freeze), as a web process does
+with its snapshot. No Django; the table goes to stdout.
 """
 
 from __future__ import annotations
@@ -22,9 +25,15 @@ import os
 import random
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from matching.embeddings import DIMENSIONS as PRODUCT_DIMENSIONS
+from matching.embeddings import Vector
 from matching.engine.policy import EnginePolicy
 from matching.engine.types import SIZES, Deal, Observation, Outcome, Partner, Place
 
@@ -73,6 +82,11 @@ def partners(rng: random.Random, vectors: bool) -> list[Partner]:
     return result
 
 
+def with_product_vectors(people: list[Partner], seed: int) -> list[Partner]:
+    rows = np.random.default_rng(seed).standard_normal((len(people), PRODUCT_DIMENSIONS), dtype=np.float32)
+    return [replace(p, vector=Vector(row)) for p, row in zip(people, rows, strict=True)]
+
+
 def deal(rng: random.Random, request_id: int, vectors: bool, size: str = "", country: str = "") -> Deal:
     country = country or rng.choice(list(COUNTRIES))
     lat, lon = COUNTRIES[country]
@@ -90,6 +104,11 @@ def deal(rng: random.Random, request_id: int, vectors: bool, size: str = "", cou
         words=frozenset(rng.sample(WORDS, 6)),
         vector=tuple(rng.gauss(0, 1) for _ in range(DIMENSIONS)) if vectors else None,
     )
+
+
+def product_deal(rng: random.Random, request_id: int, size: str = "", country: str = "") -> Deal:
+    row = np.random.default_rng(request_id).standard_normal(PRODUCT_DIMENSIONS, dtype=np.float32)
+    return replace(deal(rng, request_id, False, size, country), vector=Vector(row))
 
 
 def trained_engine(rng: random.Random, people: list[Partner]) -> EnginePolicy:
@@ -117,16 +136,27 @@ def trained_engine(rng: random.Random, people: list[Partner]) -> EnginePolicy:
     return engine
 
 
-def timed(kind: str, engine: EnginePolicy, people: list[Partner], rng: random.Random, vectors: bool) -> list[str]:
+MakeDeal = Callable[[random.Random, int, str, str], Deal]
+
+
+def plain(rng: random.Random, request_id: int, size: str = "", country: str = "") -> Deal:
+    return deal(rng, request_id, False, size, country)
+
+
+def embedded(rng: random.Random, request_id: int, size: str = "", country: str = "") -> Deal:
+    return deal(rng, request_id, True, size, country)
+
+
+def timed(kind: str, engine: EnginePolicy, people: list[Partner], rng: random.Random, make: MakeDeal) -> list[str]:
     current: list[Partner] | tuple[Partner, ...] = tuple(people)
     started = time.perf_counter()
-    engine.decide(deal(rng, 10**6, vectors), current, 3, frozenset(), NOW, rng)
+    engine.decide(make(rng, 10**6, "", ""), current, 3, frozenset(), NOW, rng)
     cold = (time.perf_counter() - started) * 1000
     for size, country in itertools.product(SIZES, COUNTRIES):
-        engine.decide(deal(rng, 10**6, vectors, size, country), current, 3, frozenset(), NOW, rng)
+        engine.decide(make(rng, 10**6, size, country), current, 3, frozenset(), NOW, rng)
     times = []
     for i in range(REPEAT):
-        request = deal(rng, 10**6 + i, vectors)
+        request = make(rng, 10**6 + i, "", "")
         started = time.perf_counter()
         decision = engine.decide(request, current, 3, frozenset(), NOW, rng)
         times.append((time.perf_counter() - started) * 1000)
@@ -144,13 +174,17 @@ def timed(kind: str, engine: EnginePolicy, people: list[Partner], rng: random.Ra
 
 
 def main() -> None:
+    threadpool_limits(limits=1, user_api="blas")  # as the routing service decides (matching/routing.py)
     rng = random.Random(11)
     people = partners(rng, vectors=False)
     with_vectors = partners(random.Random(12), vectors=True)
     gc.freeze()
     engine = trained_engine(rng, people)
-    rows = [timed("steady", engine, people, rng, False), timed("changed", engine, people, rng, False)]
-    rows.append(timed("with embeddings", trained_engine(rng, with_vectors), with_vectors, rng, True))
+    rows = [timed("steady", engine, people, rng, plain), timed("changed", engine, people, rng, plain)]
+    rows.append(timed("with embeddings", trained_engine(rng, with_vectors), with_vectors, rng, embedded))
+    del with_vectors
+    product = with_product_vectors(people, 13)
+    rows.append(timed("product embeddings", trained_engine(rng, product), product, rng, product_deal))
     header = ["decision", "profiles", "cold ms", "p50 ms", "p95 ms", "max ms"]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     print(f"Matching engine: one decision of 3 partners, {REPEAT} decisions, model {engine.model_version}")

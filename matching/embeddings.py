@@ -7,6 +7,7 @@ variable. Why this model and what it gave up: docs/decisions.md, "Needs match ac
 
     embed(texts)       one L2-normalised float32 row of DIMENSIONS per text
     similarity(a, b)   the cosine of every text of `a` with every text of `b`
+    Vector             one embedding as an immutable, hashable float32 buffer (what a Deal or Partner holds)
 
 The model is loaded on first use (about a second) and kept for the life of the process. Pure: no Django.
 """
@@ -14,7 +15,8 @@ The model is loaded on first use (about a second) and kept for the life of the p
 from __future__ import annotations
 
 import threading
-from typing import Protocol
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol, overload
 
 import numpy as np
 
@@ -83,3 +85,53 @@ def _normalised(vectors: np.ndarray) -> np.ndarray:
     # The package already returns unit rows; unit length is this module's promise, so it does not rest on theirs.
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.where(norms > 0, norms, 1.0)
+
+
+class Vector(Sequence[float]):
+    """One embedding, immutable and hashable, as the engine's frozen `Deal` and `Partner` hold it: a float32
+    buffer of 2 KB rather than a tuple of 512 Python floats (16 KB), because a process keeps one per profile.
+    numpy reads it without a copy (`np.asarray(vector)`)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, values: Any) -> None:
+        self._data = np.ascontiguousarray(values, dtype=np.float32).ravel().tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Vector:
+        vector = cls.__new__(cls)
+        vector._data = bytes(data)
+        return vector
+
+    def to_bytes(self) -> bytes:
+        return self._data
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        array = np.frombuffer(self._data, dtype=np.float32)
+        return array.astype(dtype) if dtype is not None and dtype != np.float32 else array
+
+    def __len__(self) -> int:
+        return len(self._data) // 4
+
+    @overload
+    def __getitem__(self, i: int) -> float: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[float]: ...
+    def __getitem__(self, i: int | slice) -> float | Sequence[float]:
+        values = np.frombuffer(self._data, dtype=np.float32)[i]
+        return float(values) if isinstance(i, int) else tuple(float(v) for v in values)
+
+    def __iter__(self) -> Iterator[float]:
+        return iter(np.frombuffer(self._data, dtype=np.float32).tolist())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Vector) and self._data == other._data
+
+    def __hash__(self) -> int:
+        return hash(self._data)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Vector.from_bytes, (self._data,))
+
+    def __repr__(self) -> str:
+        return f"Vector(<{len(self)} float32>)"

@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import pickle
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Max
 
 from finder import text
+from matching import profiles, roster, vectors
+from matching.engine.index import PartnerIndex
 from matching.engine.policy import EnginePolicy
-from matching.engine.types import Deal, Observation, Outcome, Partner, Place
+from matching.engine.types import Deal, Observation, Outcome, Partner
 from matching.models import EngineState
 from partners import cities
-from partners.models import BusinessProfile
-from referrals import lifecycle
 from referrals.lifecycle import Action
 from referrals.models import Engagement, Referral, ReferralEvent
 
@@ -91,8 +91,10 @@ def deal(
     language: str,
     source: str,
     need: str,
+    vector: Sequence[float] | Literal["embed"] | None = "embed",
 ) -> Deal:
-    """A request as the engine knows it. The customer's own industry, else the first one asked for."""
+    """A request as the engine knows it. The customer's own industry, else the first one asked for; the need's
+    multilingual embedding (matching.vectors), unless the caller embedded it already (`vector`)."""
     place = cities.lookup(country, city) if city else None
     return Deal(
         request_id=request_id,
@@ -108,10 +110,11 @@ def deal(
         language=language,
         source=SOURCES.get(source, source),
         words=frozenset(text.stems(need)),
+        vector=vectors.of_need(need) if isinstance(vector, str) else vector,
     )
 
 
-def deal_of(engagement: Engagement) -> Deal:
+def deal_of(engagement: Engagement, vector: Sequence[float] | Literal["embed"] | None = "embed") -> Deal:
     return deal(
         engagement.pk,
         engagement.created_at,
@@ -127,62 +130,23 @@ def deal_of(engagement: Engagement) -> Deal:
         language=engagement.language,
         source=engagement.source,
         need=engagement.need,
+        vector=vector,
     )
 
 
 # --- Profiles ---------------------------------------------------------------------------------
 
-_partner_cache: dict[int, Partner] = {}  # profile id -> the last Partner built for it (see `partners`)
 
-
-def partners() -> list[Partner]:
+def partners() -> tuple[Partner, ...]:
     """Every business profile as the engine knows it, paused and suspended ones too (not accepting: the
-    engine's hard rules exclude them and say so). An unchanged profile gives the same object as last time,
-    so the engine's index re-encodes only the profiles that changed."""
-    visible = set(BusinessProfile.objects.visible().values_list("pk", flat=True))
-    open_counts = dict(
-        Referral.objects.filter(state__in=[s.value for s in lifecycle.OPEN])
-        .values_list("profile_id")
-        .annotate(n=Count("id"))
-        .values_list("profile_id", "n")
-    )
-    rows = BusinessProfile.objects.order_by("pk").prefetch_related(
-        "locations", "industries", "products", "services", "target_sizes"
-    )
-    built = [_partner(p, p.pk in visible, open_counts.get(p.pk, 0)) for p in rows]
-    result = []
-    for partner in built:
-        cached = _partner_cache.get(partner.profile_id)
-        if cached != partner:
-            _partner_cache[partner.profile_id] = cached = partner
-        result.append(cached)
-    return result
+    engine's hard rules exclude them and say so), kept current per process (matching.roster)."""
+    return roster.partners()
 
 
-def declared(profile: BusinessProfile) -> Partner:
-    """The profile as the engine reads what it declared (tags, keywords, sizes...), with its related rows
-    prefetched or not; its capacity and status play no part."""
-    return _partner(profile, accepting=True, open_referrals=0)
-
-
-def _partner(profile: BusinessProfile, accepting: bool, open_referrals: int) -> Partner:
-    return Partner(
-        profile_id=profile.pk,
-        partner_id=profile.partner_id,
-        joined_at=profile.created_at,
-        country=profile.country.upper(),
-        places=tuple(Place(loc.lat, loc.lon) for loc in profile.locations.all()),
-        industries=frozenset(t.code for t in profile.industries.all()),
-        products=frozenset(t.code for t in profile.products.all()),
-        services=frozenset(t.code for t in profile.services.all()),
-        keywords=frozenset(text.stems(" ".join(profile.keywords))),
-        sizes=frozenset(t.code for t in profile.target_sizes.all()),
-        only_target_sizes=profile.only_target_sizes,
-        languages=frozenset(profile.languages),  # none listed: any language (the finder reads it so too)
-        accepting=accepting,
-        capacity=profile.capacity,
-        open_referrals=open_referrals,
-    )
+def declared(profile_ids: Collection[int]) -> dict[int, tuple[Partner, tuple[str, ...]]]:
+    """These profiles as the engine reads what they declared (tags, keywords, sizes...), with each one's
+    keywords as written; their capacity and status play no part."""
+    return {pk: (roster.declared(facts), facts.keywords) for pk, facts in profiles.read(sorted(profile_ids)).items()}
 
 
 # --- History ----------------------------------------------------------------------------------
@@ -237,8 +201,9 @@ def _history(**filters: Any) -> Any:
 
 
 def _deals_of(events: Sequence[ReferralEvent]) -> list[Deal]:
-    engagements = {event.referral.engagement_id: event.referral.engagement for event in events}
-    return [deal_of(engagement) for engagement in engagements.values()]
+    engagements = list({event.referral.engagement_id: event.referral.engagement for event in events}.values())
+    needs = vectors.of_needs([engagement.need for engagement in engagements])  # embedded together: faster
+    return [deal_of(engagement, vector) for engagement, vector in zip(engagements, needs, strict=True)]
 
 
 # --- The engine, stored and per process -------------------------------------------------------
@@ -254,7 +219,9 @@ def introduce(policy: EnginePolicy, deals: Iterable[Deal], known: Sequence[Partn
 
 
 def train(now: datetime) -> EngineState:
-    """A full refit from the whole recorded history, stored as the current engine."""
+    """A full refit from the whole recorded history, stored as the current engine; every profile is embedded
+    first if it is not yet (outside the transaction: minutes on a large database without vectors)."""
+    vectors.backfill()
     with transaction.atomic():
         last = _last_event_id()
         events = list(_history(id__lte=last))
@@ -270,7 +237,7 @@ def train(now: datetime) -> EngineState:
                 "updated_at": now,
                 "last_event_id": last,
                 "observations": len(observed),
-                "state": pickle.dumps(policy, protocol=pickle.HIGHEST_PROTOCOL),
+                "state": stored(policy),
             },
         )
     return state
@@ -302,9 +269,21 @@ def learn_new_history(now: datetime, limit: int = BATCH) -> int:
         row.updated_at = now
         row.last_event_id = new[-1]
         row.observations += len(observed)
-        row.state = pickle.dumps(policy, protocol=pickle.HIGHEST_PROTOCOL)
+        row.state = stored(policy)
         row.save()
     return len(new)
+
+
+def stored(policy: EnginePolicy) -> bytes:
+    """The engine as kept in the database, without its index of partners: each process syncs its own from its
+    roster (matching.roster) before deciding. A stored index would be every profile (with its 2 KB vector) in
+    the blob every process reads when the version moves, and it would hold the training process's object ids,
+    which `PartnerIndex.sync` would compare with this process's objects as if they were its own."""
+    index, policy.index = policy.index, PartnerIndex()
+    try:
+        return pickle.dumps(policy, protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        policy.index = index
 
 
 def _last_event_id() -> int:
@@ -330,7 +309,7 @@ class _Current:
     def forget(self) -> None:
         """Drop this process's copy (a test database rolled back under it)."""
         self.version, self.policy = None, None
-        _partner_cache.clear()
+        roster.forget()
 
 
 current = _Current()

@@ -65,3 +65,18 @@ class RoutingCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.profile_id} #{self.rank} in decision {self.decision_id}"
+
+
+class ProfileVector(models.Model):
+    """A profile's multilingual embedding (matching.vectors), stored once per change of what it embeds (`digest`
+    of that text, and of the model), so that no process embeds a profile another one embedded already.
+
+    Keyed by the profile's id without a foreign key: a process may store the vector of a profile deleted
+    meanwhile, and that must not fail the routing decision it is part of (an orphan row is never read)."""
+
+    profile_id = models.IntegerField(primary_key=True)
+    digest = models.CharField(max_length=64)
+    vector = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"Vector of profile {self.profile_id}"

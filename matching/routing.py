@@ -16,6 +16,7 @@ from datetime import datetime
 from random import Random
 
 from django.db.models import QuerySet
+from threadpoolctl import ThreadpoolController
 
 from matching import learning
 from matching.engine.types import Contribution, Deal, Decision, Scored
@@ -25,6 +26,7 @@ from referrals.models import Engagement, Referral
 from referrals.services import EngagementInput
 
 PREVIEW_ID = 0  # the request id of a request not yet stored (engagement ids start at 1)
+_blas = ThreadpoolController()
 
 
 def route(
@@ -137,7 +139,9 @@ def _proposal(profile: BusinessProfile, scored: Scored, city: str) -> Proposal:
 
 def _decide(deal: Deal, count: int, asked: frozenset[int], now: datetime) -> Decision:
     known = learning.partners()
-    with learning.current.lock:
+    # One BLAS thread: with one per core, a 512-wide embedding product over the profiles waits on threads the
+    # other web workers keep busy (2,000 profiles: 28 ms instead of 0.06 ms on a loaded 2-core machine).
+    with learning.current.lock, _blas.limit(limits=1, user_api="blas"):
         policy = learning.current.get()
         # One stream per request: the same request routed again draws the same way (tests, replays).
         return policy.decide(deal, known, count, asked, now, Random(learning.SEED * 1_000_003 + deal.request_id))

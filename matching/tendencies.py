@@ -25,7 +25,6 @@ from matching.engine import features
 from matching.engine.types import Deal, Partner
 from matching.explanations import Vocabulary
 from matching.preferences import Answer, Key, Tally
-from partners.models import BusinessProfile
 from referrals.lifecycle import State
 from referrals.models import Referral
 
@@ -69,10 +68,10 @@ def answers(partner_id: int, now: datetime) -> list[Answer]:
 
 def _profiles(ids: set[int]) -> dict[int, tuple[Partner, dict[str, frozenset[str]]]]:
     """Each profile as the engine reads it, with each of its keywords' stems."""
-    rows = BusinessProfile.objects.filter(pk__in=ids).prefetch_related(
-        "locations", "industries", "products", "services", "target_sizes"
-    )
-    return {p.pk: (learning.declared(p), {k: frozenset(text.stems(k)) for k in p.keywords}) for p in rows}
+    return {
+        pk: (partner, {k: frozenset(text.stems(k)) for k in keywords})
+        for pk, (partner, keywords) in learning.declared(ids).items()
+    }
 
 
 def kinds(deal: Deal) -> frozenset[Key]:

@@ -35,7 +35,8 @@ class Deal:
     language: str = "en"
     source: str = "finder"  # finder, agent, advertising, import
     words: frozenset[str] = frozenset()  # stems of the need (finder.text.stems), Russian and English
-    vector: tuple[float, ...] | None = None  # multilingual embedding of the need, when available
+    vector: Sequence[float] | None = None  # multilingual embedding of the need, when available (a tuple, or
+    # matching.embeddings.Vector: the same numbers in a compact immutable buffer)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class Partner:
     accepting: bool = True  # False when paused, or its partner suspended
     capacity: int | None = None  # the most open referrals it wants at once
     open_referrals: int = 0
-    vector: tuple[float, ...] | None = None  # multilingual embedding of its description and tags
+    vector: Sequence[float] | None = None  # multilingual embedding of its description and tags
 
 
 class Outcome(StrEnum):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import timedelta
 from decimal import Decimal
+from random import Random
 
 import pytest
 
@@ -13,7 +15,7 @@ from matching.models import EngineState
 from partners.models import BusinessProfile
 from referrals import services
 from referrals.actors import ActorRef
-from referrals.models import Referral
+from referrals.models import Engagement, Referral
 from tests import factories
 from tests.factories import NOW
 
@@ -100,3 +102,17 @@ def test_the_worker_feeds_new_history_to_the_stored_engine_and_reads_nothing_whe
     stored = EngineState.objects.get(pk=1)
     assert (stored.observations, stored.trained_at, stored.updated_at) == (2, NOW, NOW + 3 * H)
     assert learning.current.get().learner.observations[-1].outcome == Outcome.INTERESTED
+
+
+def test_the_stored_engine_holds_no_partners_each_process_indexes_its_own():
+    profile = factories.profile()
+    factories.engagement([profile])
+
+    state = learning.train(NOW)
+    loaded = pickle.loads(bytes(state.state))  # noqa: S301 - written by learning.train
+
+    assert len(loaded.index) == 0 and len(learning.current.get().index) == 0
+    assert loaded.learner.observations == learning.current.get().learner.observations
+    assert learning.current.get().decide(
+        learning.deal_of(Engagement.objects.get()), learning.partners(), 1, frozenset(), NOW, Random(0)
+    ).chosen == (profile.pk,)

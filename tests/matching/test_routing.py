@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from kernel.errors import InvalidInput
-from matching import learning, routing
+from matching import roster, routing
 from matching.engine import eligibility
 from matching.models import RoutingCandidate, RoutingDecision
 from partners.models import BusinessProfile, Partner
@@ -102,9 +102,9 @@ def test_alternatives_are_the_best_partners_not_yet_asked_one_profile_each_and_n
     twice = factories.partner()
     first, second = factories.profile(twice), factories.profile(twice, country="AT")
     # A partner whose Austrian profile serves Germany too: two of its profiles may take the request.
-    made = learning._partner
+    made = roster._partner
     monkeypatch.setattr(
-        learning, "_partner", lambda *args: replace(made(*args), serves_countries=frozenset({"AT", "DE"}))
+        roster, "_partner", lambda *args: replace(made(*args), serves_countries=frozenset({"AT", "DE"}))
     )
     factories.profile(status=BusinessProfile.Status.PAUSED)
     single = factories.profile()
