@@ -17,7 +17,7 @@ from random import Random
 
 from django.db.models import QuerySet
 
-from matching import learning
+from matching import explanations, learning
 from matching.engine.types import Contribution, Deal, Decision, Scored
 from matching.models import RoutingCandidate, RoutingDecision
 from partners.models import BusinessProfile
@@ -163,7 +163,7 @@ def _store(engagement: Engagement, decision: Decision, count: int, now: datetime
             p_accept=scored.p_accept,
             p_win=scored.p_win,
             expected_value_eur=scored.expected_value_eur,
-            contributions=[{"signal": c.signal, "label": c.label, "points": c.points} for c in scored.contributions],
+            contributions=[explanations.stored(c) for c in scored.contributions],
             boost=scored.boost,
             propensity=scored.propensity,
             chosen=scored.profile_id in chosen,
