@@ -135,12 +135,17 @@ def _proposal(profile: BusinessProfile, scored: Scored, city: str) -> Proposal:
     )
 
 
+def decision_stream(request_id: int) -> Random:
+    """The random numbers the engine draws for a request: one stream per request, so the same request routed
+    again draws the same way (tests, replays, the simulator's run through the services)."""
+    return Random(learning.SEED * 1_000_003 + request_id)
+
+
 def _decide(deal: Deal, count: int, asked: frozenset[int], now: datetime) -> Decision:
     known = learning.partners()
     with learning.current.lock:
         policy = learning.current.get()
-        # One stream per request: the same request routed again draws the same way (tests, replays).
-        return policy.decide(deal, known, count, asked, now, Random(learning.SEED * 1_000_003 + deal.request_id))
+        return policy.decide(deal, known, count, asked, now, decision_stream(deal.request_id))
 
 
 def _store(engagement: Engagement, decision: Decision, count: int, now: datetime) -> RoutingDecision:
