@@ -8,12 +8,12 @@ referral whose history row says it came from the cascade. A request confirmed as
 
 The worker runs `offer_due` each pass, whichever writer closed the referral (a partner's answer, either sweep
 path): it reads only the requests of the window (Engagement's created_at index), and under the request's row lock
-it counts again, so that two workers never offer the same drop-out twice.
+it counts again, so that two workers never offer the same drop-out twice. How many offers a request is owed is
+`cascade_rule.Standing`'s rule, which the marketplace simulator asks too.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -22,6 +22,7 @@ from django.db.models import Count, Q, QuerySet
 from console.models import SpamVerdict
 from kernel.errors import InvalidInput
 from matching import routing
+from matching.cascade_rule import Standing
 from referrals import lifecycle, services
 from referrals.actors import ActorRef
 from referrals.lifecycle import State
@@ -31,22 +32,6 @@ CASCADE = ActorRef.system("cascade")
 COMMENT = "Offered by the cascade: another partner will not follow up on this request."
 # Interested, or further: the customer is being served, the cascade stops.
 ENGAGED = frozenset({State.EVALUATING, State.NEGOTIATING, State.WON, State.LOST})
-
-
-@dataclass(frozen=True)
-class Standing:
-    """What the cascade needs to know of one request."""
-
-    referrals: int
-    dropped_out: int
-    engaged: int
-    offered_by_cascade: int
-
-    def offers_owed(self, cap: int) -> int:
-        """One offer per drop-out not yet followed by one, within the cap, while nobody is interested."""
-        if self.engaged:
-            return 0
-        return max(0, min(self.dropped_out - self.offered_by_cascade, cap - self.referrals))
 
 
 def offer_due(now: datetime) -> int:
@@ -68,6 +53,7 @@ def _standings(engagements: QuerySet[Engagement]) -> dict[int, Standing]:
     counts = (
         Referral.objects.filter(engagement__in=engagements)
         .values("engagement_id")
+        .order_by("engagement_id")  # the oldest request first, on every database (the simulator does so too)
         .annotate(
             referrals=Count("id"),
             dropped_out=Count("id", filter=Q(state__in=sorted(lifecycle.NOT_ENGAGED))),

@@ -1,26 +1,25 @@
-"""The routing engine's stored reasons in the reader's language: the one place that turns a stored label back
-into its template and words, for the partner's referral page, the API and the console.
+"""The routing engine's stored reasons in the reader's language: the one place that writes a label into a candidate
+row and turns it back into words, for the partner's referral page, the API and the console.
 
-The engine (matching/engine/explain.py) stores each label as English text with its numbers and codes filled in;
-its templates are marked there with `gettext_noop`, and this module reads them from that file (so a new template
-needs no second copy here), matches a stored label against them, and renders the translated template with the
-same numbers and the codes' names in the active language. A label that matches no template (an older engine's)
-is shown as stored.
+The engine (matching/engine/explain.py) gives each label as a template of matching/engine/labels.py (where they are
+marked for translation) and its values; a candidate row keeps both (`stored`), and `rendered` fills the template
+translated into the active language with the same numbers and the codes' names in that language. Rows stored
+before that kept the English text only: such a label is matched against the same templates and rendered likewise,
+and one that matches none (an older engine's) is shown as stored.
 """
 
 from __future__ import annotations
 
-import ast
-import inspect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from django.utils.translation import get_language_info, gettext
 
-from matching.engine import explain
+from matching.engine import labels
+from matching.engine.types import Contribution, LabelValue, fill
 from matching.models import RoutingCandidate, RoutingDecision
 from referrals.models import Engagement, Referral
 from referrals.routing_why import Reason, Routing
@@ -29,30 +28,42 @@ from taxonomy.models import CompanySize, Industry, Product, ServiceType
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
-@cache
-def templates() -> tuple[str, ...]:
-    """Every label template the engine marks for translation, the most specific (longest fixed text) first."""
-    tree = ast.parse(inspect.getsource(explain))
-    found = {
-        node.args[0].value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == explain.gettext_noop.__name__
-        and node.args
-        and isinstance(node.args[0], ast.Constant)
-        and isinstance(node.args[0].value, str)
+def stored(contribution: Contribution) -> dict[str, Any]:
+    """A contribution as a candidate row keeps it: the label's template and values, never its words in the
+    language of the moment."""
+    label = contribution.label
+    return {
+        "signal": contribution.signal,
+        "template": label.template,
+        "values": dict(label.values),
+        "points": contribution.points,
     }
-    return tuple(sorted(found, key=lambda t: (-len(_PLACEHOLDER.sub("", t)), t)))
+
+
+def rendered(part: Mapping[str, Any], words: Vocabulary | None = None) -> str:
+    """A stored contribution's label in the active language, its numbers kept and its codes named."""
+    if "template" not in part:
+        return translated(part.get("label", ""), words)
+    template, values = part["template"], part.get("values") or {}
+    if template not in labels.TEMPLATES:
+        return fill(template, values)  # a template this catalogue does not know (a newer engine's): English
+    return fill(gettext(template), (words or Vocabulary()).named(values))
+
+
+def templates() -> tuple[str, ...]:
+    """Every label template the engine uses (matching/engine/labels.py)."""
+    return labels.TEMPLATES
 
 
 @cache
 def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return tuple((t, _pattern(t)) for t in templates())
+    # The most specific template (the longest fixed text) first.
+    ordered = sorted(labels.TEMPLATES, key=lambda t: (-len(_PLACEHOLDER.sub("", t)), t))
+    return tuple((t, _pattern(t)) for t in ordered)
 
 
 def _pattern(template: str) -> re.Pattern[str]:
-    # The engine collapses the spaces around an empty value ("similar  deals" -> "similar deals"), so a space
+    # The engine collapsed the spaces around an empty value ("similar  deals" -> "similar deals"), so a space
     # next to a placeholder is optional.
     parts = _PLACEHOLDER.split(template)
     regex = ""
@@ -65,12 +76,12 @@ def _pattern(template: str) -> re.Pattern[str]:
 
 
 def translated(label: str, words: Vocabulary | None = None) -> str:
-    """The stored label in the active language, its numbers kept and its codes named."""
+    """A label stored as English text (rows written before labels were kept as template and values) in the
+    active language, its numbers kept and its codes named."""
     for template, pattern in _patterns():
         match = pattern.fullmatch(label)
         if match:
-            values = (words or Vocabulary()).named(match.groupdict())
-            return " ".join((gettext(template) % values).split())
+            return fill(gettext(template), (words or Vocabulary()).named(match.groupdict()))
     return label
 
 
@@ -80,8 +91,8 @@ class Vocabulary:
     def __init__(self) -> None:
         self._terms: dict[str, str] | None = None
 
-    def named(self, values: dict[str, str]) -> dict[str, str]:
-        return {key: self._name(key, value) for key, value in values.items()}
+    def named(self, values: Mapping[str, LabelValue]) -> dict[str, LabelValue]:
+        return {key: self._name(key, value) if isinstance(value, str) else value for key, value in values.items()}
 
     def _name(self, key: str, value: str) -> str:
         if key == "products":
@@ -118,7 +129,7 @@ def partner_reasons(contributions: Iterable[dict[str, Any]], words: Vocabulary |
         key=lambda c: -c["points"],
     )
     boosts = [c for c in parts if c["signal"] == "boost"]
-    return tuple(Reason(c["signal"], translated(c["label"], words), c["points"]) for c in (*raised, *boosts))
+    return tuple(Reason(c["signal"], rendered(c, words), c["points"]) for c in (*raised, *boosts))
 
 
 def of_referral(referral: Referral) -> Routing | None:
@@ -199,4 +210,4 @@ def _candidate_row(candidate: RoutingCandidate, words: Vocabulary) -> CandidateR
 
 
 def _signals(contributions: Sequence[dict[str, Any]], words: Vocabulary) -> tuple[Reason, ...]:
-    return tuple(Reason(c["signal"], translated(c["label"], words), c["points"]) for c in contributions)
+    return tuple(Reason(c["signal"], rendered(c, words), c["points"]) for c in contributions)

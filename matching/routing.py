@@ -18,7 +18,7 @@ from random import Random
 from django.db.models import QuerySet
 from threadpoolctl import ThreadpoolController
 
-from matching import learning
+from matching import explanations, learning
 from matching.engine.types import Contribution, Deal, Decision, Scored
 from matching.models import RoutingCandidate, RoutingDecision
 from partners.models import BusinessProfile
@@ -137,14 +137,19 @@ def _proposal(profile: BusinessProfile, scored: Scored, city: str) -> Proposal:
     )
 
 
+def decision_stream(request_id: int) -> Random:
+    """The random numbers the engine draws for a request: one stream per request, so the same request routed
+    again draws the same way (tests, replays, the simulator's run through the services)."""
+    return Random(learning.SEED * 1_000_003 + request_id)
+
+
 def _decide(deal: Deal, count: int, asked: frozenset[int], now: datetime) -> Decision:
     known = learning.partners()
     # One BLAS thread: with one per core, a 512-wide embedding product over the profiles waits on threads the
     # other web workers keep busy (2,000 profiles: 28 ms instead of 0.06 ms on a loaded 2-core machine).
     with learning.current.lock, _blas.limit(limits=1, user_api="blas"):
         policy = learning.current.get()
-        # One stream per request: the same request routed again draws the same way (tests, replays).
-        return policy.decide(deal, known, count, asked, now, Random(learning.SEED * 1_000_003 + deal.request_id))
+        return policy.decide(deal, known, count, asked, now, decision_stream(deal.request_id))
 
 
 def _store(engagement: Engagement, decision: Decision, count: int, now: datetime) -> RoutingDecision:
@@ -167,7 +172,7 @@ def _store(engagement: Engagement, decision: Decision, count: int, now: datetime
             p_accept=scored.p_accept,
             p_win=scored.p_win,
             expected_value_eur=scored.expected_value_eur,
-            contributions=[{"signal": c.signal, "label": c.label, "points": c.points} for c in scored.contributions],
+            contributions=[explanations.stored(c) for c in scored.contributions],
             boost=scored.boost,
             propensity=scored.propensity,
             chosen=scored.profile_id in chosen,

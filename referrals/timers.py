@@ -68,7 +68,9 @@ def _timer_moves() -> list[tuple[State, lifecycle.Action, State]]:
 def _deadline_batch_portable(now: datetime, batch: int) -> int:
     due = list(
         Referral.objects.filter(deadline_at__lte=now)
-        .order_by("deadline_at")
+        # Deadlines due at the same instant in the order the referrals were made, on every database: the routing
+        # engine learns from the history rows in this order (the simulator's --through-services compares).
+        .order_by("deadline_at", "pk")
         .select_for_update(skip_locked=True)
         .values_list("id", "state", "deadline_at", "profile_id", "engagement_id", "partner_id", "created_at")[:batch]
     )
@@ -131,7 +133,7 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
     sql = f"""
     WITH due AS (
         SELECT id FROM {Referral._meta.db_table}
-        WHERE deadline_at <= %(now)s ORDER BY deadline_at LIMIT %(batch)s
+        WHERE deadline_at <= %(now)s ORDER BY deadline_at, id LIMIT %(batch)s
         FOR UPDATE SKIP LOCKED
     ), moved AS (
         UPDATE {Referral._meta.db_table} r SET
@@ -146,7 +148,7 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
             (referral_id, at, actor_kind, actor_id, actor_label, action, from_state, to_state, reason, comment)
         SELECT id, state_entered_at, %(system)s, NULL, %(label)s, {_case("state", action_of)},
                {_case("state", source_of)}, state, '', ''
-        FROM moved
+        FROM moved ORDER BY id
     ), notes AS (
         INSERT INTO {OutboxMessage._meta.db_table}
             (channel, template, to_address, language, referral_id, payload, created_at, due_at,

@@ -18,17 +18,13 @@ from math import exp
 
 import numpy as np
 
+from matching.engine import labels as words
 from matching.engine import learner as learning
 from matching.engine.features import COLUMN, DISTANCE_SCALE, budget_bucket
-from matching.engine.types import Contribution, Deal, Partner
+from matching.engine.types import Contribution, Deal, Label, LabelValue, Partner
 
 NEW_PARTNER = "new partner"
 EXPLORATION = "exploration"
-
-
-def gettext_noop(message: str) -> str:
-    """Marks a label for translation (makemessages knows the name) without importing Django."""
-    return message
 
 
 # Signals, each a group of features, in the order a partner reads them.
@@ -98,18 +94,12 @@ def contributions(
     points = terms * _log_mean(score, baseline)[:, None]
     result = []
     for i, candidate in enumerate(candidates):
-        words = _Labels(deal, candidate, learned)
-        parts = [Contribution("base", gettext_noop("a typical request"), float(baseline[i]))]
-        parts += [
-            Contribution(signal, words.of(signal), float(p)) for signal, p in zip(SIGNALS, points[i], strict=True)
-        ]
+        said = _Labels(deal, candidate, learned)
+        parts = [Contribution("base", Label(words.BASE), float(baseline[i]))]
+        parts += [Contribution(signal, said.of(signal), float(p)) for signal, p in zip(SIGNALS, points[i], strict=True)]
         if candidate.boost:
-            label = (
-                gettext_noop("new partner: a fair chance")
-                if candidate.boost == NEW_PARTNER
-                else gettext_noop("exploring: few answers from you yet")
-            )
-            parts.append(Contribution("boost", label, 0.0))
+            boost = words.NEW_PARTNER if candidate.boost == NEW_PARTNER else words.EXPLORING
+            parts.append(Contribution("boost", Label(boost), 0.0))
         result.append(tuple(parts))
     return result
 
@@ -125,108 +115,101 @@ class _Labels:
         self.x = candidate.features
         self.partner = candidate.partner
 
-    def of(self, signal: str) -> str:
+    def of(self, signal: str) -> Label:
         method = getattr(self, "_" + signal.replace(" ", "_"))
-        return str(method())
+        label: Label = method()
+        return label
 
-    def _industry(self) -> str:
+    def _industry(self) -> Label:
         if self.x[COLUMN["industry_match"]]:
-            return gettext_noop("works in %(industry)s") % {"industry": self.deal.industry}
+            return _said(words.INDUSTRY_MATCH, industry=self.deal.industry)
         if self.x[COLUMN["industry_unknown"]]:
-            return gettext_noop("industry not stated")
-        return gettext_noop("%(industry)s is not among your industries") % {"industry": self.deal.industry}
+            return _said(words.INDUSTRY_UNKNOWN)
+        return _said(words.INDUSTRY_OTHER, industry=self.deal.industry)
 
-    def _products(self) -> str:
+    def _products(self) -> Label:
         wanted = self.deal.products | self.deal.services
         offered = sorted(wanted & (self.partner.products | self.partner.services))
         if offered:
-            return gettext_noop("offers %(products)s") % {"products": ", ".join(offered)}
+            return _said(words.PRODUCTS_OFFERED, products=", ".join(offered))
         if wanted:
-            return gettext_noop("none of the requested products in your profile")
-        return gettext_noop("no products named")
+            return _said(words.PRODUCTS_NONE_OFFERED)
+        return _said(words.PRODUCTS_NONE_NAMED)
 
-    def _size(self) -> str:
+    def _size(self) -> Label:
         if self.x[COLUMN["size_in_target"]]:
-            return gettext_noop("serves companies of %(size)s employees") % {"size": self.deal.size}
+            return _said(words.SIZE_IN_TARGET, size=self.deal.size)
         if self.x[COLUMN["size_any"]]:
-            return gettext_noop("any company size")
-        return gettext_noop("company size %(size)s is outside your target sizes") % {"size": self.deal.size}
+            return _said(words.SIZE_ANY)
+        return _said(words.SIZE_OUTSIDE, size=self.deal.size)
 
-    def _distance(self) -> str:
+    def _distance(self) -> Label:
         if self.x[COLUMN["remote"]]:
-            return gettext_noop("remote: no distance known")
+            return _said(words.DISTANCE_REMOTE)
         km = exp(float(self.x[COLUMN["log_km"]]) * DISTANCE_SCALE) - 1.0
-        return gettext_noop("%(km)s km away") % {"km": f"{round(km):,}"}
+        return _said(words.DISTANCE_KM, km=round(km))
 
-    def _language(self) -> str:
+    def _language(self) -> Label:
         if self.x[COLUMN["language_declared"]]:
-            return gettext_noop("speaks %(language)s") % {"language": self.deal.language}
-        return gettext_noop("language not stated")
+            return _said(words.LANGUAGE_SPOKEN, language=self.deal.language)
+        return _said(words.LANGUAGE_UNKNOWN)
 
-    def _words(self) -> str:
+    def _words(self) -> Label:
         shared = len(self.deal.words & self.partner.keywords)
         if shared:
-            return gettext_noop("%(count)s of your keywords match the request") % {"count": shared}
+            return _said(words.WORDS_SHARED, count=shared)
         if not self.x[COLUMN["vector_missing"]]:
-            return gettext_noop("the request reads close to your profile")
-        return gettext_noop("no keywords in common")
+            return _said(words.WORDS_CLOSE)
+        return _said(words.WORDS_NONE)
 
-    def _source(self) -> str:
-        return gettext_noop("came from %(source)s") % {"source": self.deal.source}
+    def _source(self) -> Label:
+        return _said(words.SOURCE, source=self.deal.source)
 
-    def _budget(self) -> str:
+    def _budget(self) -> Label:
         if budget_bucket(self.deal) == 0 or self.deal.budget_eur is None:
-            return gettext_noop("no budget given")
-        return gettext_noop("budget about %(budget)s EUR") % {"budget": f"{round(self.deal.budget_eur):,}"}
+            return _said(words.BUDGET_NONE)
+        return _said(words.BUDGET_ABOUT, budget=round(self.deal.budget_eur))
 
-    def _responsiveness(self) -> str:
+    def _responsiveness(self) -> Label:
         yes, asked = self.learned.counts(learning.INTEREST, "*", self.partner.profile_id)
         if asked:
-            return gettext_noop("interested in %(yes)s of %(asked)s requests") % {"yes": yes, "asked": asked}
-        return gettext_noop("no answers yet")
+            return _said(words.INTERESTED_IN, yes=yes, asked=asked)
+        return _said(words.NO_ANSWERS)
 
-    def _speed(self) -> str:
+    def _speed(self) -> Label:
         hours = self.learned.typical_wait_hours(self.partner.profile_id)
         if hours is not None:
-            return gettext_noop("answers within %(hours)s h") % {"hours": max(1, round(hours))}
-        return gettext_noop("no answers yet")
+            return _said(words.ANSWERS_WITHIN, hours=max(1, round(hours)))
+        return _said(words.NO_ANSWERS)
 
-    def _accepted_before(self) -> str:
-        return self._record(
-            learning.ACCEPT,
-            gettext_noop("you accepted %(yes)s of %(total)s similar %(kind)s deals"),
-            gettext_noop("no similar deals accepted or declined yet"),
-        )
+    def _accepted_before(self) -> Label:
+        return self._record(learning.ACCEPT, words.ACCEPTED_SIMILAR, words.ACCEPTED_NONE)
 
-    def _won_before(self) -> str:
-        return self._record(
-            learning.WIN,
-            gettext_noop("you won %(yes)s of %(total)s similar %(kind)s deals"),
-            gettext_noop("no similar deals closed yet"),
-        )
+    def _won_before(self) -> Label:
+        return self._record(learning.WIN, words.WON_SIMILAR, words.WON_NONE)
 
-    def _record(self, stage: int, template: str, nothing: str) -> str:
+    def _record(self, stage: int, template: str, nothing: str) -> Label:
         """The partner's record in the most specific of the deal's cells that has one."""
         profile_id = self.partner.profile_id
         for key in sorted(learning.deal_cells(self.deal, stage), key=_specificity):
             yes, total_ = self.learned.counts(stage, key, profile_id)
             if total_:
                 kind = key.split(":", 1)[1] if key.startswith(("p:", "i:")) else ""
-                return " ".join((template % {"yes": yes, "total": total_, "kind": kind}).split())
-        return nothing
+                return _said(template, yes=yes, total=total_, kind=kind)
+        return _said(nothing)
 
-    def _value(self) -> str:
-        return gettext_noop("deals like this are worth about %(value)s EUR") % {
-            "value": f"{round(self.candidate.value_eur, -2):,.0f}"
-        }
+    def _value(self) -> Label:
+        return _said(words.VALUE_ABOUT, value=int(round(self.candidate.value_eur, -2)))
 
-    def _capacity(self) -> str:
+    def _capacity(self) -> Label:
         if self.partner.capacity is None:
-            return gettext_noop("no limit on open referrals")
-        return gettext_noop("%(open)s of %(capacity)s open referrals") % {
-            "open": self.partner.open_referrals,
-            "capacity": self.partner.capacity,
-        }
+            return _said(words.CAPACITY_UNLIMITED)
+        return _said(words.CAPACITY_OPEN, open=self.partner.open_referrals, capacity=self.partner.capacity)
+
+
+def _said(template: str, **values: LabelValue) -> Label:
+    """A label: one of the templates in labels.py and its values (plain ints and strings, stored as JSON)."""
+    return Label(template, {key: int(v) if not isinstance(v, str) else v for key, v in values.items()})
 
 
 def _specificity(key: str) -> int:

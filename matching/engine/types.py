@@ -7,7 +7,7 @@ the engine never sees a partner's hidden preferences, only its declared profile 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -95,13 +95,36 @@ class Observation:
     waited: timedelta | None = None
 
 
+LabelValue = str | int
+
+
+def fill(template: str, values: Mapping[str, LabelValue]) -> str:
+    """A label's words: the template with its values, whole numbers grouped by thousands ("1,234"), and the
+    spaces around an empty value collapsed ("similar  deals" -> "similar deals")."""
+    shown = {key: f"{value:,}" if isinstance(value, int) else value for key, value in values.items()}
+    return " ".join((template % shown).split())
+
+
+@dataclass(frozen=True)
+class Label:
+    """Words a partner understands, kept as a message template (one of matching/engine/labels.py) and its
+    values (numbers, and codes such as an industry's), so that the product renders them in the reader's
+    language (matching/explanations.py). str() gives the English."""
+
+    template: str
+    values: Mapping[str, LabelValue] = field(default_factory=dict, hash=False)
+
+    def __str__(self) -> str:
+        return fill(self.template, self.values)
+
+
 @dataclass(frozen=True)
 class Contribution:
     """One signal's share of a score, in points that add up to the score, and words a partner understands
     ("you accepted 4 of 5 similar CRM deals", "12 km away", "answers within 6 h")."""
 
     signal: str
-    label: str
+    label: Label
     points: float
 
 

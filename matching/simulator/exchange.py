@@ -3,9 +3,11 @@
 Requests arrive; the policy routes each to `partners_per_request` partners; each referral runs the
 product's lifecycle with its deadlines (a first answer within 72 h or it is missed, then 7 days to accept or
 decline or it expires, read from `referrals.lifecycle`); an open referral counts against its partner's
-capacity until it closes; when a referral ends skipped, missed, declined or expired while nobody is
-interested in the request, the request is younger than `cascade_window_hours` and fewer than
-`cascade_max_partners` were asked, the policy is asked for the next best partner not yet asked.
+capacity until it closes; the cascade runs after each instant's events, as the product's worker does after its
+sweep: every request younger than `cascade_window_hours` is offered to as many more partners as the product's
+rule owes it (`matching.cascade_rule.Standing`: one per drop-out not yet followed by one, while nobody is
+interested, up to `cascade_max_partners` in all), the policy choosing them among those not yet asked. A
+decision's referrals are made in profile order, as the product makes them (`referrals.services._send_to`).
 
 Partners' answers are drawn from the market's hidden truth with random numbers keyed by (seed, request,
 partner), so every policy meets the same answers from the same partner to the same request. The policy
@@ -25,6 +27,7 @@ from random import Random
 
 import numpy as np
 
+from matching.cascade_rule import Standing
 from matching.engine.eligibility import exclusion
 from matching.engine.types import Observation, Outcome, Partner, Policy
 from matching.simulator import market as m
@@ -42,7 +45,7 @@ class PolicyBrokeTheRules(RuntimeError):
 
 
 @dataclass(frozen=True)
-class _Fate:
+class Fate:
     """What one partner will do with one referral, drawn when it is offered."""
 
     answered_after: float | None  # hours to the first answer, None: missed
@@ -76,6 +79,34 @@ def run_market(market: Market, policy: Policy, *, record: bool = False) -> Trace
     return _Exchange(market, policy, record).run()
 
 
+def draw_fate(market: Market, r: int, i: int, open_before: int, hours: float) -> Fate:
+    """What partner i will do with request r offered at `hours` while it has `open_before` open referrals: drawn
+    from the hidden truth with random numbers keyed by (seed, request, partner), so that every run offering
+    this pair meets the same answer (the simulator's policies, and the product's services in
+    matching/simulator_services.py)."""
+    load = open_before / max(1, market.profiles[i].capacity or 1)
+    # Answering and deciding in time are drawn from their parts below, so the timing is known too.
+    _, interested, _, accept, win = m.chances(market, r, np.array([i]), np.array([load]), hours)[:, 0]
+    draw = np.random.default_rng([market.seed, 2, r, i])
+    u = draw.random(5)
+    z = draw.standard_normal(3)
+    truth = market.truth
+    answer = float(truth.median_response_hours[i] * math.exp(m.RESPONSE_SPREAD * z[0]))
+    answered = u[0] < truth.answer_rate[i] and answer < ANSWER_HOURS
+    decide = m.DECIDE_MEDIAN_HOURS * math.exp(m.DECIDE_SPREAD * z[1])
+    decided = u[2] >= m.SILENT_AFTER_INTEREST and decide < DECIDE_HOURS
+    value = float(market.requests.value_eur[r])
+    return Fate(
+        answered_after=answer if answered else None,
+        interested=bool(u[1] < interested),
+        decided_after=decide if decided else None,
+        accepts=bool(u[3] < accept),
+        estimate_eur=round(value * math.exp(0.2 * z[2]), -2),
+        closes_after=m.CLOSE_MEDIAN_DAYS * 24.0 * math.exp(m.CLOSE_SPREAD * z[2]),
+        wins=bool(u[4] < win),
+    )
+
+
 class _Exchange:
     def __init__(self, market: Market, policy: Policy, record: bool) -> None:
         self.market = market
@@ -89,7 +120,10 @@ class _Exchange:
         self.view: list[Partner] = []
         self.position: dict[int, int] = {}
         self.asked: list[set[int]] = [set() for _ in range(requests)]
-        self.interested_now = np.zeros(requests, dtype=int)
+        self.interested_now = np.zeros(requests, dtype=int)  # interested or further: the product's "engaged"
+        self.dropped_out = np.zeros(requests, dtype=int)
+        self.offered_by_cascade = np.zeros(requests, dtype=int)
+        self.owing: set[int] = set()  # requests that may be owed cascade offers
         self.trace = Trace(
             policy=policy.name,
             seed=market.seed,
@@ -100,7 +134,7 @@ class _Exchange:
             offers=np.zeros(partners, dtype=int),
             offers_first_30_days=np.zeros(partners, dtype=int),
         )
-        self.referrals: list[tuple[int, int, _Fate, float]] = []  # (request, partner, fate, offered at)
+        self.referrals: list[tuple[int, int, Fate, float]] = []  # (request, partner, fate, offered at)
         self.heap: list[tuple[float, int, int, int]] = []
         self.seq = 0
 
@@ -127,6 +161,8 @@ class _Exchange:
         while self.heap:
             hours, kind, _, subject = heapq.heappop(self.heap)
             handlers[kind](hours, subject)
+            if not self.heap or self.heap[0][0] != hours:
+                self._cascade(hours)
         self.trace.seconds = time.perf_counter() - started
         return self.trace
 
@@ -157,11 +193,11 @@ class _Exchange:
             self.view[at] = replace(self.view[at], open_referrals=int(self.open[i]))
 
     # Routing and the cascade.
-    def _route(self, r: int, count: int, hours: float) -> None:
+    def _route(self, r: int, count: int, hours: float) -> int:
         asked = self.asked[r]
         count = min(count, self.config.cascade_max_partners - len(asked))
         if count <= 0:
-            return
+            return 0
         deal = self.market.deals[r]
         frozen = frozenset(p + 1 for p in asked)
         decision = self.policy.decide(deal, self.view, count, frozen, self.market.at(hours), self.rng)
@@ -169,8 +205,9 @@ class _Exchange:
         self._check(deal.request_id, chosen, count, frozen)
         if self.record:
             self.trace.chosen.append((deal.request_id, chosen))
-        for profile_id in chosen:
+        for profile_id in sorted(chosen):
             self._offer(r, profile_id - 1, hours)
+        return len(chosen)
 
     def _check(self, request_id: int, chosen: tuple[int, ...], count: int, asked: frozenset[int]) -> None:
         if len(chosen) > count or len(set(chosen)) < len(chosen):
@@ -182,10 +219,26 @@ class _Exchange:
             if rule:
                 raise PolicyBrokeTheRules(f"{self.policy.name} chose profile {profile_id}: {rule}.")
 
-    def _cascade(self, r: int, hours: float) -> None:
-        young = hours - self.market.arrival_hours[r] < self.config.cascade_window_hours
-        if self.interested_now[r] == 0 and young:
-            self._route(r, 1, hours)
+    def _cascade(self, hours: float) -> None:
+        """The worker's pass after the sweep: each young request, oldest first, offered to what it is owed; one
+        that nobody could take stays owed until it is too old."""
+        for r in sorted(self.owing):
+            if hours - self.market.arrival_hours[r] >= self.config.cascade_window_hours:
+                self.owing.discard(r)
+                continue
+            owed = self._standing(r).offers_owed(self.config.cascade_max_partners)
+            if owed:
+                self.offered_by_cascade[r] += self._route(r, owed, hours)
+            if not self._standing(r).offers_owed(self.config.cascade_max_partners):
+                self.owing.discard(r)
+
+    def _standing(self, r: int) -> Standing:
+        return Standing(
+            referrals=len(self.asked[r]),
+            dropped_out=int(self.dropped_out[r]),
+            engaged=int(self.interested_now[r]),
+            offered_by_cascade=int(self.offered_by_cascade[r]),
+        )
 
     # One referral's lifecycle.
     def _offer(self, r: int, i: int, hours: float) -> None:
@@ -194,37 +247,13 @@ class _Exchange:
         self.trace.offers[i] += 1
         if hours - self.market.joins_day[i] * 24.0 < FIRST_30_DAYS_HOURS and self.market.joins_day[i] > 0:
             self.trace.offers_first_30_days[i] += 1
-        fate = self._fate(r, i, hours)
+        fate = draw_fate(self.market, r, i, int(self.open[i]), hours)
         self._load_changed(i, +1)
         self.referrals.append((r, i, fate, hours))
         ref = len(self.referrals) - 1
         self._emit(ref, Outcome.OFFERED, hours)
         due = fate.answered_after if fate.answered_after is not None else ANSWER_HOURS
         self._push(hours + due, _ANSWER, ref)
-
-    def _fate(self, r: int, i: int, hours: float) -> _Fate:
-        market = self.market
-        load = self.open[i] / max(1, market.profiles[i].capacity or 1)
-        # Answering and deciding in time are drawn from their parts below, so the timing is known too.
-        _, interested, _, accept, win = m.chances(market, r, np.array([i]), np.array([load]), hours)[:, 0]
-        draw = np.random.default_rng([market.seed, 2, r, i])
-        u = draw.random(5)
-        z = draw.standard_normal(3)
-        truth = market.truth
-        answer = float(truth.median_response_hours[i] * math.exp(m.RESPONSE_SPREAD * z[0]))
-        answered = u[0] < truth.answer_rate[i] and answer < ANSWER_HOURS
-        decide = m.DECIDE_MEDIAN_HOURS * math.exp(m.DECIDE_SPREAD * z[1])
-        decided = u[2] >= m.SILENT_AFTER_INTEREST and decide < DECIDE_HOURS
-        value = float(market.requests.value_eur[r])
-        return _Fate(
-            answered_after=answer if answered else None,
-            interested=bool(u[1] < interested),
-            decided_after=decide if decided else None,
-            accepts=bool(u[3] < accept),
-            estimate_eur=round(value * math.exp(0.2 * z[2]), -2),
-            closes_after=m.CLOSE_MEDIAN_DAYS * 24.0 * math.exp(m.CLOSE_SPREAD * z[2]),
-            wins=bool(u[4] < win),
-        )
 
     def _answer(self, hours: float, ref: int) -> None:
         r, _, fate, _ = self.referrals[ref]
@@ -267,7 +296,8 @@ class _Exchange:
         self._load_changed(i, -1)
         self._emit(ref, outcome, hours, waited=waited, value=value)
         if outcome in (Outcome.SKIPPED, Outcome.MISSED, Outcome.DECLINED, Outcome.EXPIRED):
-            self._cascade(r, hours)
+            self.dropped_out[r] += 1
+            self.owing.add(r)
 
     def _emit(
         self, ref: int, outcome: Outcome, hours: float, waited: float | None = None, value: float | None = None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.utils import translation
 
 from matching import explanations
-from matching.engine import explain
+from matching.engine import labels
+from matching.engine.types import Contribution, Label
 from matching.models import RoutingCandidate
 from referrals.routing_why import Reason, Routing
 from tests import factories
@@ -24,6 +27,86 @@ def test_every_label_template_the_engine_marks_has_a_russian_translation():
     assert untranslated == []
 
 
+# A value for each placeholder a template may hold: codes the vocabulary names, and numbers.
+SAMPLE_VALUES = {
+    "industry": "manufacturing",
+    "products": "office-suite",
+    "size": "10-49",
+    "km": 1234,
+    "language": "de",
+    "count": 2,
+    "source": "advertising",
+    "budget": 25000,
+    "yes": 4,
+    "asked": 5,
+    "total": 5,
+    "hours": 6,
+    "kind": "office-suite",
+    "value": 12300,
+    "open": 3,
+    "capacity": 5,
+}
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+@pytest.mark.parametrize("template", labels.TEMPLATES)
+def test_each_label_renders_in_english_and_russian_with_its_values(template):
+    values = {key: SAMPLE_VALUES[key] for key in PLACEHOLDER.findall(template)}
+    part = explanations.stored(Contribution("signal", Label(template, values), 1.0))
+
+    with translation.override("en"):
+        english = explanations.rendered(part)
+    with translation.override("ru"):
+        russian = explanations.rendered(part)
+
+    assert "%(" not in english and "%(" not in russian
+    assert russian != english
+    for number in (v for v in values.values() if isinstance(v, int)):
+        assert f"{number:,}" in english and f"{number:,}" in russian
+
+
+def test_a_label_is_stored_as_its_template_and_values_and_read_in_the_readers_language():
+    label = Label(labels.ACCEPTED_SIMILAR, {"yes": 4, "total": 5, "kind": "office-suite"})
+    part = explanations.stored(Contribution("accepted before", label, 7.0))
+
+    assert part == {
+        "signal": "accepted before",
+        "template": "you accepted %(yes)s of %(total)s similar %(kind)s deals",
+        "values": {"yes": 4, "total": 5, "kind": "office-suite"},
+        "points": 7.0,
+    }
+    assert str(label) == "you accepted 4 of 5 similar office-suite deals"
+    with translation.override("en"):
+        assert explanations.rendered(part) == "you accepted 4 of 5 similar Office suite and email deals"
+    with translation.override("ru"):
+        assert explanations.rendered(part) == "вы приняли 4 из 5 похожих сделок Офисный пакет и почта"
+        assert explanations.rendered({**part, "values": {"yes": 4, "total": 5, "kind": ""}}) == (
+            "вы приняли 4 из 5 похожих сделок"
+        )
+        assert (
+            explanations.rendered(
+                explanations.stored(Contribution("distance", Label(labels.DISTANCE_KM, {"km": 1234}), 1.0))
+            )
+            == "1,234 км от вас"
+        )
+
+
+def test_a_stored_old_format_row_still_renders_in_the_readers_language():
+    old = {"signal": "speed", "label": "answers within 6 h", "points": 1.5}
+
+    with translation.override("ru"):
+        assert explanations.rendered(old) == "отвечает в течение 6 ч"
+    with translation.override("en"):
+        assert explanations.rendered(old) == "answers within 6 h"
+
+
+def test_a_template_this_catalogue_does_not_know_is_shown_in_english_with_its_values():
+    part = {"signal": "new", "template": "%(n)s new things", "values": {"n": 3}, "points": 0.0}
+
+    with translation.override("ru"):
+        assert explanations.rendered(part) == "3 new things"
+
+
 def test_a_label_reads_in_russian_with_its_numbers_and_its_codes_named():
     with translation.override("ru"):
         assert explanations.translated("12 km away") == "12 км от вас"
@@ -35,9 +118,7 @@ def test_a_label_reads_in_russian_with_its_numbers_and_its_codes_named():
             == "вы приняли 4 из 5 похожих сделок Офисный пакет и почта"
         )
         assert explanations.translated("you accepted 4 of 5 similar deals") == "вы приняли 4 из 5 похожих сделок"
-        assert explanations.translated(explain.gettext_noop("new partner: a fair chance")) == (
-            "новый партнёр: честный шанс"
-        )
+        assert explanations.translated(labels.NEW_PARTNER) == ("новый партнёр: честный шанс")
 
 
 def test_a_label_reads_in_english_as_stored():
@@ -101,16 +182,14 @@ def test_every_label_a_real_decision_stores_reads_in_russian():
     for _ in range(3):
         factories.profile()
     engagement = factories.engagement([], route_count=2, source="advertising")
-    labels = {
-        part["label"]
-        for candidate in RoutingCandidate.objects.filter(decision__engagement=engagement)
-        for part in candidate.contributions
-    }
+    parts = [part for c in RoutingCandidate.objects.filter(decision__engagement=engagement) for part in c.contributions]
 
+    with translation.override("en"):
+        english = {explanations.rendered(part) for part in parts}
     with translation.override("ru"):
-        untranslated = [label for label in labels if explanations.translated(label) == label]
+        untranslated = {explanations.rendered(part) for part in parts} & english
 
-    assert len(labels) >= 10
-    assert untranslated == []
+    assert len({part["template"] for part in parts}) >= 10
+    assert untranslated == set()
     with translation.override("ru"):
         assert explanations.translated("came from advertising") == "источник: Реклама"

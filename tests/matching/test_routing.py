@@ -8,7 +8,7 @@ import pytest
 
 from kernel.errors import InvalidInput
 from matching import roster, routing
-from matching.engine import eligibility
+from matching.engine import eligibility, labels
 from matching.models import RoutingCandidate, RoutingDecision
 from partners.models import BusinessProfile, Partner
 from referrals.models import Engagement, Referral
@@ -37,7 +37,7 @@ def test_a_routed_request_is_stored_with_each_candidates_score_made_of_its_contr
     assert stored.model_version.startswith("engine-")
     for candidate in candidates:
         assert sum((c["points"] for c in candidate.contributions), 0.0) == candidate.score
-        assert all(c["label"] for c in candidate.contributions)
+        assert all(c["template"] in labels.TEMPLATES for c in candidate.contributions)
     assert [c.rank for c in candidates] == list(range(1, len(candidates) + 1))
     assert [c.score for c in candidates] == sorted((c.score for c in candidates), reverse=True)
 

@@ -73,7 +73,7 @@ def test_a_partner_that_answers_within_hours_ranks_above_one_as_interested_that_
     assert order(decision) == [fast, slow]
     assert decision.ranked[0].p_interested == pytest.approx(decision.ranked[1].p_interested, rel=1e-3)
     speed = {s.profile_id: {c.signal: c for c in s.contributions}["speed"] for s in decision.ranked}
-    assert (speed[fast].label, speed[slow].label) == ("answers within 3 h", "answers within 50 h")
+    assert (str(speed[fast].label), str(speed[slow].label)) == ("answers within 3 h", "answers within 50 h")
     assert speed[fast].points > 0 > speed[slow].points
 
 
@@ -96,7 +96,7 @@ def test_a_partner_nearing_capacity_is_discounted():
 
     assert order(decision) == [2, 1]
     assert decision.ranked[1].score == pytest.approx(decision.ranked[0].score * 0.875, rel=1e-12)  # 1 - (1/2)^2/2
-    assert {c.signal: c.label for c in decision.ranked[1].contributions}["capacity"] == "1 of 2 open referrals"
+    assert {c.signal: str(c.label) for c in decision.ranked[1].contributions}["capacity"] == "1 of 2 open referrals"
 
 
 def test_a_qualified_new_partner_gets_its_floor_until_it_had_five_offers():
@@ -118,7 +118,7 @@ def test_a_qualified_new_partner_gets_its_floor_until_it_had_five_offers():
         if decision.chosen == (9,):
             scored = next(s for s in decision.ranked if s.profile_id == 9)
             assert (scored.boost, scored.propensity) == ("new partner", 1.0)
-            assert scored.contributions[-1].label == "new partner: a fair chance"
+            assert str(scored.contributions[-1].label) == "new partner: a fair chance"
 
     assert chosen[:NEW_PARTNER_OFFERS] == [9] * NEW_PARTNER_OFFERS
     assert chosen[NEW_PARTNER_OFFERS] != 9
@@ -160,7 +160,7 @@ def test_a_decisions_contributions_add_up_to_its_score():
         product = scored.p_interested * scored.p_accept * scored.p_win * scored.expected_value_eur
         # Capacity only lowers a score; answering in time raises it at most to a partner always in time.
         assert scored.score <= product * timeliness_factor(np.ones(1), engine.learner.timely.overall())[0] * (1 + 1e-9)
-    labels = {c.signal: c.label for c in decision.ranked[0].contributions}
+    labels = {c.signal: str(c.label) for c in decision.ranked[0].contributions}
     assert labels["accepted before"] == "you accepted 5 of 5 similar crm deals"
     assert labels["speed"] == "answers within 2 h"
     assert labels["distance"] == "2 km away"
