@@ -1,13 +1,13 @@
 """The finder's search: the plan (finder.plans) run on the process's snapshot of the search table
-(finder.in_memory) or, while the process builds its first one, by the database (finder.in_database); then the
-page's profiles read in full and explained.
+(finder.in_memory, the one implementation of the finder's ranking); then the page's profiles read in full and
+explained.
 
-Both ways end in the same bitsets: the rows the words, the radius and the exclusions leave, and for each
+The search ends in bitsets: the rows the words, the radius and the exclusions leave, and for each
 filter value the rows having it. The results are their AND; a facet's counts are the popcounts of each
 value's bitset AND the rows passing the other filters (how many results choosing it would leave). A partner
 shows once (its profiles are in several countries): totals and counts are of partners, and a page holds each
-partner's nearest profile to the searched place (or its best-ranked one). Both order the results the same
-way (score, then the fewer tag stems, then the profile id). Only the page's rows
+partner's nearest profile to the searched place (or its best-ranked one). The results are ordered by score,
+then the fewer tag stems, then the profile id. Only the page's rows
 are read in full and scored again in Python, to explain each one ("why here"). bench/finder.py measures it.
 """
 
@@ -20,7 +20,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from finder import freshness, in_database, in_memory, snapshot
+from finder import freshness, in_memory, snapshot
 from finder.models import SearchEntry, SearchPlace
 from finder.plans import Plan, label, terms
 from finder.search import CODE_COLUMNS, FACETS, Contribution, FacetValue, Hit, Results, encode_cursor, fingerprint
@@ -30,8 +30,7 @@ Page = tuple[list[int], int, dict[str, Counter[str]]]  # the page's ids, the tot
 
 
 def run(plan: Plan, now: datetime) -> Results:
-    found = freshness.current()
-    ids, total, counts = run_in_memory(plan, found) if found is not None else run_in_database(plan)
+    ids, total, counts = run_in_memory(plan, freshness.current())
     more = plan.offset + plan.limit < total
     next_cursor = encode_cursor(plan.offset + plan.limit, fingerprint(plan.criteria)) if more else None
     return Results(
@@ -48,19 +47,6 @@ def run_in_memory(plan: Plan, found: snapshot.Snapshot) -> Page:
     results, counts = tally(plan, found, rows)
     total = found.partner_count(results)
     ids = in_memory.page_ids(plan, found, results, near) if plan.offset < total else []
-    return ids, total, counts
-
-
-def run_in_database(plan: Plan) -> Page:
-    found, rows = in_database.candidates(plan)
-    results, counts = tally(plan, found, rows)
-    total = found.partner_count(results)
-    if plan.offset >= total:
-        ids = []
-    elif total <= in_database.FEW and (plan.filters or plan.origin or plan.criteria.exclude_profiles):
-        ids = in_database.page_ids(plan, only=found.profile_ids(results))
-    else:
-        ids = in_database.page_ids(plan)
     return ids, total, counts
 
 

@@ -1,8 +1,7 @@
 """A search run on the process's snapshot of the search table (finder.snapshot): no row is read.
 
 The words are the AND of their posting lists, the radius a latitude band and a box on the places, then
-great-circle km; the page is matching.ranking's sum computed for every result at once (numpy), the same
-floats added in the same order as the database's page query (finder.in_database), and ordered the same way:
+great-circle km; the page is matching.ranking's sum computed for every result at once (numpy), ordered by
 score, then the fewer tag stems (the more specialised profile), then the profile id.
 """
 
@@ -70,7 +69,7 @@ def page_ids(plan: Plan, snapshot: Snapshot, results: int, near: Near | None) ->
 
 def _one_per_partner(snapshot: Snapshot, numbers: Rows, scores: Floats, near: Near | None) -> tuple[Rows, Floats]:
     """The rows and scores less each partner's other profiles: it keeps its nearest to the searched place, or
-    its best-ranked one (finder.in_database's ROW_NUMBER() window, the same order)."""
+    its best-ranked one."""
     ids, partners, terms = snapshot.ids[numbers], snapshot.partners[numbers], snapshot.tag_terms[numbers]
     keys: tuple[np.ndarray, ...] = (ids, terms, -scores)
     if near is not None:

@@ -253,39 +253,36 @@ def build(
     version: int,
     using: str = "default",
     only: list[int] | None = None,
-    filters_only: bool = False,
     epoch: str = "",
 ) -> Snapshot:
-    """The snapshot of the table; `only`: of these profiles' rows alone; `filters_only`: their filters and
-    nothing else (what finder.in_database counts facets with). Read BUILD_ROWS rows at a time, each part
-    made on its own and appended: a build never holds the whole table's text at once."""
-    columns = [*COLUMNS.values(), *(SCORED if not filters_only else ())]
+    """The snapshot of the table; `only`: of these profiles' rows alone. Read BUILD_ROWS rows at a time, each
+    part made on its own and appended: a build never holds the whole table's text at once."""
+    columns = [*COLUMNS.values(), *SCORED]
     sql = f"SELECT profile_id, partner_id, {', '.join(columns)} FROM {SearchEntry._meta.db_table}"
     if only is not None:
         sql += f" WHERE profile_id IN ({listed(only)})"
-    found = _part([], filters_only, version, epoch)
+    found = _part([], version, epoch)
     places: list[Any] = []
     with connections[using].cursor() as cursor:
         cursor.execute(sql + " ORDER BY profile_id")
         while table := cursor.fetchmany(BUILD_ROWS):
-            found = merged(found, _part(table, filters_only, version, epoch))
-        if not filters_only:
-            place_sql = f"SELECT entry_id, lat, lon FROM {SearchPlace._meta.db_table}"
-            if only is not None:
-                place_sql += f" WHERE entry_id IN ({listed(only)})"
-            cursor.execute(place_sql)
-            places = cursor.fetchall()
+            found = merged(found, _part(table, version, epoch))
+        place_sql = f"SELECT entry_id, lat, lon FROM {SearchPlace._meta.db_table}"
+        if only is not None:
+            place_sql += f" WHERE entry_id IN ({listed(only)})"
+        cursor.execute(place_sql)
+        places = cursor.fetchall()
     return replace(found, places=_places(places, found.row_of))
 
 
-def _part(table: list[Any], filters_only: bool, version: int, epoch: str) -> Snapshot:
+def _part(table: list[Any], version: int, epoch: str) -> Snapshot:
     """The snapshot of these rows of the table, numbered from 0, without places."""
     size = len(table)
     ids = np.array([record[0] for record in table], dtype=np.int64)
     partners = np.array([record[1] for record in table], dtype=np.int64)
     table = [(record[0], *record[2:]) for record in table]  # the partner read: the columns as _facets reads them
     scored: dict[str, Sequence[Any]] = {name: [] for name in SCORED}
-    if not filters_only and table:
+    if table:
         scored = dict(zip(SCORED, zip(*(record[len(COLUMNS) + 1 :] for record in table), strict=True), strict=True))
     bits, every = _facets(table)
     words, tag_words = _postings(scored["tags_text"], scored["description_text"])

@@ -262,19 +262,3 @@ def test_a_partner_with_profiles_in_two_countries_shows_once_and_is_counted_once
     near_berlin = search(Criteria(q="crm", city="Berlin", radius_km=2000), NOW)
     assert [(hit.profile_id, hit.city) for hit in near_berlin.hits] == [(berlin.pk, "Berlin"), (munich.pk, "Munich")]
     assert near_berlin.total == 2
-
-
-def test_the_database_shows_a_partner_once_as_the_snapshot_does():
-    from finder import engine, freshness, plans
-
-    berlin = make("Omni", "DE", "Berlin", keywords=["crm"])
-    paris = make("Omni", "FR", "Paris", keywords=["crm"], partner=berlin.partner)
-    make("Solo", "DE", "Munich", keywords=["crm"])
-    for criteria in (Criteria(q="crm"), Criteria(q="crm", city="Paris", radius_km=2000)):
-        plan = plans.plan(criteria, None, 20)
-        found = freshness.current()
-        assert found is not None
-        page = engine.run_in_database(plan)
-        assert engine.run_in_memory(plan, found) == page
-        assert page[1] == 2
-    assert engine.run_in_database(plan)[0][0] == paris.pk
