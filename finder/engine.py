@@ -17,24 +17,27 @@ import math
 from collections import Counter
 from datetime import datetime
 
+import numpy as np
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from finder import freshness, in_memory, snapshot
+from finder import freshness, in_memory, semantic, snapshot
 from finder.models import SearchEntry, SearchPlace
 from finder.plans import Plan, label, terms
 from finder.search import CODE_COLUMNS, FACETS, Contribution, FacetValue, Hit, Results, encode_cursor, fingerprint
-from matching import ranking
+from matching import fit, ranking
+from matching.engine.types import Deal
 
 Page = tuple[list[int], int, dict[str, Counter[str]]]  # the page's ids, the total, each facet's counts
 
 
 def run(plan: Plan, now: datetime) -> Results:
-    ids, total, counts = run_in_memory(plan, freshness.current())
+    deal = deal_of(plan, now)
+    ids, total, counts = run_in_memory(plan, freshness.current(), lambda ids: fit.values(deal, ids, now))
     more = plan.offset + plan.limit < total
     next_cursor = encode_cursor(plan.offset + plan.limit, fingerprint(plan.criteria)) if more else None
     return Results(
-        hits=hits(plan, ids),
+        hits=hits(plan, ids, deal, now),
         facets=facet_values(plan, counts),
         total=total,
         next_cursor=next_cursor,
@@ -42,12 +45,28 @@ def run(plan: Plan, now: datetime) -> Results:
     )
 
 
-def run_in_memory(plan: Plan, found: snapshot.Snapshot) -> Page:
-    rows, near = in_memory.matching_rows(plan, found)
+def run_in_memory(plan: Plan, found: snapshot.Snapshot, learned: in_memory.Fit) -> Page:
+    rows, near, meaning = in_memory.matching_rows(plan, found)
     results, counts = tally(plan, found, rows)
     total = found.partner_count(results)
-    ids = in_memory.page_ids(plan, found, results, near) if plan.offset < total else []
+    ids = in_memory.page_ids(plan, found, results, near, meaning, learned) if plan.offset < total else []
     return ids, total, counts
+
+
+def deal_of(plan: Plan, now: datetime) -> Deal:
+    """The search as the matching engine knows a request: what its learned fit is asked about."""
+    criteria = plan.criteria
+    return fit.search_deal(
+        now,
+        need=criteria.q,
+        industry=plan.filters.get("industry", ""),
+        product=plan.filters.get("product", ""),
+        service=plan.filters.get("service", ""),
+        size=plan.filters.get("size", ""),
+        country=plan.origin.country if plan.origin else plan.filters.get("country", ""),
+        city=plan.origin.name if plan.origin else "",
+        language=plan.filters.get("language", ""),
+    )
 
 
 def tally(plan: Plan, index: snapshot.Snapshot, rows: int) -> tuple[int, dict[str, Counter[str]]]:
@@ -101,30 +120,36 @@ def _nearest(plan: Plan, places: list[SearchPlace]) -> tuple[SearchPlace | None,
     return (best or (places[0] if places else None)), (distance if best else None)
 
 
-def _candidate(plan: Plan, entry: SearchEntry, distance: float | None) -> ranking.Candidate:
-    tags = f" {entry.tags_text} "
-    tag_hits = sum(1 for s in plan.stems if f" {s} " in tags)
+def _candidate(
+    plan: Plan, entry: SearchEntry, distance: float | None, closest: tuple[str, float] | None, learned: float
+) -> ranking.Candidate:
+    tags, description = set(entry.tags_text.split()), set(entry.description_text.split())
+    tag_hits = sum(1 for s in plan.stems if s in tags)
     return ranking.Candidate(
         tag_hits=tag_hits,
-        text_hits=len(plan.stems) - tag_hits,  # every word matched somewhere: the others are in the description
+        text_hits=sum(1 for s in plan.stems if s not in tags and s in description),
         distance_km=distance,
         target_sizes=frozenset(entry.target_sizes.split()),
         responsiveness=entry.responsiveness,
         outcomes=entry.outcomes,
+        meaning=closest[1] if closest else 0.0,
+        fit=learned,
     )
 
 
-def hits(plan: Plan, ids: list[int]) -> list[Hit]:
+def hits(plan: Plan, ids: list[int], deal: Deal, now: datetime) -> list[Hit]:
     """The page's profiles in full, each with its score explained (the only rows ranking runs on in Python)."""
     entries = {e.profile_id: e for e in SearchEntry.objects.filter(profile_id__in=ids)}
     places: dict[int, list[SearchPlace]] = {}
     for place in SearchPlace.objects.filter(entry_id__in=ids).order_by("id"):
         places.setdefault(place.entry_id, []).append(place)
+    learned = fit.values(deal, np.array(ids, dtype=np.int64), now) if plan.query.learned else np.zeros(0)
     result = []
-    for pid in ids:
+    for i, pid in enumerate(ids):
         entry = entries[pid]
         nearest, distance = _nearest(plan, places.get(pid, []))
-        candidate = _candidate(plan, entry, distance)
+        closest = semantic.closest(entry.keywords, plan.need) if plan.need is not None else None
+        candidate = _candidate(plan, entry, distance, closest, float(learned[i]) if len(learned) else fit.NEUTRAL)
         codes = [(facet, code) for facet in ("industry", "product", "service") for code in _codes(entry, facet)]
         result.append(
             Hit(
@@ -136,7 +161,7 @@ def hits(plan: Plan, ids: list[int]) -> list[Hit]:
                 distance_km=round(distance, 1) if distance is not None else None,
                 tags=[label(facet, code) for facet, code in codes] + list(entry.keywords),
                 score=round(ranking.score(candidate, plan.query), 4),
-                why=why(plan, candidate, entry),
+                why=why(plan, candidate, entry, _Context(deal, now, closest)),
             )
         )
     return result
@@ -147,14 +172,25 @@ def _codes(entry: SearchEntry, facet: str) -> list[str]:
     return value.split()
 
 
-def why(plan: Plan, candidate: ranking.Candidate, entry: SearchEntry) -> list[Contribution]:
+class _Context:
+    """What "why here" says of the meaning and the learned fit besides the candidate's values."""
+
+    def __init__(self, deal: Deal, now: datetime, closest: tuple[str, float] | None) -> None:
+        self.deal, self.now, self.closest = deal, now, closest
+
+
+def why(plan: Plan, candidate: ranking.Candidate, entry: SearchEntry, context: _Context) -> list[Contribution]:
     return [
-        Contribution(s.signal, _explanation(plan, s.signal, candidate, entry), s.value, s.weight, s.points)
+        Contribution(s.signal, _explanation(plan, s.signal, candidate, entry, context), s.value, s.weight, s.points)
         for s in ranking.explain(candidate, plan.query)
     ]
 
 
-def _explanation(plan: Plan, signal: str, candidate: ranking.Candidate, entry: SearchEntry) -> str:
+def _explanation(plan: Plan, signal: str, candidate: ranking.Candidate, entry: SearchEntry, context: _Context) -> str:
+    if signal == "meaning":
+        return _meaning(context.closest)
+    if signal == "fit":
+        return _fit(fit.record(context.deal, entry.profile_id, context.now))
     words = plan.query.words
     if signal == "tags":
         return ngettext(
@@ -192,3 +228,31 @@ def _explanation(plan: Plan, signal: str, candidate: ranking.Candidate, entry: S
             return _("No closed deals yet: neutral")
         return _("Won %(won)d of %(closed)d closed deals") % {"won": entry.won, "closed": closed}
     return signal
+
+
+def _meaning(closest: tuple[str, float] | None) -> str:
+    if closest is None:
+        return _("None of its keywords means what you searched for")
+    return _("Its keyword “%(keyword)s” means what you searched for (%(similarity)d%% alike)") % {
+        "keyword": closest[0],
+        "similarity": round(closest[1] * 100),
+    }
+
+
+def _fit(record: fit.Record | None) -> str:
+    """The partner's record on deals like the one searched, as the engine learned it."""
+    if record is None:
+        return _("No answers to deals like this yet: neutral")
+    kind = label(record.facet, record.code) if record.facet else ""
+    values = {"yes": record.yes, "total": record.total, "kind": kind}
+    if record.stage == "interested":
+        if kind:
+            return _("Took up %(yes)d of %(total)d similar %(kind)s requests") % values
+        return _("Took up %(yes)d of %(total)d requests") % values
+    if record.stage == "accepted":
+        if kind:
+            return _("Accepted %(yes)d of %(total)d similar %(kind)s deals") % values
+        return _("Accepted %(yes)d of %(total)d similar deals") % values
+    if kind:
+        return _("Won %(yes)d of %(total)d similar %(kind)s deals") % values
+    return _("Won %(yes)d of %(total)d similar deals") % values

@@ -5,6 +5,8 @@ the change. It is called by the signal handlers below (profile, location, tag an
 the services, the admin, the demo and test factories alike), and by whoever changes rows with
 `QuerySet.update()`, which sends no signal (e.g. the console after suspending a partner: `reindex_partner`).
 
+Each keyword phrase is embedded once, when the first profile having it is indexed (finder.semantic).
+
 The prior (responsiveness and outcomes, finder's ranking signals that do not depend on the query) is
 stored with each row. Counters change with every answer and timeout; `refresh_changed_priors`, run by
 each worker pass, refreshes the profiles that have referral history rows newer than its watermark.
@@ -22,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, Prefetch, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-from finder import text
+from finder import semantic, text
 from finder.models import IndexChange, IndexStamp, PriorWatermark, SearchEntry, SearchPlace
 from matching import ranking
 from partners.models import BusinessProfile, Location, Partner
@@ -131,6 +133,8 @@ def _write(profiles: list[BusinessProfile], drop: Sequence[int], log: bool = Tru
     """Replace the rows of `drop` (ids) by the entries of `profiles` (a subset of them)."""
     counts = _counters([p.pk for p in profiles])
     built = [_entry(p, counts[p.pk]) for p in profiles]
+    # Embedded before the version's lock is taken: a new phrase costs milliseconds, which no writer waits for.
+    semantic.store(k for entry, _ in built for k in entry.keywords)
     with transaction.atomic():
         if log:
             touch(drop)

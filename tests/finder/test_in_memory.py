@@ -3,6 +3,7 @@ to explain it, gives; totals count partners; a cursor continues where the page b
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -112,4 +113,6 @@ def test_among_equal_scores_the_more_specialised_profile_comes_first(directory: 
     generalist = make("Generalist", keywords=["backup", "erp", "crm", "email hosting"])
     specialist = make("Specialist", keywords=["backup"])
     plan = plans.plan(Criteria(q="backup"), None, 20)
-    assert engine.run_in_memory(plan, freshness.current())[0] == [specialist.pk, generalist.pk]
+    neutral = engine.run_in_memory(plan, freshness.current(), lambda ids: np.full(len(ids), 0.5))
+    theta = directory[7]  # "резервное копирование": backup by meaning, no word in common, so after both
+    assert neutral[0] == [specialist.pk, generalist.pk, theta]

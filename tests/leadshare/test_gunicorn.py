@@ -8,6 +8,7 @@ from django.db import connection
 
 from finder import freshness
 from leadshare import gunicorn
+from matching import embeddings
 from tests.finder.profiles import make
 
 
@@ -22,4 +23,5 @@ def test_the_master_builds_the_snapshot_when_ready_and_hands_no_connection_to_it
     gunicorn.when_ready(server=None)
     assert list(freshness._kept["default"].row_of) == [profile.pk]
     assert connection.connection is None
+    assert embeddings._loaded is not None  # the workers share the master's encoder
     freshness._kept.clear()
