@@ -62,3 +62,12 @@ def test_the_stored_engine_answers_and_names_the_record_behind_each_fit():
     assert fit.record(deal, ACCEPTING, NOW) == fit.Record("interested", "product", "crm", 5, 5)
     assert fit.record(deal, DECLINING, NOW) == fit.Record("accepted", "product", "crm", 0, 5)
     assert fit.record(deal, UNKNOWN, NOW) is None
+
+
+def test_fits_kept_for_a_kind_of_deal_are_never_another_learners_even_of_the_same_version():
+    first = trained()
+    swapped = trained(accepting=DECLINING, declining=ACCEPTING)
+    assert first.model_version == swapped.model_version  # as many answers, the same prior weights
+    before = fit.of_learner(first.learner, crm_deal(9), IDS, NOW).tolist()
+    after = fit.of_learner(swapped.learner, crm_deal(9), IDS, NOW).tolist()
+    assert after == [before[1], before[0], before[2]]
