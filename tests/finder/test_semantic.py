@@ -104,3 +104,17 @@ def test_a_profile_vector_is_the_unit_mean_of_its_phrases_for_the_routing_engine
     expected = (crm + erp) / np.linalg.norm(crm + erp)
     assert np.allclose(vectors[both.pk], expected, atol=1e-6)
     assert float(np.linalg.norm(vectors[both.pk])) == pytest.approx(1.0, abs=1e-6)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_snapshot_catching_up_finds_a_profile_added_since_by_meaning():
+    from finder import freshness
+
+    freshness._kept.clear()
+    make("Web Studio", keywords=["website design"])
+    assert found("миграция почты в облако") == []
+    kept = freshness._kept["default"]
+    make("Cloud Movers", keywords=["cloud email migration"])
+    assert found("миграция почты в облако") == ["Cloud Movers"]
+    assert freshness._kept["default"] is not kept and freshness._kept["default"].size == kept.size + 1  # patched
+    freshness._kept.clear()
