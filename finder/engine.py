@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -26,6 +27,7 @@ from finder.models import SearchEntry, SearchPlace
 from finder.plans import Plan, label, terms
 from finder.search import CODE_COLUMNS, FACETS, Contribution, FacetValue, Hit, Results, encode_cursor, fingerprint
 from matching import fit, ranking
+from matching.engine.learner import Learner
 from matching.engine.types import Deal
 
 Page = tuple[list[int], int, dict[str, Counter[str]]]  # the page's ids, the total, each facet's counts
@@ -33,11 +35,13 @@ Page = tuple[list[int], int, dict[str, Counter[str]]]  # the page's ids, the tot
 
 def run(plan: Plan, now: datetime) -> Results:
     deal = deal_of(plan, now)
-    ids, total, counts = run_in_memory(plan, freshness.current(), lambda ids: fit.values(deal, ids, now))
+    found = freshness.current()
+    learner = fit.learner()  # one read of the stored engine's version per search
+    ids, total, counts = run_in_memory(plan, found, lambda ids: fit.of_learner(learner, deal, ids, now))
     more = plan.offset + plan.limit < total
     next_cursor = encode_cursor(plan.offset + plan.limit, fingerprint(plan.criteria)) if more else None
     return Results(
-        hits=hits(plan, ids, deal, now),
+        hits=hits(plan, ids, _Context(deal, now, learner, found.phrase_vectors)),
         facets=facet_values(plan, counts),
         total=total,
         next_cursor=next_cursor,
@@ -137,18 +141,19 @@ def _candidate(
     )
 
 
-def hits(plan: Plan, ids: list[int], deal: Deal, now: datetime) -> list[Hit]:
+def hits(plan: Plan, ids: list[int], context: _Context) -> list[Hit]:
     """The page's profiles in full, each with its score explained (the only rows ranking runs on in Python)."""
     entries = {e.profile_id: e for e in SearchEntry.objects.filter(profile_id__in=ids)}
     places: dict[int, list[SearchPlace]] = {}
     for place in SearchPlace.objects.filter(entry_id__in=ids).order_by("id"):
         places.setdefault(place.entry_id, []).append(place)
-    learned = fit.values(deal, np.array(ids, dtype=np.int64), now) if plan.query.learned else np.zeros(0)
+    deal, now, learner = context.deal, context.now, context.learner
+    learned = fit.of_learner(learner, deal, np.array(ids, dtype=np.int64), now) if plan.query.learned else np.zeros(0)
     result = []
     for i, pid in enumerate(ids):
         entry = entries[pid]
         nearest, distance = _nearest(plan, places.get(pid, []))
-        closest = semantic.closest(entry.keywords, plan.need) if plan.need is not None else None
+        closest = semantic.closest(entry.keywords, plan.need, context.vectors) if plan.need is not None else None
         candidate = _candidate(plan, entry, distance, closest, float(learned[i]) if len(learned) else fit.NEUTRAL)
         codes = [(facet, code) for facet in ("industry", "product", "service") for code in _codes(entry, facet)]
         result.append(
@@ -161,7 +166,7 @@ def hits(plan: Plan, ids: list[int], deal: Deal, now: datetime) -> list[Hit]:
                 distance_km=round(distance, 1) if distance is not None else None,
                 tags=[label(facet, code) for facet, code in codes] + list(entry.keywords),
                 score=round(ranking.score(candidate, plan.query), 4),
-                why=why(plan, candidate, entry, _Context(deal, now, closest)),
+                why=why(plan, candidate, entry, context, closest),
             )
         )
     return result
@@ -172,25 +177,34 @@ def _codes(entry: SearchEntry, facet: str) -> list[str]:
     return value.split()
 
 
+@dataclass(frozen=True)
 class _Context:
-    """What "why here" says of the meaning and the learned fit besides the candidate's values."""
+    """What the page's hits are explained with, read once per search: the searched deal, the engine's learner,
+    the snapshot's phrase vectors."""
 
-    def __init__(self, deal: Deal, now: datetime, closest: tuple[str, float] | None) -> None:
-        self.deal, self.now, self.closest = deal, now, closest
+    deal: Deal
+    now: datetime
+    learner: Learner
+    vectors: dict[str, semantic.Vector]
 
 
-def why(plan: Plan, candidate: ranking.Candidate, entry: SearchEntry, context: _Context) -> list[Contribution]:
+def why(
+    plan: Plan, candidate: ranking.Candidate, entry: SearchEntry, context: _Context, closest: tuple[str, float] | None
+) -> list[Contribution]:
+    def explanation(signal: str) -> str:
+        if signal == "meaning":
+            return _meaning(closest)
+        if signal == "fit":
+            return _fit(fit.record(context.learner, context.deal, entry.profile_id, context.now))
+        return _explanation(plan, signal, candidate, entry)
+
     return [
-        Contribution(s.signal, _explanation(plan, s.signal, candidate, entry, context), s.value, s.weight, s.points)
+        Contribution(s.signal, explanation(s.signal), s.value, s.weight, s.points)
         for s in ranking.explain(candidate, plan.query)
     ]
 
 
-def _explanation(plan: Plan, signal: str, candidate: ranking.Candidate, entry: SearchEntry, context: _Context) -> str:
-    if signal == "meaning":
-        return _meaning(context.closest)
-    if signal == "fit":
-        return _fit(fit.record(context.deal, entry.profile_id, context.now))
+def _explanation(plan: Plan, signal: str, candidate: ranking.Candidate, entry: SearchEntry) -> str:
     words = plan.query.words
     if signal == "tags":
         return ngettext(

@@ -111,9 +111,9 @@ def warm() -> None:
     need_vector.cache_clear()
 
 
-def closest(keywords: Sequence[str], need: Vector) -> tuple[str, float] | None:
-    """The keyword whose phrase is closest in meaning to the need, and its cosine, if at least THRESHOLD."""
-    known = vectors(map(phrase, keywords))
+def closest(keywords: Sequence[str], need: Vector, known: dict[str, Vector]) -> tuple[str, float] | None:
+    """The keyword whose phrase is closest in meaning to the need, and its cosine, if at least THRESHOLD; `known`
+    holds the phrases' vectors (the snapshot's: the same the search ranked with)."""
     best = max(
         ((keyword, float(known[phrase(keyword)] @ need)) for keyword in keywords if phrase(keyword) in known),
         key=lambda pair: pair[1],

@@ -67,9 +67,14 @@ def search_deal(
     )
 
 
+def learner() -> engine_learner.Learner:
+    """The stored engine's learner, as this process keeps it (matching.learning.current)."""
+    return learning.current.get().learner
+
+
 def values(deal: Deal, profile_ids: Ids, now: datetime) -> Floats:
     """The learned fit of each profile for the deal, in [0, 1] (NEUTRAL when the engine knows nothing of it)."""
-    return of_learner(learning.current.get().learner, deal, profile_ids, now)
+    return of_learner(learner(), deal, profile_ids, now)
 
 
 def of_learner(learned: engine_learner.Learner, deal: Deal, profile_ids: Ids, now: datetime) -> Floats:
@@ -162,9 +167,8 @@ class Record:
     total: int
 
 
-def record(deal: Deal, profile_id: int, now: datetime) -> Record | None:
+def record(learned: engine_learner.Learner, deal: Deal, profile_id: int, now: datetime) -> Record | None:
     """The record behind a profile's fit, for "why here"; None when the engine has none for deals like it."""
-    learned = learning.current.get().learner
     ratios = _log_ratios(learned, _shifts(learned, deal, profile_id, now))
     for stage in np.argsort(-np.abs(ratios), kind="stable").tolist():
         if ratios[stage] == 0.0:

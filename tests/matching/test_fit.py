@@ -59,9 +59,9 @@ def test_the_stored_engine_answers_and_names_the_record_behind_each_fit():
     )
     deal = fit.search_deal(NOW, need="crm", industry="retail", product="crm")
     assert fit.values(deal, IDS, NOW).tolist() == fit.of_learner(policy.learner, deal, IDS, NOW).tolist()
-    assert fit.record(deal, ACCEPTING, NOW) == fit.Record("interested", "product", "crm", 5, 5)
-    assert fit.record(deal, DECLINING, NOW) == fit.Record("accepted", "product", "crm", 0, 5)
-    assert fit.record(deal, UNKNOWN, NOW) is None
+    assert fit.record(fit.learner(), deal, ACCEPTING, NOW) == fit.Record("interested", "product", "crm", 5, 5)
+    assert fit.record(fit.learner(), deal, DECLINING, NOW) == fit.Record("accepted", "product", "crm", 0, 5)
+    assert fit.record(fit.learner(), deal, UNKNOWN, NOW) is None
 
 
 def test_fits_kept_for_a_kind_of_deal_are_never_another_learners_even_of_the_same_version():
