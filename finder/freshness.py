@@ -101,7 +101,7 @@ def caught_up(kept: Snapshot, version: int, using: str = "default") -> Snapshot 
     base = replace(kept, version=version, responsiveness=responsiveness, outcomes=outcomes)
     if not rows_changed:
         return base
-    added = build(version, using, only=rows_changed)
+    added = build(version, using, only=rows_changed, known=kept.phrase_vectors)
     found = merged(replace(base, everything=base.everything & ~bitset(dropped, kept.size)), added)
     for pid in rows_changed:  # gone (not read again): the copy merged made is not shared yet
         if pid not in added.row_of:

@@ -23,7 +23,7 @@ import json
 import logging
 import math
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from itertools import repeat
@@ -292,9 +292,11 @@ def build(
     using: str = "default",
     only: list[int] | None = None,
     epoch: str = "",
+    known: Collection[str] = (),
 ) -> Snapshot:
-    """The snapshot of the table; `only`: of these profiles' rows alone. Read BUILD_ROWS rows at a time, each
-    part made on its own and appended: a build never holds the whole table's text at once."""
+    """The snapshot of the table; `only`: of these profiles' rows alone; `known`: phrases whose vectors the
+    caller holds already (not read again). Read BUILD_ROWS rows at a time, each part made on its own and
+    appended: a build never holds the whole table's text at once."""
     columns = [*COLUMNS.values(), *SCORED]
     sql = f"SELECT profile_id, partner_id, {', '.join(columns)} FROM {SearchEntry._meta.db_table}"
     if only is not None:
@@ -310,7 +312,7 @@ def build(
             place_sql += f" WHERE entry_id IN ({listed(only)})"
         cursor.execute(place_sql)
         places = cursor.fetchall()
-    vectors = semantic.vectors(found.phrases, using)
+    vectors = semantic.vectors([p for p in found.phrases if p not in known], using)
     return replace(found, places=_places(places, found.row_of), phrase_vectors=vectors)
 
 
