@@ -5,10 +5,10 @@ English keywords and descriptions (a vocabulary of about 380 phrases per languag
 law: a few common topics, a long tail; the keyword searches below are head phrases, the most common ones),
 industries, products, services, target sizes and 1-2 locations at
 real cities of partners.cities, bulk-inserted into a fresh SQLite file and a fresh PostgreSQL database;
-then finder.indexing.rebuild_all builds the search index. Each kind of query runs BENCH_FINDER_REPEAT
-(60) times after a warm-up, rotating over a few realistic searches, through finder.search.search
-in-process (criteria to Results: candidates, facets, ranking, the page's hits; no HTTP). Next to them,
-in the same run, the bare full-text index query for the same words (match, order by rank, top 20).
+then finder.indexing.rebuild_all builds the search index, and a process's snapshot of it is built (as
+before gunicorn forks its workers). Each kind of query runs BENCH_FINDER_REPEAT (60) times after a warm-up,
+rotating over a few realistic searches, through finder.search.search in-process (criteria to Results:
+candidates, facets, ranking, the page's hits; no HTTP).
 
 Each database runs in its own child process (Django reads DATABASE_URL once). The table goes to stdout,
 progress to stderr.
@@ -278,8 +278,7 @@ def child() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from finder import backends, freshness, plans, text
-    from finder import engine as finder_engine
+    from finder import freshness
     from finder.indexing import rebuild_all, reindex_profiles
     from finder.models import SearchEntry
     from finder.search import Criteria, search
@@ -298,28 +297,13 @@ def child() -> None:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     started = time.perf_counter()
-    freshness.current(wait=True)
+    freshness.current()
     snapshot_s = time.perf_counter() - started
     say(f"{vendor}: snapshot built in {snapshot_s:.1f} s")
     now = datetime.now(UTC)
-    engine = backends.for_connection()
-
-    def bare(q: str) -> Callable[[], object]:
-        sql, params = engine.bare(text.query_stems(q), 20)
-
-        def run() -> object:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                return cursor.fetchall()
-
-        return run
 
     def finder(criteria: dict[str, Any]) -> Callable[[], object]:
         return lambda: search(Criteria(**criteria), now)
-
-    def in_database(criteria: dict[str, Any]) -> Callable[[], object]:
-        plan = plans.plan(Criteria(**criteria), None, 20)
-        return lambda: finder_engine.hits(plan, finder_engine.run_in_database(plan)[0])
 
     changed = iter(SearchEntry.objects.order_by("?").values_list("profile_id", flat=True)[: WARM_UP + REPEAT])
 
@@ -336,21 +320,9 @@ def child() -> None:
         "filters": [search(Criteria(**c), now).total for c in FILTER_QUERIES],
     }
     rows = [
-        ("bare index query, keyword", totals["keyword"], rotating(KEYWORD_QUERIES, bare)),
         ("finder: keyword only", totals["keyword"], rotating([{"q": q} for q in KEYWORD_QUERIES], finder)),
-        (
-            "bare index query, keyword of the city searches",
-            totals["city"],
-            rotating([c["q"] for c in CITY_QUERIES], bare),
-        ),
         ("finder: keyword + city radius", totals["city"], rotating(CITY_QUERIES, finder)),
         ("finder: filters only", totals["filters"], rotating(FILTER_QUERIES, finder)),
-        (
-            "in the database (while a snapshot is built): keyword only",
-            totals["keyword"],
-            rotating([{"q": q} for q in KEYWORD_QUERIES], in_database),
-        ),
-        ("in the database: filters only", totals["filters"], rotating(FILTER_QUERIES, in_database)),
     ]
     results = []
     for label, matches, run in rows:
@@ -403,8 +375,6 @@ def main() -> None:
         "rotating over a few searches."
     )
     print("finder.search.search in-process (candidates, facets, ranking, the page) on the process's snapshot; no HTTP.")
-    print("Bare = the full-text index alone: match, order by rank, first 20. In the database = what answers while a")
-    print("process builds its first snapshot (the same results).")
     for run in runs:
         print(
             f"{run['database']}: generated in {run['generated_s']:.0f} s, indexed {run['profiles']:,} "

@@ -1,13 +1,13 @@
 """The finder's search: the plan (finder.plans) run on the process's snapshot of the search table
-(finder.in_memory) or, while the process builds its first one, by the database (finder.in_database); then the
-page's profiles read in full and explained.
+(finder.in_memory, the one implementation of the finder's ranking); then the page's profiles read in full and
+explained.
 
-Both ways end in the same bitsets: the rows the words, the radius and the exclusions leave, and for each
+The search ends in bitsets: the rows the words, the radius and the exclusions leave, and for each
 filter value the rows having it. The results are their AND; a facet's counts are the popcounts of each
 value's bitset AND the rows passing the other filters (how many results choosing it would leave). A partner
 shows once (its profiles are in several countries): totals and counts are of partners, and a page holds each
-partner's nearest profile to the searched place (or its best-ranked one). Both order the results the same
-way (score, then the fewer tag stems, then the profile id). Only the page's rows
+partner's nearest profile to the searched place (or its best-ranked one). The results are ordered by score,
+then the fewer tag stems, then the profile id. Only the page's rows
 are read in full and scored again in Python, to explain each one ("why here"). bench/finder.py measures it.
 """
 
@@ -15,27 +15,33 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from finder import freshness, in_database, in_memory, snapshot
+from finder import freshness, in_memory, semantic, snapshot
 from finder.models import SearchEntry, SearchPlace
 from finder.plans import Plan, label, terms
 from finder.search import CODE_COLUMNS, FACETS, Contribution, FacetValue, Hit, Results, encode_cursor, fingerprint
-from matching import ranking
+from matching import fit, ranking
+from matching.engine.learner import Learner
+from matching.engine.types import Deal
 
 Page = tuple[list[int], int, dict[str, Counter[str]]]  # the page's ids, the total, each facet's counts
 
 
 def run(plan: Plan, now: datetime) -> Results:
+    deal = deal_of(plan, now)
     found = freshness.current()
-    ids, total, counts = run_in_memory(plan, found) if found is not None else run_in_database(plan)
+    learner = fit.learner()  # one read of the stored engine's version per search
+    ids, total, counts = run_in_memory(plan, found, lambda ids: fit.of_learner(learner, deal, ids, now))
     more = plan.offset + plan.limit < total
     next_cursor = encode_cursor(plan.offset + plan.limit, fingerprint(plan.criteria)) if more else None
     return Results(
-        hits=hits(plan, ids),
+        hits=hits(plan, ids, _Context(deal, now, learner, found.phrase_vectors)),
         facets=facet_values(plan, counts),
         total=total,
         next_cursor=next_cursor,
@@ -43,25 +49,28 @@ def run(plan: Plan, now: datetime) -> Results:
     )
 
 
-def run_in_memory(plan: Plan, found: snapshot.Snapshot) -> Page:
-    rows, near = in_memory.matching_rows(plan, found)
+def run_in_memory(plan: Plan, found: snapshot.Snapshot, learned: in_memory.Fit) -> Page:
+    rows, near, meaning = in_memory.matching_rows(plan, found)
     results, counts = tally(plan, found, rows)
     total = found.partner_count(results)
-    ids = in_memory.page_ids(plan, found, results, near) if plan.offset < total else []
+    ids = in_memory.page_ids(plan, found, results, near, meaning, learned) if plan.offset < total else []
     return ids, total, counts
 
 
-def run_in_database(plan: Plan) -> Page:
-    found, rows = in_database.candidates(plan)
-    results, counts = tally(plan, found, rows)
-    total = found.partner_count(results)
-    if plan.offset >= total:
-        ids = []
-    elif total <= in_database.FEW and (plan.filters or plan.origin or plan.criteria.exclude_profiles):
-        ids = in_database.page_ids(plan, only=found.profile_ids(results))
-    else:
-        ids = in_database.page_ids(plan)
-    return ids, total, counts
+def deal_of(plan: Plan, now: datetime) -> Deal:
+    """The search as the matching engine knows a request: what its learned fit is asked about."""
+    criteria = plan.criteria
+    return fit.search_deal(
+        now,
+        need=criteria.q,
+        industry=plan.filters.get("industry", ""),
+        product=plan.filters.get("product", ""),
+        service=plan.filters.get("service", ""),
+        size=plan.filters.get("size", ""),
+        country=plan.origin.country if plan.origin else plan.filters.get("country", ""),
+        city=plan.origin.name if plan.origin else "",
+        language=plan.filters.get("language", ""),
+    )
 
 
 def tally(plan: Plan, index: snapshot.Snapshot, rows: int) -> tuple[int, dict[str, Counter[str]]]:
@@ -115,30 +124,37 @@ def _nearest(plan: Plan, places: list[SearchPlace]) -> tuple[SearchPlace | None,
     return (best or (places[0] if places else None)), (distance if best else None)
 
 
-def _candidate(plan: Plan, entry: SearchEntry, distance: float | None) -> ranking.Candidate:
-    tags = f" {entry.tags_text} "
-    tag_hits = sum(1 for s in plan.stems if f" {s} " in tags)
+def _candidate(
+    plan: Plan, entry: SearchEntry, distance: float | None, closest: tuple[str, float] | None, learned: float
+) -> ranking.Candidate:
+    tags, description = set(entry.tags_text.split()), set(entry.description_text.split())
+    tag_hits = sum(1 for s in plan.stems if s in tags)
     return ranking.Candidate(
         tag_hits=tag_hits,
-        text_hits=len(plan.stems) - tag_hits,  # every word matched somewhere: the others are in the description
+        text_hits=sum(1 for s in plan.stems if s not in tags and s in description),
         distance_km=distance,
         target_sizes=frozenset(entry.target_sizes.split()),
         responsiveness=entry.responsiveness,
         outcomes=entry.outcomes,
+        meaning=closest[1] if closest else 0.0,
+        fit=learned,
     )
 
 
-def hits(plan: Plan, ids: list[int]) -> list[Hit]:
+def hits(plan: Plan, ids: list[int], context: _Context) -> list[Hit]:
     """The page's profiles in full, each with its score explained (the only rows ranking runs on in Python)."""
     entries = {e.profile_id: e for e in SearchEntry.objects.filter(profile_id__in=ids)}
     places: dict[int, list[SearchPlace]] = {}
     for place in SearchPlace.objects.filter(entry_id__in=ids).order_by("id"):
         places.setdefault(place.entry_id, []).append(place)
+    deal, now, learner = context.deal, context.now, context.learner
+    learned = fit.of_learner(learner, deal, np.array(ids, dtype=np.int64), now) if plan.query.learned else np.zeros(0)
     result = []
-    for pid in ids:
+    for i, pid in enumerate(ids):
         entry = entries[pid]
         nearest, distance = _nearest(plan, places.get(pid, []))
-        candidate = _candidate(plan, entry, distance)
+        closest = semantic.closest(entry.keywords, plan.need, context.vectors) if plan.need is not None else None
+        candidate = _candidate(plan, entry, distance, closest, float(learned[i]) if len(learned) else fit.NEUTRAL)
         codes = [(facet, code) for facet in ("industry", "product", "service") for code in _codes(entry, facet)]
         result.append(
             Hit(
@@ -150,7 +166,7 @@ def hits(plan: Plan, ids: list[int]) -> list[Hit]:
                 distance_km=round(distance, 1) if distance is not None else None,
                 tags=[label(facet, code) for facet, code in codes] + list(entry.keywords),
                 score=round(ranking.score(candidate, plan.query), 4),
-                why=why(plan, candidate, entry),
+                why=why(plan, candidate, entry, context, closest),
             )
         )
     return result
@@ -161,9 +177,29 @@ def _codes(entry: SearchEntry, facet: str) -> list[str]:
     return value.split()
 
 
-def why(plan: Plan, candidate: ranking.Candidate, entry: SearchEntry) -> list[Contribution]:
+@dataclass(frozen=True)
+class _Context:
+    """What the page's hits are explained with, read once per search: the searched deal, the engine's learner,
+    the snapshot's phrase vectors."""
+
+    deal: Deal
+    now: datetime
+    learner: Learner
+    vectors: dict[str, semantic.Vector]
+
+
+def why(
+    plan: Plan, candidate: ranking.Candidate, entry: SearchEntry, context: _Context, closest: tuple[str, float] | None
+) -> list[Contribution]:
+    def explanation(signal: str) -> str:
+        if signal == "meaning":
+            return _meaning(closest)
+        if signal == "fit":
+            return _fit(fit.record(context.learner, context.deal, entry.profile_id, context.now))
+        return _explanation(plan, signal, candidate, entry)
+
     return [
-        Contribution(s.signal, _explanation(plan, s.signal, candidate, entry), s.value, s.weight, s.points)
+        Contribution(s.signal, explanation(s.signal), s.value, s.weight, s.points)
         for s in ranking.explain(candidate, plan.query)
     ]
 
@@ -206,3 +242,31 @@ def _explanation(plan: Plan, signal: str, candidate: ranking.Candidate, entry: S
             return _("No closed deals yet: neutral")
         return _("Won %(won)d of %(closed)d closed deals") % {"won": entry.won, "closed": closed}
     return signal
+
+
+def _meaning(closest: tuple[str, float] | None) -> str:
+    if closest is None:
+        return _("None of its keywords means what you searched for")
+    return _("Its keyword “%(keyword)s” means what you searched for (%(similarity)d%% alike)") % {
+        "keyword": closest[0],
+        "similarity": round(closest[1] * 100),
+    }
+
+
+def _fit(record: fit.Record | None) -> str:
+    """The partner's record on deals like the one searched, as the engine learned it."""
+    if record is None:
+        return _("No answers to deals like this yet: neutral")
+    kind = label(record.facet, record.code) if record.facet else ""
+    values = {"yes": record.yes, "total": record.total, "kind": kind}
+    if record.stage == "interested":
+        if kind:
+            return _("Took up %(yes)d of %(total)d similar %(kind)s requests") % values
+        return _("Took up %(yes)d of %(total)d requests") % values
+    if record.stage == "accepted":
+        if kind:
+            return _("Accepted %(yes)d of %(total)d similar %(kind)s deals") % values
+        return _("Accepted %(yes)d of %(total)d similar deals") % values
+    if kind:
+        return _("Won %(yes)d of %(total)d similar %(kind)s deals") % values
+    return _("Won %(yes)d of %(total)d similar deals") % values

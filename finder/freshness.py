@@ -1,6 +1,8 @@
 """Which snapshot of the search table (finder.snapshot) a search uses: the one this process keeps, brought up
 to date through the change log when the index's version moved (one primary-key read per search tells), or
-none while the process builds its first one in a thread (the database answers meanwhile).
+built anew in the search that finds none (the first one of a process that was not prepared, or after a full
+reindex). A web process prepares its snapshot before it serves (`prepare`, from leadshare/wsgi.py: with
+gunicorn's --preload, once in the master before it forks its workers).
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import threading
 from dataclasses import replace
 from typing import NamedTuple
 
-from django.conf import settings
 from django.db import DatabaseError, connections
 from django.db.models import Min
 
@@ -21,7 +22,6 @@ logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _kept: dict[str, Snapshot] = {}  # database alias -> its snapshot
-_building: set[str] = set()  # database aliases whose first snapshot a thread is building
 # More rows than this share of the snapshot replaced or gone: build it anew rather than patch it.
 REBUILD_SHARE = 0.25
 
@@ -38,11 +38,10 @@ def _versions(using: str) -> Versions | None:
     return Versions(found[0], int(found[1]), int(found[2])) if found else None
 
 
-def current(using: str = "default", wait: bool = False) -> Snapshot | None:
+def current(using: str = "default") -> Snapshot:
     """The snapshot of the search table as it is now (as of the version, read first: rows written since are at
-    worst in the snapshot already, and are read again when it catches up on their version); None while a
-    thread builds it anew (settings.FINDER_SNAPSHOT_BUILD "background", unless `wait`: this process has none
-    yet, or the one it has cannot catch up): the database answers meanwhile.
+    worst in the snapshot already, and are read again when it catches up on their version), built anew when
+    this process has none yet or the one it has cannot catch up.
 
     Inside a transaction the snapshot may hold the transaction's own uncommitted rows: it is used, not kept."""
     versions = _versions(using)
@@ -54,14 +53,10 @@ def current(using: str = "default", wait: bool = False) -> Snapshot | None:
         kept = None
     if kept is not None and kept.version == version:
         return kept
-    keep = not connections[using].in_atomic_block
     found = caught_up(kept, version, using) if kept is not None and horizon <= kept.version < version else None
-    if found is None and keep and not wait and settings.FINDER_SNAPSHOT_BUILD == "background":
-        _build_in_background(using)
-        return None
     if found is None:
         found = build(version, using, epoch=epoch)
-    if keep:
+    if not connections[using].in_atomic_block:
         _keep(using, found)
     return found
 
@@ -74,31 +69,16 @@ def _keep(using: str, found: Snapshot) -> None:
             _kept[using] = found
 
 
-def _build_in_background(using: str) -> None:
-    with _lock:
-        if using in _building:
-            return
-        _building.add(using)
-
-    def work() -> None:
-        try:
-            versions = _versions(using)
-            if versions is not None:
-                _keep(using, build(versions.version, using, epoch=versions.epoch))
-        except DatabaseError as error:  # e.g. not migrated yet: the next search tries again
-            logger.warning("The finder's snapshot was not built: %s", error)
-        finally:
-            with _lock:
-                _building.discard(using)
-            connections[using].close()  # this thread's own connection
-
-    threading.Thread(target=work, name=f"finder-snapshot-{using}", daemon=True).start()
-
-
-def warm(using: str = "default") -> None:
-    """Start building this process's snapshot (a web server starting), so that its first searches find it."""
-    if settings.FINDER_SNAPSHOT_BUILD == "background" and using not in _kept:
-        _build_in_background(using)
+def prepare(using: str = "default") -> None:
+    """Build this process's snapshot now (a web server starting), so that its first search finds it ready.
+    The connection it used is closed: a master process that forks its workers next must not hand them a
+    socket they would share."""
+    try:
+        current(using)
+    except DatabaseError as error:  # e.g. not migrated yet: the first search builds it
+        logger.warning("The finder's snapshot was not built: %s", error)
+    finally:
+        connections[using].close()
 
 
 def caught_up(kept: Snapshot, version: int, using: str = "default") -> Snapshot | None:
@@ -121,7 +101,7 @@ def caught_up(kept: Snapshot, version: int, using: str = "default") -> Snapshot 
     base = replace(kept, version=version, responsiveness=responsiveness, outcomes=outcomes)
     if not rows_changed:
         return base
-    added = build(version, using, only=rows_changed)
+    added = build(version, using, only=rows_changed, known=kept.phrase_vectors)
     found = merged(replace(base, everything=base.everything & ~bitset(dropped, kept.size)), added)
     for pid in rows_changed:  # gone (not read again): the copy merged made is not shared yet
         if pid not in added.row_of:

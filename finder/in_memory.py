@@ -1,16 +1,18 @@
 """A search run on the process's snapshot of the search table (finder.snapshot): no row is read.
 
-The words are the AND of their posting lists, the radius a latitude band and a box on the places, then
-great-circle km; the page is matching.ranking's sum computed for every result at once (numpy), the same
-floats added in the same order as the database's page query (finder.in_database), and ordered the same way:
+The words are the AND of their posting lists, or the need's meaning (finder.semantic: a profile with a keyword
+phrase close enough to it, in any language); the radius a latitude band and a box on the places, then
+great-circle km; the page is matching.ranking's sum computed for every result at once (numpy), ordered by
 score, then the fewer tag stems (the more specialised profile), then the profile id.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from finder.plans import Plan
 from finder.snapshot import Floats, Rows, Snapshot
@@ -25,29 +27,62 @@ class Near:
     km: Floats
 
 
-def matching_rows(plan: Plan, snapshot: Snapshot) -> tuple[int, Near | None]:
-    """The rows that the words, the radius and the exclusions leave (the filters aside), as a bitset."""
+@dataclass(frozen=True)
+class Meaning:
+    """The rows with a keyword phrase close in meaning to the need, ascending, and each one's best cosine."""
+
+    rows: Rows
+    cosine: Floats
+
+    def of(self, numbers: Rows) -> Floats:
+        """The cosine of each of these rows (0 for those not close in meaning)."""
+        if not len(self.rows):
+            return np.zeros(len(numbers))
+        at = np.minimum(np.searchsorted(self.rows, numbers), len(self.rows) - 1)
+        return np.where(self.rows[at] == numbers, self.cosine[at], 0.0)
+
+
+# The learned fit of profiles (by id) for the deal searched: matching.fit, bound to the search (finder.engine).
+Fit = Callable[[npt.NDArray[np.int64]], Floats]
+
+
+def matching_rows(plan: Plan, snapshot: Snapshot) -> tuple[int, Near | None, Meaning | None]:
+    """The rows that the words (or their meaning), the radius and the exclusions leave (the filters aside), as
+    a bitset."""
     rows = snapshot.everything
+    meaning = None
     if plan.stems:
-        rows &= snapshot.having(plan.stems)
+        words = snapshot.having(plan.stems)
+        if plan.need is not None:
+            meaning = Meaning(*snapshot.meaning(plan.need))
+            words |= snapshot.bitset_of(meaning.rows)
+        rows &= words
     near = None
     if plan.origin is not None and plan.radius_km is not None:
         near = Near(*snapshot.within(plan.origin.lat, plan.origin.lon, plan.radius_km))
         rows &= snapshot.bitset_of(near.rows)
     if plan.criteria.exclude_profiles:
         rows &= ~snapshot.rows(plan.criteria.exclude_profiles)
-    return rows, near
+    return rows, near, meaning
 
 
-def page_ids(plan: Plan, snapshot: Snapshot, results: int, near: Near | None) -> list[int]:
+def page_ids(
+    plan: Plan, snapshot: Snapshot, results: int, near: Near | None, meaning: Meaning | None, learned: Fit
+) -> list[int]:
     """The profile ids of the page, best first."""
     numbers = snapshot.numbers(results)
     weights = ranking.active_weights(plan.query)
     scores = weights["responsiveness"] * snapshot.responsiveness[numbers]
     scores = scores + weights["outcomes"] * snapshot.outcomes[numbers]
     if plan.stems:
-        points = np.array(ranking.word_points(len(plan.stems), weights), dtype=np.float64)
-        scores = scores + points[snapshot.tag_hits(plan.stems, numbers)]
+        words = len(plan.stems)
+        tag_hits = snapshot.tag_hits(plan.stems, numbers)
+        text_hits = snapshot.word_hits(plan.stems, numbers) - tag_hits  # a row found by meaning may have none
+        scores = scores + weights["tags"] * (tag_hits / words) + weights["text"] * (text_hits / words)
+    if "meaning" in weights and meaning is not None:
+        scores = scores + weights["meaning"] * meaning.of(numbers)
+    if "fit" in weights:
+        scores = scores + weights["fit"] * learned(snapshot.ids[numbers])
     if near is not None and plan.radius_km:
         km = near.km[np.searchsorted(near.rows, numbers)]
         scores = scores + weights["proximity"] * np.maximum(0.0, 1.0 - km / float(plan.radius_km))
@@ -70,7 +105,7 @@ def page_ids(plan: Plan, snapshot: Snapshot, results: int, near: Near | None) ->
 
 def _one_per_partner(snapshot: Snapshot, numbers: Rows, scores: Floats, near: Near | None) -> tuple[Rows, Floats]:
     """The rows and scores less each partner's other profiles: it keeps its nearest to the searched place, or
-    its best-ranked one (finder.in_database's ROW_NUMBER() window, the same order)."""
+    its best-ranked one."""
     ids, partners, terms = snapshot.ids[numbers], snapshot.partners[numbers], snapshot.tag_terms[numbers]
     keys: tuple[np.ndarray, ...] = (ids, terms, -scores)
     if near is not None:

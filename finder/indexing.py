@@ -1,9 +1,11 @@
-"""Keeps the finder's search index (finder.models, finder.backends) in step with the profiles.
+"""Keeps the finder's search index (finder.models) in step with the profiles.
 
 A profile is searchable the moment its change is written: `reindex_profile` runs in the transaction of
 the change. It is called by the signal handlers below (profile, location, tag and partner changes, from
 the services, the admin, the demo and test factories alike), and by whoever changes rows with
 `QuerySet.update()`, which sends no signal (e.g. the console after suspending a partner: `reindex_partner`).
+
+Each keyword phrase is embedded once, when the first profile having it is indexed (finder.semantic).
 
 The prior (responsiveness and outcomes, finder's ranking signals that do not depend on the query) is
 stored with each row. Counters change with every answer and timeout; `refresh_changed_priors`, run by
@@ -22,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, Prefetch, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-from finder import backends, text
+from finder import semantic, text
 from finder.models import IndexChange, IndexStamp, PriorWatermark, SearchEntry, SearchPlace
 from matching import ranking
 from partners.models import BusinessProfile, Location, Partner
@@ -129,18 +131,17 @@ def _visible(profiles: Any) -> Any:
 
 def _write(profiles: list[BusinessProfile], drop: Sequence[int], log: bool = True) -> None:
     """Replace the rows of `drop` (ids) by the entries of `profiles` (a subset of them)."""
-    engine = backends.for_connection()
     counts = _counters([p.pk for p in profiles])
     built = [_entry(p, counts[p.pk]) for p in profiles]
-    with transaction.atomic(), connection.cursor() as cursor:
+    # Embedded before the version's lock is taken: a new phrase costs milliseconds, which no writer waits for.
+    semantic.store(k for entry, _ in built for k in entry.keywords)
+    with transaction.atomic():
         if log:
             touch(drop)
         for start in range(0, len(drop), 900):
             SearchEntry.objects.filter(profile_id__in=drop[start : start + 900]).delete()
-        engine.delete(cursor, drop)
         SearchEntry.objects.bulk_create([entry for entry, _ in built], batch_size=BATCH)
         SearchPlace.objects.bulk_create([p for _, places in built for p in places], batch_size=BATCH)
-        engine.write(cursor, [(e.profile_id, e.tags_text, e.description_text) for e, _ in built])
 
 
 def touch(changed: Iterable[int] = (), kind: int = IndexChange.ROW, rebuilt: bool = False) -> int:
@@ -195,13 +196,10 @@ def reindex_partner(partner_id: int) -> None:
 def rebuild_all() -> int:
     """Index every profile from scratch (the demo loader, the benchmark, `manage.py finder_reindex`).
     Returns how many profiles are searchable."""
-    engine = backends.for_connection()
     with transaction.atomic():
         # The watermark's lock before the version's, in the order the worker's refresh_changed_priors takes them.
         PriorWatermark.objects.update_or_create(pk=1, defaults={"last_event_id": _last_event_id(), "gaps": []})
         touch(rebuilt=True)
-        with connection.cursor() as cursor:
-            engine.clear(cursor)
         SearchPlace.objects.all().delete()
         SearchEntry.objects.all().delete()
         for chunk in _chunks(BusinessProfile.objects.order_by("pk").values_list("pk", flat=True).iterator()):
@@ -326,8 +324,6 @@ def _profile_deleting(sender: Any, instance: BusinessProfile, **kwargs: Any) -> 
 
 def _profile_deleted(sender: Any, instance: BusinessProfile, **kwargs: Any) -> None:
     _being_deleted().discard(instance.pk)
-    with connection.cursor() as cursor:
-        backends.for_connection().delete(cursor, [instance.pk])
 
 
 def _location_changed(sender: Any, instance: Location, raw: bool = False, **kwargs: Any) -> None:

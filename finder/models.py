@@ -113,3 +113,16 @@ class RequestSender(models.Model):
 
     class Meta:
         db_table = "finder_request_sender"
+
+
+class PhraseVector(models.Model):
+    """The multilingual embedding (matching.embeddings) of a keyword phrase some indexed profile has, computed
+    when the profile is indexed (finder.semantic), once per phrase: the snapshot compares a need with each
+    phrase once, and a profile's meaning is its phrases' (finder.snapshot)."""
+
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the normalised phrase")
+    phrase = models.TextField()
+    vector = models.BinaryField(help_text="float32, little-endian, of unit length")
+
+    class Meta:
+        db_table = "finder_phrase_vector"

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import get_language, get_language_info
 
-from finder import text
+from finder import semantic, text
 from finder.search import (
     DEFAULT_RADIUS_KM,
     MAX_LIMIT,
@@ -37,6 +37,7 @@ class Plan:
     offset: int
     limit: int
     query: ranking.Query = field(default_factory=ranking.Query)
+    need: semantic.Vector | None = field(default=None, compare=False)  # the need's embedding, with words
 
 
 # --- Reference lists -------------------------------------------------------------------------------
@@ -118,6 +119,15 @@ def plan(criteria: Criteria, cursor: str | None, limit: int) -> Plan:
     stems = text.query_stems(q)
     if origin is not None and radius is None:
         radius = DEFAULT_RADIUS_KM
-    query = ranking.Query(words=len(stems), radius_km=radius if origin else None, size=filters["size"])
+    need = semantic.need_vector(q) if stems else None
+    # The learned fit takes part once the search says what kind of deal it is (matching.fit).
+    learned = bool(stems) or any(filters[facet] for facet in ("industry", "product", "service", "size"))
+    query = ranking.Query(
+        words=len(stems),
+        radius_km=radius if origin else None,
+        size=filters["size"],
+        meaning=need is not None,
+        learned=learned,
+    )
     active = {facet: code for facet, code in filters.items() if code}
-    return Plan(criteria, stems, active, origin, radius if origin else None, offset, limit, query)
+    return Plan(criteria, stems, active, origin, radius if origin else None, offset, limit, query, need)

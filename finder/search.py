@@ -33,7 +33,7 @@ class Criteria:
 class Contribution:
     """One signal of a result's score: its value in [0, 1], its weight, and the points it gave."""
 
-    signal: str  # machine name: "tags", "text", "proximity", "size_fit", "responsiveness", "outcomes"
+    signal: str  # machine name: ranking.SIGNALS ("tags", "text", "meaning", "proximity", "size_fit", ..., "fit")
     label: str  # human sentence, translated
     value: float
     weight: float

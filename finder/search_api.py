@@ -31,7 +31,9 @@ class SearchFilters(Schema):
 
 
 class ContributionOut(Output):
-    signal: str = Field(description="tags, text, proximity, size_fit, responsiveness or outcomes")
+    signal: str = Field(
+        description="tags, text, meaning, proximity, size_fit, responsiveness, outcomes or fit (learned by the engine)"
+    )
     label: str
     value: float = Field(description="The signal's value, 0 to 1")
     weight: float = Field(description="Its weight in this search; the weights add up to 1")

@@ -9,7 +9,9 @@ Rows are numbered in profile id order as built (rows read again since follow). F
   and keywords have it (ascending numpy arrays: a posting list, as a full-text index keeps them);
 - what the score reads: the prior's two signals, the target sizes, the count of tag stems (the tie-break);
 - the places: each location's latitude and longitude and its row, sorted by latitude (a radius search
-  narrows on it by bisection, as the database's (lat, lon) index does).
+  narrows on it by bisection);
+- the meanings: for each keyword phrase, the rows having it and its embedding (finder.semantic), so that a
+  need is compared with each distinct phrase once.
 
 It is built from the search table (finder.models, written by finder.indexing in the transaction of each
 change); finder.freshness keeps one per process and brings it up to date (merged appends the rows read again).
@@ -17,10 +19,11 @@ change); finder.freshness keeps one per process and brings it up to date (merged
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from itertools import repeat
@@ -30,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 from django.db import connections
 
+from finder import semantic
 from finder.models import SearchEntry, SearchPlace
 from finder.search import box
 from matching import ranking
@@ -49,7 +53,7 @@ COLUMNS = {
     "size": "sizes",
 }
 # What the score and the words need of a row, read after the facets' columns.
-SCORED = ("target_sizes", "tags_text", "description_text", "tag_terms", "responsiveness", "outcomes")
+SCORED = ("target_sizes", "tags_text", "description_text", "tag_terms", "responsiveness", "outcomes", "keywords")
 EVERY_SIZE = "*"  # finder.indexing's mark of a profile shown for every size
 NO_ROWS: Rows = np.zeros(0, dtype=np.int32)
 
@@ -79,6 +83,8 @@ class Snapshot:
     responsiveness: Floats
     outcomes: Floats
     places: Places
+    phrases: dict[str, Rows]  # normalised keyword phrase -> the rows having it
+    phrase_vectors: dict[str, semantic.Vector]  # phrase -> its embedding (phrases without one are left out)
 
     @property
     def size(self) -> int:
@@ -92,6 +98,29 @@ class Snapshot:
         found, counts = np.unique(partners, return_counts=True)
         many = found[counts > 1]
         return self.bitset_of(numbers[np.isin(partners, many)]) if len(many) else 0
+
+    @cached_property
+    def vocabulary(self) -> tuple[list[str], npt.NDArray[np.float32]]:
+        """The phrases that have an embedding, and their embeddings as the rows of one matrix."""
+        phrases = sorted(p for p in self.phrases if p in self.phrase_vectors)
+        matrix = np.stack([self.phrase_vectors[p] for p in phrases]) if phrases else np.zeros((0, 0), np.float32)
+        return phrases, matrix
+
+    def meaning(self, need: semantic.Vector) -> tuple[Rows, Floats]:
+        """The rows having a phrase whose cosine with the need is at least semantic.THRESHOLD, ascending, and
+        each one's best such cosine: one matrix-vector product over the distinct phrases, not the rows."""
+        phrases, matrix = self.vocabulary
+        if not phrases or matrix.shape[1] != need.shape[0]:
+            return NO_ROWS, np.zeros(0)
+        cosines = matrix @ need
+        close = np.flatnonzero(cosines >= semantic.THRESHOLD)
+        if not len(close):
+            return NO_ROWS, np.zeros(0)
+        rows = np.concatenate([self.phrases[phrases[i]] for i in close])
+        found = np.concatenate([np.full(len(self.phrases[phrases[i]]), cosines[i], np.float64) for i in close])
+        order = np.lexsort((-found, rows))  # by row, the closest first
+        rows, first = np.unique(rows[order], return_index=True)
+        return rows.astype(np.int32), found[order][first]
 
     def partner_count(self, rows: int) -> int:
         """How many partners these rows are profiles of: a partner shows once in the results (finder.engine)."""
@@ -136,6 +165,13 @@ class Snapshot:
         hits = np.zeros(len(numbers), dtype=np.int64)
         for stem in stems:
             hits += self.flags(self.tag_words.get(stem, NO_ROWS))[numbers]
+        return hits
+
+    def word_hits(self, stems: Sequence[str], numbers: Rows) -> npt.NDArray[np.int64]:
+        """For each of these rows, how many of the stems it has anywhere (tags, keywords or description)."""
+        hits = np.zeros(len(numbers), dtype=np.int64)
+        for stem in stems:
+            hits += self.flags(self.words.get(stem, NO_ROWS))[numbers]
         return hits
 
     def bitset_of(self, numbers: Rows) -> int:
@@ -239,6 +275,8 @@ def merged(base: Snapshot, added: Snapshot) -> Snapshot:
         responsiveness=np.concatenate([base.responsiveness, added.responsiveness]),
         outcomes=np.concatenate([base.outcomes, added.outcomes]),
         places=places,
+        phrases=_appended(base.phrases, added.phrases, shift),
+        phrase_vectors={**base.phrase_vectors, **added.phrase_vectors},
     )
 
 
@@ -253,42 +291,43 @@ def build(
     version: int,
     using: str = "default",
     only: list[int] | None = None,
-    filters_only: bool = False,
     epoch: str = "",
+    known: Collection[str] = (),
 ) -> Snapshot:
-    """The snapshot of the table; `only`: of these profiles' rows alone; `filters_only`: their filters and
-    nothing else (what finder.in_database counts facets with). Read BUILD_ROWS rows at a time, each part
-    made on its own and appended: a build never holds the whole table's text at once."""
-    columns = [*COLUMNS.values(), *(SCORED if not filters_only else ())]
+    """The snapshot of the table; `only`: of these profiles' rows alone; `known`: phrases whose vectors the
+    caller holds already (not read again). Read BUILD_ROWS rows at a time, each part made on its own and
+    appended: a build never holds the whole table's text at once."""
+    columns = [*COLUMNS.values(), *SCORED]
     sql = f"SELECT profile_id, partner_id, {', '.join(columns)} FROM {SearchEntry._meta.db_table}"
     if only is not None:
         sql += f" WHERE profile_id IN ({listed(only)})"
-    found = _part([], filters_only, version, epoch)
+    found = _part([], version, epoch)
     places: list[Any] = []
     with connections[using].cursor() as cursor:
         cursor.execute(sql + " ORDER BY profile_id")
         while table := cursor.fetchmany(BUILD_ROWS):
-            found = merged(found, _part(table, filters_only, version, epoch))
-        if not filters_only:
-            place_sql = f"SELECT entry_id, lat, lon FROM {SearchPlace._meta.db_table}"
-            if only is not None:
-                place_sql += f" WHERE entry_id IN ({listed(only)})"
-            cursor.execute(place_sql)
-            places = cursor.fetchall()
-    return replace(found, places=_places(places, found.row_of))
+            found = merged(found, _part(table, version, epoch))
+        place_sql = f"SELECT entry_id, lat, lon FROM {SearchPlace._meta.db_table}"
+        if only is not None:
+            place_sql += f" WHERE entry_id IN ({listed(only)})"
+        cursor.execute(place_sql)
+        places = cursor.fetchall()
+    vectors = semantic.vectors([p for p in found.phrases if p not in known], using)
+    return replace(found, places=_places(places, found.row_of), phrase_vectors=vectors)
 
 
-def _part(table: list[Any], filters_only: bool, version: int, epoch: str) -> Snapshot:
+def _part(table: list[Any], version: int, epoch: str) -> Snapshot:
     """The snapshot of these rows of the table, numbered from 0, without places."""
     size = len(table)
     ids = np.array([record[0] for record in table], dtype=np.int64)
     partners = np.array([record[1] for record in table], dtype=np.int64)
     table = [(record[0], *record[2:]) for record in table]  # the partner read: the columns as _facets reads them
     scored: dict[str, Sequence[Any]] = {name: [] for name in SCORED}
-    if not filters_only and table:
+    if table:
         scored = dict(zip(SCORED, zip(*(record[len(COLUMNS) + 1 :] for record in table), strict=True), strict=True))
     bits, every = _facets(table)
     words, tag_words = _postings(scored["tags_text"], scored["description_text"])
+    phrases = _phrases(scored["keywords"])
     targets: dict[str, list[int]] = {}
     for row, sizes in enumerate(scored["target_sizes"]):
         for code in sizes.split():
@@ -310,7 +349,19 @@ def _part(table: list[Any], filters_only: bool, version: int, epoch: str) -> Sna
         responsiveness=np.array(scored["responsiveness"], dtype=np.float64),
         outcomes=np.array(scored["outcomes"], dtype=np.float64),
         places=_places([], {}),
+        phrases=phrases,
+        phrase_vectors={},
     )
+
+
+def _phrases(keywords: Sequence[Any]) -> dict[str, Rows]:
+    """phrase -> the rows having it among their keywords (a JSON list: text on SQLite, a list on PostgreSQL)."""
+    found: dict[str, list[int]] = {}
+    for row, value in enumerate(keywords):
+        listed = json.loads(value) if isinstance(value, str) else value or ()
+        for normalised in {semantic.phrase(str(keyword)) for keyword in listed} - {""}:
+            found.setdefault(normalised, []).append(row)
+    return {p: np.array(rows, dtype=np.int32) for p, rows in found.items()}
 
 
 def _facets(table: list[Any]) -> tuple[dict[str, dict[str, list[int]]], list[int]]:

@@ -149,11 +149,6 @@ API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/m")
 FINDER_RATE_LIMIT = os.environ.get("FINDER_RATE_LIMIT", "300/m")
 # Pages of referrals kept per web process for polling clients (referrals.list_cache); 0 turns it off.
 API_LIST_CACHE_SIZE = int(os.environ.get("API_LIST_CACHE_SIZE", "1024"))
-# The finder's snapshot (finder.snapshot): a process builds its first one in a thread ("background"), the
-# database answering searches meanwhile, or in the first search that needs it ("inline").
-FINDER_SNAPSHOT_BUILD = os.environ.get("FINDER_SNAPSHOT_BUILD", "background")
-if FINDER_SNAPSHOT_BUILD not in ("background", "inline"):
-    raise envconfig.ConfigError("FINDER_SNAPSHOT_BUILD is background or inline.")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "leadshare"}}
 
 LOGGING = {

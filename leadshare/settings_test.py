@@ -19,10 +19,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # suite's rolled-back transactions, nothing commits, so the counters would never move.
 API_LIST_CACHE_SIZE = 0
 
-# A search in a test answers from the snapshot of what the test wrote (a thread would not see the test's
-# uncommitted rows); tests/finder/test_snapshot.py runs the background build itself.
-FINDER_SNAPSHOT_BUILD = "inline"
-
 # Webhook receivers in tests listen on loopback, and the example host names never resolve: their addresses are
 # not checked (notifications.egress; tests of the address rule empty this). Never set in production.
 WEBHOOK_TEST_HOSTS = ["127.0.0.1", ".example"]

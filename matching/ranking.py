@@ -4,13 +4,18 @@ A profile's score is a weighted sum of signals, each a value in [0, 1]:
 
     tags            share of the query's words found in its tags and keywords
     text            share of the query's words found only in its description (counts far less)
+    meaning         cosine of the need with its closest keyword phrase across languages, from
+                    finder.semantic.THRESHOLD up (0 below it)
     proximity       1 at the searched city, falling linearly to 0 at the edge of the radius
     size_fit        1 if it targets the customer's size, 0.5 if it lists no sizes, 0 if it targets others
     responsiveness  smoothed share of referrals answered in time (the prior, below)
     outcomes        smoothed share of closed deals won (the prior, below)
+    fit             the matching engine's learned fit of the partner for deals like the one searched
+                    (matching.fit: its own record on them; 0.5 when it has none)
 
-Only the signals the search asks about take part (no query: no tags/text; no city: no proximity; no size:
-no size fit), and their weights are scaled to add up to 1, so every score is in [0, 1].
+Only the signals the search asks about take part (no query: no tags/text/meaning; no need's embedding: no
+meaning; no city: no proximity; no size: no size fit; nothing said of the deal: no fit), and their weights are
+scaled to add up to 1, so every score is in [0, 1].
 
 Responsiveness and outcomes start from a neutral prior, as if a profile had already had PRIOR_REFERRALS
 half-good referrals: a new partner gets a fair middle place, each timely answer raises it a little, and
@@ -28,10 +33,12 @@ EARTH_RADIUS_KM = 6371.0088
 WEIGHTS: dict[str, float] = {
     "tags": 0.40,
     "text": 0.10,
+    "meaning": 0.20,
     "proximity": 0.20,
     "size_fit": 0.10,
     "responsiveness": 0.15,
     "outcomes": 0.05,
+    "fit": 0.15,
 }
 # Order of the explanation ("why here").
 SIGNALS = tuple(WEIGHTS)
@@ -62,6 +69,8 @@ class Candidate(NamedTuple):
     target_sizes: frozenset[str] = frozenset()
     responsiveness: float = NEUTRAL  # the precomputed prior, see responsiveness_prior
     outcomes: float = NEUTRAL
+    meaning: float = 0.0  # the need's cosine with its closest phrase, 0 below the threshold
+    fit: float = NEUTRAL  # the engine's learned fit for deals like the one searched
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,8 @@ class Query:
     words: int = 0  # distinct stems in the query
     radius_km: float | None = None  # with a city
     size: str = ""
+    meaning: bool = False  # the need's embedding is known: meaning takes part (with words)
+    learned: bool = False  # the search says what kind of deal it is: the learned fit takes part
 
 
 def responsiveness_prior(answered: int, answered_timely: int, missed: int, expired: int) -> float:
@@ -105,20 +116,15 @@ def active_weights(query: Query) -> dict[str, float]:
     """The weights of the signals this query uses, scaled to add up to 1."""
     used = {"responsiveness", "outcomes"}
     if query.words:
-        used |= {"tags", "text"}
+        used |= {"tags", "text"} | ({"meaning"} if query.meaning else set())
+    if query.learned:
+        used.add("fit")
     if query.radius_km is not None:
         used.add("proximity")
     if query.size:
         used.add("size_fit")
     total = sum(WEIGHTS[s] for s in used)
     return {s: WEIGHTS[s] / total for s in SIGNALS if s in used}
-
-
-def word_points(words: int, weights: dict[str, float]) -> list[float]:
-    """What the words add to a score, by how many of the `words` search words a profile's tags and keywords
-    have (the index); the others are in its description. The finder adds these same floats everywhere."""
-    tags, text = weights["tags"], weights["text"]
-    return [tags * (hits / words) + text * ((words - hits) / words) for hits in range(words + 1)]
 
 
 def values(candidate: Candidate, query: Query) -> dict[str, float]:
@@ -137,6 +143,8 @@ def values(candidate: Candidate, query: Query) -> dict[str, float]:
         "size_fit": size_fit,
         "responsiveness": candidate.responsiveness,
         "outcomes": candidate.outcomes,
+        "meaning": candidate.meaning,
+        "fit": candidate.fit,
     }
 
 
@@ -149,6 +157,8 @@ def score(candidate: Candidate, query: Query, weights: dict[str, float] | None =
         words = query.words
         total += w.get("tags", 0.0) * min(1.0, candidate.tag_hits / words)
         total += w.get("text", 0.0) * min(1.0, candidate.text_hits / words)
+        total += w.get("meaning", 0.0) * candidate.meaning
+    total += w.get("fit", 0.0) * candidate.fit
     if "proximity" in w and candidate.distance_km is not None and query.radius_km:
         total += w["proximity"] * max(0.0, 1.0 - candidate.distance_km / query.radius_km)
     if "size_fit" in w:

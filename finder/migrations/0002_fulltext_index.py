@@ -1,23 +1,11 @@
-"""The full-text index of the search table: FTS5 on SQLite, a tsvector column with GIN on PostgreSQL."""
-
-from typing import Any
+"""Made the database's full-text index of the search table (FTS5 on SQLite, a tsvector column with GIN on
+PostgreSQL) for the search path that ran in SQL. That path is gone (docs/decisions.md, "One ranking path"):
+a new database never makes the index, and 0007_drop_fulltext_index drops it from one that has it."""
 
 from django.db import migrations
-
-
-def create(apps: Any, schema_editor: Any) -> None:
-    from finder import backends
-
-    backends.for_connection(schema_editor.connection).create(schema_editor)
-
-
-def drop(apps: Any, schema_editor: Any) -> None:
-    from finder import backends
-
-    backends.for_connection(schema_editor.connection).drop(schema_editor)
 
 
 class Migration(migrations.Migration):
     dependencies = [("finder", "0001_search_index")]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations: list[migrations.RunPython] = []

@@ -38,13 +38,14 @@ def test_anyone_can_search_without_a_token():
         "tags": ["Financial services", "облачное решение"],
         "score": item["score"],
     }
-    assert [c["signal"] for c in item["why"]] == ["tags", "text", "proximity", "responsiveness", "outcomes"]
+    signals = [c["signal"] for c in item["why"]]
+    assert signals == ["tags", "text", "meaning", "proximity", "responsiveness", "outcomes", "fit"]
     assert item["why"][0] == {
         "signal": "tags",
         "label": "Its tags and keywords match 2 of 2 search words",
         "value": 1.0,
-        "weight": 0.4444,
-        "points": 0.4444,
+        "weight": 0.32,
+        "points": 0.32,
     }
     assert item["score"] == pytest.approx(sum(c["points"] for c in item["why"]), abs=1e-3)
     assert body["facets"]["industry"] == [{"code": "finance", "label": "Financial services", "count": 1}]

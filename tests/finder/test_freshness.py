@@ -9,9 +9,8 @@ from datetime import timedelta
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
-from pytest_django import Settings
 
-from finder import engine, freshness, plans, snapshot
+from finder import freshness, snapshot
 from finder.indexing import forget_changes, rebuild_all, refresh_priors, reindex_profiles
 from finder.models import IndexChange, IndexStamp
 from finder.search import Criteria, search
@@ -125,51 +124,34 @@ def test_without_a_version_row_nothing_is_kept_and_every_search_reads_the_table(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_in_the_background_the_database_answers_until_the_first_snapshot_is_built(
-    nothing_kept: None, settings: Settings
-) -> None:
-    settings.FINDER_SNAPSHOT_BUILD = "background"
+def test_a_process_without_a_snapshot_builds_it_in_its_first_search_and_keeps_it(nothing_kept: None) -> None:
     one, two = make("One", keywords=["crm"]), make("Two", keywords=["crm"], country="FR", city="Paris")
-    criteria = Criteria(q="crm", country="FR")
-    answered = search(criteria, NOW)  # no snapshot yet: a thread builds it, the database answers
+    answered = search(Criteria(q="crm", country="FR"), NOW)
     assert ([h.profile_id for h in answered.hits], answered.total) == ([two.pk], 1)
     assert {v.code: v.count for v in answered.facets["country"]} == {"DE": 1, "FR": 1}
-    join_builders()
-    kept = freshness.current()
-    assert kept is not None and freshness._kept["default"] is kept
-    from_memory = engine.run_in_memory(plans.plan(criteria, None, 20), kept)
-    assert from_memory == engine.run_in_database(plans.plan(criteria, None, 20))
-    assert one.pk in kept.row_of
-
-
-def join_builders() -> None:
-    for thread in threading.enumerate():
-        if thread.name.startswith("finder-snapshot-"):
-            thread.join(timeout=30)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_starting_web_process_warms_its_snapshot_in_the_background(nothing_kept: None, settings: Settings) -> None:
-    settings.FINDER_SNAPSHOT_BUILD = "background"
-    profile = make("Warm", keywords=["crm"])
-    freshness.warm()
-    join_builders()
-    assert list(freshness._kept["default"].row_of) == [profile.pk]
+    assert sorted(freshness._kept["default"].row_of) == [one.pk, two.pk]
     assert freshness.current() is freshness._kept["default"]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_snapshot_of_another_epoch_is_replaced_by_the_background_build(
-    nothing_kept: None, settings: Settings
+def test_a_starting_web_process_prepares_its_snapshot_and_closes_its_connection_before_forking(
+    nothing_kept: None,
 ) -> None:
-    settings.FINDER_SNAPSHOT_BUILD = "background"
+    profile = make("Prepared", keywords=["crm"])
+    freshness.prepare()
+    assert list(freshness._kept["default"].row_of) == [profile.pk]
+    assert connection.connection is None  # a forked worker opens its own
+    assert freshness.current() is freshness._kept["default"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_snapshot_of_another_epoch_is_replaced_in_the_next_search(nothing_kept: None) -> None:
     profile = make("Recreated", keywords=["crm"])
     freshness._kept["default"] = snapshot.build(99, epoch="another database's")
-    assert freshness.current() is None
-    join_builders()
     kept = freshness.current()
-    assert kept is not None and list(kept.row_of) == [profile.pk]
+    assert list(kept.row_of) == [profile.pk]
     assert kept.epoch == IndexStamp.objects.get(pk=1).epoch
+    assert freshness._kept["default"] is kept
 
 
 @pytest.mark.django_db(transaction=True)
@@ -205,19 +187,13 @@ def test_a_change_that_commits_while_another_waits_reaches_a_kept_snapshot_in_or
 
 
 @pytest.mark.django_db(transaction=True)
-def test_after_a_full_reindex_the_database_answers_while_the_snapshot_is_built_anew(
-    nothing_kept: None, settings: Settings
-) -> None:
-    settings.FINDER_SNAPSHOT_BUILD = "background"
+def test_after_a_full_reindex_the_next_search_builds_the_snapshot_anew(nothing_kept: None) -> None:
     profile = make("Reindexed", keywords=["crm"])
-    old = freshness.current(wait=True)
-    assert old is not None
+    old = freshness.current()
     rebuild_all()  # the change log does not hold its changes: every snapshot is built anew
-    assert freshness.current() is None
     assert ids(Criteria(q="crm")) == [profile.pk]
-    join_builders()
-    new = freshness.current()
-    assert new is not None and new is not old and list(new.row_of) == [profile.pk]
+    new = freshness._kept["default"]
+    assert new is not old and list(new.row_of) == [profile.pk]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from finder.models import SearchEntry
 from finder.search import Criteria, InvalidCriteria, search
@@ -112,14 +113,25 @@ def test_a_new_profile_gets_a_fair_place_between_responsive_and_unresponsive_one
 def test_each_hit_explains_its_score():
     make("Tagged", country="RU", city="Moscow", keywords=["crm"], sizes=["10-49"])
     hit = search(Criteria(q="crm", country="RU", city="Moscow", size="10-49"), NOW).hits[0]
-    assert [c.signal for c in hit.why] == ["tags", "text", "proximity", "size_fit", "responsiveness", "outcomes"]
+    assert [c.signal for c in hit.why] == [
+        "tags",
+        "text",
+        "meaning",
+        "proximity",
+        "size_fit",
+        "responsiveness",
+        "outcomes",
+        "fit",
+    ]
     assert [c.label for c in hit.why] == [
         "Its tags and keywords match 1 of 1 search word",
         "Its description matches 0 of 1 search word",
+        "Its keyword “crm” means what you searched for (100% alike)",
         "0 km from Moscow",
         "Targets companies of this size",
         "New to referrals: a fair, neutral start",
         "No closed deals yet: neutral",
+        "No answers to deals like this yet: neutral",
     ]
     assert hit.score == pytest.approx(sum(c.points for c in hit.why), abs=1e-3)
     assert hit.tags == ["crm"]
@@ -264,17 +276,31 @@ def test_a_partner_with_profiles_in_two_countries_shows_once_and_is_counted_once
     assert near_berlin.total == 2
 
 
-def test_the_database_shows_a_partner_once_as_the_snapshot_does():
-    from finder import engine, freshness, plans
+def test_the_engines_learned_fit_moves_a_partner_that_takes_deals_like_the_one_searched_up_and_says_why():
+    import pickle
 
-    berlin = make("Omni", "DE", "Berlin", keywords=["crm"])
-    paris = make("Omni", "FR", "Paris", keywords=["crm"], partner=berlin.partner)
-    make("Solo", "DE", "Munich", keywords=["crm"])
-    for criteria in (Criteria(q="crm"), Criteria(q="crm", city="Paris", radius_km=2000)):
-        plan = plans.plan(criteria, None, 20)
-        found = freshness.current()
-        assert found is not None
-        page = engine.run_in_database(plan)
-        assert engine.run_in_memory(plan, found) == page
-        assert page[1] == 2
-    assert engine.run_in_database(plan)[0][0] == paris.pk
+    from matching.models import EngineState
+    from tests.matching.learned import trained
+
+    declining = make("Declines CRM", keywords=["crm"], industries=["retail"], products=["crm"])
+    accepting = make("Takes CRM", keywords=["crm"], industries=["retail"], products=["crm"])
+    criteria = Criteria(q="crm", industry="retail", product="crm")
+    assert names(criteria) == ["Declines CRM", "Takes CRM"]  # nothing learned: the older profile first
+    policy = trained(accepting=accepting.pk, declining=declining.pk)
+    EngineState.objects.create(
+        pk=1, version=policy.model_version, trained_at=NOW, updated_at=NOW, state=pickle.dumps(policy)
+    )
+    hits = search(criteria, NOW).hits
+    assert [h.partner_name for h in hits] == ["Takes CRM", "Declines CRM"]
+    fits = [next(c for c in h.why if c.signal == "fit") for h in hits]
+    assert [f.label for f in fits] == ["Took up 5 of 5 similar CRM requests", "Accepted 0 of 5 similar CRM deals"]
+    assert fits[0].value > 0.5 > fits[1].value
+    with translation.override("ru"):
+        labels = [c.label for h in search(criteria, NOW).hits for c in h.why if c.signal in ("fit", "meaning")]
+    assert labels == [
+        "Его ключевое слово «crm» означает то, что вы ищете (сходство 100%)",
+        "Откликнулся на 5 из 5 похожих запросов (CRM)",
+        "Его ключевое слово «crm» означает то, что вы ищете (сходство 100%)",
+        "Принял 0 из 5 похожих сделок (CRM)",
+    ]
+    assert all(h.score == pytest.approx(sum(c.points for c in h.why), abs=1e-3) for h in hits)

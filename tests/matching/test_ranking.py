@@ -53,7 +53,9 @@ def test_outcomes_prior_is_a_smoothed_share_of_deals_won(won, lost, expected):
         (Query(words=2), ["tags", "text", "responsiveness", "outcomes"]),
         (Query(radius_km=50), ["proximity", "responsiveness", "outcomes"]),
         (Query(size="50-249"), ["size_fit", "responsiveness", "outcomes"]),
-        (Query(words=1, radius_km=10, size="1-9"), list(ranking.SIGNALS)),
+        (Query(words=2, meaning=True), ["tags", "text", "meaning", "responsiveness", "outcomes"]),
+        (Query(learned=True), ["responsiveness", "outcomes", "fit"]),
+        (Query(words=1, radius_km=10, size="1-9", meaning=True, learned=True), list(ranking.SIGNALS)),
     ],
 )
 def test_only_the_signals_a_search_asks_about_take_part_and_their_weights_add_up_to_one(query, signals):
