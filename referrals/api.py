@@ -112,6 +112,7 @@ CSV_COLUMNS = [
     "id", "engagement_id", "profile_id", "state", "status", "substatus", "created_at", "updated_at",
     "respond_by", "company", "size", "industry", "country", "city", "contacts", "need", "industries", "products",
     "services", "deal_value", "currency", "expected_close_date", "final_value", "reason", "source", "campaign_id",
+    "partner_center_id", "partner_center_engagement_id", "external_reference_id",
 ]  # fmt: skip
 
 
@@ -123,6 +124,7 @@ def _csv_row(v: ReferralView) -> list[Any]:
         v.respond_by, v.company or "", v.company_size, v.industry, v.country, v.city, contacts, v.need,
         " ".join(v.requested_industries), " ".join(v.requested_products), " ".join(v.requested_services),
         v.deal_value, v.deal_currency, v.expected_close_date, v.final_value, v.reason, v.source, v.campaign_id,
+        v.partner_center_id, v.partner_center_engagement_id, v.external_reference_id,
     ]  # fmt: skip
 
 
