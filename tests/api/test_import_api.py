@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import csv
+import io
 import json
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -486,3 +488,284 @@ def test_an_export_of_won_deals_answered_at_once_does_not_move_the_partner_in_th
     assert (stats.received, stats.answered, stats.answered_within_24h) == (0, 0, 0)
     card = scorecard.compute(profile.partner_id, NOW + timedelta(minutes=2))
     assert (card.won, card.received) == (0, 0)
+
+
+# --- Real exports: Partner Center's response wrapper and the shapes its items really have -------------------
+
+# Based on the items Microsoft's Referrals API returns (learn.microsoft.com, "Get a list of referrals", and real
+# exports published by integrators): size null, a team of one given as the member itself, ids as names.
+REAL = {
+    "id": "5dd4dc44-2c1a-4e16-8478-f783ebe815de",
+    "engagementId": "65921e35-4f28-472f-9ae4-58ddd6ae6270",
+    "name": "Integration_Test_Referral",
+    "organizationName": "Contoso Company",
+    "externalReferenceId": "CRM-OPP-00042",
+    "createdDateTime": f"{CREATED:%Y-%m-%dT%H:%M:%S.%f}0Z",
+    "updatedDateTime": f"{UPDATED:%Y-%m-%dT%H:%M:%S}.6076542Z",
+    "expirationDateTime": None,
+    "status": "Active",
+    "substatus": "Accepted",
+    "statusReason": None,
+    "qualification": "SalesQualified",
+    "type": "Shared",
+    "direction": "Incoming",
+    "customerProfile": {
+        "name": "Integration_Test_Customer",
+        "size": None,
+        "isMatchingComplete": True,
+        "address": {
+            "addressLine1": "Lake hills", "addressLine2": "", "city": "Bellevue", "state": None,
+            "postalCode": "98004", "country": "USA", "region": "WA",
+        },
+        "team": {
+            "firstName": "Abby", "lastName": "Stone", "phoneNumber": "4444444444", "email": "abby@fabrikam.example",
+            "title": None, "contactPreference": {"locale": None, "disableNotifications": None},
+        },
+        "ids": [{"profileType": "External", "id": "1-15NFGVZ"}],
+    },
+    "consent": {
+        "consentToToShareInfoWithOthers": True, "consentToContact": True,
+        "consentToShareReferralWithMicrosoftSellers": True,
+    },
+    "details": {
+        "notes": "update", "dealValue": 30000, "currency": "USD", "closingDateTime": f"{CLOSES}T18:30:00Z",
+        "requirements": {
+            "industries": [{"id": "Education"}], "products": [{"id": "Office"}], "services": [{"id": "Licensing"}],
+            "solutions": [{"id": "SOL-6115380-IPC", "name": None, "type": "Name"}],
+        },
+    },
+}  # fmt: skip
+
+
+def real(**changes):  # type: ignore[no-untyped-def]
+    result = copy.deepcopy(REAL)
+    for name, value in changes.items():
+        *parents, last = name.split("__")
+        target = result
+        for parent in parents:
+            target = target[parent]
+        target[last] = value
+    return result
+
+
+def wrapped(*items, next_link=None):  # type: ignore[no-untyped-def]
+    body = {"@odata.context": "https://api.partner.microsoft.com/v1.0/engagements/$metadata#referrals", "value": items}
+    if next_link:
+        body["@odata.nextLink"] = next_link
+    return body
+
+
+@pytest.fixture
+def in_us(profile):
+    return factories.profile(partner_=profile.partner, country="US", city="Bellevue")
+
+
+def test_partner_centers_response_imports_as_sent_and_points_to_its_next_page(partner_api, in_us):
+    following = "https://api.partner.microsoft.com/v1.0/engagements/referrals?$skiptoken=abc"
+    response = partner_api.post(URL, wrapped(real(), next_link=following))
+    assert response.status_code == 200
+    referral = Referral.objects.get()
+    assert response.json() == {
+        "imported": 1, "updated": 0, "unchanged": 0, "skipped": 0,
+        "items": [{
+            "index": 0, "outcome": "imported", "engagement_id": "65921e35-4f28-472f-9ae4-58ddd6ae6270",
+            "referral_id": referral.pk, "state": "negotiating", "reason": "", "notes": [],
+        }],
+        "next_link": following,
+    }  # fmt: skip
+    engagement = referral.engagement
+    assert (referral.profile, engagement.customer_country, engagement.customer_size_id) == (in_us, "US", None)
+    assert list(engagement.contacts.values_list("name", "email")) == [("Abby Stone", "abby@fabrikam.example")]
+    assert (engagement.requested_industries, engagement.requested_products, engagement.requested_services) == (
+        ["education"], ["office-suite"], ["licensing"],
+    )  # fmt: skip
+
+
+def test_a_referral_of_unknown_size_shows_an_empty_size_and_reaches_only_profiles_that_take_any_size(
+    partner_api, in_us
+):
+    partner_api.post(URL, [real()])
+    referral = Referral.objects.get()
+    assert partner_api.get(f"/api/v1/referrals/{referral.pk}").json()["customer"]["size"] == ""
+    picky = factories.profile(country="US", only_target_sizes=True)
+    picky.target_sizes.set(["50-249"])
+    open_to_all = factories.profile(country="US")
+    reachable = set(services.targetable_profiles(referral.engagement.customer_size_id).values_list("pk", flat=True))
+    assert open_to_all.pk in reachable and in_us.pk in reachable
+    assert picky.pk not in reachable
+
+
+def test_partner_centers_ids_are_on_the_referral_in_the_api_and_the_csv(partner_api, in_us):
+    partner_api.post(URL, [real()])
+    referral = Referral.objects.get()
+    ids = {
+        "id": "5dd4dc44-2c1a-4e16-8478-f783ebe815de",
+        "engagement_id": "65921e35-4f28-472f-9ae4-58ddd6ae6270",
+        "external_reference_id": "CRM-OPP-00042",
+    }
+    assert partner_api.get(f"/api/v1/referrals/{referral.pk}").json()["partner_center"] == ids
+    assert partner_api.get("/api/v1/referrals").json()["items"][0]["partner_center"] == ids
+    exported = b"".join(partner_api.get("/api/v1/referrals.csv").streaming_content).decode("utf-8-sig")
+    [row] = list(csv.DictReader(io.StringIO(exported)))
+    assert (row["partner_center_id"], row["partner_center_engagement_id"], row["external_reference_id"]) == (
+        ids["id"], ids["engagement_id"], ids["external_reference_id"],
+    )  # fmt: skip
+
+
+def test_a_referral_not_imported_has_no_partner_center_ids(partner_api, profile):
+    referral = factories.referral(profile, timezone.now())
+    assert partner_api.get(f"/api/v1/referrals/{referral.pk}").json()["partner_center"] is None
+
+
+# --- A later version moves the referral forward ------------------------------------------------------------
+
+
+def everything():  # type: ignore[no-untyped-def]
+    """Every row an import may write or change, to show that nothing did."""
+    return (
+        list(Referral.objects.order_by("pk").values_list()),
+        list(ReferralEvent.objects.order_by("pk").values_list()),
+        list(OutboxMessage.objects.order_by("pk").values_list()),
+        list(PartnerCenterImport.objects.order_by("pk").values_list()),
+    )
+
+
+def history(referral_id):  # type: ignore[no-untyped-def]
+    return list(
+        ReferralEvent.objects.filter(referral_id=referral_id)
+        .order_by("pk")
+        .values_list("action", "from_state", "to_state", "reason", "comment")
+    )
+
+
+def test_a_later_version_closed_won_moves_an_accepted_referral_to_won_with_a_history_row(partner_api, in_us):
+    partner_api.post(URL, [real()])
+    referral = Referral.objects.get()
+    later = real(status="Closed", substatus="Won", updatedDateTime=pc_time(NOW), details__dealValue=32000)
+    body = partner_api.post(URL, wrapped(later)).json()
+    assert (body["updated"], body["items"][0]["outcome"], body["items"][0]["state"]) == (1, "updated", "won")
+    after = Referral.objects.get()
+    assert (after.state, after.final_value, after.version) == ("won", Decimal("32000.00"), referral.version + 1)
+    assert [row[:3] for row in history(referral.pk)] == [("create", "", "negotiating"), ("win", "negotiating", "won")]
+    record = PartnerCenterImport.objects.get()
+    assert (record.external_status, record.external_updated_at) == ("Closed/Won", NOW)
+    assert list(OutboxMessage.objects.filter(channel="email").values_list("template")) == []
+
+
+def test_a_later_version_of_a_new_referral_takes_every_step_in_between(partner_api, profile):
+    partner_api.post(URL, [item()])
+    referral = Referral.objects.get()
+    later = item(status="Closed", substatus="Won", updatedDateTime=pc_time(NOW))
+    assert partner_api.post(URL, [later]).json()["items"][0]["state"] == "won"
+    assert [row[:3] for row in history(referral.pk)] == [
+        ("create", "", "new"), ("interested", "new", "evaluating"), ("accept", "evaluating", "negotiating"),
+        ("win", "negotiating", "won"),
+    ]  # fmt: skip
+    after = Referral.objects.get()
+    assert (after.deal_value, after.deal_currency, after.expected_close_date, after.final_value) == (
+        Decimal("50000.00"), "USD", CLOSES, Decimal("50000.00"),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("status_reason", "reason"),
+    [("Lost to competitor", "competitor"), ("Pricing too high", "price"), ("Customer went quiet", "other")],
+)
+def test_a_later_version_closed_lost_takes_its_reason_from_status_reason_with_the_text_as_comment(
+    partner_api, in_us, status_reason, reason
+):
+    partner_api.post(URL, [real()])
+    referral = Referral.objects.get()
+    later = real(status="Closed", substatus="Lost", statusReason=status_reason, updatedDateTime=pc_time(NOW))
+    assert partner_api.post(URL, [later]).json()["items"][0]["outcome"] == "updated"
+    assert history(referral.pk)[-1] == ("lose", "negotiating", "lost", reason, status_reason)
+    after = Referral.objects.get()
+    assert (after.state, after.reason, after.comment) == ("lost", reason, status_reason)
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        (
+            {"status": "New", "substatus": "Pending"},
+            "status 'New' with substatus 'Pending' cannot follow the referral's state here (negotiating): "
+            "a referral only moves forward.",
+        ),
+        (
+            {"details__closingDateTime": pc_time(NOW - timedelta(days=30)), "status": "Active"},
+            "Unchanged",
+        ),
+    ],
+)
+def test_a_later_version_that_cannot_follow_changes_nothing(partner_api, in_us, changes, reason):
+    partner_api.post(URL, [real()])
+    before = everything()
+    body = partner_api.post(URL, [real(updatedDateTime=pc_time(NOW), **changes)]).json()
+    assert body["items"][0]["reason"].startswith(reason)
+    assert body["items"][0]["outcome"] == ("unchanged" if reason == "Unchanged" else "skipped")
+    assert everything() == before
+
+
+def test_a_later_version_whose_accept_the_lifecycle_refuses_is_skipped_and_changes_nothing(partner_api, profile):
+    partner_api.post(URL, [item()])
+    before = everything()
+    stale = item(
+        status="Active", substatus="Accepted", updatedDateTime=pc_time(NOW),
+        details__closingDateTime=pc_time(NOW - timedelta(days=30)),
+    )  # fmt: skip
+    body = partner_api.post(URL, [stale]).json()
+    assert body["items"][0] == {
+        "index": 0, "outcome": "skipped", "engagement_id": "65edc0b5-3485-41b7-a17e-dfa9ef4706e2",
+        "referral_id": None, "state": None,
+        "reason": "details.closingDateTime: The expected close date cannot be in the past.", "notes": [],
+    }  # fmt: skip
+    assert everything() == before
+
+
+def test_an_expiry_reported_for_a_new_referral_is_left_to_its_own_deadline(partner_api, profile):
+    partner_api.post(URL, [item()])
+    referral = Referral.objects.get()
+    before = everything()
+    body = partner_api.post(URL, [item(status="Closed", substatus="Expired", updatedDateTime=pc_time(NOW))]).json()
+    assert body["items"][0]["reason"] == (
+        "status 'Closed' with substatus 'Expired' is reached here by the referral's own deadline "
+        f"({referral.deadline_at.isoformat()}), not by an import."
+    )
+    assert everything() == before
+
+
+# --- What the export says is kept ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "substatus", "state"), [("New", "Pending", "missed"), ("New", "Received", "expired")]
+)
+def test_an_item_whose_expiry_passed_arrives_as_the_timer_would_have_left_it(
+    partner_api, profile, status, substatus, state
+):
+    gone = NOW - timedelta(days=2)
+    body = partner_api.post(URL, [item(status=status, substatus=substatus, expirationDateTime=pc_time(gone))]).json()
+    assert body["items"][0]["state"] == state
+    assert body["items"][0]["notes"] == [
+        UNMAPPED_MARKETING, f"expirationDateTime {gone.isoformat()} has passed: imported as {state}.",
+    ]  # fmt: skip
+    referral = Referral.objects.get()
+    assert (referral.state, referral.deadline_at, referral.remind_at) == (state, None, None)
+    assert OutboxMessage.objects.filter(channel="email").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("substatus", "status_reason", "reason"),
+    [
+        ("Lost", "Lost to competitor", "competitor"),
+        ("Lost", "", "other"),
+        ("Declined", "Duplicate of another referral", "duplicate"),
+        ("Declined", "Outside our expertise", "not-our-field"),
+    ],
+)
+def test_an_item_imported_lost_or_declined_keeps_its_status_reason(
+    partner_api, profile, substatus, status_reason, reason
+):
+    partner_api.post(URL, [item(status="Closed", substatus=substatus, statusReason=status_reason)])
+    referral = Referral.objects.get()
+    assert (referral.reason, referral.comment) == (reason, status_reason)
