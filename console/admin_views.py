@@ -16,13 +16,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from console import admin_reports, admin_services, analytics
@@ -417,8 +417,15 @@ def breaches(request: HttpRequest) -> HttpResponse:
     return render(request, "console/admin/breaches.html", context, status=422 if query.period.errors else 200)
 
 
-def _csv_response(filename: str, header: list[str], rows: Iterator[list[Any]]) -> StreamingHttpResponse:
-    return csvexport.response(filename, header, rows, byte_order_mark=True)
+def _csv_response(
+    request: HttpRequest, filename: str, header: list[str], rows: Iterator[list[Any]]
+) -> HttpResponseBase:
+    """`;`-separated in a language whose Excel expects it, unless ?sep= says otherwise (kernel/csvexport.py)."""
+    try:
+        delimiter = csvexport.separator(request.GET.get("sep"), csvexport.default_separator(get_language()))
+    except InvalidInput:
+        return HttpResponse(_("Use sep=comma or sep=semicolon."), status=400, content_type="text/plain; charset=utf-8")
+    return csvexport.response(filename, header, rows, delimiter)
 
 
 @require_GET
@@ -437,10 +444,10 @@ def breaches_csv(request: HttpRequest) -> HttpResponseBase:
 
     def rows() -> Iterator[list[Any]]:
         for pk, kind, at, state, partner_id, partner_name, engagement_id, created in qs.iterator(chunk_size=2000):
-            yield [pk, kind, at.isoformat(), state, partner_id, partner_name, engagement_id, created.isoformat()]
+            yield [pk, kind, at, state, partner_id, partner_name, engagement_id, created]
 
     period = query.period.period
-    return _csv_response(f"sla-breaches-{period.first}-{period.last}.csv", header, rows())
+    return _csv_response(request, f"sla-breaches-{period.first}-{period.last}.csv", header, rows())
 
 
 # --- Analytics ---------------------------------------------------------------------------------
@@ -603,7 +610,7 @@ def analytics_csv(request: HttpRequest, table: str) -> HttpResponseBase:
         rows, _histogram = admin_reports.grouped(cohort, "source")
         total = analytics.total(rows, [])
         lines = iter([[s, total.by_state[s]] for s in analytics.STATES])
-        return _csv_response(filename, ["state", "referrals"], lines)
+        return _csv_response(request, filename, ["state", "referrals"], lines)
     rows, _histogram = admin_reports.grouped(cohort, table)
     keys = {
         "partner": ["partner_id", "partner"],
@@ -611,4 +618,4 @@ def analytics_csv(request: HttpRequest, table: str) -> HttpResponseBase:
         "source": ["source"],
         "campaign": ["campaign"],
     }[table]
-    return _csv_response(filename, [*keys, *CSV_HEADER], iter([[*r.key, *_csv_figures(r)] for r in rows]))
+    return _csv_response(request, filename, [*keys, *CSV_HEADER], iter([[*r.key, *_csv_figures(r)] for r in rows]))

@@ -63,7 +63,7 @@ def _criteria_for(data: QueryDict, engagement: Engagement | None) -> forms.Read[
     asked = requests.asked_profiles(engagement)
     base = read.value
     if not any(name in data for name in forms.CRITERIA_FIELDS):
-        base = Criteria(country=engagement.customer_country, size=engagement.customer_size_id)
+        base = Criteria(country=engagement.customer_country, size=engagement.customer_size_id or "")
     return forms.Read(
         Criteria(**{**base.__dict__, "exclude_profiles": base.exclude_profiles | asked}),
         read.errors,

@@ -122,7 +122,7 @@ def deal_of(engagement: Engagement, vector: Sequence[float] | Literal["embed"] |
         requested_industries=engagement.requested_industries,
         products=engagement.requested_products,
         services=engagement.requested_services,
-        size=engagement.customer_size_id,
+        size=engagement.customer_size_id or "",
         budget=engagement.budget,
         budget_currency=engagement.budget_currency,
         country=engagement.customer_country,

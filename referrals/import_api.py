@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -20,23 +20,23 @@ from referrals.schemas import StateName
 router = Router(tags=["import"])
 
 
-class ImportCreatedOut(Schema):
+class ImportItemOut(Schema):
     index: int = Field(description="The item's position in the array sent, from 0")
-    engagement_id: int = Field(description="Our engagement")
-    referral_id: int = Field(description="Our referral, for your profile in the customer's country")
-    state: StateName
-    partner_center_engagement_id: str
-
-
-class ImportSkippedOut(Schema):
-    index: int
+    outcome: Literal["imported", "updated", "unchanged", "skipped"]
     engagement_id: str | None = Field(description="Partner Center's engagementId as sent, if readable")
-    reason: str = Field(description="Why it was not imported, naming the field")
+    referral_id: int | None = Field(description="Our referral, for your profile in the customer's country")
+    state: StateName | None = Field(description="Our referral's state after the import")
+    reason: str = Field(description='Why it was skipped or left unchanged, naming the field; "" otherwise')
+    notes: list[str] = Field(description="What was imported but not mapped: names not in our lists, an expiry")
 
 
 class ImportOut(Schema):
-    created: list[ImportCreatedOut]
-    skipped: list[ImportSkippedOut]
+    imported: int
+    updated: int
+    unchanged: int
+    skipped: int
+    items: list[ImportItemOut] = Field(description="One per item sent, in order")
+    next_link: str = Field(description='The export\'s @odata.nextLink: fetch it and send the next page too; "" if none')
 
 
 @router.post(
@@ -44,12 +44,15 @@ class ImportOut(Schema):
     response={200: ImportOut, **problems(403)},
     summary="Import referrals exported from Partner Center (referrals admins)",
     description=(
-        "Send a JSON array of referrals as the Partner Center Referrals API returns them (the `value` of "
-        "GET /v1.0/engagements/referrals). Each becomes an engagement (source `import`) and a referral for your "
-        f"business profile in the customer's country, in the state its status/substatus maps to. At most "
-        f"{importing.MAX_ITEMS} per request. An engagementId already imported for that profile is skipped as a "
-        "duplicate, so the same export can be sent again. Every item is either in `created` or in `skipped` with "
-        "a reason. Nothing is e-mailed."
+        'Send Partner Center\'s response to GET /v1.0/engagements/referrals as it came (`{"@odata.context", '
+        '"value": [...], "@odata.nextLink"}`) or just its `value` array. A new item becomes an engagement '
+        "(source `import`) and a referral for your business profile in the customer's country, in the state its "
+        "status/substatus maps to (already missed or expired if its expirationDateTime has passed). A later version "
+        "of an item already imported (same engagementId, later updatedDateTime) moves its referral forward through "
+        "the same actions as answering it here (e.g. Active/Accepted, then Closed/Won), with a history row each; an "
+        "older or identical version changes nothing. statusReason becomes the reason (our list, else `other`) with "
+        f"the text as the comment. At most {importing.MAX_ITEMS} items per request. Every item is reported as "
+        "imported, updated, unchanged or skipped, with the reason. Nothing is e-mailed."
     ),
     operation_id="importPartnerCenterReferrals",
     openapi_extra={
@@ -62,8 +65,15 @@ class ImportOut(Schema):
         }
     },
 )
-def import_partner_center(request: HttpRequest, body: list[Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
+def import_partner_center(request: HttpRequest, body: Any = Body(...)) -> dict[str, Any]:  # noqa: B008
     user = current_user(request)
     actor = ActorRef.api(user, getattr(getattr(request, "auth", None), "name", ""))
     result = importing.import_partner_center(user, body, actor, timezone.now())
-    return {"created": [asdict(c) for c in result.created], "skipped": [asdict(s) for s in result.skipped]}
+    counts = {
+        o: result.count(o) for o in (importing.IMPORTED, importing.UPDATED, importing.UNCHANGED, importing.SKIPPED)
+    }
+    return {
+        **counts,
+        "items": [asdict(i) for i in result.items],
+        "next_link": result.next_link,
+    }

@@ -60,6 +60,9 @@ ENGAGEMENT_COLUMNS = [
     "timeline",
     "source",
     "campaign_id",
+    "partner_center_id",
+    "partner_center_engagement_id",
+    "external_reference_id",
 ]
 DATETIMES = {"created_at", "updated_at", "state_entered_at", "deadline_at"}
 DECIMALS = {"deal_value", "final_value", "budget"}

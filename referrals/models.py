@@ -59,7 +59,8 @@ class Engagement(models.Model):
     # The customer's handle on their request (e.g. to find other partners), never guessable.
     public_token = models.CharField(max_length=32, unique=True, default=new_public_token)
     customer_company = models.CharField(max_length=200)
-    customer_size = models.ForeignKey("taxonomy.CompanySize", on_delete=models.PROTECT)
+    # Unknown (null) when the source did not say: most Partner Center exports leave it empty.
+    customer_size = models.ForeignKey("taxonomy.CompanySize", null=True, blank=True, on_delete=models.PROTECT)
     customer_industry = models.ForeignKey("taxonomy.Industry", null=True, blank=True, on_delete=models.PROTECT)
     customer_country = models.CharField(max_length=2)
     customer_city = models.CharField(max_length=120, blank=True)
@@ -76,6 +77,11 @@ class Engagement(models.Model):
     consent_share = models.BooleanField(default=False, help_text="May the request go to other partners too?")
     source = models.CharField(max_length=12, choices=Source.choices)
     campaign_id = models.CharField(max_length=100, blank=True)
+    # A request imported from Partner Center, by Partner Center's names for it, so that a CRM can match records
+    # both ways (shown in the API and the CSV). Blank for every other source.
+    partner_center_id = models.CharField(max_length=100, blank=True)
+    partner_center_engagement_id = models.CharField(max_length=100, blank=True)
+    external_reference_id = models.CharField(max_length=100, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField()
 

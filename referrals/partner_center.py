@@ -1,8 +1,10 @@
 """Reading referrals as the Microsoft Partner Center Referrals API returns them, in Leadshare's terms.
 
-Pure: no Django, no database, no clock. `parse` turns one JSON object into an `Imported` record or
-raises `Skip` with a sentence saying which field is wrong; referrals.importing writes the records.
-The reference lists to map tags onto are passed in (`Vocabulary`).
+Pure: no Django, no database, no clock. `items_of` reads what a caller sent (the API's response wrapper
+`{"@odata.context", "value": [...], "@odata.nextLink"}` or a bare array); `parse` turns one item into an
+`Imported` record or raises `Skip` with a sentence saying which field is wrong; `moves_to` says which
+lifecycle actions take a referral to the status of a later version; referrals.importing writes the records.
+The reference lists to map onto (our tags, reasons, country codes) are passed in (`Vocabulary`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from referrals import lifecycle
+from referrals.lifecycle import Action, State
 
 # (status, substatus), lower-cased -> Leadshare state (lifecycle.PARTNER_CENTER_STATUS read backwards).
 STATES: dict[tuple[str, str], str] = {
@@ -41,48 +46,150 @@ SIZES: dict[str, str] = {
     "morethan500employees": "250-999",
 }
 
-# Common Partner Center requirement ids -> our tag codes, where the names alone do not match.
-ALIASES: dict[str, dict[str, str]] = {
+# Microsoft's names for products, services and industries (Partner Center requirement ids, the names its pages
+# show, and older product names still in old exports), normalised, -> our tag codes (taxonomy.seed). The one
+# mapping table: a name that is neither here nor one of our own codes or English names is reported, item by item.
+TAXONOMY: dict[str, dict[str, str]] = {
     "products": {
-        "microsoft365": "office-suite",
-        "office365": "office-suite",
-        "exchangeonline": "office-suite",
-        "azure": "cloud-platform",
-        "dynamics365enterprise": "crm",
-        "dynamics365sales": "crm",
-        "dynamics365customerservice": "crm",
-        "dynamics365finance": "erp",
-        "dynamics365businesscentral": "erp",
-        "dynamics365supplychainmanagement": "erp",
-        "powerbi": "analytics",
-        "teams": "collaboration",
-        "microsoftteams": "collaboration",
-        "surface": "devices",
-        "azureai": "ai",
-        "azureopenai": "ai",
-        "copilot": "ai",
-        "microsoftsecurity": "security",
+        **dict.fromkeys(
+            (
+                "office", "office365", "microsoft365", "m365", "microsoft365apps", "officeproplus", "exchange",
+                "exchangeonline", "exchangeserver", "sharepoint", "sharepointonline", "sharepointserver", "onedrive",
+                "onedriveforbusiness", "outlook",
+            ),
+            "office-suite",
+        ),
+        **dict.fromkeys(
+            ("teams", "microsoftteams", "teamsphonesystem", "teamsrooms", "skypeforbusiness", "lync"), "collaboration"
+        ),
+        **dict.fromkeys(
+            (
+                "dynamics365", "dynamics365sales", "dynamics365customerservice", "dynamics365marketing",
+                "dynamics365fieldservice", "dynamics365customerinsights", "dynamics365customerengagement",
+                "dynamicscrm", "dynamicscrmonline", "microsoftdynamicscrm", "dynamics365forsales",
+            ),
+            "crm",
+        ),
+        **dict.fromkeys(
+            (
+                "dynamics365finance", "dynamics365financeandoperations", "dynamics365businesscentral",
+                "dynamics365supplychainmanagement", "dynamics365commerce", "dynamics365operations", "dynamicsax",
+                "dynamicsnav", "dynamicsgp", "dynamicssl", "microsoftdynamicsax", "microsoftdynamicsnav",
+                "microsoftdynamicsgp", "microsoftdynamicssl",
+            ),
+            "erp",
+        ),
+        **dict.fromkeys(
+            (
+                "enterprisemobilitysecurity", "enterprisemobilityandsecurity", "ems", "intune", "microsoftintune",
+                "azureactivedirectory", "microsoftentraid", "entraid", "microsoftdefender", "microsoftsentinel",
+                "microsoftsecurity", "microsoftpurview",
+            ),
+            "security",
+        ),
+        **dict.fromkeys(
+            ("azure", "microsoftazure", "azureinfrastructure", "windowsserver", "sqlserver", "azurevirtualdesktop"),
+            "cloud-platform",
+        ),
+        **dict.fromkeys(("powerbi", "microsoftfabric", "azuresynapseanalytics", "azuredata"), "analytics"),
+        **dict.fromkeys(("surface", "surfacehub", "hololens", "windowsdevices"), "devices"),
+        **dict.fromkeys(("azureai", "azureopenai", "copilot", "microsoft365copilot", "microsoftcopilot"), "ai"),
     },
     "services": {
-        "deploymentormigration": "migration",
-        "learningandcertification": "training",
-        "managedservicesmsp": "managed-services",
-        "managedservices": "managed-services",
-        "customapplicationdevelopment": "custom-development",
-        "applicationdevelopment": "custom-development",
-        "licensing": "licensing",
-        "consulting": "consulting",
-        "implementation": "implementation",
-        "support": "support",
+        **dict.fromkeys(("consulting", "advisory", "assessment", "strategyconsulting"), "consulting"),
+        **dict.fromkeys(("implementation", "integration", "systemintegration"), "implementation"),
+        **dict.fromkeys(("deployment", "deploymentormigration", "migration", "cloudmigration"), "migration"),
+        **dict.fromkeys(("managedservices", "managedservicesmsp", "msp"), "managed-services"),
+        **dict.fromkeys(("learningandcertification", "training"), "training"),
+        **dict.fromkeys(("licensing", "licensingandsubscriptions", "cloudsolutionprovider", "csp"), "licensing"),
+        **dict.fromkeys(
+            (
+                "customsolution", "customsolutions", "customapplicationdevelopment", "applicationdevelopment",
+                "customdevelopment",
+            ),
+            "custom-development",
+        ),
+        **dict.fromkeys(("support", "technicalsupport", "premiersupport"), "support"),
     },
-}
+    "industries": {
+        **dict.fromkeys(
+            (
+                "automotive", "discretemanufacturing", "processmanufacturing", "manufacturingandresources",
+                "manufacturingandmobility", "chemicals",
+            ),
+            "manufacturing",
+        ),
+        **dict.fromkeys(("retailandconsumergoods", "consumergoods", "consumerproductsandservices"), "retail"),
+        **dict.fromkeys(("banking", "capitalmarkets", "insurance", "financialservices"), "finance"),
+        **dict.fromkeys(("health", "healthandlifesciences", "lifesciences", "pharmaceuticals"), "healthcare"),
+        **dict.fromkeys(("highereducation", "primaryandsecondaryeducation", "k12"), "education"),
+        **dict.fromkeys(
+            (
+                "publicsector", "federalgovernment", "stateandlocalgovernment", "publicsafetyandjustice",
+                "defenseandintelligence", "nationalandfederalgovernment",
+            ),
+            "government",
+        ),
+        **dict.fromkeys(("partnerprofessionalservices", "legal"), "professional-services"),
+        **dict.fromkeys(
+            ("mediaandentertainment", "mediaandcommunications", "telecommunications", "telecommunicationsandmedia"),
+            "media",
+        ),
+        **dict.fromkeys(("powerandutilities", "oilandgas", "utilities", "energyandresources"), "energy"),
+        **dict.fromkeys(("transportation", "travelandtransportation", "logistics", "distribution"), "transport"),
+        **dict.fromkeys(("hospitalityandtravel", "travel"), "hospitality"),
+        **dict.fromkeys(("nonprofits", "notforprofit", "nonprofitorganizations"), "nonprofit"),
+    },
+}  # fmt: skip
+
+# statusReason is free text: words in it (normalised) -> our reason code, per reason kind (taxonomy Reason.kind),
+# tried in order after an exact match of one of our reasons. No match is 'other', with the text as the comment.
+STATUS_REASONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "lose": (
+        ("competitor", "competitor"), ("price", "price"), ("pricing", "price"), ("cost", "price"),
+        ("budget", "price"), ("nodecision", "no-decision"), ("notinterested", "no-decision"),
+        ("unresponsive", "no-decision"), ("timing", "timing"), ("timeline", "timing"), ("postpone", "timing"),
+        ("requirement", "requirements-not-met"), ("notafit", "requirements-not-met"),
+    ),
+    "decline": (
+        ("duplicate", "duplicate"), ("spam", "spam"), ("fake", "spam"), ("toosmall", "customer-too-small"),
+        ("toolarge", "customer-too-large"), ("toobig", "customer-too-large"), ("region", "region-not-served"),
+        ("geograph", "region-not-served"), ("capacity", "no-capacity"), ("bandwidth", "no-capacity"),
+        ("notafit", "not-our-field"), ("expertise", "not-our-field"), ("outofscope", "not-our-field"),
+    ),
+    "skip": (
+        ("spam", "spam"), ("fake", "spam"), ("region", "region-not-served"), ("geograph", "region-not-served"),
+        ("capacity", "no-capacity"), ("bandwidth", "no-capacity"), ("notafit", "not-our-field"),
+        ("expertise", "not-our-field"), ("outofscope", "not-our-field"),
+    ),
+}  # fmt: skip
+# The reason kind each action that takes a reason asks for (referrals.validation.REASON_KIND's kinds).
+REASON_KINDS = {Action.LOSE: "lose", Action.DECLINE: "decline", Action.SKIP: "skip"}
+# A referral imported straight into one of these states took that action in Partner Center.
+ENDED_BY = {State.LOST: Action.LOSE, State.DECLINED: Action.DECLINE}
 
 # Lengths of the columns the values go into (referrals.models), so that nothing is refused by the database.
-LIMITS = {"company": 200, "city": 120, "address": 300, "name": 200, "phone": 40, "id": 100}
+LIMITS = {"company": 200, "city": 120, "address": 300, "name": 200, "phone": 40, "id": 100, "comment": 2000}
 
 
 class Skip(Exception):
     """This item cannot be imported; the message says why, naming the field."""
+
+
+class NotAnExport(ValueError):
+    """The body is neither an array of referrals nor Partner Center's response wrapper."""
+
+
+def items_of(body: Any) -> tuple[list[Any], str]:
+    """(the items, the `@odata.nextLink` to fetch next or "") of a bare array or a response wrapper."""
+    if isinstance(body, list):
+        return body, ""
+    if isinstance(body, Mapping) and isinstance(body.get("value"), list):
+        following = body.get("@odata.nextLink")
+        return body["value"], following if isinstance(following, str) else ""
+    raise NotAnExport(
+        "Send a JSON array of referrals, or Partner Center's response as it came: an object whose `value` is one."
+    )
 
 
 def normalise(text: str) -> str:
@@ -97,6 +204,10 @@ class Vocabulary:
     industries: Mapping[str, str] = field(default_factory=dict)
     products: Mapping[str, str] = field(default_factory=dict)
     services: Mapping[str, str] = field(default_factory=dict)
+    # {reason kind: {normalised code or English name: code}} of the active reasons (taxonomy.Reason).
+    reasons: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # {ISO alpha-2 or alpha-3 code: alpha-2 code} (partners.cities.country_codes).
+    countries: Mapping[str, str] = field(default_factory=dict)
 
     @staticmethod
     def index(terms: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -119,8 +230,10 @@ class Contact:
 class Imported:
     engagement_id: str
     referral_id: str
+    external_reference_id: str
     status: str
     substatus: str
+    status_reason: str
     state: str
     company: str
     size: str
@@ -141,6 +254,8 @@ class Imported:
     created_at: datetime | None
     updated_at: datetime | None
     expires_at: datetime | None
+    # One sentence per Microsoft name we could not map onto our lists (kept in `need`).
+    unmapped: tuple[str, ...] = ()
 
 
 def _get(item: Mapping[str, Any], name: str) -> Any:
@@ -202,27 +317,43 @@ def _state(item: Mapping[str, Any]) -> tuple[str, str, str]:
     return status, substatus, state
 
 
-def _customer(item: Mapping[str, Any]) -> tuple[str, str, str, str, str]:
+def _country(address: Mapping[str, Any], countries: Mapping[str, str]) -> str:
+    """The alpha-2 code of a two- or three-letter country code ("USA" -> "US")."""
+    raw = _text(address, "country", "customerProfile.address.").upper()
+    code = countries.get(raw) if raw.isascii() and raw.isalpha() else None
+    if code is None:
+        raise Skip(f"customerProfile.address.country '{raw}' is not a two- or three-letter country code we know.")
+    return code
+
+
+def _size(profile: Mapping[str, Any]) -> str:
+    """Our band, or "" when Partner Center does not know the size (null or empty, as most real items send)."""
+    raw = _text(profile, "size", "customerProfile.")
+    if not raw:
+        return ""
+    size = SIZES.get(raw.casefold()) or (raw if raw in SIZES.values() else "")
+    if not size:
+        raise Skip(f"customerProfile.size '{raw}' is not a company size we know.")
+    return size
+
+
+def _customer(item: Mapping[str, Any], countries: Mapping[str, str]) -> tuple[str, str, str, str, str]:
     profile = _object(item, "customerProfile", "")
     company = _text(profile, "name", "customerProfile.", LIMITS["company"])
     if not company:
         raise Skip("customerProfile.name is missing: the customer's company is needed.")
     address = _object(profile, "address", "customerProfile.")
-    country = _text(address, "country", "customerProfile.address.").upper()
-    if len(country) != 2 or not country.isascii() or not country.isalpha():
-        raise Skip(f"customerProfile.address.country '{country}' is not a two-letter country code.")
+    country = _country(address, countries)
     city = _text(address, "city", "customerProfile.address.", LIMITS["city"])
     lines = [_text(address, n, "customerProfile.address.") for n in ("addressLine1", "addressLine2")]
     street = ", ".join(x for x in lines if x)[: LIMITS["address"]]
-    raw_size = _text(profile, "size", "customerProfile.")
-    size = SIZES.get(raw_size.casefold()) or (raw_size if raw_size in SIZES.values() else "")
-    if not size:
-        raise Skip(f"customerProfile.size '{raw_size}' is not a company size we know.")
-    return company, country, city, street, size
+    return company, country, city, street, _size(profile)
 
 
 def _contacts(item: Mapping[str, Any]) -> tuple[tuple[Contact, ...], str]:
     team = _get(_object(item, "customerProfile", ""), "team") or []
+    if isinstance(team, Mapping):
+        team = [team]  # real exports give a team of one as the member itself
     if not isinstance(team, list):
         raise Skip("customerProfile.team is not a list.")
     contacts, language = [], ""
@@ -257,12 +388,12 @@ def _consent(item: Mapping[str, Any]) -> bool:
 
 
 def _tags(requirements: Mapping[str, Any], kind: str, vocabulary: Mapping[str, str]) -> tuple[list[str], list[str]]:
-    """(our codes, the ids we could not map), in the order given. Solutions are named, the rest are ids."""
+    """(our codes, the names we could not map), in the order given. Solutions are named, the rest are ids."""
     raw = _get(requirements, kind) or []
     if not isinstance(raw, list):
         raise Skip(f"details.requirements.{kind} is not a list.")
     known, unknown = [], []
-    aliases = ALIASES.get(kind, {})
+    microsoft = TAXONOMY.get(kind, {})
     codes = set(vocabulary.values())
     order = ("name", "id") if kind == "solutions" else ("id", "name")
     for i, entry in enumerate(raw):
@@ -272,7 +403,7 @@ def _tags(requirements: Mapping[str, Any], kind: str, vocabulary: Mapping[str, s
         else:
             ident = str(entry).strip()
         key = normalise(ident)
-        code = vocabulary.get(key) or (aliases[key] if aliases.get(key) in codes else None)
+        code = vocabulary.get(key) or (microsoft[key] if microsoft.get(key) in codes else None)
         if code:
             if code not in known:
                 known.append(code)
@@ -308,7 +439,7 @@ def parse(item: Any, vocabulary: Vocabulary) -> Imported:
     if not engagement_id:
         raise Skip("engagementId is missing: it tells a re-import from a new referral.")
     status, substatus, state = _state(item)
-    company, country, city, street, size = _customer(item)
+    company, country, city, street, size = _customer(item, vocabulary.countries)
     contacts, language = _contacts(item)
     consent_share = _consent(item)
     details = _object(item, "details", "")
@@ -333,11 +464,22 @@ def parse(item: Any, vocabulary: Vocabulary) -> Imported:
     need = notes or "Imported from Partner Center without notes."
     if extra:
         need += "\n\nAlso requested in Partner Center (not in our lists): " + "; ".join(extra) + "."
+    unmapped = tuple(
+        f"details.requirements.{kind} '{name}' is not in our {kind}: kept in the need text."
+        for kind, names in (
+            ("industries", other_industries),
+            ("products", other_products),
+            ("services", other_services),
+        )
+        for name in names
+    )
     return Imported(
         engagement_id=engagement_id,
         referral_id=_text(item, "id", "", LIMITS["id"]),
+        external_reference_id=_text(item, "externalReferenceId", "", LIMITS["id"]),
         status=status,
         substatus=substatus,
+        status_reason=_text(item, "statusReason", "", LIMITS["comment"]),
         state=state,
         company=company,
         size=size,
@@ -358,4 +500,51 @@ def parse(item: Any, vocabulary: Vocabulary) -> Imported:
         created_at=_when(item, "createdDateTime"),
         updated_at=_when(item, "updatedDateTime"),
         expires_at=_when(item, "expirationDateTime"),
+        unmapped=unmapped,
     )
+
+
+def reason_code(kind: str, text: str, reasons: Mapping[str, Mapping[str, str]]) -> str:
+    """Our reason of `kind` for Partner Center's statusReason text: one of ours named exactly, else the first
+    word of STATUS_REASONS found in it, else 'other'; "" when the kind has none of these active."""
+    ours = reasons.get(kind, {})
+    key = normalise(text)
+    found = ours.get(key) if key else None
+    if found is None:
+        found = next((code for word, code in STATUS_REASONS.get(kind, ()) if key and word in key), None)
+    codes = set(ours.values())
+    if found in codes:
+        return found
+    return "other" if "other" in codes else ""
+
+
+def expired_state(state: str, expires_at: datetime | None, now: datetime) -> str:
+    """The state an item is imported in: a referral whose Partner Center expiry passed before `now` arrives
+    as the timer would have left it (new -> missed, evaluating -> expired), never with a fresh deadline."""
+    timer = lifecycle.timer_action(State(state))
+    if timer is None or expires_at is None or expires_at > now:
+        return state
+    return lifecycle.next_state(State(state), timer).value
+
+
+def moves_to(state: str, status: str, substatus: str) -> tuple[Action, ...] | None:
+    """The fewest lifecycle moves from `state` to a state Partner Center shows as status/substatus: () when it is
+    there already, None when no path of moves leads there (backwards, or from an end)."""
+    wanted = (status.casefold(), substatus.casefold())
+
+    def shows(candidate: State) -> bool:
+        shown = lifecycle.PARTNER_CENTER_STATUS[candidate]
+        return (shown[0].casefold(), shown[1].casefold()) == wanted
+
+    start = State(state)
+    paths: dict[State, tuple[Action, ...]] = {start: ()}
+    frontier = [start]
+    while frontier:
+        current = frontier.pop(0)
+        if shows(current):
+            return paths[current]
+        for (source, action), target in lifecycle.MOVES.items():
+            if source == current and target not in paths:
+                paths[target] = (*paths[current], action)
+                frontier.append(target)
+    return None

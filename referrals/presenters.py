@@ -52,6 +52,10 @@ class ReferralView:
     timeline: str
     source: str
     campaign_id: str
+    # Partner Center's ids of an imported request ("" otherwise): its referral id, engagementId, externalReferenceId.
+    partner_center_id: str
+    partner_center_engagement_id: str
+    external_reference_id: str
     # None while masked: who the customer is shows only once the partner engages.
     contacts: list[ContactView] | None
     deal_value: Decimal | None
@@ -100,7 +104,7 @@ def present(referral: Referral) -> ReferralView:
         state_entered_at=referral.state_entered_at,
         respond_by=referral.deadline_at,
         company=e.customer_company if visible else None,
-        company_size=e.customer_size_id,
+        company_size=e.customer_size_id or "",
         industry=e.customer_industry_id or "",
         country=e.customer_country,
         city=_shown(e.customer_city, visible),
@@ -114,6 +118,9 @@ def present(referral: Referral) -> ReferralView:
         timeline=_shown(e.timeline, visible),
         source=e.source,
         campaign_id=e.campaign_id,
+        partner_center_id=e.partner_center_id,
+        partner_center_engagement_id=e.partner_center_engagement_id,
+        external_reference_id=e.external_reference_id,
         contacts=contacts,
         deal_value=referral.deal_value,
         deal_currency=referral.deal_currency,

@@ -51,7 +51,7 @@ class ContactOut(Output):
 
 class CustomerOut(Output):
     company: str | None = Field(description="Hidden (null) until the partner is interested")
-    size: str
+    size: str = Field(description='Company size band, or "" when unknown (e.g. imported without one)')
     industry: str
     country: str
     city: str
@@ -69,6 +69,12 @@ class DealOut(Output):
     currency: str
     expected_close_date: date | None
     final_value: Decimal | None
+
+
+class PartnerCenterOut(Output):
+    id: str = Field(description="Partner Center's referral id")
+    engagement_id: str = Field(description="Partner Center's engagementId")
+    external_reference_id: str = Field(description="Partner Center's externalReferenceId (your CRM's id), or \"\"")
 
 
 class ReferralOut(Output):
@@ -93,6 +99,9 @@ class ReferralOut(Output):
     assignee: int | None
     source: str
     campaign_id: str
+    partner_center: PartnerCenterOut | None = Field(
+        description="Partner Center's ids of a referral imported from it, so a CRM can match both ways; else null"
+    )
 
 
 class ReasonOut(Output):
@@ -197,6 +206,13 @@ def referral_out(view: ReferralView) -> dict[str, object]:
         "assignee": view.assignee_id,
         "source": view.source,
         "campaign_id": view.campaign_id,
+        "partner_center": {
+            "id": view.partner_center_id,
+            "engagement_id": view.partner_center_engagement_id,
+            "external_reference_id": view.external_reference_id,
+        }
+        if view.partner_center_engagement_id
+        else None,
     }
 
 

@@ -351,8 +351,9 @@ class EngagementInput:
     route_count: int | None = None  # instead of targets: the routing engine chooses this many partners
 
 
-def targetable_profiles(size_code: str) -> Any:
-    """Profiles that may receive a new referral from a customer of this size."""
+def targetable_profiles(size_code: str | None) -> Any:
+    """Profiles that may receive a new referral from a customer of this size. Of unknown size (None): only those
+    that did not opt out of sizes (or opted out naming none, which limits nothing)."""
     from django.db.models import Q
 
     return BusinessProfile.objects.visible().filter(Q(only_target_sizes=False) | Q(target_sizes__code=size_code))

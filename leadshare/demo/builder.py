@@ -465,6 +465,8 @@ class _Demo:
     ) -> None:
         rng, team = self.rng, target.team
         spec = team.spec
+        size = engagement.customer_size_id
+        assert size is not None  # every demo customer says its size
         _am, _as, median, sigma, _ps, p_undecided = data.PACES[spec.pace]
         if rng.random() < p_undecided:
             return  # no decision: the sweeper lets it expire
@@ -478,7 +480,7 @@ class _Demo:
                 reason = "not-our-field"
             elif not sized:
                 smallest_target = min(target.sizes, key=SIZE_ORDER.index)
-                smaller = SIZE_ORDER.index(engagement.customer_size_id) < SIZE_ORDER.index(smallest_target)
+                smaller = SIZE_ORDER.index(size) < SIZE_ORDER.index(smallest_target)
                 reason = "customer-too-small" if smaller else "customer-too-large"
             else:
                 reason = rng.choices(data.DECLINE_REASONS, weights=data.DECLINE_WEIGHTS)[0]
@@ -486,7 +488,7 @@ class _Demo:
             self.at(decided, lambda t: services.decline(referral_id, actor, t, reason, comment), team)
             return
         currency = data.CURRENCY[target.profile.country]
-        value = self._money(currency, engagement.customer_size_id, 0.5, 2.0)
+        value = self._money(currency, size, 0.5, 2.0)
         close_in = timedelta(days=rng.randint(14, 75))
         note = rng.choice(data.NOTES_RU if russian else data.NOTES_EN) if rng.random() < 0.5 else ""
         note_after = timedelta(hours=rng.uniform(1, 30))

@@ -124,6 +124,47 @@ def test_the_csv_export_writes_text_that_would_start_a_formula_as_text(partner_a
     assert (values["city"], values["state"]) == ("Berlin", "evaluating")
 
 
+def test_the_csv_export_opens_in_excel_with_russian_text_and_matches_the_json(partner_api, profile):
+    referral = factories.referral(
+        profile,
+        timezone.now(),
+        company="ООО «Ромашка»",
+        city="Москва",
+        need="Перенести почту; 200 ящиков",
+        requested_industries=["manufacturing", "retail"],
+        requested_services=["migration", "training"],
+    )
+    assert partner_api.post(f"/api/v1/referrals/{referral.pk}/interested").status_code == 200
+    item = partner_api.get("/api/v1/referrals").json()["items"][0]
+    response = partner_api.get("/api/v1/referrals.csv", sep="semicolon")
+    raw = b"".join(response.streaming_content)
+    assert raw.startswith("\ufeffid;engagement_id;profile_id;state;".encode())
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["company"], row["city"], row["need"]) == ("ООО «Ромашка»", "Москва", "Перенести почту; 200 ящиков")
+    assert (row["industries"], row["products"], row["services"]) == (
+        "manufacturing retail",
+        "office-suite",
+        "migration training",
+    )
+    assert (row["created_at"], row["updated_at"], row["respond_by"]) == (
+        item["created_at"],
+        item["updated_at"],
+        item["respond_by"],
+    )
+    commas = b"".join(partner_api.get("/api/v1/referrals.csv").streaming_content)
+    assert commas.startswith("\ufeffid,engagement_id,profile_id,state,".encode())
+
+
+def test_an_unknown_csv_separator_is_a_422_problem_naming_sep(partner_api, profile):
+    factories.referral(profile, timezone.now())
+    response = partner_api.get("/api/v1/referrals.csv", sep="tab")
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == ["sep"]
+
+
 def test_a_routed_referral_says_why_in_routing_from_its_own_chosen_row_only(partner_api, profile):
     theirs = factories.profile()
     engagement = factories.engagement([profile, theirs], source="advertising")

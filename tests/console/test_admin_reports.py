@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from console import admin_reports
 from console.admin_reports import BreachFilter
+from console.models import AdminAction
 from partners.models import Partner, Role
 from referrals import services
 from referrals.actors import ActorRef
@@ -108,10 +109,10 @@ def test_the_breaches_page_and_its_csv(client, boss, breaches_world):
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(text))) == [
         ["referral_id", "breach", "breached_at", "state", "partner_id", "partner", "engagement_id", "received_at"],
-        [str(w["late"]), "late", (NOW - 6 * HOUR).isoformat(), "new", str(w["alpha"].pk), "Alpha",
-         str(_engagement(w["late"])), (NOW - 30 * HOUR).isoformat()],
-        [str(w["missed"]), "missed", (NOW - 7 * DAY).isoformat(), "missed", str(w["alpha"].pk), "Alpha",
-         str(_engagement(w["missed"])), (NOW - 10 * DAY).isoformat()],
+        [str(w["late"]), "late", f"{NOW - 6 * HOUR:%Y-%m-%dT%H:%M:%S}Z", "new", str(w["alpha"].pk), "Alpha",
+         str(_engagement(w["late"])), f"{NOW - 30 * HOUR:%Y-%m-%dT%H:%M:%S}Z"],
+        [str(w["missed"]), "missed", f"{NOW - 7 * DAY:%Y-%m-%dT%H:%M:%S}Z", "missed", str(w["alpha"].pk), "Alpha",
+         str(_engagement(w["missed"])), f"{NOW - 10 * DAY:%Y-%m-%dT%H:%M:%S}Z"],
     ]  # fmt: skip
 
 
@@ -260,3 +261,40 @@ def test_every_console_csv_writes_text_that_would_start_a_formula_as_text(client
     assert sorted(row[1] for row in by_partner[1:]) == ['\'=HYPERLINK("http://evil.example","Alpha")', "Beta"]
     assert sorted(tuple(row[:2]) for row in by_region[1:]) == [("DE", "'-Munich"), ("DE", "Berlin"), ("RU", "Moscow")]
     assert sorted(row[0] for row in by_campaign[1:]) == ["", "'@spring"]
+
+
+def reads_russian(user: Any) -> None:
+    type(user).objects.filter(pk=user.pk).update(language="ru")
+
+
+def test_a_console_csv_in_russian_is_utf8_with_a_byte_order_mark_and_separated_by_semicolons(
+    client, boss, breaches_world
+):
+    w = breaches_world
+    Partner.objects.filter(pk=w["alpha"].pk).update(name="Альфа; Сервис")
+    reads_russian(boss)
+    response = client.get(f"/console/breaches.csv?{PERIOD}&partner={w['alpha'].pk}")
+    raw = b"".join(response.streaming_content)
+    assert raw.startswith(b"\xef\xbb\xbfreferral_id;breach;breached_at;state;partner_id;partner;engagement_id;")
+    assert f';"Альфа; Сервис";{_engagement(w["late"])};'.encode() in raw
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert [row[5] for row in rows[1:]] == ["Альфа; Сервис", "Альфа; Сервис"]
+
+
+def test_sep_chooses_the_separator_of_a_console_csv_whatever_the_language(client, boss, analytics_world):
+    english_semicolons = client.get(f"/console/analytics/state.csv?{PERIOD}&sep=semicolon")
+    reads_russian(boss)
+    russian_commas = client.get(f"/console/analytics/state.csv?{PERIOD}&sep=comma")
+    assert b"".join(english_semicolons.streaming_content).startswith(b"\xef\xbb\xbfstate;referrals\r\nnew;1\r\n")
+    assert b"".join(russian_commas.streaming_content).startswith(b"\xef\xbb\xbfstate,referrals\r\nnew,1\r\n")
+
+
+def test_an_unknown_separator_is_a_plain_400_in_the_page_language_and_no_file(client, boss, analytics_world):
+    actions = AdminAction.objects.count()
+    reads_russian(boss)
+    response = client.get(f"/console/analytics/partner.csv?{PERIOD}&sep=tab")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert "Content-Disposition" not in response
+    assert response.content.decode() == "Укажите sep=comma или sep=semicolon."
+    assert AdminAction.objects.count() == actions

@@ -42,3 +42,18 @@ def test_the_worker_finishes_its_pass_and_exits_zero_on_sigterm():
             worker.kill()
     assert worker.returncode == 0
     assert out.splitlines()[-1] == "worker: stopped"
+
+
+def test_the_worker_given_a_bad_instant_exits_2_with_the_reason_on_stderr():
+    env = clock.environment(os.environ | {"DATABASE_URL": database_url()})
+    done = subprocess.run(
+        clock.command("manage.py", "worker", "--once", "--at", "tomorrow"),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == "CommandError: --at 'tomorrow' is not an ISO 8601 time such as 2026-12-03T10:00:00Z\n"

@@ -31,3 +31,9 @@ def test_warming_reads_the_list_in_a_thread() -> None:
         if thread.name == "cities-warm":
             thread.join(timeout=30)
     assert cities._by_country.cache_info().currsize == 1
+
+
+def test_a_country_is_known_by_its_two_or_three_letter_code() -> None:
+    codes = cities.country_codes()
+    assert (codes["USA"], codes["US"], codes["DEU"], codes["RUS"], codes["XKX"]) == ("US", "US", "DE", "RU", "XK")
+    assert "ZZZ" not in codes and "ZZ" not in codes

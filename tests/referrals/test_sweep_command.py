@@ -79,6 +79,7 @@ def test_sweep_with_a_bad_instant_refuses_plainly_and_changes_nothing(profile, v
     with pytest.raises(CommandError) as caught:
         run("sweep", at=value)
     assert str(caught.value) == message
+    assert caught.value.returncode == 2
     assert state_of_everything() == before
 
 
@@ -110,3 +111,41 @@ def test_worker_once_does_one_pass_sweeps_and_delivers_then_exits(signal_handler
     # A second pass finds nothing to do and says so.
     assert run("worker", once=True) == "worker: moved 0, reminded 0, sent 0\n"
     assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_once_at_an_instant_runs_the_whole_pass_then_and_delivers_what_it_caused(signal_handlers):
+    profile = factories.profile(contacts=("alerts@partner.example",))
+    referral = factories.referral(profile, NOW)
+    OutboxMessage.objects.all().delete()
+    mail.outbox.clear()
+    out = run("worker", once=True, at=f"{DEADLINE:%Y-%m-%dT%H:%M:%S}Z")
+    assert out == "worker: moved 1, reminded 0, sent 1\n"
+    after = Referral.objects.get(pk=referral.pk)
+    assert (after.state, after.missed_at) == ("missed", DEADLINE)
+    # The customer hears that the partner did not answer in time, sent on the moved clock (it runs on from
+    # the instant given while the pass goes).
+    assert [m.to for m in mail.outbox] == [["anna@contoso.example"]]
+    (template, sent_at), *others = OutboxMessage.objects.values_list("template", "sent_at")
+    assert (template, others) == ("customer_partner_declined", [])
+    assert DEADLINE <= sent_at < DEADLINE + timedelta(minutes=1)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"once": True, "at": "garbage"}, "--at 'garbage' is not an ISO 8601 time such as 2026-12-03T10:00:00Z"),
+        ({"once": True, "at": f"{DEADLINE:%Y-%m-%dT%H:%M:%S}"}, "--at needs a time zone, such as 2026-12-03T10:00:00Z"),
+        ({"at": f"{DEADLINE:%Y-%m-%dT%H:%M:%S}Z"}, "--at needs --once: one pass runs at the instant given"),
+    ],
+)
+def test_worker_with_a_bad_instant_refuses_with_exit_code_2_and_does_nothing(signal_handlers, options, message):
+    factories.referral(factories.profile(contacts=("alerts@partner.example",)), NOW - 30 * 24 * H)
+    mail.outbox.clear()
+    before = state_of_everything()
+    with pytest.raises(CommandError) as caught:
+        run("worker", **options)
+    assert (str(caught.value), caught.value.returncode) == (message, 2)
+    assert state_of_everything() == before
+    assert mail.outbox == []

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from kernel.instants import parse_instant
 from referrals.timers import sweep
-
-
-def parse_instant(value: str) -> datetime:
-    try:
-        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise CommandError(f"--at {value!r} is not an ISO 8601 time such as 2026-12-03T10:00:00Z") from None
-    if timezone.is_naive(instant):
-        raise CommandError("--at needs a time zone, such as 2026-12-03T10:00:00Z")
-    return instant
 
 
 class Command(BaseCommand):
