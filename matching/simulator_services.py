@@ -13,7 +13,8 @@ What the product cannot be told, the market is first made to say as the product 
 customer's place is its city (the nearest city of the product's list in its country, `partners.cities`), a
 request is in English or Russian, and a partner serves its own country (no remote partners). The fast run plays
 that same market, with the engine drawing from the product's streams (`routing.decision_stream`, the engine's
-seed `learning.SEED`), so any difference in who is asked is a difference of rules, not of inputs.
+seed `learning.SEED`) and the deals and profiles carrying the embeddings the product gave them (`embedded`), so
+any difference in who is asked is a difference of rules, not of inputs.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -31,10 +32,11 @@ from random import Random
 from django.db import transaction
 
 from kernel.errors import InvalidInput
-from matching import cascade, learning, routing
+from matching import cascade, learning, routing, vectors
+from matching.embeddings import Vector
 from matching.engine.policy import EnginePolicy
 from matching.engine.types import Deal, Decision, Observation, Partner
-from matching.models import EngineState, RoutingCandidate
+from matching.models import EngineState, ProfileVector, RoutingCandidate
 from matching.simulator.exchange import Fate, Trace, draw_fate, run_market
 from matching.simulator.market import ANSWER_HOURS, DECIDE_HOURS, Market
 from partners import cities
@@ -46,7 +48,9 @@ from referrals.models import Engagement, Programme, Referral
 from taxonomy.models import CompanySize, Industry, Product, Reason
 
 PRODUCT_LANGUAGES = ("en", "ru")  # referrals.engagement_validation takes requests in these only
-NEED = "-"  # the simulated requests have no words (finder.text.stems gives none for this)
+# The simulated requests have no words (finder.text.stems gives none for this); routing still embeds it, so the
+# fast run's deals carry that vector too (`embedded`).
+NEED = "-"
 INTAKE = ActorRef.system("simulated intake")
 # Event kinds, in the order they run when due at the same instant (as in matching/simulator/exchange.py).
 _JOIN, _LEAVE, _ANSWER, _DECIDE, _CLOSE, _ARRIVE = range(6)
@@ -133,7 +137,7 @@ class Comparison:
 def compare(expressed: Expressed, start: datetime) -> Comparison:
     """Play the market through the services (rolled back), then in memory, and list where who was asked differs."""
     played = play(expressed, start)
-    fast = run_market(expressed.market, ProductStreams(played.request_ids), record=True)
+    fast = run_market(embedded(expressed.market, played.vectors), ProductStreams(played.request_ids), record=True)
     in_memory = _by_request(fast)
     differences = [
         f"request {r}: through the services {played.decisions.get(r, [])}, in memory {in_memory.get(r, [])}"
@@ -141,6 +145,19 @@ def compare(expressed: Expressed, start: datetime) -> Comparison:
         if played.decisions.get(r, []) != in_memory.get(r, [])
     ]
     return Comparison(expressed.market.seed, len(expressed.market.deals), played.decisions, in_memory, differences)
+
+
+def embedded(market: Market, profile_vectors: Mapping[int, Vector]) -> Market:
+    """The market with the embeddings the product gave it: each request's need as routing embeds it, and each
+    profile's vector as the product stored it (`vectors.of_profiles`, from the profile's tags as the product
+    names them). Taken from the product rather than embedded again here, because the model's float32 rows
+    differ in the last bits with the batch a text is embedded in, and a cosine a bit off can reorder a tie."""
+    need = vectors.of_need(NEED)
+    return replace(
+        market,
+        deals=tuple(replace(deal, vector=need) for deal in market.deals),
+        profiles=tuple(replace(p, vector=profile_vectors.get(p.profile_id)) for p in market.profiles),
+    )
 
 
 def _by_request(trace: Trace) -> Decisions:
@@ -179,6 +196,7 @@ class ProductStreams:
 class Played:
     decisions: Decisions
     request_ids: dict[int, int]  # simulated request id -> engagement id
+    vectors: dict[int, Vector]  # profile id -> the embedding the product stored for it
 
 
 def play(expressed: Expressed, start: datetime) -> Played:
@@ -200,6 +218,11 @@ def _check_empty() -> None:
             "--through-services needs a database with no partners, requests or engine yet (a fresh one: "
             "docs/matching.md): the engine would route to what is there."
         )
+
+
+def _stored_vectors() -> dict[int, Vector]:
+    rows = ProfileVector.objects.order_by("profile_id").values_list("profile_id", "vector")
+    return {pk: Vector.from_bytes(bytes(data)) for pk, data in rows}
 
 
 class _ThroughServices:
@@ -244,7 +267,7 @@ class _ThroughServices:
             handlers[kind](hours, subject)
             if not self.heap or self.heap[0][0] != hours:
                 self._worker_pass(hours)
-        return Played(self._decisions(), self.request_ids)
+        return Played(self._decisions(), self.request_ids, _stored_vectors())
 
     def _push(self, hours: float, kind: int, subject: int) -> None:
         self.seq += 1

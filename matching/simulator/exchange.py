@@ -22,7 +22,6 @@ import math
 import time
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 from random import Random
 
 import numpy as np
@@ -261,12 +260,12 @@ class _Exchange:
             self._end(ref, Outcome.MISSED, hours)
             return
         if not fate.interested:
-            self._end(ref, Outcome.SKIPPED, hours, waited=fate.answered_after)
+            self._end(ref, Outcome.SKIPPED, hours, first_answer=True)
             return
         self.interested_now[r] += 1
         if hours - self.market.arrival_hours[r] <= QUICK_INTEREST_HOURS:
             self.trace.interested_within_24h[r] = True
-        self._emit(ref, Outcome.INTERESTED, hours, waited=fate.answered_after)
+        self._emit(ref, Outcome.INTERESTED, hours, first_answer=True)
         self._push(hours + (fate.decided_after if fate.decided_after is not None else DECIDE_HOURS), _DECIDE, ref)
 
     def _decide(self, hours: float, ref: int) -> None:
@@ -290,27 +289,30 @@ class _Exchange:
             self._end(ref, Outcome.LOST, hours)
 
     def _end(
-        self, ref: int, outcome: Outcome, hours: float, waited: float | None = None, value: float | None = None
+        self, ref: int, outcome: Outcome, hours: float, first_answer: bool = False, value: float | None = None
     ) -> None:
         r, i, _, _ = self.referrals[ref]
         self._load_changed(i, -1)
-        self._emit(ref, outcome, hours, waited=waited, value=value)
+        self._emit(ref, outcome, hours, first_answer=first_answer, value=value)
         if outcome in (Outcome.SKIPPED, Outcome.MISSED, Outcome.DECLINED, Outcome.EXPIRED):
             self.dropped_out[r] += 1
             self.owing.add(r)
 
     def _emit(
-        self, ref: int, outcome: Outcome, hours: float, waited: float | None = None, value: float | None = None
+        self, ref: int, outcome: Outcome, hours: float, first_answer: bool = False, value: float | None = None
     ) -> None:
-        r, i, _, _ = self.referrals[ref]
+        r, i, _, offered = self.referrals[ref]
+        at = self.market.at(hours)
         self.policy.observe(
             Observation(
                 request_id=r + 1,
                 profile_id=i + 1,
                 outcome=outcome,
-                at=self.market.at(hours),
+                at=at,
                 value_eur=value,
-                waited=timedelta(hours=waited) if waited is not None else None,
+                # As the product reads it (matching.learning): the answer's instant less the offer's, each a whole
+                # microsecond, which can be a microsecond off the wait drawn in hours.
+                waited=at - self.market.at(offered) if first_answer else None,
             )
         )
         if self.record:

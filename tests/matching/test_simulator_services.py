@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from matching import simulator_services
+from matching import simulator_services, vectors
+from matching.embeddings import Vector
 from matching.models import EngineState, RoutingDecision
 from matching.simulator import config as simulator_config
 from matching.simulator.market import build_market
@@ -31,6 +32,19 @@ def test_a_small_market_through_the_services_asks_the_same_partners_as_the_fast_
     assert comparison.decisions > comparison.requests  # the cascade asked more partners too
     assert (BusinessProfile.objects.count(), Engagement.objects.count(), Referral.objects.count()) == (0, 0, 0)
     assert (RoutingDecision.objects.count(), EngineState.objects.count()) == (0, 0)
+
+
+def test_the_fast_run_gets_the_need_routing_embeds_and_each_profile_the_vector_the_product_stored():
+    market = simulator_services.expressible(build_market(simulator_config.load(SERVICES_TOML), 0, factories.NOW)).market
+    first, *others = market.profiles
+
+    given = simulator_services.embedded(market, {first.profile_id: Vector([0.6, 0.8])})
+
+    assert [deal.vector for deal in given.deals] == [vectors.of_need(simulator_services.NEED)] * len(market.deals)
+    assert given.deals[0].vector is not None
+    assert [p.vector for p in given.profiles] == [Vector([0.6, 0.8])] + [None] * len(others)
+    assert [replace(p, vector=None) for p in given.profiles] == list(market.profiles)
+    assert [replace(d, vector=None) for d in given.deals] == list(market.deals)
 
 
 def test_a_market_with_remote_partners_is_refused_before_anything_is_written():

@@ -214,6 +214,19 @@ def test_a_policy_that_breaks_a_hard_rule_stops_the_run(small_market, choose, me
         run_market(small_market, _Rogue(choose))
 
 
+def test_a_first_answer_waited_the_answers_instant_less_the_offers_as_the_product_reads_it(small_market):
+    recording = _Recording(policies.make("keyword", small_market))
+
+    run_market(small_market, recording)
+
+    observed = [call for kind, call in recording.calls if kind == "observe"]
+    offered = {(o.request_id, o.profile_id): o.at for o in observed if o.outcome == Outcome.OFFERED}
+    answers = [o for o in observed if o.outcome in (Outcome.INTERESTED, Outcome.SKIPPED)]
+    assert len(answers) > 100
+    assert [o.waited for o in answers] == [o.at - offered[o.request_id, o.profile_id] for o in answers]
+    assert {o.waited for o in observed if o.outcome not in (Outcome.INTERESTED, Outcome.SKIPPED)} == {None}
+
+
 @dataclass
 class _Recording:
     """Wraps a policy and keeps every call it received, to replay them elsewhere."""
