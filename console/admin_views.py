@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -466,7 +467,8 @@ def _labeller(table: str) -> Callable[[analytics.Key], str]:
 
 
 def _hours(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}"
+    # number_format cuts the digits after the first (1.75 would read 1.7): round first.
+    return "—" if value is None else number_format(round(value, 1), 1)
 
 
 def _present(row: analytics.Row, label: str) -> dict[str, Any]:

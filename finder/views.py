@@ -42,6 +42,10 @@ FACETS = (
 )
 
 
+# What the search form's filters set: the facets, the city and the radius (everything but the words).
+FILTER_FIELDS = (*(name for name, _label in FACETS), "city", "radius_km")
+
+
 def _engagement(token: str) -> Engagement | None:
     return Engagement.objects.filter(public_token=token).first() if token else None
 
@@ -172,6 +176,7 @@ def _render(
         "radius_text": search_data.get("radius_km") or _criterion(criteria, "radius_km"),
         "results": results,
         "filters": _filters(results, criteria),
+        "filters_open": bool(search_errors) or any(_criterion(criteria, name) for name in FILTER_FIELDS),
         "search_errors": _translated(search_errors),
         "search_state": [
             (SEARCH_PREFIX + k, v) for k, v in search_data.items() if k not in ("csrfmiddlewaretoken", "profile_ids")

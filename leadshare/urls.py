@@ -1,12 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from leadshare.api import api
 
 urlpatterns = [
     path("", lambda request: redirect("referrals:inbox"), name="home"),
+    # Browsers that skip base.html's <link rel="icon"> ask for this; without it, every visit logs a 404.
+    path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     # Sign in and out, passwords (these resolve before the project's lines below, same paths), team, settings.
     path("", include("accounts.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -1,4 +1,5 @@
-"""The 404 and 500 pages show no ids, paths or stack, in the user's language."""
+"""The 403, 404 and 500 pages show no ids, paths or stack, in the user's language, the 403 and 404 in the site's
+layout."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import path
 
+from partners.models import Role
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +32,54 @@ def test_the_404_page_is_in_russian_for_a_russian_user(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "Страница не найдена" in response.content.decode()
+
+
+def test_a_page_the_role_may_not_open_is_our_403_page_in_the_sites_layout(client, settings):
+    settings.DEBUG = False
+    client.force_login(factories.user(role=Role.PROFILE_ADMIN))
+    response = client.get("/scorecard/")
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "<title>You cannot open this page · Leadshare</title>" in body
+    assert '<p class="ls-error-code" aria-hidden="true">403</p>' in body
+    assert "Your role does not give you access to it." in body
+    assert '<nav aria-label="Main">' in body and "Sign out" in body
+    assert '<a href="/" role="button">Go to the workspace</a>' in body
+    assert "The scorecard is for" not in body  # the refusal's own wording stays in the log
+
+
+def test_the_403_page_is_in_russian_for_a_russian_user(client, settings):
+    settings.DEBUG = False
+    client.force_login(factories.user(role=Role.PROFILE_ADMIN, language="ru"))
+    response = client.get("/scorecard/")
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert '<html lang="ru">' in body
+    assert "<h1>Эта страница вам недоступна</h1>" in body
+    assert "Ваша роль не даёт к ней доступа." in body
+    assert "You cannot open this page" not in body
+
+
+def test_a_visitor_who_is_not_signed_in_gets_a_404_page_that_leads_to_the_finder_and_to_sign_in(client, settings):
+    settings.DEBUG = False
+    response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="en")
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert '<p class="ls-error-code" aria-hidden="true">404</p>' in body
+    assert '<a href="/partners/" role="button">Find a partner</a>' in body
+    assert '<a href="/accounts/login/" role="button" class="secondary outline">Sign in</a>' in body
+    assert "Go to the workspace" not in body
+
+
+def test_the_404_page_for_a_russian_visitor_is_russian_in_the_sites_layout(client, settings):
+    settings.DEBUG = False
+    response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="ru")
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert '<html lang="ru">' in body
+    assert "<h1>Страница не найдена</h1>" in body
+    assert '<nav aria-label="Главное меню">' in body
+    assert '<a href="/partners/" role="button">Найти партнёра</a>' in body
 
 
 def _boom(request):  # type: ignore[no-untyped-def]

@@ -116,6 +116,14 @@ def test_the_breaches_page_and_its_csv(client, boss, breaches_world):
     ]  # fmt: skip
 
 
+def test_each_breach_row_links_to_its_referral_which_the_admin_may_open(client, boss, breaches_world):
+    late = breaches_world["late"]
+    page = client.get(f"/console/breaches/?{PERIOD}").content.decode()
+    assert f'<td><a href="/referrals/{late}/">{late} · Tailspin</a></td>' in page
+    assert page.count('<td><a href="/referrals/') == 3
+    assert client.get(f"/referrals/{late}/").status_code == 200
+
+
 def _engagement(referral_id: int) -> int:
     from referrals.models import Referral
 
@@ -217,6 +225,17 @@ def test_the_analytics_page_shows_the_period_charts_and_tables(client, boss, ana
     assert '<li data-figure="pipeline">1,000.00 EUR</li>' in page
     assert f'href="/console/analytics/partner.csv?from={START}&amp;to={END}"' in page
     assert "(no campaign)" in page and "spring" in page
+
+
+def test_the_analytics_page_writes_its_figures_in_the_readers_number_format(client, boss, analytics_world):
+    boss.language = "ru"
+    boss.save(update_fields=["language"])
+    page = client.get(f"/console/analytics/?{PERIOD}").content.decode()
+    assert '<span data-figure="median">1,8</span> ч' in page
+    assert '<strong data-figure="p90">21,6</strong> ч' in page
+    assert '<li data-figure="pipeline">1\xa0000,00 EUR</li>' in page
+    # Beta in the table by partner: 3 received, 2 answered, median 15,75 h and p90 27,15 h to one decimal.
+    assert "<td>Beta</td><td>3</td><td>2</td><td>15,8</td><td>27,1</td>" in page
 
 
 def test_the_analytics_csv_has_every_row_of_a_table(client, boss, analytics_world):

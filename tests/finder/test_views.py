@@ -130,6 +130,23 @@ def test_a_bad_radius_is_shown_by_the_field(client, cloud):
     assert names_listed(response) == []
 
 
+@pytest.mark.parametrize(
+    ("query", "status", "folded"),
+    [
+        ({"q": "cloud"}, 200, True),
+        ({"q": "cloud", "country": "DE"}, 200, False),
+        ({"city": "Berlin", "country": "DE", "radius_km": "20"}, 200, False),
+        ({"radius_km": "far"}, 422, False),
+    ],
+)
+def test_on_a_phone_the_filters_fold_away_unless_one_is_chosen_or_wrong(client, cloud, query, status, folded):
+    response = client.get("/partners/", query)
+    assert response.status_code == status
+    body = text(response)
+    assert ('<details class="ls-filter-box">' in body) is folded
+    assert ('<details class="ls-filter-box" open>' in body) is not folded
+
+
 def test_htmx_gets_the_page_with_errors_as_200(client, cloud):
     response = client.get("/partners/", {"radius_km": "far"}, headers={"HX-Request": "true"})
     assert response.status_code == 200
