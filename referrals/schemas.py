@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from kernel.api_types import Input, Output, RowId
+from referrals import actors
 from referrals.models import ReferralEvent
 from referrals.presenters import ReferralView
 from referrals.routing_why import Routing
@@ -188,7 +189,7 @@ def event_out(event: ReferralEvent) -> dict[str, object]:
     return {
         "at": event.at,
         "actor_kind": event.actor_kind,
-        "actor": "timer" if event.actor_kind == "system" else event.actor_label,
+        "actor": actors.shown(event.actor_kind, event.actor_label),
         "action": event.action,
         "from_state": event.from_state,
         "to_state": event.to_state,
