@@ -49,7 +49,7 @@ class WebhookOut(Schema):
 
 
 class WebhookCreated(WebhookOut):
-    secret: str = Field(description="Shown once: keep it to verify the Leadshare-Signature header")
+    secret: str = Field(description="Shown once: keep it to verify the signatures (docs/webhooks.md, 'Which key')")
 
 
 class SecretRotation(Input):
