@@ -22,4 +22,5 @@ urlpatterns = [
     path("team/invite/", views.invite, name="invite"),
     path("team/<int:user_id>/<slug:action>/", views.member_action, name="member_action"),
     path("settings/", views.user_settings, name="settings"),
+    path("settings/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -14,11 +14,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from accounts import forms, services
 from kernel.errors import InvalidInput
+from partners import alerts
 from partners.auth import current_user
 from partners.models import Role, User
 from partners.services import NotFound
@@ -209,3 +212,27 @@ def user_settings(request: HttpRequest) -> HttpResponse:
         status = 200
     context = {"form": form, "time_zones": services.time_zones()}
     return render(request, "accounts/settings.html", context, status=status)
+
+
+# --- One-click unsubscribe from partner alerts (RFC 8058) ---------------------------------------------------
+
+_ALERT_KINDS = {
+    alerts.NEW_REFERRALS: gettext_lazy("new referral alerts"),
+    alerts.REMINDERS: gettext_lazy("reminders about unanswered referrals and deadlines"),
+}
+
+
+@csrf_exempt  # mail programs POST here with no session; the signed token is the authority
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button only (mail scanners follow links); POST, from the button or the mail program's
+    one-click `List-Unsubscribe=One-Click`, switches that kind of alert off."""
+    wanted = alerts.read_unsubscribe(token)
+    if wanted is None:
+        return render(request, "accounts/unsubscribe.html", {"invalid": True}, status=400)
+    with translation.override(wanted.language):
+        done = request.method == "POST"
+        if done:
+            alerts.unsubscribe(wanted)
+        context = {"address": wanted.address, "kind": _ALERT_KINDS[wanted.preference], "done": done}
+        return render(request, "accounts/unsubscribe.html", context)

@@ -42,10 +42,22 @@ class WebhookOut(Schema):
     events: list[EventName]
     active: bool
     created_at: datetime
+    previous_secret_until: datetime | None = Field(
+        description="During a secret rotation, until when the replaced secret signs as well; otherwise null"
+    )
 
 
 class WebhookCreated(WebhookOut):
-    secret: str = Field(description="Shown once: keep it to verify the Leadshare-Signature header")
+    secret: str = Field(description="Shown once: keep it to verify the signatures (docs/webhooks.md, 'Which key')")
+
+
+class SecretRotation(Input):
+    secret: str | None = Field(
+        None, max_length=200, description="At least 16 characters; left out, we make one and return it"
+    )
+    previous_valid_until: datetime = Field(
+        description="Until when the current secret signs as well (with its offset; from now to 30 days ahead)"
+    )
 
 
 class DeliveryOut(Schema):
@@ -65,7 +77,10 @@ class TestQueued(Schema):
 
 
 def _out(hook: Webhook) -> dict[str, Any]:
-    return {"id": hook.pk, "url": hook.url, "events": hook.events, "active": hook.active, "created_at": hook.created_at}
+    return {
+        "id": hook.pk, "url": hook.url, "events": hook.events, "active": hook.active, "created_at": hook.created_at,
+        "previous_secret_until": webhook_service.overlap_until(hook, timezone.now()),
+    }  # fmt: skip
 
 
 def _delivery_out(d: WebhookDelivery) -> dict[str, Any]:
@@ -128,6 +143,18 @@ def update_webhook(request: HttpRequest, webhook_id: ObjectId, body: WebhookPatc
 def delete_webhook(request: HttpRequest, webhook_id: ObjectId) -> Status:
     webhook_service.delete(current_user(request), webhook_id)
     return Status(204, None)
+
+
+@router.post(
+    "/webhooks/{webhook_id}/secret",
+    response={200: WebhookCreated, **problems(403, 404)},
+    summary="Rotate the secret",
+    description="Both secrets sign every event until previous_valid_until (docs/webhooks.md, 'Rotating the secret').",
+)
+def rotate_secret(request: HttpRequest, webhook_id: ObjectId, body: SecretRotation) -> dict[str, Any]:
+    user = current_user(request)
+    hook = webhook_service.rotate_secret(user, webhook_id, body.secret, body.previous_valid_until, timezone.now())
+    return _out(hook) | {"secret": hook.secret}
 
 
 @router.get(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email import charset
 from typing import Any
 
 from django.conf import settings
@@ -22,12 +23,19 @@ from django.utils.http import urlsafe_base64_encode
 
 from notifications import outbox
 from notifications.models import OutboxMessage
+from partners import alerts, places
 from partners.models import User
 from referrals.models import Engagement, Referral
 from referrals.presenters import present
 from taxonomy.models import CompanySize, Industry, Product
 
 PARTNER_TEMPLATES = {outbox.PARTNER_NEW_REFERRAL, outbox.PARTNER_UNANSWERED, outbox.PARTNER_DEADLINE_SOON}
+# The preference a partner alert's one-click unsubscribe switches off: the one its recipients were chosen by.
+UNSUBSCRIBES = {
+    outbox.PARTNER_NEW_REFERRAL: alerts.NEW_REFERRALS,
+    outbox.PARTNER_UNANSWERED: alerts.REMINDERS,
+    outbox.PARTNER_DEADLINE_SOON: alerts.REMINDERS,
+}
 CUSTOMER_TEMPLATES = {
     outbox.CUSTOMER_PARTNER_WONT_FOLLOW_UP,
     outbox.CUSTOMER_REQUEST_SENT,
@@ -36,6 +44,11 @@ CUSTOMER_TEMPLATES = {
 # About a person, not a referral: the payload names the user.
 USER_TEMPLATES = {outbox.PARTNER_INVITATION, outbox.TEAM_INVITATION, outbox.PASSWORD_RESET}
 TEMPLATES = PARTNER_TEMPLATES | CUSTOMER_TEMPLATES | USER_TEMPLATES
+
+# Django sends a UTF-8 body as raw 8-bit unless a line is long, and its SMTP backend never asks the server for
+# 8BITMIME: a Russian e-mail would break on a 7-bit relay. Quoted-printable keeps English bodies readable.
+QUOTED_PRINTABLE_UTF8 = charset.Charset("utf-8")
+QUOTED_PRINTABLE_UTF8.body_encoding = charset.QP
 
 
 class UnknownTemplate(Exception):
@@ -55,6 +68,7 @@ class Rendered:
     subject: str
     text: str
     html: str
+    headers: dict[str, str]  # besides From, To, Subject and Message-ID: the partner alerts' unsubscribe
 
 
 def _labels(model: Any, codes: list[str], language: str) -> list[str]:
@@ -71,8 +85,8 @@ def _partner_context(referral: Referral, language: str) -> dict[str, Any]:
             "need": view.need,
             "size": size.label(language) if size else view.company_size,
             "industry": industry.label(language) if industry else "",
-            "city": view.city,
-            "country": view.country,
+            "city": places.city_name(view.city, view.country, language) if view.city else "",
+            "country": places.country_name(view.country, language),
             "products": _labels(Product, view.requested_products, language),
         },
         "respond_by": view.respond_by,
@@ -148,14 +162,34 @@ def render(message: OutboxMessage, now: datetime | None = None) -> Rendered:
         raise UnknownTemplate(message.template)
     language = message.language if message.language in ("en", "ru") else "en"
     base = f"emails/{language}/{message.template}"
-    # The context too is made in the recipient's language: the masked view's words are translated as it is made.
-    with translation.override(language):
+    partner_id = _partner_of(message)
+    zone = alerts.time_zone_of(partner_id, message.to_address) if partner_id is not None else "UTC"
+    # The context too is made in the recipient's language: the masked view's words are translated as it is made;
+    # times are shown in the recipient's time zone (templates' date filters convert to the current one).
+    with translation.override(language), timezone.override(zone):
         context = _context(message, language, now)
         context |= {"site_name": settings.SITE_NAME, "site_root": settings.SITE_ROOT, "payload": message.payload}
         subject = render_to_string(f"{base}.subject.txt", context).strip().replace("\n", " ")
         text = render_to_string(f"{base}.txt", context)
         html = render_to_string(f"{base}.html", context)
-    return Rendered(subject, text, html)
+    return Rendered(subject, text, html, _unsubscribe_headers(message, partner_id))
+
+
+def _partner_of(message: OutboxMessage) -> int | None:
+    """The partner a partner alert goes to; None for every other e-mail."""
+    if message.template not in PARTNER_TEMPLATES or message.referral_id is None:
+        return None
+    return Referral.objects.filter(pk=message.referral_id).values_list("partner_id", flat=True).first()
+
+
+def _unsubscribe_headers(message: OutboxMessage, partner_id: int | None) -> dict[str, str]:
+    """RFC 8058 one-click unsubscribe for partner alerts and reminders: mail programs POST
+    `List-Unsubscribe=One-Click` to the link, which switches that kind of alert off for the recipient."""
+    if partner_id is None:
+        return {}
+    token = alerts.unsubscribe_token(partner_id, message.to_address, UNSUBSCRIBES[message.template], message.language)
+    url = settings.SITE_ROOT + reverse("accounts:unsubscribe", args=[token])
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def build(message: OutboxMessage, now: datetime) -> EmailMultiAlternatives:
@@ -165,7 +199,8 @@ def build(message: OutboxMessage, now: datetime) -> EmailMultiAlternatives:
         body=rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to_address],
-        headers={"Message-ID": message.message_id, "Auto-Submitted": "auto-generated"},
+        headers={"Message-ID": message.message_id, "Auto-Submitted": "auto-generated"} | rendered.headers,
     )
+    email.encoding = QUOTED_PRINTABLE_UTF8  # Django takes a Charset as its encoding, as well as a name
     email.attach_alternative(rendered.html, "text/html")
     return email

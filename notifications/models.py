@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 
@@ -53,6 +55,9 @@ class Webhook(models.Model):
     url = models.URLField(max_length=500)
     events = models.JSONField(default=list)
     secret = models.CharField(max_length=200)
+    # After a rotation the replaced secret signs too, until the time the admin chose (docs/webhooks.md).
+    previous_secret = models.CharField(max_length=200, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField()
 
@@ -62,6 +67,13 @@ class Webhook(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+    def secrets_at(self, at: datetime) -> list[str]:
+        """The secrets that sign an event sent at `at`: the current one, then the replaced one during its overlap."""
+        overlapping = (
+            self.previous_secret and self.previous_secret_until is not None and at < self.previous_secret_until
+        )
+        return [self.secret, self.previous_secret] if overlapping else [self.secret]
 
 
 class WebhookDelivery(models.Model):

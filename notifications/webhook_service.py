@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -19,6 +20,8 @@ from partners.models import User
 from referrals import permissions
 
 MIN_SECRET = 16
+# How long a replaced secret may keep signing after a rotation: long enough to roll out a receiver's new secret.
+MAX_OVERLAP = timedelta(days=30)
 MAX_WEBHOOKS_PER_PARTNER = 10
 # Test events a partner may queue, over all its webhooks: each can hold a worker's connection for the timeout.
 DEFAULT_TEST_RATE = "5/m"
@@ -79,16 +82,26 @@ def _clean(data: WebhookInput, creating: bool) -> dict[str, object]:
             errors["events"] = "Unknown events: " + ", ".join(unknown) + ". Use " + ", ".join(Webhook.EVENTS)
         changes["events"] = events
     if data.secret is not None:
-        if len(data.secret) < MIN_SECRET:
-            errors["secret"] = f"Use a secret of at least {MIN_SECRET} characters (or leave it out to get one)."
-        changes["secret"] = data.secret
+        _check_secret(data.secret, errors)
+        # Replaced at once: a secret set this way ends any overlap (rotate_secret keeps one).
+        changes |= {"secret": data.secret, "previous_secret": "", "previous_secret_until": None}
     elif creating:
-        changes["secret"] = "whsec_" + secrets.token_urlsafe(24)
+        changes["secret"] = new_secret()
     if data.active is not None:
         changes["active"] = data.active
     if errors:
         raise InvalidInput(errors)
     return changes
+
+
+def new_secret() -> str:
+    """Standard Webhooks' own form (`whsec_` + base64 of 32 random bytes), so any of its libraries takes it as is."""
+    return webhooks.STANDARD_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _check_secret(secret: str, errors: dict[str, str]) -> None:
+    if len(secret) < MIN_SECRET:
+        errors["secret"] = f"Use a secret of at least {MIN_SECRET} characters (or leave it out to get one)."
 
 
 def create(user: User, data: WebhookInput, now: datetime) -> Webhook:
@@ -104,6 +117,33 @@ def update(user: User, webhook_id: int, data: WebhookInput) -> Webhook:
         setattr(hook, name, value)
     hook.save()
     return hook
+
+
+def rotate_secret(user: User, webhook_id: int, secret: str | None, previous_until: datetime, now: datetime) -> Webhook:
+    """A new secret (the given one, or one we make) signs from now on; the current one signs as well until
+    `previous_until` (now at the earliest: no overlap; MAX_OVERLAP ahead at the latest). A rotation during an
+    overlap drops the secret it replaced then: at most two secrets sign."""
+    hook = get(user, webhook_id)
+    errors: dict[str, str] = {}
+    if secret is not None:
+        _check_secret(secret, errors)
+        if secret in (hook.secret, hook.previous_secret):
+            errors["secret"] = "Use a secret this webhook has not had (or leave it out to get one)."  # noqa: S105
+    if previous_until.tzinfo is None:
+        errors["previous_valid_until"] = "Give the time with its offset, e.g. 2030-01-31T12:00:00Z."
+    elif not now <= previous_until <= now + MAX_OVERLAP:
+        errors["previous_valid_until"] = f"Choose a time from now to {MAX_OVERLAP.days} days from now."
+    if errors:
+        raise InvalidInput(errors)
+    hook.previous_secret, hook.previous_secret_until = hook.secret, previous_until
+    hook.secret = secret if secret is not None else new_secret()
+    hook.save(update_fields=["secret", "previous_secret", "previous_secret_until"])
+    return hook
+
+
+def overlap_until(hook: Webhook, now: datetime) -> datetime | None:
+    """Until when the replaced secret still signs, or None when only the current one does."""
+    return hook.previous_secret_until if len(hook.secrets_at(now)) > 1 else None
 
 
 def delete(user: User, webhook_id: int) -> None:

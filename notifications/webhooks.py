@@ -1,12 +1,18 @@
 """Webhooks: events written to the outbox with the change, signed and POSTed by the worker.
 
 Each event is one outbox row (channel 'webhook'); its id `evt_<row id>` is stable across retries, so
-a receiver can drop duplicates. The body is rendered at delivery from the referral's masked view.
-Signature: `Leadshare-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
+a receiver can drop duplicates. The body is rendered at delivery from the referral's masked view, with the
+change the row was written for (`data.change`, kept in the row's payload).
+Two signatures of the same bytes, each with every secret in use (two while a rotation overlaps):
+`Leadshare-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>[,v1=...]` (Stripe's scheme) and
+Standard Webhooks' `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256(key,
+"<id>.<t>.<body>")>[ v1,...]`, the key as `standard_key` reads it from the secret.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import http.client
@@ -22,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.dateparse import parse_datetime
 
 from notifications import delivery, egress
 from notifications.models import OutboxMessage, Webhook, WebhookDelivery
@@ -33,11 +40,53 @@ UPDATED = "referral.updated"
 PING = "ping"
 GIVE_UP_AFTER = timedelta(hours=24)
 SIGNATURE_HEADER = "Leadshare-Signature"
+STANDARD_PREFIX = "whsec_"
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
+def sign(secrets: str | list[str], timestamp: int, body: bytes) -> str:
+    """`Leadshare-Signature`: one `v1` per secret, newest first, as Stripe's verifiers read it."""
+    signed = f"{timestamp}.".encode() + body
+    digests = [hmac.new(s.encode(), signed, hashlib.sha256).hexdigest() for s in _listed(secrets)]
+    return ",".join([f"t={timestamp}", *(f"v1={d}" for d in digests)])
+
+
+def standard_key(secret: str) -> bytes:
+    """The Standard Webhooks key of a secret (decision in docs/webhooks.md, "Which key").
+
+    `whsec_` followed by standard base64 is the spec's own form: the key is the decoded bytes. Any other
+    secret (a partner's own string, or one we made before with URL-safe base64) is its UTF-8 bytes, which
+    the receiver gives its library as `whsec_` + base64 of the secret.
+    """
+    if secret.startswith(STANDARD_PREFIX):
+        try:
+            key = base64.b64decode(secret.removeprefix(STANDARD_PREFIX), validate=True)
+        except binascii.Error:
+            key = b""
+        if key:
+            return key
+    return secret.encode()
+
+
+def standard_signature(secrets: str | list[str], message_id: str, timestamp: int, body: bytes) -> str:
+    """`webhook-signature`: one `v1,<base64>` per secret, space-separated, newest first."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digests = [hmac.new(standard_key(s), signed, hashlib.sha256).digest() for s in _listed(secrets)]
+    return " ".join(f"v1,{base64.b64encode(d).decode()}" for d in digests)
+
+
+def _listed(secrets: str | list[str]) -> list[str]:
+    return [secrets] if isinstance(secrets, str) else secrets
+
+
+def signed_headers(hook: Webhook, message_id: str, at: datetime, body: bytes) -> dict[str, str]:
+    """Both signature schemes with the secrets that sign at `at` (the time of sending)."""
+    secrets, timestamp = hook.secrets_at(at), int(at.timestamp())
+    return {
+        SIGNATURE_HEADER: sign(secrets, timestamp, body),
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": standard_signature(secrets, message_id, timestamp, body),
+    }
 
 
 def _subscribed(partner_ids: Iterable[int], event_type: str) -> dict[int, list[int]]:
@@ -50,23 +99,30 @@ def _subscribed(partner_ids: Iterable[int], event_type: str) -> dict[int, list[i
     return hooks
 
 
-def event_row(webhook_id: int, event_type: str, referral_id: int | None, now: datetime) -> OutboxMessage:
+def event_row(
+    webhook_id: int, event_type: str, referral_id: int | None, now: datetime, change: dict[str, Any] | None = None
+) -> OutboxMessage:
     return OutboxMessage(
         channel=OutboxMessage.Channel.WEBHOOK,
         template=event_type,
         to_address="",
         webhook_id=webhook_id,
         referral_id=referral_id,
+        payload={"change": change} if change is not None else {},
         created_at=now,
         due_at=now,
     )
 
 
-def events_for(changes: Iterable[tuple[int, int]], event_type: str, now: datetime) -> list[OutboxMessage]:
-    """Unsaved outbox rows for (partner_id, referral_id) changes; save them in the change's transaction."""
+# (partner_id, referral_id, data.change): a change as the referrals' writer describes it (transitions.described).
+Event = tuple[int, int, dict[str, Any]]
+
+
+def events_for(changes: Iterable[Event], event_type: str, now: datetime) -> list[OutboxMessage]:
+    """Unsaved outbox rows for the changes; save them in the change's transaction."""
     changes = list(changes)
-    hooks = _subscribed((p for p, _ in changes), event_type)
-    return [event_row(h, event_type, r, now) for p, r in changes for h in hooks.get(p, [])]
+    hooks = _subscribed((p for p, _r, _c in changes), event_type)
+    return [event_row(h, event_type, r, now, c) for p, r, c in changes for h in hooks.get(p, [])]
 
 
 def event_id(message: OutboxMessage) -> str:
@@ -86,8 +142,15 @@ def body(message: OutboxMessage) -> bytes:
             .get(pk=message.referral_id)
         )
         data = {"referral": referral_out(present(referral))}
+        if "change" in message.payload:
+            data["change"] = _change(message.payload["change"])
     event = {"id": event_id(message), "type": message.template, "created_at": message.created_at, "data": data}
     return json.dumps(event, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
+
+
+def _change(stored: dict[str, Any]) -> dict[str, Any]:
+    # Both writers store `at` as ISO text (Python's and PostgreSQL's spellings differ); sent as every other time.
+    return stored | {"at": parse_datetime(stored["at"])}
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -143,7 +206,7 @@ def _post(send: _Send, clock: delivery.Clock, timeout: float) -> _Outcome:
         target = egress.check_url(send.hook.url)
         with egress.connect(target, timeout) as connection:
             # Signed once connected, so that t= is the time the receiver gets it (its tolerance is 300 s).
-            headers[SIGNATURE_HEADER] = sign(send.hook.secret, int(clock().timestamp()), send.payload)
+            headers |= signed_headers(send.hook, event_id(message), clock(), send.payload)
             status, excerpt = connection.post(send.payload, headers)
     except (OSError, ValueError, http.client.HTTPException) as exc:  # UnsafeUrl is a ValueError
         error = f"{type(exc).__name__}: {exc}"

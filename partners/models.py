@@ -164,6 +164,10 @@ class ProfileContact(models.Model):
     name = models.CharField(max_length=200, blank=True)
     email = models.EmailField()
     language = models.CharField(max_length=5, default="en", choices=[("en", "English"), ("ru", "Русский")])
+    # Switched off only by a one-click unsubscribe link (partners.alerts.unsubscribe) of an address that is no
+    # user's; a user's own preferences are on the user.
+    notify_new_referrals = models.BooleanField(default=True)
+    notify_reminders = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["id"]

@@ -25,3 +25,9 @@ class ActorRef:
     @classmethod
     def api(cls, user: User, client: str = "") -> ActorRef:
         return cls(Actor.API, user, client or user.email)
+
+
+def shown(kind: str, label: str) -> str:
+    """Who acted, as the partner reads it (API history, webhooks): a person's address, an API client's name, or
+    the platform's part that acted ("timer", "partner finder", "cascade", "customer"; "timer" if unnamed)."""
+    return label or ("timer" if kind == Actor.SYSTEM else "")

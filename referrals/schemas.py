@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from kernel.api_types import Input, Output, RowId, SharedEnum
+from referrals import actors
 from referrals.lifecycle import PARTNER_CENTER_STATUS, State
 from referrals.models import ReferralEvent
 from referrals.presenters import ReferralView
@@ -230,7 +231,7 @@ def event_out(event: ReferralEvent) -> dict[str, object]:
     return {
         "at": event.at,
         "actor_kind": event.actor_kind,
-        "actor": "timer" if event.actor_kind == "system" else event.actor_label,
+        "actor": actors.shown(event.actor_kind, event.actor_label),
         "action": event.action,
         "from_state": event.from_state,
         "to_state": event.to_state,

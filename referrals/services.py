@@ -93,6 +93,7 @@ def _change(
         target=target,
         actor=actor,
         at=at,
+        version=referral.version,
         reason=reason,
         comment=comment,
     )
@@ -525,5 +526,6 @@ def create_referral(
     stats, _ = ProfileResponsiveness.objects.get_or_create(profile=profile)
     if engagement.counts_toward_ranking:
         ProfileResponsiveness.objects.filter(pk=stats.pk).update(received=F("received") + 1)
-    outbox.add(webhooks.events_for([(referral.partner_id, referral.pk)], webhooks.CREATED, now))
+    change = transitions.described("create", None, state, now, referral.version, actor)
+    outbox.add(webhooks.events_for([(referral.partner_id, referral.pk, change)], webhooks.CREATED, now))
     return referral  # the list cache hears of it from the post_save signal (referrals.signals)

@@ -19,7 +19,7 @@ from django.db.models import F
 from notifications import outbox, webhooks
 from notifications.models import OutboxMessage, Webhook
 from partners import alerts
-from referrals import lifecycle, list_cache, transitions
+from referrals import actors, lifecycle, list_cache, transitions
 from referrals.lifecycle import State
 from referrals.models import (
     UNRANKED_SOURCES,
@@ -72,7 +72,9 @@ def _deadline_batch_portable(now: datetime, batch: int) -> int:
         # engine learns from the history rows in this order (the simulator's --through-services compares).
         .order_by("deadline_at", "pk")
         .select_for_update(skip_locked=True)
-        .values_list("id", "state", "deadline_at", "profile_id", "engagement_id", "partner_id", "created_at")[:batch]
+        .values_list(
+            "id", "state", "deadline_at", "profile_id", "engagement_id", "partner_id", "created_at", "version"
+        )[:batch]
     )
     if not due:
         return 0
@@ -90,7 +92,7 @@ def _deadline_batch_portable(now: datetime, batch: int) -> int:
             version=F("version") + 1,
             updated_at=now,
         )
-        for referral_id, _state, deadline_at, profile_id, engagement_id, partner_id, created_at in rows:
+        for referral_id, _state, deadline_at, profile_id, engagement_id, partner_id, created_at, version in rows:
             assert deadline_at is not None  # selected by deadline_at <= now
             changes.append(
                 transitions.Change(
@@ -104,6 +106,7 @@ def _deadline_batch_portable(now: datetime, batch: int) -> int:
                     target=target,
                     actor=transitions.TIMER,
                     at=deadline_at,
+                    version=version + 1,  # as the update above leaves it (the rows are locked)
                 )
             )
     transitions.record(changes, now, Programme.deadlines().first_answer_urged)
@@ -142,7 +145,7 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
             state_entered_at = r.deadline_at, deadline_at = NULL, remind_at = NULL,
             version = r.version + 1, updated_at = %(now)s
         FROM due WHERE r.id = due.id AND r.state = ANY(%(sources)s)
-        RETURNING r.id, r.engagement_id, r.profile_id, r.partner_id, r.state, r.state_entered_at
+        RETURNING r.id, r.engagement_id, r.profile_id, r.partner_id, r.state, r.state_entered_at, r.version
     ), events AS (
         INSERT INTO {ReferralEvent._meta.db_table}
             (referral_id, at, actor_kind, actor_id, actor_label, action, from_state, to_state, reason, comment)
@@ -172,7 +175,13 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
         INSERT INTO {OutboxMessage._meta.db_table}
             (channel, template, to_address, language, referral_id, webhook_id, payload, created_at, due_at,
              claimed_until, attempts, sent_at, failed_at, last_error)
-        SELECT 'webhook', %(updated)s, '', 'en', m.id, w.id, '{{}}'::jsonb, %(now)s, %(now)s, NULL, 0, NULL, NULL, ''
+        -- transitions.described, as the portable path writes it
+        SELECT 'webhook', %(updated)s, '', 'en', m.id, w.id,
+               jsonb_build_object('change', jsonb_build_object(
+                   'action', {_case("m.state", action_of)}, 'from', {_case("m.state", source_of)}, 'to', m.state,
+                   'at', m.state_entered_at, 'version', m.version,
+                   'actor', jsonb_build_object('kind', %(system)s::text, 'label', %(shown)s::text))),
+               %(now)s, %(now)s, NULL, 0, NULL, NULL, ''
         FROM moved m
         JOIN {Webhook._meta.db_table} w ON w.partner_id = m.partner_id AND w.active
         WHERE w.events @> %(updated_json)s::jsonb
@@ -204,6 +213,7 @@ def _deadline_batch_postgres(now: datetime, batch: int) -> int:
         "sources": list(target_of),
         "system": transitions.TIMER.kind.value,
         "label": transitions.TIMER.label,
+        "shown": actors.shown(transitions.TIMER.kind, transitions.TIMER.label),
         "template": outbox.CUSTOMER_PARTNER_WONT_FOLLOW_UP,
         "told": told,
         "updated": webhooks.UPDATED,

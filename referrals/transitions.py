@@ -4,7 +4,8 @@ The services (one referral at a time) and the sweeper's portable path (a batch) 
 a `Change` and call `record`, which writes, in the caller's transaction: the history row, the profile's
 responsiveness counters (never for imported history), the customer's note when the partner will not follow up
 (and has no other referral of the request still open or won), the `referral.updated`
-webhook rows, and (after commit) the list cache's bump. The sweeper's PostgreSQL statement builds the same
+webhook rows, each describing its change (`described`: the event's `data.change`), and (after commit) the list
+cache's bump. The sweeper's PostgreSQL statement builds the same
 rows in SQL from the same tables (`TIMER_COUNTERS`, the lifecycle) and is held to the portable path by
 `tests/referrals/test_timers.py`.
 """
@@ -20,7 +21,7 @@ from django.db.models import F
 
 from notifications import outbox, webhooks
 from notifications.models import OutboxMessage
-from referrals import lifecycle, list_cache
+from referrals import actors, lifecycle, list_cache
 from referrals.actors import ActorRef
 from referrals.lifecycle import Actor, State
 from referrals.models import (
@@ -53,6 +54,7 @@ class Change:
     target: State
     actor: ActorRef
     at: datetime
+    version: int  # the referral's version once changed: two changes of one referral never share it
     reason: str = ""
     comment: str = ""
 
@@ -89,8 +91,30 @@ def record(changes: Sequence[Change], now: datetime, answer_window: timedelta) -
     ReferralEvent.objects.bulk_create(_event(c) for c in changes)
     _count(changes, answer_window)
     outbox.add(_customer_notes(_not_followed_up(changes), now))
-    outbox.add(webhooks.events_for(((c.partner_id, c.referral_id) for c in changes), webhooks.UPDATED, now))
+    told = ((c.partner_id, c.referral_id, _described(c)) for c in changes)
+    outbox.add(webhooks.events_for(told, webhooks.UPDATED, now))
     list_cache.changed(c.partner_id for c in changes)
+
+
+def described(
+    action: str, source: State | None, target: State, at: datetime, version: int, actor: ActorRef
+) -> dict[str, object]:
+    """What happened, as a webhook event's `data.change` says it (docs/webhooks.md); kept in the outbox row.
+
+    The PostgreSQL sweep builds the same object in SQL (referrals/timers.py), held to it by its tests.
+    """
+    return {
+        "action": action,
+        "from": source.value if source is not None else None,
+        "to": target.value,
+        "at": at.isoformat(),
+        "version": version,
+        "actor": {"kind": actor.kind.value, "label": actors.shown(actor.kind, actor.label)},
+    }
+
+
+def _described(change: Change) -> dict[str, object]:
+    return described(change.action, change.source, change.target, change.at, change.version, change.actor)
 
 
 def _event(change: Change) -> ReferralEvent:

@@ -14,10 +14,11 @@ from typing import Any
 
 def verify(secret: str, header: str, body: bytes, tolerance: int = 300) -> bool:
     """The snippet from docs/webhooks.md, kept word for word."""
-    parts = dict(item.split("=", 1) for item in header.split(","))
-    timestamp, signature = int(parts["t"]), parts["v1"]
+    items = [item.split("=", 1) for item in header.split(",")]
+    timestamp = int(dict(items)["t"])
     expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature) and abs(time.time() - timestamp) <= tolerance
+    signed = any(hmac.compare_digest(expected, value) for key, value in items if key == "v1")
+    return signed and abs(time.time() - timestamp) <= tolerance
 
 
 class Receiver:
@@ -46,7 +47,7 @@ class Receiver:
                 if owner.on_request is not None:
                     owner.on_request()
                 owner.verified.append(verify(owner.secret, self.headers["Leadshare-Signature"], body, tolerance=10**9))
-                owner.received.append({"headers": dict(self.headers), "body": json.loads(body)})
+                owner.received.append({"headers": dict(self.headers), "body": json.loads(body), "raw": body})
                 failing = len(owner.received) <= owner.fail_first
                 time.sleep(owner.delay)
                 self.send_response(500 if failing else owner.status)

@@ -37,6 +37,8 @@ def free_port() -> int:
 class Envelope:
     mail_from: str
     rcpt_tos: list[str]
+    mail_options: list[str]  # e.g. BODY=8BITMIME, which a client must ask for to send raw 8-bit
+    raw: bytes  # the message as it came over the wire
 
 
 @dataclass
@@ -50,7 +52,11 @@ class _Handler:
             return self.reply
         parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
-        self.envelopes.append(Envelope(envelope.mail_from, list(envelope.rcpt_tos)))
+        self.envelopes.append(
+            Envelope(
+                envelope.mail_from, list(envelope.rcpt_tos), list(envelope.mail_options), envelope.original_content
+            )
+        )
         self.messages.append(parsed)
         return "250 Message accepted for delivery"
 

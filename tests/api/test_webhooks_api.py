@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import time_machine
 
@@ -131,3 +133,94 @@ def test_test_events_are_limited_per_partner_with_429_and_retry_after(settings, 
 
 def create(api, url):  # type: ignore[no-untyped-def]
     return api.post("/api/v1/webhooks", {"url": url, "events": ["referral.created"]}).json()["id"]
+
+
+# --- Rotating the secret ------------------------------------------------------------------------------------
+
+
+def at_offset(seconds):  # type: ignore[no-untyped-def]
+    return (NOW + timedelta(seconds=seconds)).isoformat()
+
+
+DAY = timedelta(days=1)
+
+
+def secrets_of(hook_id):  # type: ignore[no-untyped-def]
+    return Webhook.objects.filter(pk=hook_id).values_list("secret", "previous_secret", "previous_secret_until").get()
+
+
+def test_rotating_keeps_the_old_secret_signing_until_the_chosen_time_then_reports_no_overlap(
+    partner_api, fresh_rate_limits
+):
+    with time_machine.travel(NOW, tick=False) as traveller:
+        created = partner_api.post("/api/v1/webhooks", {"url": "http://127.0.0.1:9/x", "events": ["referral.created"]})
+        hook_id, old = created.json()["id"], created.json()["secret"]
+        assert created.json()["previous_secret_until"] is None
+        until = NOW + 2 * DAY
+        response = partner_api.post(f"/api/v1/webhooks/{hook_id}/secret", {"previous_valid_until": until.isoformat()})
+        assert response.status_code == 200
+        new = response.json()["secret"]
+        assert (new[:6], new != old, response.json()["previous_secret_until"]) == ("whsec_", True, at(until))
+        assert secrets_of(hook_id) == (new, old, until)
+        assert partner_api.get(f"/api/v1/webhooks/{hook_id}").json()["previous_secret_until"] == at(until)
+        traveller.move_to(until)
+        assert partner_api.get(f"/api/v1/webhooks/{hook_id}").json()["previous_secret_until"] is None
+
+
+def at(instant):  # type: ignore[no-untyped-def]
+    return instant.isoformat().replace("+00:00", "Z")
+
+
+def test_rotating_to_a_secret_of_ones_own_with_no_overlap_replaces_it_at_once(partner_api, fresh_rate_limits):
+    with time_machine.travel(NOW, tick=False):
+        hook_id = create(partner_api, "http://127.0.0.1:9/x")
+        old = Webhook.objects.get(pk=hook_id).secret
+        body = {"secret": "our-own-new-secret-0001", "previous_valid_until": at(NOW)}
+        response = partner_api.post(f"/api/v1/webhooks/{hook_id}/secret", body)
+    assert (response.status_code, response.json()["secret"], response.json()["previous_secret_until"]) == (
+        200,
+        "our-own-new-secret-0001",
+        None,
+    )
+    assert secrets_of(hook_id) == ("our-own-new-secret-0001", old, NOW)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"previous_valid_until": at_offset(-60)}, "previous_valid_until"),
+        ({"previous_valid_until": at_offset(30 * 86400 + 1)}, "previous_valid_until"),
+        ({"previous_valid_until": "naive"}, "previous_valid_until"),
+        ({"previous_valid_until": at_offset(3600), "secret": "short"}, "secret"),
+        ({"previous_valid_until": at_offset(3600), "secret": "the-current-secret-000"}, "secret"),
+        ({"secret": "a-fine-new-secret-0001"}, "previous_valid_until"),
+    ],
+)
+def test_a_rotation_that_is_not_valid_is_refused_and_changes_nothing(partner_api, fresh_rate_limits, body, field):  # type: ignore[no-untyped-def]
+    with time_machine.travel(NOW, tick=False):
+        hook_id = partner_api.post(
+            "/api/v1/webhooks",
+            {"url": "http://127.0.0.1:9/x", "events": ["referral.created"], "secret": "the-current-secret-000"},
+        ).json()["id"]
+        if body.get("previous_valid_until") == "naive":
+            body = {"previous_valid_until": (NOW + DAY).replace(tzinfo=None).isoformat()}
+        response = partner_api.post(f"/api/v1/webhooks/{hook_id}/secret", body)
+    assert (response.status_code, [e["field"] for e in response.json()["errors"]]) == (422, [field])
+    assert secrets_of(hook_id) == ("the-current-secret-000", "", None)
+
+
+def test_another_partners_webhook_cannot_be_rotated_and_keeps_its_secret(partner_api):
+    other_id = create(client_for(factories.user(email="admin@other.example")), "http://127.0.0.1:9/x")
+    before = secrets_of(other_id)
+    response = partner_api.post(f"/api/v1/webhooks/{other_id}/secret", {"previous_valid_until": at(NOW + DAY)})
+    assert response.status_code == 404
+    assert secrets_of(other_id) == before
+
+
+def test_setting_a_secret_with_patch_ends_an_overlap(partner_api, fresh_rate_limits):
+    with time_machine.travel(NOW, tick=False):
+        hook_id = create(partner_api, "http://127.0.0.1:9/x")
+        partner_api.post(f"/api/v1/webhooks/{hook_id}/secret", {"previous_valid_until": at(NOW + DAY)})
+        response = partner_api.patch(f"/api/v1/webhooks/{hook_id}", {"secret": "leaked-so-replaced-0001"})
+    assert (response.status_code, response.json()["previous_secret_until"]) == (200, None)
+    assert secrets_of(hook_id) == ("leaked-so-replaced-0001", "", None)

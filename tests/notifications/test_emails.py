@@ -66,7 +66,7 @@ def test_it_sends_the_new_referral_alert_in_english_to_an_english_contact(smtp_s
         "Need: Move 200 mailboxes to the cloud\n"
         "Company size: 50-249 employees\n"
         "Industry: Manufacturing\n"
-        "Region: Berlin DE\n"
+        "Region: Berlin, Germany\n"
         "Products: Office suite and email\n\n"
         f"Please answer within 24 hours; the referral is missed if nobody answers by {MISSED_AT_EN}.\n"
         f"Open it: {SITE}/referrals/{referral.pk}/\n\n"
@@ -81,7 +81,7 @@ def test_it_sends_the_alert_in_russian_to_a_russian_contact(smtp_server):
     assert deliver_due(NOW) == 1
     [message] = smtp_server.messages
     assert (subject(message), message["From"], message["To"]) == (
-        "Новая рекомендация: 50-249 сотрудников, Berlin",
+        "Новая рекомендация: 50-249 сотрудников, Берлин",
         FROM,
         "alerts@sever.example",
     )
@@ -91,7 +91,7 @@ def test_it_sends_the_alert_in_russian_to_a_russian_contact(smtp_server):
         "Потребность: Move 200 mailboxes to the cloud\n"
         "Размер компании: 50-249 сотрудников\n"
         "Отрасль: Производство\n"
-        "Регион: Berlin DE\n"
+        "Регион: Берлин, Германия\n"
         "Продукты: Офисный пакет и почта\n\n"
         f"Ответьте, пожалуйста, в течение 24 часов; без ответа до {MISSED_AT_RU} рекомендация будет пропущена.\n"
         f"Открыть: {SITE}/referrals/{referral.pk}/\n\n"
@@ -128,25 +128,25 @@ def _deadline_soon_while_evaluating(referral, user):
             _new,
             "referral_new",
             "New referral: 50-249 employees, Berlin",
-            "Новая рекомендация: 50-249 сотрудников, Berlin",
+            "Новая рекомендация: 50-249 сотрудников, Берлин",
         ),
         (
             _unanswered,
             "referral_unanswered",
             "Waiting for your answer: 50-249 employees, Berlin",
-            "Ждём вашего ответа: 50-249 сотрудников, Berlin",
+            "Ждём вашего ответа: 50-249 сотрудников, Берлин",
         ),
         (
             _deadline_soon_while_new,
             "referral_deadline_soon",
             "Deadline soon: 50-249 employees, Berlin",
-            "Срок скоро истекает: 50-249 сотрудников, Berlin",
+            "Срок скоро истекает: 50-249 сотрудников, Берлин",
         ),
         (
             _deadline_soon_while_evaluating,
             "referral_deadline_soon",
             "Deadline soon: 50-249 employees, Berlin",
-            "Срок скоро истекает: 50-249 сотрудников, Berlin",
+            "Срок скоро истекает: 50-249 сотрудников, Берлин",
         ),
     ],
     ids=["new", "unanswered", "deadline-soon-while-new", "deadline-soon-while-evaluating"],
@@ -296,3 +296,58 @@ def test_the_customers_note_names_three_partners_not_yet_asked_each_with_its_lin
     for name, url in listed:
         assert f'<a href="{url}' + line.format(name=name) in html(note)
     assert "Nordlicht IT (Berlin)" not in text(note)
+
+
+# --- What goes on the wire: 7-bit only, one-click unsubscribe, the recipient's time zone and words --------------
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_every_body_goes_as_quoted_printable_with_no_raw_8_bit_and_no_8bitmime(smtp_server, language):
+    factories.referral(factories.profile(contacts=("alerts@sever.example",), contact_language=language))
+    assert deliver_due(NOW) == 1
+    [envelope], [message] = smtp_server.envelopes, smtp_server.messages
+    assert [o for o in envelope.mail_options if o.upper().startswith("BODY=")] == []  # no BODY=8BITMIME asked
+    assert [b for b in envelope.raw if b > 127] == []
+    assert [p["Content-Transfer-Encoding"] for p in message.iter_parts()] == ["quoted-printable"] * 2
+    assert ("Регион: Берлин, Германия" if language == "ru" else "Region: Berlin, Germany") in text(message)
+
+
+def unsubscribe_link(message):
+    # A long header is folded right after its name; mail programs drop the folding space, as tests.smtp.subject.
+    [url] = re.fullmatch(r"<(\S+)>", message["List-Unsubscribe"].strip()).groups()
+    return url
+
+
+@pytest.mark.parametrize(("stage", "template"), [(_new, "referral_new"), (_unanswered, "referral_unanswered"),
+                                                 (_deadline_soon_while_new, "referral_deadline_soon")])  # fmt: skip
+def test_partner_alerts_and_reminders_offer_one_click_unsubscribe(smtp_server, stage, template):
+    prof = factories.profile(contacts=("alerts@nordlicht.example",))
+    referral = factories.referral(prof)
+    at = stage(referral, None)
+    OutboxMessage.objects.exclude(template=template).delete()
+    assert deliver_due(at) == 1
+    [message] = smtp_server.messages
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert unsubscribe_link(message).startswith(f"{SITE}/settings/unsubscribe/")
+
+
+def test_e_mails_to_customers_and_invitations_have_no_unsubscribe_link(smtp_server):
+    prof = factories.profile(factories.partner("Nordlicht IT"))
+    referral = factories.referral(prof)
+    services.skip(referral.pk, ActorRef.person(factories.user(prof.partner)), NOW + H, reason="no-capacity")
+    OutboxMessage.objects.filter(template="referral_new").delete()
+    assert deliver_due(NOW + H) == 1
+    [note] = smtp_server.messages
+    assert (note["To"], note["List-Unsubscribe"], note["List-Unsubscribe-Post"]) == ("anna@contoso.example", None, None)
+
+
+def test_the_deadline_is_shown_in_the_time_zone_of_the_user_who_gets_the_alert(smtp_server):
+    prof = factories.profile(contacts=("tokyo@nordlicht.example", "inbox@nordlicht.example"))
+    factories.user(prof.partner, email="tokyo@nordlicht.example", time_zone="Asia/Tokyo")
+    factories.referral(prof)
+    assert deliver_due(NOW) == 2
+    in_tokyo = MISSED_AT + 9 * H  # Japan keeps no summer time
+    assert f"nobody answers by {in_tokyo.day} {in_tokyo:%b %Y}, {in_tokyo:%H}:00 JST." in text(
+        smtp_server.to("tokyo@nordlicht.example")[0]
+    )
+    assert f"nobody answers by {MISSED_AT_EN}." in text(smtp_server.to("inbox@nordlicht.example")[0])

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 import ssl
 from datetime import timedelta
 
 import pytest
+import standardwebhooks
+import stripe
+import time_machine
 
-from notifications import egress, webhooks
+from notifications import egress, webhook_service, webhooks
 from notifications.models import OutboxMessage, Webhook, WebhookDelivery
 from referrals import services
 from referrals.actors import ActorRef
@@ -122,6 +126,125 @@ def test_the_signature_covers_the_timestamp_and_the_body():
     assert webhooks.sign("k", 1700000000, b"{}") == (
         "t=1700000000,v1=" + __import__("hmac").new(b"k", b"1700000000.{}", "sha256").hexdigest()
     )
+
+
+# --- Off-the-shelf verifiers: Standard Webhooks' library and Stripe's, on deliveries as they arrived ---------
+
+STANDARD_SECRET = "whsec_" + base64.b64encode(bytes(range(32))).decode()
+
+
+def delivered(secret, send=lambda hook: webhooks.ping(hook, NOW), at=NOW, of=None):
+    """What the one event `send` queues put on the wire: (raw body, headers). `of`: the profile whose partner
+    owns the webhook."""
+    with Receiver(secret) as receiver:
+        hook = Webhook.objects.create(
+            partner=(of or factories.profile()).partner, url=receiver.url, events=list(Webhook.EVENTS),
+            secret=secret, created_at=NOW,
+        )  # fmt: skip
+        send(hook)
+        assert webhooks.deliver_due(at) == 1
+    [request] = receiver.received
+    return request["raw"], request["headers"]
+
+
+def only_event():
+    return f"evt_{OutboxMessage.objects.get(channel='webhook').pk}"
+
+
+def standard_verify(secret, raw, headers):
+    return standardwebhooks.Webhook(secret).verify(raw, headers)
+
+
+def stripe_verify(secret, raw, headers):
+    return stripe.WebhookSignature.verify_header(raw.decode(), headers["Leadshare-Signature"], secret, tolerance=300)
+
+
+def test_a_delivery_verifies_with_the_standard_webhooks_library_and_with_stripes_verifier(profile):
+    raw, headers = delivered(STANDARD_SECRET, lambda hook: factories.referral(profile), of=profile)
+    event = only_event()
+    assert standard_verify(STANDARD_SECRET, raw, headers)["id"] == event
+    assert stripe_verify(STANDARD_SECRET, raw, headers) is True
+    assert (headers["webhook-id"], headers["Leadshare-Event-Id"], headers["webhook-timestamp"]) == (
+        event,
+        event,
+        str(int(NOW.timestamp())),
+    )
+    assert headers["Leadshare-Signature"].startswith(f"t={int(NOW.timestamp())},v1=")
+
+
+def test_the_standard_signature_is_the_base64_hmac_of_id_timestamp_and_body_with_the_decoded_key():
+    raw, headers = delivered(STANDARD_SECRET)
+    signed = f"{only_event()}.{int(NOW.timestamp())}.".encode() + raw
+    digest = __import__("hmac").new(bytes(range(32)), signed, "sha256").digest()
+    assert headers["webhook-signature"] == "v1," + base64.b64encode(digest).decode()
+
+
+@pytest.mark.parametrize("secret", ["whsec_test_secret_0123456789", "a partner's own secret", "whsec_"])
+def test_a_secret_not_in_standard_form_verifies_as_whsec_and_the_base64_of_its_bytes(secret):
+    raw, headers = delivered(secret)
+    as_standard = "whsec_" + base64.b64encode(secret.encode()).decode()
+    assert standard_verify(as_standard, raw, headers) == {
+        "id": only_event(),
+        "type": "ping",
+        "created_at": NOW.isoformat().replace("+00:00", "Z"),
+        "data": {},
+    }
+    assert stripe_verify(secret, raw, headers) is True
+
+
+def test_new_secrets_are_in_the_standard_form_that_every_library_takes_as_is():
+    secret = webhook_service.new_secret()
+    assert (secret[:6], len(base64.b64decode(secret[6:], validate=True))) == ("whsec_", 32)
+    raw, headers = delivered(secret)
+    assert standard_verify(secret, raw, headers)["type"] == "ping"
+
+
+def test_a_changed_body_or_another_secret_fails_both_verifiers():
+    raw, headers = delivered(STANDARD_SECRET)
+    tampered = raw.replace(b'"ping"', b'"pong"')
+    with pytest.raises(standardwebhooks.webhooks.WebhookVerificationError):
+        standard_verify(STANDARD_SECRET, tampered, headers)
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe_verify(STANDARD_SECRET, tampered, headers)
+    other = "whsec_" + base64.b64encode(bytes(32)).decode()
+    with pytest.raises(standardwebhooks.webhooks.WebhookVerificationError):
+        standard_verify(other, raw, headers)
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe_verify(other, raw, headers)
+
+
+# --- Rotation: both secrets sign until the time the admin chose ------------------------------------------------
+
+OLD = STANDARD_SECRET
+NEW = "whsec_" + base64.b64encode(bytes(range(100, 132))).decode()
+
+
+def rotated(hook):
+    Webhook.objects.filter(pk=hook.pk).update(secret=NEW, previous_secret=OLD, previous_secret_until=NOW + H)
+    hook.refresh_from_db()
+    return webhooks.ping(hook, NOW)
+
+
+def test_during_the_overlap_each_event_carries_both_signatures_and_either_secret_verifies():
+    raw, headers = delivered(OLD, rotated, at=NOW + H - S)
+    assert len(headers["webhook-signature"].split(" ")) == 2
+    assert headers["Leadshare-Signature"].count(",v1=") == 2
+    with time_machine.travel(NOW + H - S, tick=False):
+        for secret in (OLD, NEW):
+            assert standard_verify(secret, raw, headers)["type"] == "ping"
+            assert stripe_verify(secret, raw, headers) is True
+
+
+def test_after_the_overlap_only_the_new_secret_signs():
+    raw, headers = delivered(OLD, rotated, at=NOW + H)
+    assert len(headers["webhook-signature"].split(" ")) == 1
+    with time_machine.travel(NOW + H, tick=False):
+        assert standard_verify(NEW, raw, headers)["type"] == "ping"
+        assert stripe_verify(NEW, raw, headers) is True
+        with pytest.raises(standardwebhooks.webhooks.WebhookVerificationError):
+            standard_verify(OLD, raw, headers)
+        with pytest.raises(stripe.SignatureVerificationError):
+            stripe_verify(OLD, raw, headers)
 
 
 def stamps(receiver):
@@ -258,3 +381,43 @@ def test_a_switched_off_webhook_gets_none_of_the_events_queued_for_it(profile):
         "Not sent: the webhook is switched off.",
     )
     assert WebhookDelivery.objects.count() == 0
+
+
+# --- What happened: data.change -----------------------------------------------------------------------------
+
+
+def at(instant):
+    return instant.isoformat().replace("+00:00", "Z")
+
+
+def test_each_event_says_what_happened_and_no_two_events_of_a_referral_read_alike(profile, admin_user):
+    person = ActorRef.person(admin_user)
+    with Receiver(SECRET) as receiver:
+        hook_for(profile, receiver.url)
+        referral = factories.referral(profile)
+        services.mark_interested(referral.pk, person, NOW + H)
+        services.update_notes(referral.pk, person, NOW + 2 * H, "Called them")
+        sweep(NOW + H + 7 * 24 * H)  # evaluating expires 7 days after it began
+        assert webhooks.deliver_due(NOW + 200 * H) == 4
+    events = [r["body"] for r in receiver.received]
+    user = {"kind": "user", "label": "admin@partner.example"}
+    timer = {"kind": "system", "label": "timer"}
+    assert [(e["type"], e["data"]["change"]) for e in events] == [
+        ("referral.created", {"action": "create", "from": None, "to": "new", "at": at(NOW), "version": 1,
+                              "actor": {"kind": "system", "label": "test"}}),
+        ("referral.updated", {"action": "interested", "from": "new", "to": "evaluating", "at": at(NOW + H),
+                              "version": 2, "actor": user}),
+        ("referral.updated", {"action": "edit", "from": "evaluating", "to": "evaluating", "at": at(NOW + 2 * H),
+                              "version": 3, "actor": user}),
+        ("referral.updated", {"action": "expire", "from": "evaluating", "to": "expired",
+                              "at": at(NOW + H + 7 * 24 * H), "version": 4, "actor": timer}),
+    ]  # fmt: skip
+    # The referral is sent as it is at delivery, so only data.change tells the events apart.
+    assert {e["data"]["referral"]["state"] for e in events} == {"expired"}
+    assert len({repr(e["data"]) for e in events}) == 4
+
+
+def test_a_ping_describes_no_change():
+    _raw, headers = delivered(SECRET)
+    assert headers["Leadshare-Event-Type"] == "ping"
+    assert OutboxMessage.objects.get(channel="webhook").payload == {}

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from notifications.models import OutboxMessage
+from partners.models import ProfileContact
 from referrals.timers import sweep
 from tests import factories
 from tests.factories import NOW
@@ -71,3 +72,13 @@ def test_a_covering_member_who_is_also_a_contact_gets_each_alert_once(profile):
     member.locations.set(profile.locations.all())
     factories.referral(profile)
     assert addresses("referral_new") == ["sales@partner.example", "Olga@Partner.example"]
+
+
+def test_a_shared_inbox_that_unsubscribed_gets_no_more_alerts_of_that_kind_but_the_other_kind(profile):
+    ProfileContact.objects.filter(email="sales@partner.example").update(notify_new_referrals=False)
+    referral = factories.referral(profile)
+    sweep(referral.created_at + timedelta(hours=24))
+    assert (addresses("referral_new"), addresses("referral_unanswered")) == (
+        ["Olga@Partner.example"],
+        ["sales@partner.example", "Olga@Partner.example"],
+    )
