@@ -18,13 +18,14 @@ A decision:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from random import Random
 
 import numpy as np
 
 from matching.engine import explain, features
+from matching.engine import learner as learning
 from matching.engine.index import ELIGIBLE, PartnerIndex
 from matching.engine.learner import Learner, Prediction
 from matching.engine.types import Deal, Decision, Observation, Partner, Scored
@@ -47,14 +48,24 @@ RANKED = 20
 class EnginePolicy:
     name = "engine"
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, *, explained: bool = True) -> None:
+        """`explained=False` (the simulator, which reads only who was chosen) lists just the chosen partners,
+        without contributions: the same choices, without the words that cost half a decision's time."""
         self.seed = seed
+        self.explained = explained
         self.index = PartnerIndex()
         self.learner = Learner()
 
     @property
     def model_version(self) -> str:
         return self.learner.version
+
+    def know(self, deals: Iterable[Deal], partners: Sequence[Partner]) -> None:
+        """Learn of requests and profiles the engine did not route itself (a person or the finder chose the
+        partners), so the answers to them teach it too; `partners` becomes the profiles it knows."""
+        self.index.sync(partners)
+        for deal in deals:
+            self.learner.deals.setdefault(deal.request_id, deal)
 
     def observe(self, observation: Observation) -> None:
         self._remember_pair(observation.request_id, observation.profile_id)
@@ -88,6 +99,8 @@ class EnginePolicy:
         positions = self._positions_of_slots(rows)
         prediction = learner.predict_from_logits(deal, global_logit, positions, now)
         speed = timeliness_factor(learner.timely.rates(positions, len(rows), now.timestamp()), learner.timely.overall())
+        if learning.ANSWER_STAGE:
+            speed = speed * learner.answering.rates(positions, len(rows), now.timestamp())
         discount = capacity_discount(index.capacity[rows], index.open_referrals[rows])
         logit = prediction.global_logit + prediction.cell_mean
         factor = discount * speed
@@ -104,7 +117,7 @@ class EnginePolicy:
 
         chosen = [int(profile_ids[position]) for position, _, _ in picks]
         # Full feature rows only for the candidates listed: the learner keeps the chosen ones' to learn from.
-        listed = sorted(set(best[:RANKED].tolist()) | {position for position, _, _ in picks})
+        listed = sorted(set(best[:RANKED].tolist() if self.explained else ()) | {position for position, _, _ in picks})
         x = dict(zip(listed, features.matrix(deal, index, rows[listed], km), strict=True))
         for position, _, _ in picks:
             self.learner.remember(deal, int(profile_ids[position]), x[position])
@@ -180,6 +193,8 @@ class EnginePolicy:
         picks: list[tuple[int, str, float]],
     ) -> tuple[Scored, ...]:
         chosen = {position: (boost, propensity) for position, boost, propensity in picks}
+        if not self.explained:
+            return self._unexplained(rows, prediction, discount * speed, positions, chosen)
         candidates = [
             explain.Candidate(
                 partner=self.index.partners[int(rows[position])],
@@ -210,6 +225,31 @@ class EnginePolicy:
             for position, candidate, parts, p in zip(
                 positions, candidates, explain.contributions(deal, candidates, self.learner), probabilities, strict=True
             )
+        ]
+        scored.sort(key=lambda s: (-s.score, s.profile_id))
+        return tuple(scored)
+
+    def _unexplained(
+        self,
+        rows: np.ndarray,
+        prediction: Prediction,
+        factor: np.ndarray,
+        positions: list[int],
+        chosen: dict[int, tuple[str, float]],
+    ) -> tuple[Scored, ...]:
+        p = _sigmoid(prediction.global_logit[positions] + prediction.cell_mean[positions])
+        scored = [
+            Scored(
+                profile_id=self.index.partners[int(rows[position])].profile_id,
+                score=float(np.prod(p[i]) * prediction.value_eur * factor[position]),
+                p_interested=float(p[i, 0]),
+                p_accept=float(p[i, 1]),
+                p_win=float(p[i, 2]),
+                expected_value_eur=prediction.value_eur,
+                boost=chosen.get(position, ("", 0.0))[0],
+                propensity=chosen.get(position, ("", 0.0))[1],
+            )
+            for i, position in enumerate(positions)
         ]
         scored.sort(key=lambda s: (-s.score, s.profile_id))
         return tuple(scored)
