@@ -206,21 +206,27 @@ class Timeliness:
 
     def rates(self, position_of_slot: np.ndarray, m: int, now: float) -> np.ndarray:
         """The shrunk P(timely first answer) of m partners, given where each slot is among them (-1: not)."""
+        result = np.full(m, self.overall())
+        rows, rates = self.known(position_of_slot, now)
+        result[rows] = rates
+        return result
+
+    def known(self, position_of_slot: np.ndarray, now: float) -> tuple[np.ndarray, np.ndarray]:
+        """`rates` of the partners with a record only, as (their positions, their rates): every other partner's
+        is `overall()`, and a decision over many partners need not write it for each."""
         rate = self.overall()
-        result = np.full(m, rate)
         n = len(self.yes)
-        if not n or not m:
-            return result
+        if not n or not len(position_of_slot):
+            return np.empty(0, dtype=np.intp), np.empty(0)
         if self._arrays is None:
             self._arrays = (np.array(self.yes), np.array(self.asked), np.array(self.at))
         yes, asked, at = self._arrays
         rows = position_of_slot[:n]
         present = rows >= 0
         fade = np.exp2(-np.maximum(now - at[present], 0.0) / (HALF_LIFE_DAYS * DAY))
-        result[rows[present]] = (yes[present] * fade + TIMELY_PRIOR_COUNT * rate) / (
+        return rows[present], (yes[present] * fade + TIMELY_PRIOR_COUNT * rate) / (
             asked[present] * fade + TIMELY_PRIOR_COUNT
         )
-        return result
 
 
 @dataclass(frozen=True)

@@ -98,10 +98,8 @@ class EnginePolicy:
         global_logit = features.logits(deal, index, rows, learner.weights, learner.intercepts, km)
         positions = self._positions_of_slots(rows)
         prediction = learner.predict_from_logits(deal, global_logit, positions, now)
-        speed = timeliness_factor(learner.timely.rates(positions, len(rows), now.timestamp()), learner.timely.overall())
-        if learning.ANSWER_STAGE:
-            speed = speed * learner.answering.rates(positions, len(rows), now.timestamp())
-        discount = capacity_discount(index.capacity[rows], index.open_referrals[rows])
+        speed = habits(learner, positions, len(rows), now.timestamp())
+        discount = index.memo(("discount", CAPACITY_PENALTY), lambda: capacity_discount(features.load(index)))[rows]
         logit = prediction.global_logit + prediction.cell_mean
         factor = discount * speed
         generator = np.random.default_rng([self.seed, rng.getrandbits(64)])
@@ -264,11 +262,22 @@ class EnginePolicy:
             self.learner.remember(deal, profile_id, features.pair_features(deal, self.index.partners[row]))
 
 
-def capacity_discount(capacity: np.ndarray, open_referrals: np.ndarray) -> np.ndarray:
-    """1 with room to spare, 1/2 at capacity: (1 - u^2 / 2) for u = open / capacity; 1 when unlimited."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        used = np.clip(np.where(np.isnan(capacity) | (capacity <= 0), 0.0, open_referrals / capacity), 0.0, 1.0)
-    return np.asarray(1.0 - CAPACITY_PENALTY * used * used)
+def capacity_discount(load: np.ndarray) -> np.ndarray:
+    """1 with room to spare, 1/2 at capacity: (1 - u^2 / 2) for u = open / capacity (`features.load`)."""
+    return np.asarray(1.0 - CAPACITY_PENALTY * load * load)
+
+
+def habits(learner: learning.Learner, positions: np.ndarray, m: int, now: float) -> np.ndarray:
+    """Each of m partners' answering habits as a factor of its score: P(it answers before the first deadline)
+    times `timeliness_factor` (1 for a partner without a record: it answers in time as often as everyone)."""
+    answering = learner.answering
+    speed = np.full(m, answering.overall() if learning.ANSWER_STAGE else 1.0)
+    if learning.ANSWER_STAGE:
+        rows, rates = answering.known(positions, now)
+        speed[rows] = rates
+    rows, rates = learner.timely.known(positions, now)
+    speed[rows] *= timeliness_factor(rates, learner.timely.overall())
+    return speed
 
 
 def timeliness_factor(timely: np.ndarray, overall: float) -> np.ndarray:
@@ -293,13 +302,26 @@ def top_products(logit: np.ndarray, factor: np.ndarray, k: int) -> np.ndarray:
     slope = 1.0 - _sigmoid(anchor)
     with np.errstate(divide="ignore"):
         upper = logit @ slope + float(np.sum(_log_sigmoid(anchor) - slope * anchor)) + np.log(factor)
-    first = np.argpartition(-upper, FIRST_CUT * k - 1)[: FIRST_CUT * k]
+    first = _some_of_the_best(upper, FIRST_CUT * k)
     exact = _sigmoid(logit[first]).prod(axis=1) * factor[first]
     kth = np.partition(exact, len(exact) - k)[len(exact) - k]
     with np.errstate(divide="ignore"):
         bar = np.log(kth) - BOUND_SLACK * (1.0 + abs(np.log(kth)))
     candidates = np.flatnonzero(upper >= bar)
     return candidates[_top(_sigmoid(logit[candidates]).prod(axis=1) * factor[candidates], k)]
+
+
+def _some_of_the_best(values: np.ndarray, k: int) -> np.ndarray:
+    """Positions of at least k of the largest values (any more of them do no harm): above a threshold read off
+    a sample, which is cheaper than a partition of all, else by the partition."""
+    m = len(values)
+    step = max(1, m // ANCHOR_SAMPLE)
+    with np.errstate(invalid="ignore"):
+        threshold = np.quantile(values[::step], max(0.0, 1.0 - 2.0 * k / m))
+    found = np.flatnonzero(values >= threshold)
+    if k <= len(found) <= 4 * k:
+        return found
+    return np.argpartition(-values, k - 1)[:k]
 
 
 def _log_sigmoid(z: np.ndarray) -> np.ndarray:
