@@ -211,11 +211,8 @@ def _deals_of(events: Sequence[ReferralEvent]) -> list[Deal]:
 
 def introduce(policy: EnginePolicy, deals: Iterable[Deal], known: Sequence[Partner]) -> None:
     """Tell the engine the requests and profiles that history is about, so it can read answers to pairs it
-    did not choose (people and the finder chose most of them). The engine has no call for this yet: it keeps
-    the deals it decided on and the partners of its last decision (matching/engine/policy.py)."""
-    policy.index.sync(known)
-    for one in deals:
-        policy.learner.deals.setdefault(one.request_id, one)
+    did not choose (people and the finder chose most of them)."""
+    policy.know(deals, known)
 
 
 def train(now: datetime) -> EngineState:

@@ -32,7 +32,7 @@ FEATURE_SIGNALS = {
     "industry": ("industry_match", "industry_unknown"),
     "products": ("product_overlap", "service_overlap"),
     "size": ("size_in_target", "size_any"),
-    "distance": ("log_km", "remote", "local", "log_km_wide"),
+    "distance": ("log_km", "remote", "local", "log_km_wide", "km_near"),
     "language": ("language_declared",),
     "words": ("words_cosine", "vector_cosine", "vector_missing"),
     "source": ("source_agent", "source_advertising", "source_import"),
@@ -87,7 +87,7 @@ def contributions(
             slope * cells,
             np.log(value / baseline_value)[:, None],
             np.log(speed)[:, None],
-            np.log(discount)[:, None],
+            (by_feature[:, COLUMN["load"]] + np.log(discount))[:, None],  # how busy it is, learned and ruled
         ),
         axis=1,
     )

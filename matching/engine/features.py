@@ -20,6 +20,7 @@ BUDGET_EDGES = (5_000.0, 25_000.0, 100_000.0)
 SOURCES = ("agent", "advertising", "import")  # one-hot; the finder is the baseline
 LOCAL_KM = 50.0
 DISTANCE_SCALE = log(1.0 + 1000.0)  # log km scaled so 1000 km is 1
+KM_SCALE = 1000.0
 
 FEATURES = (
     "industry_match",  # the request's industry is one the partner declared
@@ -32,6 +33,7 @@ FEATURES = (
     "remote",  # the distance is unknown: the request or the partner has no place
     "local",  # within LOCAL_KM
     "log_km_wide",  # log_km again for a partner that serves other countries than its own (distance matters less)
+    "km_near",  # km / 1000 for a partner serving its own country only: interest falls steadily with distance
     "language_declared",  # the partner declared the request's language
     "words_cosine",  # the need's stems against the partner's keyword stems (binary cosine)
     "vector_cosine",  # cosine of the multilingual embeddings, when both have one
@@ -43,6 +45,7 @@ FEATURES = (
     "budget_medium",
     "budget_large",
     "budget_very_large",
+    "load",  # open referrals / capacity when decided (0 when unlimited): a busy partner is less interested
 )
 F = len(FEATURES)
 COLUMN = {name: i for i, name in enumerate(FEATURES)}
@@ -89,6 +92,7 @@ def matrix(deal: Deal, index: PartnerIndex, rows: np.ndarray, km: np.ndarray | N
     out[:, COLUMN["remote"]] = ~known
     out[:, COLUMN["local"]] = known & (np.where(known, km, np.inf) <= LOCAL_KM)
     out[:, COLUMN["log_km_wide"]] = np.where(index.serves_wide[rows], out[:, COLUMN["log_km"]], 0.0)
+    out[:, COLUMN["km_near"]] = np.where(known & ~index.serves_wide[rows], np.where(known, km, 0.0), 0.0) / KM_SCALE
 
     if deal.language:
         declared = np.zeros(n, dtype=bool)
@@ -107,6 +111,7 @@ def matrix(deal: Deal, index: PartnerIndex, rows: np.ndarray, km: np.ndarray | N
     bucket = budget_bucket(deal)
     if bucket:
         out[:, COLUMN["budget_small"] + bucket - 1] = 1.0
+    out[:, COLUMN["load"]] = load(index)[rows]
     return out
 
 
@@ -117,10 +122,13 @@ def logits(
     each feature's weights are added only to the rows that have it (from the postings), so a decision over
     100,000 profiles builds full rows only for the few candidates it lists. `km` is `distances(deal, index)`.
     Held to `matrix` by a test."""
-    n, stages = len(index), range(len(intercepts))
-    z = np.zeros((len(intercepts), n))  # stage-major: each stage's additions run over contiguous memory
+    stages = range(len(intercepts))
     w = {name: weights[:, COLUMN[name]] for name in FEATURES}
     constant = np.array(intercepts, dtype=np.float64)
+    # Stage-major: each stage's additions run over contiguous memory. What depends on the rows only (declared
+    # or not, load) is summed once per change of the rows or the weights.
+    z = index.memo(("static", bool(deal.industry), bool(deal.size), weights.tobytes()), lambda: _static(deal, index, w))
+    z = z.copy()
 
     def add_rows(name: str, at: np.ndarray, scale: float | np.ndarray = 1.0) -> None:
         for stage in stages:
@@ -134,7 +142,6 @@ def logits(
 
     if deal.industry:
         add_rows("industry_match", index.industries.of(deal.industry))
-        add_dense("industry_unknown", ~index.declares_industries)
     else:
         constant += w["industry_unknown"]
     for item in deal.products:
@@ -143,7 +150,6 @@ def logits(
         add_rows("service_overlap", index.services.of(item), 1.0 / len(deal.services))
     if deal.size:
         add_rows("size_in_target", index.sizes.of(deal.size))
-        add_dense("size_any", ~index.declares_sizes)
     else:
         constant += w["size_any"]
 
@@ -153,6 +159,7 @@ def logits(
     add_dense("log_km_wide", log_km * index.serves_wide)
     add_dense("remote", ~known)
     add_dense("local", known & (np.where(known, km, np.inf) <= LOCAL_KM))
+    add_dense("km_near", np.where(known & ~index.serves_wide, np.where(known, km, 0.0), 0.0) / KM_SCALE)
 
     if deal.language:
         add_rows("language_declared", index.languages.of(deal.language))
@@ -173,6 +180,33 @@ def logits(
     if bucket:
         constant += weights[:, COLUMN["budget_small"] + bucket - 1]
     return np.ascontiguousarray(z[:, rows].T) + constant
+
+
+def _static(deal: Deal, index: PartnerIndex, w: dict[str, np.ndarray]) -> np.ndarray:
+    """The log-odds terms (stages x n) of the features that depend on the rows alone, given whether the deal
+    names an industry and a size."""
+    z = np.zeros((len(next(iter(w.values()))), len(index)))
+    dense = [("load", load(index))]
+    if deal.industry:
+        dense.append(("industry_unknown", ~index.declares_industries))
+    if deal.size:
+        dense.append(("size_any", ~index.declares_sizes))
+    for name, values in dense:
+        for stage in range(len(z)):
+            if w[name][stage]:
+                z[stage] += w[name][stage] * values
+    return z
+
+
+def load(index: PartnerIndex) -> np.ndarray:
+    """Each row's open referrals over its capacity, at most 1 (0 when it set no capacity) (n,)."""
+    return index.memo("load", lambda: _load(index.capacity, index.open_referrals))
+
+
+def _load(capacity: np.ndarray, open_referrals: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        used = np.where(np.isnan(capacity) | (capacity <= 0), 0.0, open_referrals / capacity)
+    return np.asarray(np.clip(used, 0.0, 1.0))
 
 
 def qualifies(deal: Deal, index: PartnerIndex) -> np.ndarray:

@@ -9,7 +9,7 @@ unchanged data), and remembers `exclusion`'s answers per `eligibility_key(deal)`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from math import cos, radians, sin
 
@@ -89,11 +89,23 @@ class PartnerIndex:
         self._vectors: dict[int, np.ndarray] = {}
         self._vector_matrix: tuple[np.ndarray, np.ndarray] | None = None
         self._exclusions: dict[tuple[str, str, str], np.ndarray] = {}
+        self._memo: dict[object, np.ndarray] = {}
+        self._memo_version = -1
         self._reasons: list[str] = [""]
         self._reason_array = np.array(self._reasons, dtype=object)
 
     def __len__(self) -> int:
         return len(self.partners)
+
+    def memo(self, key: object, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """`compute()`, remembered until a row changes: what depends on the rows only, not on the request."""
+        if self._memo_version != self.version:
+            self._memo.clear()
+            self._memo_version = self.version
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = compute()
+        return found
 
     # -- keeping the rows current ---------------------------------------------------------------------------
 

@@ -61,6 +61,9 @@ HALF_LIFE_DAYS = 90.0  # a cell's evidence halves every 90 days
 TIMELY_HOURS = 24.0  # a first answer within this long is timely: the customer hears back the same day
 TIMELY_PRIOR_COUNT = 4.0  # a partner's timeliness is shrunk toward everyone's by this many offers' worth
 TIMELY_PRIOR = (1.0, 2.0)  # everyone's rate starts at 1 timely answer of 2, which the faded record outweighs
+ANSWER_PRIOR = (17.0, 20.0)  # everyone answers about 85% of offers in time before the record says otherwise
+ANSWER_STAGE = True  # whether a partner answers at all is its own factor, not a negative interest label
+CENSOR_LOSSES = True
 GLOBAL_HALF_LIFE_DAYS = 180.0  # the global models weigh old answers less, more slowly
 MIN_LABELS = 40  # a stage keeps its prior weights until it has this many answers of both kinds
 MIN_EACH_CLASS = 5
@@ -79,6 +82,8 @@ PRIOR_WEIGHTS = {
         "size_any": 0.1,
         "log_km": -0.6,
         "local": 0.2,
+        "km_near": -1.0,
+        "load": -1.0,
         "words_cosine": 1.0,
         "vector_cosine": 1.0,
     },
@@ -171,6 +176,7 @@ class Timeliness:
     asked: list[float] = field(default_factory=list)  # per slot, faded first answers and misses
     at: list[float] = field(default_factory=list)
     everyone: list[float] = field(default_factory=lambda: [0.0, 0.0, float("-inf")])  # [yes, asked, at]
+    prior: tuple[float, float] = TIMELY_PRIOR  # everyone's rate before any answer: (yes, asked)
     _arrays: tuple[np.ndarray, ...] | None = None
 
     def record(self, slot: int, timely: bool, at: float) -> None:
@@ -187,7 +193,7 @@ class Timeliness:
 
     def overall(self) -> float:
         yes, asked, _ = self.everyone
-        return (yes + TIMELY_PRIOR[0]) / (asked + TIMELY_PRIOR[1])
+        return (yes + self.prior[0]) / (asked + self.prior[1])
 
     def of(self, slot: int, now: float) -> tuple[float, float]:
         """(the partner's shrunk P(timely first answer), the faded number of offers behind it)."""
@@ -200,21 +206,27 @@ class Timeliness:
 
     def rates(self, position_of_slot: np.ndarray, m: int, now: float) -> np.ndarray:
         """The shrunk P(timely first answer) of m partners, given where each slot is among them (-1: not)."""
+        result = np.full(m, self.overall())
+        rows, rates = self.known(position_of_slot, now)
+        result[rows] = rates
+        return result
+
+    def known(self, position_of_slot: np.ndarray, now: float) -> tuple[np.ndarray, np.ndarray]:
+        """`rates` of the partners with a record only, as (their positions, their rates): every other partner's
+        is `overall()`, and a decision over many partners need not write it for each."""
         rate = self.overall()
-        result = np.full(m, rate)
         n = len(self.yes)
-        if not n or not m:
-            return result
+        if not n or not len(position_of_slot):
+            return np.empty(0, dtype=np.intp), np.empty(0)
         if self._arrays is None:
             self._arrays = (np.array(self.yes), np.array(self.asked), np.array(self.at))
         yes, asked, at = self._arrays
         rows = position_of_slot[:n]
         present = rows >= 0
         fade = np.exp2(-np.maximum(now - at[present], 0.0) / (HALF_LIFE_DAYS * DAY))
-        result[rows[present]] = (yes[present] * fade + TIMELY_PRIOR_COUNT * rate) / (
+        return rows[present], (yes[present] * fade + TIMELY_PRIOR_COUNT * rate) / (
             asked[present] * fade + TIMELY_PRIOR_COUNT
         )
-        return result
 
 
 @dataclass(frozen=True)
@@ -265,6 +277,8 @@ class Learner:
         self._value_sums: dict[tuple[int | None, str | None], list[float]] = {}
         self._waits: dict[int, list[float]] = {}  # profile id -> [faded sum of log hours, faded count, at]
         self.timely = Timeliness()
+        self.answering = Timeliness(prior=ANSWER_PRIOR)  # answered at all before the first deadline
+        self.won_by: dict[int, int] = {}  # request id -> the profile that won it
         self.version = self._version()
 
     # -- remembering what was decided, so answers can be read against it -----------------------------------
@@ -318,6 +332,10 @@ class Learner:
             self.timely.record(self.slot(o.profile_id), hours <= TIMELY_HOURS, at)
         elif o.outcome is Outcome.MISSED:
             self.timely.record(self.slot(o.profile_id), False, at)
+        if o.outcome in (Outcome.INTERESTED, Outcome.SKIPPED, Outcome.MISSED):
+            self.answering.record(self.slot(o.profile_id), o.outcome is not Outcome.MISSED, at)
+        if o.outcome is Outcome.WON:
+            self.won_by.setdefault(o.request_id, o.profile_id)
         if o.value_eur is not None and o.value_eur > 0 and o.outcome in (Outcome.ACCEPTED, Outcome.WON):
             self._record_value(o.request_id, o.profile_id, o.value_eur)
         added = []
@@ -328,9 +346,18 @@ class Learner:
             added += self._label(o.request_id, o.profile_id, stage, 1, at)
         if o.outcome in POSITIVE:
             added += self._label(o.request_id, o.profile_id, POSITIVE[o.outcome], 1, at)
-        elif o.outcome in NEGATIVE:
+        elif o.outcome in NEGATIVE and not self._says_nothing_of_its_stage(o):
             added += self._label(o.request_id, o.profile_id, NEGATIVE[o.outcome], 0, at)
         return added
+
+    def _says_nothing_of_its_stage(self, o: Observation) -> bool:
+        """A miss is the answering habit's to learn (`answering`), not a lack of interest; a loss after another
+        partner won the request is the customer having bought once, not this partner failing."""
+        if o.outcome is Outcome.MISSED:
+            return ANSWER_STAGE
+        return (
+            o.outcome is Outcome.LOST and CENSOR_LOSSES and self.won_by.get(o.request_id, o.profile_id) != o.profile_id
+        )
 
     def _label(self, request_id: int, profile_id: int, stage: int, y: int, at: float) -> list[Label]:
         key = (request_id, profile_id, stage)

@@ -18,13 +18,14 @@ A decision:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from random import Random
 
 import numpy as np
 
 from matching.engine import explain, features
+from matching.engine import learner as learning
 from matching.engine.index import ELIGIBLE, PartnerIndex
 from matching.engine.learner import Learner, Prediction
 from matching.engine.types import Deal, Decision, Observation, Partner, Scored
@@ -47,14 +48,24 @@ RANKED = 20
 class EnginePolicy:
     name = "engine"
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, *, explained: bool = True) -> None:
+        """`explained=False` (the simulator, which reads only who was chosen) lists just the chosen partners,
+        without contributions: the same choices, without the words that cost half a decision's time."""
         self.seed = seed
+        self.explained = explained
         self.index = PartnerIndex()
         self.learner = Learner()
 
     @property
     def model_version(self) -> str:
         return self.learner.version
+
+    def know(self, deals: Iterable[Deal], partners: Sequence[Partner]) -> None:
+        """Learn of requests and profiles the engine did not route itself (a person or the finder chose the
+        partners), so the answers to them teach it too; `partners` becomes the profiles it knows."""
+        self.index.sync(partners)
+        for deal in deals:
+            self.learner.deals.setdefault(deal.request_id, deal)
 
     def observe(self, observation: Observation) -> None:
         self._remember_pair(observation.request_id, observation.profile_id)
@@ -87,8 +98,8 @@ class EnginePolicy:
         global_logit = features.logits(deal, index, rows, learner.weights, learner.intercepts, km)
         positions = self._positions_of_slots(rows)
         prediction = learner.predict_from_logits(deal, global_logit, positions, now)
-        speed = timeliness_factor(learner.timely.rates(positions, len(rows), now.timestamp()), learner.timely.overall())
-        discount = capacity_discount(index.capacity[rows], index.open_referrals[rows])
+        speed = habits(learner, positions, len(rows), now.timestamp())
+        discount = index.memo(("discount", CAPACITY_PENALTY), lambda: capacity_discount(features.load(index)))[rows]
         logit = prediction.global_logit + prediction.cell_mean
         factor = discount * speed
         generator = np.random.default_rng([self.seed, rng.getrandbits(64)])
@@ -104,7 +115,7 @@ class EnginePolicy:
 
         chosen = [int(profile_ids[position]) for position, _, _ in picks]
         # Full feature rows only for the candidates listed: the learner keeps the chosen ones' to learn from.
-        listed = sorted(set(best[:RANKED].tolist()) | {position for position, _, _ in picks})
+        listed = sorted(set(best[:RANKED].tolist() if self.explained else ()) | {position for position, _, _ in picks})
         x = dict(zip(listed, features.matrix(deal, index, rows[listed], km), strict=True))
         for position, _, _ in picks:
             self.learner.remember(deal, int(profile_ids[position]), x[position])
@@ -180,6 +191,8 @@ class EnginePolicy:
         picks: list[tuple[int, str, float]],
     ) -> tuple[Scored, ...]:
         chosen = {position: (boost, propensity) for position, boost, propensity in picks}
+        if not self.explained:
+            return self._unexplained(rows, prediction, discount * speed, positions, chosen)
         candidates = [
             explain.Candidate(
                 partner=self.index.partners[int(rows[position])],
@@ -214,6 +227,31 @@ class EnginePolicy:
         scored.sort(key=lambda s: (-s.score, s.profile_id))
         return tuple(scored)
 
+    def _unexplained(
+        self,
+        rows: np.ndarray,
+        prediction: Prediction,
+        factor: np.ndarray,
+        positions: list[int],
+        chosen: dict[int, tuple[str, float]],
+    ) -> tuple[Scored, ...]:
+        p = _sigmoid(prediction.global_logit[positions] + prediction.cell_mean[positions])
+        scored = [
+            Scored(
+                profile_id=self.index.partners[int(rows[position])].profile_id,
+                score=float(np.prod(p[i]) * prediction.value_eur * factor[position]),
+                p_interested=float(p[i, 0]),
+                p_accept=float(p[i, 1]),
+                p_win=float(p[i, 2]),
+                expected_value_eur=prediction.value_eur,
+                boost=chosen.get(position, ("", 0.0))[0],
+                propensity=chosen.get(position, ("", 0.0))[1],
+            )
+            for i, position in enumerate(positions)
+        ]
+        scored.sort(key=lambda s: (-s.score, s.profile_id))
+        return tuple(scored)
+
     def _remember_pair(self, request_id: int, profile_id: int) -> None:
         """Features for an answer to a pair the engine did not choose (another policy or a person did)."""
         if (request_id, profile_id) in self.learner.pair_features:
@@ -224,11 +262,22 @@ class EnginePolicy:
             self.learner.remember(deal, profile_id, features.pair_features(deal, self.index.partners[row]))
 
 
-def capacity_discount(capacity: np.ndarray, open_referrals: np.ndarray) -> np.ndarray:
-    """1 with room to spare, 1/2 at capacity: (1 - u^2 / 2) for u = open / capacity; 1 when unlimited."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        used = np.clip(np.where(np.isnan(capacity) | (capacity <= 0), 0.0, open_referrals / capacity), 0.0, 1.0)
-    return np.asarray(1.0 - CAPACITY_PENALTY * used * used)
+def capacity_discount(load: np.ndarray) -> np.ndarray:
+    """1 with room to spare, 1/2 at capacity: (1 - u^2 / 2) for u = open / capacity (`features.load`)."""
+    return np.asarray(1.0 - CAPACITY_PENALTY * load * load)
+
+
+def habits(learner: learning.Learner, positions: np.ndarray, m: int, now: float) -> np.ndarray:
+    """Each of m partners' answering habits as a factor of its score: P(it answers before the first deadline)
+    times `timeliness_factor` (1 for a partner without a record: it answers in time as often as everyone)."""
+    answering = learner.answering
+    speed = np.full(m, answering.overall() if learning.ANSWER_STAGE else 1.0)
+    if learning.ANSWER_STAGE:
+        rows, rates = answering.known(positions, now)
+        speed[rows] = rates
+    rows, rates = learner.timely.known(positions, now)
+    speed[rows] *= timeliness_factor(rates, learner.timely.overall())
+    return speed
 
 
 def timeliness_factor(timely: np.ndarray, overall: float) -> np.ndarray:
@@ -253,13 +302,26 @@ def top_products(logit: np.ndarray, factor: np.ndarray, k: int) -> np.ndarray:
     slope = 1.0 - _sigmoid(anchor)
     with np.errstate(divide="ignore"):
         upper = logit @ slope + float(np.sum(_log_sigmoid(anchor) - slope * anchor)) + np.log(factor)
-    first = np.argpartition(-upper, FIRST_CUT * k - 1)[: FIRST_CUT * k]
+    first = _some_of_the_best(upper, FIRST_CUT * k)
     exact = _sigmoid(logit[first]).prod(axis=1) * factor[first]
     kth = np.partition(exact, len(exact) - k)[len(exact) - k]
     with np.errstate(divide="ignore"):
         bar = np.log(kth) - BOUND_SLACK * (1.0 + abs(np.log(kth)))
     candidates = np.flatnonzero(upper >= bar)
     return candidates[_top(_sigmoid(logit[candidates]).prod(axis=1) * factor[candidates], k)]
+
+
+def _some_of_the_best(values: np.ndarray, k: int) -> np.ndarray:
+    """Positions of at least k of the largest values (any more of them do no harm): above a threshold read off
+    a sample, which is cheaper than a partition of all, else by the partition."""
+    m = len(values)
+    step = max(1, m // ANCHOR_SAMPLE)
+    with np.errstate(invalid="ignore"):
+        threshold = np.quantile(values[::step], max(0.0, 1.0 - 2.0 * k / m))
+    found = np.flatnonzero(values >= threshold)
+    if k <= len(found) <= 4 * k:
+        return found
+    return np.argpartition(-values, k - 1)[:k]
 
 
 def _log_sigmoid(z: np.ndarray) -> np.ndarray:

@@ -51,6 +51,18 @@ def test_the_distance_of_a_partner_serving_other_countries_is_a_feature_of_its_o
     assert wide_x["log_km_wide"] == wide_x["log_km"] == local_x["log_km"] > 0.8
 
 
+def test_a_local_partners_distance_counts_in_km_too_and_a_busy_partners_load_is_a_feature():
+    far = deal(1, lat=48.14, lon=11.58)
+    local_only = partner(1, capacity=8, open_referrals=6)
+    wide = partner(2, serves_countries=frozenset({"DE", "AT"}), capacity=None, open_referrals=6)
+
+    local_x = dict(zip(features.FEATURES, features.pair_features(far, local_only).tolist(), strict=True))
+    wide_x = dict(zip(features.FEATURES, features.pair_features(far, wide).tolist(), strict=True))
+
+    assert local_x["km_near"] == pytest.approx(eligibility.distance_km(far, local_only) / 1000.0)
+    assert (wide_x["km_near"], local_x["load"], wide_x["load"]) == (0.0, 0.75, 0.0)
+
+
 def test_the_sparse_log_odds_are_the_feature_matrix_times_the_weights():
     rng = Random(8)
     index = PartnerIndex()

@@ -26,7 +26,7 @@ def answers_of(*outcomes: Outcome) -> Learner:
     ("outcomes", "labels"),
     [
         ((Outcome.OFFERED,), []),  # an offer with no answer is not yet a miss
-        ((Outcome.OFFERED, Outcome.MISSED), [(INTEREST, 0)]),
+        ((Outcome.OFFERED, Outcome.MISSED), []),  # not answering is the answering habit's (learner.answering)
         ((Outcome.SKIPPED,), [(INTEREST, 0)]),
         ((Outcome.INTERESTED, Outcome.ACCEPTED), [(INTEREST, 1), (ACCEPT, 1)]),  # an open deal is no loss
         ((Outcome.INTERESTED, Outcome.EXPIRED), [(INTEREST, 1), (ACCEPT, 0)]),
@@ -39,6 +39,37 @@ def test_each_answer_teaches_its_stage_once(outcomes, labels):
 
     assert [(label.stage, label.y) for label in learner.labels] == labels
     assert learner.offer_count(7) == 1
+
+
+def test_a_miss_teaches_the_answering_habit_and_an_answer_either_way_counts_as_answered():
+    learned = Learner()
+    for request_id in range(1, 5):
+        learned.observe(Observation(request_id, 1, Outcome.MISSED, now()))
+        learned.observe(Observation(request_id, 2, Outcome.SKIPPED, now(), None, timedelta(hours=30)))
+
+    missing, _ = learned.answering.of(learned.slot(1), now().timestamp())
+    answering, _ = learned.answering.of(learned.slot(2), now().timestamp())
+
+    assert learned.answering.overall() == (4 + 17) / (8 + 20)
+    assert missing == pytest.approx(4 * learned.answering.overall() / 8)
+    assert answering == pytest.approx((4 + 4 * learned.answering.overall()) / 8)
+
+
+def test_a_loss_after_another_partner_won_the_request_says_nothing_of_the_loser():
+    learner = Learner()
+    request = deal(1)
+    for profile_id in (7, 8):
+        learner.remember(request, profile_id, features.pair_features(request, partner(profile_id)))
+    learner.observe(Observation(1, 7, Outcome.WON, now(), value_eur=20_000.0))
+    learner.observe(Observation(1, 8, Outcome.LOST, now() + timedelta(days=3)))
+
+    assert [(label.profile_id, label.stage, label.y) for label in learner.labels] == [
+        (7, INTEREST, 1),
+        (7, ACCEPT, 1),
+        (7, WIN, 1),
+        (8, INTEREST, 1),
+        (8, ACCEPT, 1),
+    ]
 
 
 def test_the_expected_value_moves_from_the_prior_toward_the_values_seen():

@@ -94,8 +94,12 @@ def test_a_partner_nearing_capacity_is_discounted():
 
     decision = engine.decide(deal(1), [busy, partner(2)], 2, frozenset(), now(), Random(0))
 
+    free, half_full = decision.ranked
     assert order(decision) == [2, 1]
-    assert decision.ranked[1].score == pytest.approx(decision.ranked[0].score * 0.875, rel=1e-12)  # 1 - (1/2)^2/2
+    assert half_full.p_interested < free.p_interested  # the load feature: a busier partner is less interested
+    discount = 1 - policy.CAPACITY_PENALTY * (1 / 2) ** 2
+    interest = half_full.p_interested / free.p_interested
+    assert half_full.score == pytest.approx(free.score * discount * interest, rel=1e-12)
     assert {c.signal: str(c.label) for c in decision.ranked[1].contributions}["capacity"] == "1 of 2 open referrals"
 
 
@@ -258,3 +262,34 @@ def test_the_first_cut_finds_the_same_top_partners_in_the_same_order_as_scoring_
     full = policy._top(policy._sigmoid(logit).prod(axis=1) * factor, min(k, m))
 
     assert policy.top_products(logit, factor, min(k, m)).tolist() == full.tolist()
+
+
+def test_an_engine_told_of_a_request_it_did_not_route_learns_from_the_answers_to_it():
+    partners = [partner(1), partner(2)]
+    told, untold = EnginePolicy(), EnginePolicy()
+    told.know([deal(1)], partners)
+
+    for engine in (told, untold):
+        answer(engine, 1, 2, [Outcome.INTERESTED, Outcome.DECLINED], now())
+
+    assert [(label.profile_id, label.stage, label.y) for label in told.learner.labels] == [(2, 0, 1), (2, 1, 0)]
+    assert untold.learner.labels == []
+    assert len(told.index) == 2 and len(untold.index) == 0
+
+
+def test_an_engine_without_explanations_chooses_the_same_partners_and_lists_only_them():
+    engine, partners = engine_after_five_crm_deals()
+    quiet, _ = engine_after_five_crm_deals()
+    quiet.explained = False
+    everyone = [*partners, *(partner(i, products=frozenset({"erp"})) for i in range(3, 9))]
+
+    explained = engine.decide(deal(6), everyone, 3, frozenset(), now(), Random(2))
+    unexplained = quiet.decide(deal(6), everyone, 3, frozenset(), now(), Random(2))
+
+    assert unexplained.chosen == explained.chosen
+    assert sorted(s.profile_id for s in unexplained.ranked) == sorted(explained.chosen)
+    assert all(s.contributions == () for s in unexplained.ranked)
+    by_id = {s.profile_id: s for s in explained.ranked}
+    for scored in unexplained.ranked:
+        assert scored.score == pytest.approx(by_id[scored.profile_id].score, rel=1e-9)
+        assert scored.propensity == by_id[scored.profile_id].propensity
