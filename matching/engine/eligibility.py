@@ -28,7 +28,9 @@ def exclusion(deal: Deal, partner: Partner, asked: frozenset[int]) -> str:
         return PAUSED
     if partner.capacity is not None and partner.open_referrals >= partner.capacity:
         return OVER_CAPACITY
-    if partner.only_target_sizes and partner.sizes and deal.size and deal.size not in partner.sizes:
+    # A customer of unknown size may be of any size: a partner that opted out of the sizes it did not name is
+    # not sent one (as `referrals.services.targetable_profiles(None)` reads it in the database).
+    if partner.only_target_sizes and partner.sizes and deal.size not in partner.sizes:
         return SIZE_OPTED_OUT
     if deal.language and partner.languages and deal.language not in partner.languages:
         return LANGUAGE

@@ -43,6 +43,18 @@ def test_each_hard_rule_excludes_for_its_reason(change, asked, reason):
     assert eligibility.exclusion(DEAL, replace(PARTNER, **change), asked) == reason
 
 
+def test_a_customer_of_unknown_size_reaches_only_partners_that_did_not_opt_out_of_sizes():
+    unknown = replace(DEAL, size="")
+
+    assert eligibility.exclusion(unknown, PARTNER, frozenset()) == ""
+    assert eligibility.exclusion(unknown, replace(PARTNER, only_target_sizes=True), frozenset()) == (
+        eligibility.SIZE_OPTED_OUT
+    )
+    assert (
+        eligibility.exclusion(unknown, replace(PARTNER, only_target_sizes=True, sizes=frozenset()), frozenset()) == ""
+    )
+
+
 def test_the_distance_is_to_the_nearest_place():
     assert eligibility.distance_km(DEAL, PARTNER) == pytest.approx(504.3, abs=0.1)
     nearer = replace(PARTNER, places=(Place(48.137, 11.575), Place(52.4, 13.0)))
