@@ -150,6 +150,7 @@ def delete_webhook(request: HttpRequest, webhook_id: ObjectId) -> Status:
     response={200: WebhookCreated, **problems(403, 404)},
     summary="Rotate the secret",
     description="Both secrets sign every event until previous_valid_until (docs/webhooks.md, 'Rotating the secret').",
+    operation_id="rotateWebhookSecret",
 )
 def rotate_secret(request: HttpRequest, webhook_id: ObjectId, body: SecretRotation) -> dict[str, Any]:
     user = current_user(request)

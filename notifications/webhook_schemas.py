@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field
 
 from kernel.api_types import Output, SharedEnum, documented
 from notifications import webhooks
+from referrals.lifecycle import Actor
 from referrals.schemas import EventAction, ReferralOut, StateName
 
 EventName = Annotated[
@@ -21,17 +22,25 @@ EventName = Annotated[
 ]
 
 
+ActorKind = Annotated[str, SharedEnum("ActorKind", tuple(kind.value for kind in Actor), "Who acts on a referral")]
+
+
+class ChangeActor(Output):
+    kind: ActorKind = Field(description="A person, an integration (API token) or the platform")
+    label: str = Field(description="Who, as the referral's history names them (an e-mail, a token's name, timer...)")
+
+
 class ReferralChange(Output):
     """The change an event reports: two events of one referral never carry the same one."""
 
     model_config = ConfigDict(populate_by_name=True)
 
     action: EventAction
-    from_: StateName | Literal[""] = Field(alias="from", description="The state before; empty when created")
+    from_: StateName | None = Field(alias="from", description="The state before; null when created")
     to: StateName = Field(description="The state after (the same as before for an edit)")
     at: datetime = Field(description="When the change was made")
     version: int = Field(description='The referral\'s version after the change (its ETag is "v<version>")')
-    actor: str = Field(description="Who made it, as in the referral's history: a person, an integration or timer")
+    actor: ChangeActor = Field(description="Who made it, as in the referral's history")
 
 
 class ReferralEventData(Output):

@@ -59,7 +59,29 @@ class ImportOut(Schema):
         "requestBody": {
             "content": {
                 "application/json": {
-                    "schema": {"items": documented(PartnerCenterReferral), "maxItems": importing.MAX_ITEMS}
+                    "schema": {
+                        "oneOf": [
+                            {
+                                "type": "array",
+                                "items": documented(PartnerCenterReferral),
+                                "maxItems": importing.MAX_ITEMS,
+                            },
+                            {
+                                "type": "object",
+                                "description": "Partner Center's response as it sends it",
+                                "properties": {
+                                    "@odata.context": {"type": "string"},
+                                    "@odata.nextLink": {"type": ["string", "null"]},
+                                    "value": {
+                                        "type": "array",
+                                        "items": documented(PartnerCenterReferral),
+                                        "maxItems": importing.MAX_ITEMS,
+                                    },
+                                },
+                                "required": ["value"],
+                            },
+                        ]
+                    }
                 }
             }
         }

@@ -45,6 +45,7 @@ OPERATION_IDS = {
     ("patch", "/api/v1/webhooks/{webhook_id}"): "updateWebhook",
     ("delete", "/api/v1/webhooks/{webhook_id}"): "deleteWebhook",
     ("get", "/api/v1/webhooks/{webhook_id}/deliveries"): "listWebhookDeliveries",
+    ("post", "/api/v1/webhooks/{webhook_id}/secret"): "rotateWebhookSecret",
     ("post", "/api/v1/webhooks/{webhook_id}/test"): "testWebhook",
     ("get", "/api/v1/finder/profiles"): "searchProfiles",
     ("post", "/api/v1/finder/requests"): "sendFinderRequest",
@@ -133,10 +134,12 @@ def test_the_problem_schema_has_the_members_of_a_409(document):
     }
 
 
-def test_the_import_body_is_an_array_of_partner_center_referrals(document):
+def test_the_import_body_is_partner_centers_response_or_a_bare_array_of_its_referrals(document):
     body = operations(document)[("post", "/api/v1/import/partner-center")]["requestBody"]
-    schema = body["content"]["application/json"]["schema"]
-    assert schema["items"] == {"$ref": "#/components/schemas/PartnerCenterReferral"}
+    bare, wrapped = body["content"]["application/json"]["schema"]["oneOf"]
+    assert bare["items"] == {"$ref": "#/components/schemas/PartnerCenterReferral"}
+    assert wrapped["properties"]["value"]["items"] == {"$ref": "#/components/schemas/PartnerCenterReferral"}
+    assert wrapped["required"] == ["value"]
     item = document["components"]["schemas"]["PartnerCenterReferral"]["properties"]
     assert item["status"] == {"$ref": "#/components/schemas/PartnerCenterStatus"}
     assert {"engagementId", "customerProfile", "details", "consent"} <= set(item)

@@ -12,7 +12,7 @@ import standardwebhooks
 import stripe
 import time_machine
 
-from notifications import egress, webhook_service, webhooks
+from notifications import egress, webhook_schemas, webhook_service, webhooks
 from notifications.models import OutboxMessage, Webhook, WebhookDelivery
 from referrals import services
 from referrals.actors import ActorRef
@@ -412,6 +412,8 @@ def test_each_event_says_what_happened_and_no_two_events_of_a_referral_read_alik
         ("referral.updated", {"action": "expire", "from": "evaluating", "to": "expired",
                               "at": at(NOW + H + 7 * 24 * H), "version": 4, "actor": timer}),
     ]  # fmt: skip
+    # What is sent is what the OpenAPI document's webhooks section describes.
+    assert [webhook_schemas.ReferralEvent.model_validate(e).data.change.version for e in events] == [1, 2, 3, 4]
     # The referral is sent as it is at delivery, so only data.change tells the events apart.
     assert {e["data"]["referral"]["state"] for e in events} == {"expired"}
     assert len({repr(e["data"]) for e in events}) == 4
