@@ -25,6 +25,7 @@ from matching.engine.policy import EnginePolicy
 from matching.engine.types import Deal, Observation, Outcome, Partner
 from matching.models import EngineState
 from partners import cities
+from referrals import lifecycle
 from referrals.lifecycle import Action
 from referrals.models import Engagement, Referral, ReferralEvent
 
@@ -155,6 +156,8 @@ def declared(profile_ids: Collection[int]) -> dict[int, tuple[Partner, tuple[str
 def observations(events: Iterable[ReferralEvent]) -> list[Observation]:
     """What the engine may learn from these history rows (with `referral` selected), in their order; rows that
     are no answer (edits, assignments) give nothing."""
+    events = list(events)
+    open_before = open_when_offered(events)
     found = []
     for event in events:
         outcome = OUTCOME_OF_ACTION.get(event.action)
@@ -169,8 +172,34 @@ def observations(events: Iterable[ReferralEvent]) -> list[Observation]:
                 at=event.at,
                 value_eur=_value_eur(referral, outcome),
                 waited=event.at - referral.created_at if outcome in FIRST_ANSWERS else None,
+                open_referrals=open_before.get(event.pk),
             )
         )
+    return found
+
+
+def open_when_offered(events: Sequence[ReferralEvent]) -> dict[int, int]:
+    """For each offer ("create") among these history rows, by its id: how many referrals its profile had open
+    just before it was written, as the roster counted them for the decision (every referral, imported ones
+    too). The open referrals now, with the history written since the earliest offer undone, newest first:
+    read later, a profile's count also holds this offer and whatever moved since."""
+    offers = [event for event in events if event.action == "create"]
+    if not offers:
+        return {}
+    offered_to = {event.referral.profile_id for event in offers}
+    is_open = {state.value for state in lifecycle.OPEN}
+    count = roster.open_counts(sorted(offered_to), "default")
+    wanted = {event.pk for event in offers}
+    later = (
+        ReferralEvent.objects.filter(referral__profile_id__in=offered_to, id__gte=min(wanted))
+        .order_by("-id")
+        .values_list("id", "referral__profile_id", "from_state", "to_state")
+    )
+    found: dict[int, int] = {}
+    for pk, profile_id, before, after in later.iterator():
+        count[profile_id] = count.get(profile_id, 0) - (after in is_open) + (before in is_open)
+        if pk in wanted:
+            found[pk] = count[profile_id]
     return found
 
 

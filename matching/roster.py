@@ -206,7 +206,7 @@ def _read_again(
 
 def _count_again(busy: set[int], partners: list[Partner], position: dict[int, int], using: str) -> None:
     counted = sorted(busy & position.keys())
-    counts = _open_counts(counted, using)
+    counts = open_counts(counted, using)
     for pid in counted:
         at, now_open = position[pid], counts.get(pid, 0)
         if partners[at].open_referrals != now_open:
@@ -259,7 +259,7 @@ def _read(profile_ids: Sequence[int] | None, using: str) -> tuple[dict[int, Part
         facts = profiles.read(chunk, using)
         visible = BusinessProfile.objects.using(using).visible().filter(pk__in=chunk)
         accepting = set(visible.values_list("pk", flat=True))
-        counts = _open_counts(chunk, using)
+        counts = open_counts(chunk, using)
         embedded, settled = vectors.of_profiles(facts.values(), budget)
         budget -= settled.embedded
         pending |= settled.pending
@@ -268,7 +268,7 @@ def _read(profile_ids: Sequence[int] | None, using: str) -> tuple[dict[int, Part
     return found, pending
 
 
-def _open_counts(profile_ids: Sequence[int], using: str) -> dict[int, int]:
+def open_counts(profile_ids: Sequence[int], using: str) -> dict[int, int]:
     """How many open referrals each of these profiles has (capacity counts them all, imported ones too)."""
     if not profile_ids:
         return {}

@@ -19,6 +19,7 @@ A decision:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from random import Random
 
@@ -68,13 +69,13 @@ class EnginePolicy:
             self.learner.deals.setdefault(deal.request_id, deal)
 
     def observe(self, observation: Observation) -> None:
-        self._remember_pair(observation.request_id, observation.profile_id)
+        self._remember_pair(observation)
         self.learner.observe(observation)
 
     def fit(self, observations: Sequence[Observation]) -> None:
         """A full, deterministic refit from `observations` (of deals this engine decided on)."""
         for observation in observations:
-            self._remember_pair(observation.request_id, observation.profile_id)
+            self._remember_pair(observation)
         self.learner.fit(observations)
 
     def decide(
@@ -252,14 +253,21 @@ class EnginePolicy:
         scored.sort(key=lambda s: (-s.score, s.profile_id))
         return tuple(scored)
 
-    def _remember_pair(self, request_id: int, profile_id: int) -> None:
-        """Features for an answer to a pair the engine did not choose (another policy or a person did)."""
+    def _remember_pair(self, observation: Observation) -> None:
+        """Features for an answer to a pair this engine did not choose (another policy, a person, or the copy of
+        the engine that decided in another process): the partner as it is now, but with the open referrals it
+        had when offered when the observation says (the `load` of the decision, as `decide` remembers it)."""
+        request_id, profile_id = observation.request_id, observation.profile_id
         if (request_id, profile_id) in self.learner.pair_features:
             return
         deal = self.learner.deals.get(request_id)
         row = self.index.row_of_profile.get(profile_id)
-        if deal is not None and row is not None:
-            self.learner.remember(deal, profile_id, features.pair_features(deal, self.index.partners[row]))
+        if deal is None or row is None:
+            return
+        partner = self.index.partners[row]
+        if observation.open_referrals is not None:
+            partner = replace(partner, open_referrals=observation.open_referrals)
+        self.learner.remember(deal, profile_id, features.pair_features(deal, partner))
 
 
 def capacity_discount(load: np.ndarray) -> np.ndarray:

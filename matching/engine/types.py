@@ -85,7 +85,9 @@ class Outcome(StrEnum):
 @dataclass(frozen=True)
 class Observation:
     """One recorded event of one referral. `value_eur` is the accepted estimate (ACCEPTED) or the final value
-    (WON), converted to EUR; `waited` is the time from the offer to a first answer (INTERESTED, SKIPPED)."""
+    (WON), converted to EUR; `waited` is the time from the offer to a first answer (INTERESTED, SKIPPED);
+    `open_referrals` is how many referrals the partner had open when it was offered this one (OFFERED), so the
+    engine learns the pair's `load` as it was at the decision, not as it is when the history is read."""
 
     request_id: int
     profile_id: int
@@ -93,6 +95,7 @@ class Observation:
     at: datetime
     value_eur: float | None = None
     waited: timedelta | None = None
+    open_referrals: int | None = None
 
 
 LabelValue = str | int

@@ -246,11 +246,12 @@ class _Exchange:
         self.trace.offers[i] += 1
         if hours - self.market.joins_day[i] * 24.0 < FIRST_30_DAYS_HOURS and self.market.joins_day[i] > 0:
             self.trace.offers_first_30_days[i] += 1
-        fate = draw_fate(self.market, r, i, int(self.open[i]), hours)
+        open_before = int(self.open[i])
+        fate = draw_fate(self.market, r, i, open_before, hours)
         self._load_changed(i, +1)
         self.referrals.append((r, i, fate, hours))
         ref = len(self.referrals) - 1
-        self._emit(ref, Outcome.OFFERED, hours)
+        self._emit(ref, Outcome.OFFERED, hours, open_referrals=open_before)
         due = fate.answered_after if fate.answered_after is not None else ANSWER_HOURS
         self._push(hours + due, _ANSWER, ref)
 
@@ -299,7 +300,13 @@ class _Exchange:
             self.owing.add(r)
 
     def _emit(
-        self, ref: int, outcome: Outcome, hours: float, first_answer: bool = False, value: float | None = None
+        self,
+        ref: int,
+        outcome: Outcome,
+        hours: float,
+        first_answer: bool = False,
+        value: float | None = None,
+        open_referrals: int | None = None,
     ) -> None:
         r, i, _, offered = self.referrals[ref]
         at = self.market.at(hours)
@@ -313,6 +320,7 @@ class _Exchange:
                 # As the product reads it (matching.learning): the answer's instant less the offer's, each a whole
                 # microsecond, which can be a microsecond off the wait drawn in hours.
                 waited=at - self.market.at(offered) if first_answer else None,
+                open_referrals=open_referrals,  # as the product reads it: the partner's open referrals when offered
             )
         )
         if self.record:

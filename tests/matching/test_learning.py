@@ -39,13 +39,31 @@ def test_the_history_becomes_observations_in_order_with_values_in_eur_and_import
     services.win(first.pk, actor, NOW + 4 * H, final_value="2000.00")
 
     assert learning.recorded_observations() == [
-        Observation(engagement.pk, won.pk, Outcome.OFFERED, NOW),
-        Observation(engagement.pk, skipped.pk, Outcome.OFFERED, NOW),
+        Observation(engagement.pk, won.pk, Outcome.OFFERED, NOW, open_referrals=0),
+        Observation(engagement.pk, skipped.pk, Outcome.OFFERED, NOW, open_referrals=0),
         Observation(engagement.pk, skipped.pk, Outcome.SKIPPED, NOW + 1 * H, waited=1 * H),
         Observation(engagement.pk, won.pk, Outcome.INTERESTED, NOW + 2 * H, waited=2 * H),
         Observation(engagement.pk, won.pk, Outcome.ACCEPTED, NOW + 3 * H, value_eur=920.0),
         Observation(engagement.pk, won.pk, Outcome.WON, NOW + 4 * H, value_eur=1840.0),
     ]
+
+
+def test_each_offer_tells_the_open_referrals_its_profile_had_when_offered_imported_ones_too_not_those_now():
+    busy = factories.profile(capacity=5)
+    first = factories.referral(busy, NOW)
+    factories.engagement([busy], NOW + 1 * H, source="import")
+    second = factories.referral(busy, NOW + 2 * H)
+    services.skip(first.pk, ActorRef.system("test"), NOW + 3 * H)
+    third = factories.referral(busy, NOW + 4 * H)
+
+    offers = [o for o in learning.recorded_observations() if o.outcome is Outcome.OFFERED]
+
+    assert [(o.request_id, o.open_referrals) for o in offers] == [
+        (first.engagement_id, 0),
+        (second.engagement_id, 2),  # the first and the imported one
+        (third.engagement_id, 2),  # the first was skipped, the second is open
+    ]
+    assert learning.partners()[0].open_referrals == 3  # what the engine would read for all three now
 
 
 def test_a_request_becomes_a_deal_with_its_budget_in_eur_its_citys_place_and_its_needs_stems():

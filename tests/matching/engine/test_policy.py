@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.engine import eligibility, policy
+from matching.engine import eligibility, features, policy
 from matching.engine.policy import NEW_PARTNER_OFFERS, EnginePolicy, timeliness_factor
 from matching.engine.types import Decision, Observation, Outcome, Partner
 from tests.matching.engine.builders import answer, deal, now, partner
@@ -275,6 +275,25 @@ def test_an_engine_told_of_a_request_it_did_not_route_learns_from_the_answers_to
     assert [(label.profile_id, label.stage, label.y) for label in told.learner.labels] == [(2, 0, 1), (2, 1, 0)]
     assert untold.learner.labels == []
     assert len(told.index) == 2 and len(untold.index) == 0
+
+
+def test_an_offer_another_copy_of_the_engine_made_is_learned_with_the_load_its_partner_had_when_offered():
+    learning = EnginePolicy()  # the stored engine: another process's copy decided, this one reads the history
+    learning.know([deal(1)], [partner(2, capacity=10, open_referrals=7)])  # the load now, offers later
+
+    learning.observe(Observation(1, 2, Outcome.OFFERED, now(), open_referrals=3))
+
+    x = learning.learner.pair_features[(1, 2)]
+    assert x[features.COLUMN["load"]] == 0.3
+
+
+def test_an_offer_that_does_not_say_its_load_is_learned_with_the_partners_load_now():
+    learning = EnginePolicy()
+    learning.know([deal(1)], [partner(2, capacity=10, open_referrals=7)])
+
+    learning.observe(Observation(1, 2, Outcome.OFFERED, now()))
+
+    assert learning.learner.pair_features[(1, 2)][features.COLUMN["load"]] == 0.7
 
 
 def test_an_engine_without_explanations_chooses_the_same_partners_and_lists_only_them():
