@@ -59,6 +59,29 @@ ACTION_LABELS = {
     "edit": _("Edited"),
 }
 
+# What the pages ask before an action that closes a referral, and what they say it will do.
+CONFIRM_QUESTIONS = {
+    "skip": _("Answer no thanks to referral %(id)s?"),
+    "decline": _("Decline referral %(id)s?"),
+    "win": _("Mark referral %(id)s as won?"),
+    "lose": _("Mark referral %(id)s as lost?"),
+}
+CONFIRM_CONSEQUENCES = {
+    "skip": _("The referral closes and the customer will be offered other partners. This cannot be undone."),
+    "decline": _("The referral closes and the customer will be offered other partners. This cannot be undone."),
+    "win": _("The referral closes as won with the final deal value below. This cannot be undone."),
+    "lose": _("The referral closes as lost. This cannot be undone."),
+}
+CONFIRM_BUTTONS = {
+    "skip": _("Yes, answer no thanks"),
+    "decline": _("Yes, decline"),
+    "win": _("Yes, mark as won"),
+    "lose": _("Yes, mark as lost"),
+}
+
+# The fields of the referral page's forms, kept for the page that shows a failed form again.
+FORM_FIELDS = ("deal_value", "currency", "expected_close_date", "final_value", "reason", "comment", "notes", "assignee")
+
 SORT_LABELS = {
     "newest": _("Newest first"),
     "oldest": _("Oldest first"),

@@ -1,7 +1,9 @@
 """The partner's referral pages: parse, authorise, call one service, render.
 
-Every action works as a plain form POST (redirect after it) and, with htmx, in place: an htmx request
-gets the referral's main panel back, with field errors or a notice in it, always with status 200.
+Every action works as a plain form POST (redirect after it, failed or not, so a reload never posts again)
+and, with htmx, in place: an htmx request gets the referral's main panel back, with field errors or a notice
+in it, always with status 200. An action that closes the referral is confirmed first: htmx asks in the browser
+(hx-confirm), a plain form gets a confirmation page whose button posts it again with `confirmed`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ from referrals.access import visible_referrals
 from referrals.actors import ActorRef
 from referrals.forms import (
     ACTION_LABELS,
+    CONFIRM_BUTTONS,
+    CONFIRM_CONSEQUENCES,
+    CONFIRM_QUESTIONS,
+    FORM_FIELDS,
     OUTCOMES,
     SORT_LABELS,
     STATE_LABELS,
@@ -42,7 +48,7 @@ from referrals.lifecycle import Action, DeadlinePassed, Deadlines, LifecycleErro
 from referrals.models import Programme, Referral, ReferralEvent
 from referrals.permissions import assignable_members, can_assign_referral, can_work_referral
 from referrals.presenters import ReferralView, present
-from referrals.validation import REASON_KIND
+from referrals.validation import REASON_KIND, ActionInput
 from taxonomy.models import CompanySize, Currency, Industry, Product, Reason, ServiceType
 
 
@@ -201,6 +207,7 @@ def _panel_context(
     failed: str = "",
     notice: str = "",
     problem: str = "",
+    form: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     user = current_user(request)
     now = timezone.now()
@@ -221,13 +228,14 @@ def _panel_context(
         "outcome_reason": outcome_reason,
         "errors": {k: service_message(v) for k, v in (errors or {}).items()},
         "failed": failed,
-        "form": request.POST if errors else {},
+        "form": form or {},
         "notice": notice,
         "problem": problem,
         "awaiting_answer": view.state == lifecycle.AWAITING_ANSWER,
         "can_work": can_work_referral(user, referral),
         "team": _team(user, referral),
         "assignee": referral.assignee,
+        "confirm": {action: question % {"id": referral.pk} for action, question in CONFIRM_QUESTIONS.items()},
         "now": now,
         **_why_routed(referral),
     }
@@ -248,7 +256,25 @@ def _panel(request: HttpRequest, referral_id: int, status: int = 200, **extra: A
 @login_required
 @require_GET
 def detail(request: HttpRequest, referral_id: int) -> HttpResponse:
-    return _panel(request, referral_id)
+    return _panel(request, referral_id, **_failed_form(request, referral_id))
+
+
+def _failed_form_key(referral_id: int) -> str:
+    return f"referrals.failed_form.{referral_id}"
+
+
+def _sent_form(request: HttpRequest) -> dict[str, str]:
+    return {name: request.POST[name] for name in FORM_FIELDS if name in request.POST}
+
+
+def _remember_failed_form(request: HttpRequest, referral_id: int, failed: str, errors: dict[str, str]) -> None:
+    """Keeps a plain POST's errors and values for the page it redirects to, which shows them once."""
+    request.session[_failed_form_key(referral_id)] = {"failed": failed, "errors": errors, "form": _sent_form(request)}
+
+
+def _failed_form(request: HttpRequest, referral_id: int) -> dict[str, Any]:
+    kept = request.session.pop(_failed_form_key(referral_id), None)
+    return kept if isinstance(kept, dict) else {}
 
 
 def _trouble(exc: Exception) -> str:
@@ -268,8 +294,10 @@ def _after(request: HttpRequest, referral_id: int, fn: Any, failed: str, done: s
     except NotFound:
         raise Http404("No such referral") from None
     except InvalidInput as exc:
-        # A plain POST gets 422 with the whole page; htmx gets 200 so that it swaps the panel in.
-        return _panel(request, referral_id, status=200 if htmx else 422, errors=exc.errors, failed=failed)
+        if htmx:
+            return _panel(request, referral_id, errors=exc.errors, failed=failed, form=_sent_form(request))
+        _remember_failed_form(request, referral_id, failed, exc.errors)
+        return redirect("referrals:detail", referral_id=referral_id)
     except (ReferralChanged, LifecycleError) as exc:
         problem = _trouble(exc)
         if htmx:
@@ -294,11 +322,48 @@ def act(request: HttpRequest, referral_id: int, action: str) -> HttpResponse:
     actor = ActorRef.person(current_user(request))
     data = action_input(request.POST)
     version = parse_version(request.POST)
+    if lifecycle.ends_referral(chosen) and not _confirmed(request):
+        return _confirmation(request, referral_id, chosen, data)
 
     def run() -> None:
         services.perform(referral_id, chosen, actor, timezone.now(), data, expected_version=version)
 
     return _after(request, referral_id, run, chosen.value, _done_message(chosen))
+
+
+def _confirmed(request: HttpRequest) -> bool:
+    # htmx sends an action only after the browser's hx-confirm dialog said yes.
+    return _is_htmx(request) or request.POST.get("confirmed") == "yes"
+
+
+def _confirmation(request: HttpRequest, referral_id: int, action: Action, data: ActionInput) -> HttpResponse:
+    """The page that asks before an action closes the referral: it changes nothing, so a reload is harmless."""
+    referral = _visible_or_404(request, referral_id)
+    if not can_work_referral(current_user(request), referral):
+        raise Http404("No such referral")
+    view = present(referral)
+    if action not in view.allowed_actions:
+        messages.error(request, _trouble(lifecycle.NotAllowed(view.state, action)))
+        return redirect("referrals:detail", referral_id=referral_id)
+    try:
+        cleaned = services.validate(action, data, timezone.now())
+    except InvalidInput as exc:
+        _remember_failed_form(request, referral_id, action.value, exc.errors)
+        return redirect("referrals:detail", referral_id=referral_id)
+    kind = REASON_KIND.get(action)
+    reasons = {r.code: r.label() for r in Reason.objects.filter(kind=kind, active=True)} if kind else {}
+    context = {
+        "referral": view,
+        "action": action.value,
+        "question": CONFIRM_QUESTIONS[action.value] % {"id": view.id},
+        "consequence": CONFIRM_CONSEQUENCES[action.value],
+        "button": CONFIRM_BUTTONS[action.value],
+        "final_value": cleaned.final_value if cleaned.final_value is not None else view.deal_value,
+        "reason": reasons.get(cleaned.reason, ""),
+        "sent": _sent_form(request),
+        "version": request.POST.get("version", ""),
+    }
+    return render(request, "referrals/confirm.html", context)
 
 
 @login_required

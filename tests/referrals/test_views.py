@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -18,6 +19,8 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+# What the confirmation page's button adds to an action that closes a referral.
+CONFIRMED = {"confirmed": "yes"}
 
 
 @pytest.fixture
@@ -235,14 +238,14 @@ def test_interested_with_htmx_returns_only_the_panel_with_the_contacts(signed_in
 
 
 def test_no_thanks_with_a_reason_skips_and_tells_the_customer(signed_in, fresh):
-    signed_in.post(f"/referrals/{fresh.pk}/skip/", {"version": "1", "reason": "no-capacity"})
+    signed_in.post(f"/referrals/{fresh.pk}/skip/", {"version": "1", "reason": "no-capacity", **CONFIRMED})
     after = Referral.objects.get(pk=fresh.pk)
     assert (after.state, after.reason) == ("skipped", "no-capacity")
     assert OutboxMessage.objects.filter(referral=fresh, template="customer_partner_declined").count() == 1
 
 
 def test_no_thanks_without_a_reason_is_fine(signed_in, fresh):
-    signed_in.post(f"/referrals/{fresh.pk}/skip/", {"version": "1"})
+    signed_in.post(f"/referrals/{fresh.pk}/skip/", {"version": "1", **CONFIRMED})
     assert Referral.objects.get(pk=fresh.pk).state == "skipped"
 
 
@@ -251,9 +254,10 @@ def test_accept_without_a_value_shows_the_field_error_and_changes_nothing(signed
     before = snapshot(fresh.pk)
     response = signed_in.post(
         f"/referrals/{fresh.pk}/accept/",
-        {"version": "2", "deal_value": "", "currency": "EUR", "expected_close_date": "2099-01-01"},
+        {"version": "2", "deal_value": "", "currency": "EUR", "expected_close_date": factories.close_date()},
+        follow=True,
     )
-    assert response.status_code == 422
+    assert response.redirect_chain == [(f"/referrals/{fresh.pk}/", 302)]
     body = response.content.decode()
     assert '<small class="ls-error" id="deal_value-error">Enter the amount.</small>' in body
     assert 'aria-invalid="true" aria-describedby="deal_value-error"' in body
@@ -306,8 +310,8 @@ def test_a_correct_accept_moves_to_negotiating_and_keeps_the_deal(signed_in, pro
 def test_decline_without_a_reason_shows_the_error_and_changes_nothing(signed_in, profile):
     referral = evaluating(profile)
     before = snapshot(referral.pk)
-    response = signed_in.post(f"/referrals/{referral.pk}/decline/", {"version": str(referral.version)})
-    assert response.status_code == 422
+    response = signed_in.post(f"/referrals/{referral.pk}/decline/", {"version": str(referral.version)}, follow=True)
+    assert response.redirect_chain == [(f"/referrals/{referral.pk}/", 302)]
     assert 'id="decline-reason-error">Choose a reason.' in response.content.decode()
     assert snapshot(referral.pk) == before
 
@@ -316,7 +320,7 @@ def test_decline_with_a_reason_and_comment_records_both_and_tells_the_customer(s
     referral = evaluating(profile)
     signed_in.post(
         f"/referrals/{referral.pk}/decline/",
-        {"version": str(referral.version), "reason": "region-not-served", "comment": "Only Bavaria"},
+        {"version": str(referral.version), "reason": "region-not-served", "comment": "Only Bavaria", **CONFIRMED},
     )
     after = Referral.objects.get(pk=referral.pk)
     assert (after.state, after.reason, after.comment) == ("declined", "region-not-served", "Only Bavaria")
@@ -327,7 +331,9 @@ def test_decline_with_a_reason_and_comment_records_both_and_tells_the_customer(s
 
 def test_won_records_the_final_value(signed_in, profile):
     referral = negotiating(profile)
-    signed_in.post(f"/referrals/{referral.pk}/win/", {"version": str(referral.version), "final_value": "14000"})
+    signed_in.post(
+        f"/referrals/{referral.pk}/win/", {"version": str(referral.version), "final_value": "14000", **CONFIRMED}
+    )
     after = Referral.objects.get(pk=referral.pk)
     assert (after.state, str(after.final_value)) == ("won", "14000.00")
     assert "14,000.00 EUR" in signed_in.get(f"/referrals/{referral.pk}/").content.decode()
@@ -337,7 +343,7 @@ def test_won_with_a_bad_value_shows_the_error_and_changes_nothing(signed_in, pro
     referral = negotiating(profile)
     before = snapshot(referral.pk)
     response = signed_in.post(
-        f"/referrals/{referral.pk}/win/", {"version": str(referral.version), "final_value": "lots"}
+        f"/referrals/{referral.pk}/win/", {"version": str(referral.version), "final_value": "lots"}, follow=True
     )
     assert 'id="final_value-error">Enter a number, such as 12500 or 12500.50.' in response.content.decode()
     assert snapshot(referral.pk) == before
@@ -345,7 +351,9 @@ def test_won_with_a_bad_value_shows_the_error_and_changes_nothing(signed_in, pro
 
 def test_lost_records_the_reason(signed_in, profile):
     referral = negotiating(profile)
-    signed_in.post(f"/referrals/{referral.pk}/lose/", {"version": str(referral.version), "reason": "competitor"})
+    signed_in.post(
+        f"/referrals/{referral.pk}/lose/", {"version": str(referral.version), "reason": "competitor", **CONFIRMED}
+    )
     after = Referral.objects.get(pk=referral.pk)
     assert (after.state, after.reason) == ("lost", "competitor")
 
@@ -353,7 +361,7 @@ def test_lost_records_the_reason(signed_in, profile):
 def test_a_stale_form_is_told_the_referral_changed_and_changes_nothing(signed_in, fresh):
     signed_in.post(f"/referrals/{fresh.pk}/interested/", {"version": "1"})
     before = snapshot(fresh.pk)
-    response = signed_in.post(f"/referrals/{fresh.pk}/skip/", {"version": "1"}, follow=True)
+    response = signed_in.post(f"/referrals/{fresh.pk}/skip/", {"version": "1", **CONFIRMED}, follow=True)
     assert "This referral changed while you were looking at it" in response.content.decode()
     assert snapshot(fresh.pk) == before
     assert not OutboxMessage.objects.filter(template="customer_partner_declined").exists()
@@ -400,8 +408,8 @@ def test_notes_are_saved_and_the_history_says_so(signed_in, fresh):
 
 def test_notes_that_are_too_long_show_the_error_and_change_nothing(signed_in, fresh):
     before = snapshot(fresh.pk)
-    response = signed_in.post(f"/referrals/{fresh.pk}/notes/", {"version": "1", "notes": "x" * 20001})
-    assert response.status_code == 422
+    response = signed_in.post(f"/referrals/{fresh.pk}/notes/", {"version": "1", "notes": "x" * 20001}, follow=True)
+    assert response.redirect_chain == [(f"/referrals/{fresh.pk}/", 302)]
     assert 'id="notes-text-error">Keep notes under 20,000 characters.' in response.content.decode()
     assert snapshot(fresh.pk) == before
 
@@ -427,8 +435,10 @@ def test_the_assignee_choices_are_the_people_who_can_open_the_referral(signed_in
 def test_assigning_someone_of_another_partner_shows_an_error_and_changes_nothing(signed_in, fresh):
     stranger = factories.user(email="stranger@another.example")
     before = snapshot(fresh.pk)
-    response = signed_in.post(f"/referrals/{fresh.pk}/assign/", {"version": "1", "assignee": str(stranger.pk)})
-    assert response.status_code == 422
+    response = signed_in.post(
+        f"/referrals/{fresh.pk}/assign/", {"version": "1", "assignee": str(stranger.pk)}, follow=True
+    )
+    assert response.redirect_chain == [(f"/referrals/{fresh.pk}/", 302)]
     assert 'id="assignee-select-error">Choose a member of your team.' in response.content.decode()
     assert snapshot(fresh.pk) == before
 
@@ -483,3 +493,136 @@ def test_an_unknown_action_is_not_found(signed_in, fresh):
     assert signed_in.post(f"/referrals/{fresh.pk}/explode/").status_code == 404
     assert signed_in.post(f"/referrals/{fresh.pk}/miss/").status_code == 404
     assert Referral.objects.get(pk=fresh.pk).version == 1
+
+
+# --- Actions that close a referral are confirmed ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "question"),
+    [
+        ("skip", {"reason": "no-capacity"}, "Answer no thanks to referral {id}?"),
+        ("decline", {"reason": "no-capacity", "comment": "Fully booked"}, "Decline referral {id}?"),
+        ("win", {"final_value": "14000"}, "Mark referral {id} as won?"),
+        ("lose", {"reason": "competitor"}, "Mark referral {id} as lost?"),
+    ],
+)
+def test_a_plain_form_that_closes_a_referral_asks_first_and_changes_nothing(signed_in, profile, action, data, question):
+    referral = {"skip": factories.referral, "decline": evaluating}.get(action, negotiating)(profile)
+    before = snapshot(referral.pk)
+    response = signed_in.post(f"/referrals/{referral.pk}/{action}/", {"version": str(referral.version), **data})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert f'<h1 id="confirm-question">{question.format(id=referral.pk)}</h1>' in body
+    assert '<input type="hidden" name="confirmed" value="yes">' in body
+    assert f'<input type="hidden" name="version" value="{referral.version}">' in body
+    for name, value in data.items():
+        assert f'<input type="hidden" name="{name}" value="{value}">' in body
+    assert snapshot(referral.pk) == before
+
+
+def test_the_confirmation_shows_what_will_be_recorded(signed_in, profile):
+    referral = negotiating(profile)
+    body = signed_in.post(f"/referrals/{referral.pk}/win/", {"version": str(referral.version), "final_value": "14000"})
+    assert "<dt>Final deal value</dt><dd>14,000.00 EUR</dd>" in body.content.decode()
+    declined = evaluating(profile)
+    page = signed_in.post(
+        f"/referrals/{declined.pk}/decline/",
+        {"version": str(declined.version), "reason": "region-not-served", "comment": "Only Bavaria"},
+    ).content.decode()
+    assert "<dt>Reason</dt><dd>Region not served</dd>" in page and "<dt>Comment</dt><dd>Only Bavaria</dd>" in page
+    assert "The referral closes and the customer will be offered other partners. This cannot be undone." in page
+
+
+def test_the_confirmation_button_takes_the_action(signed_in, profile):
+    referral = negotiating(profile)
+    response = signed_in.post(
+        f"/referrals/{referral.pk}/lose/", {"version": str(referral.version), "reason": "price", **CONFIRMED}
+    )
+    assert (response.status_code, response["Location"]) == (302, f"/referrals/{referral.pk}/")
+    assert Referral.objects.get(pk=referral.pk).state == "lost"
+
+
+def test_a_form_with_errors_is_not_confirmed_but_shown_again_with_them(signed_in, profile):
+    referral = evaluating(profile)
+    before = snapshot(referral.pk)
+    response = signed_in.post(
+        f"/referrals/{referral.pk}/decline/", {"version": str(referral.version), "comment": "Busy"}, follow=True
+    )
+    body = response.content.decode()
+    assert response.redirect_chain == [(f"/referrals/{referral.pk}/", 302)]
+    assert 'id="decline-reason-error">Choose a reason.' in body and "Busy</textarea>" in body
+    assert 'id="confirm-question"' not in body
+    assert snapshot(referral.pk) == before
+
+
+def test_a_failed_form_is_shown_once_so_a_reload_neither_posts_again_nor_repeats_the_error(signed_in, profile):
+    referral = evaluating(profile)
+    signed_in.post(f"/referrals/{referral.pk}/accept/", {"version": str(referral.version), "deal_value": "lots"})
+    assert "deal_value-error" in signed_in.get(f"/referrals/{referral.pk}/").content.decode()
+    again = signed_in.get(f"/referrals/{referral.pk}/")
+    assert again.status_code == 200 and "deal_value-error" not in again.content.decode()
+
+
+def test_no_confirmation_is_offered_for_an_action_the_referral_no_longer_allows(signed_in, fresh):
+    services.skip(fresh.pk, ActorRef.system("test"), timezone.now())
+    before = snapshot(fresh.pk)
+    response = signed_in.post(f"/referrals/{fresh.pk}/skip/", {"version": "2"}, follow=True)
+    body = response.content.decode()
+    assert response.redirect_chain == [(f"/referrals/{fresh.pk}/", 302)]
+    assert "This is not possible for this referral any more." in body and 'id="confirm-question"' not in body
+    assert snapshot(fresh.pk) == before
+
+
+def test_nobody_outside_the_partner_gets_a_confirmation_page(client, profile):
+    referral = negotiating(profile)
+    before = snapshot(referral.pk)
+    for outsider in (factories.user(email="other@another.example"), factories.user(None, role=Role.AGENT)):
+        client.force_login(outsider)
+        response = client.post(f"/referrals/{referral.pk}/win/", {"version": str(referral.version)})
+        assert response.status_code == 404
+    assert snapshot(referral.pk) == before
+
+
+def test_with_htmx_the_browser_asks_before_each_action_that_closes_a_referral(signed_in, profile):
+    new = factories.referral(profile, now=timezone.now())
+    body = signed_in.get(f"/referrals/{new.pk}/").content.decode()
+    assert re.findall(r'hx-confirm="([^"]+)"', body) == [f"Answer no thanks to referral {new.pk}?"]
+    deal = negotiating(profile)
+    body = signed_in.get(f"/referrals/{deal.pk}/").content.decode()
+    assert re.findall(r'hx-confirm="([^"]+)"', body) == [
+        f"Mark referral {deal.pk} as won?",
+        f"Mark referral {deal.pk} as lost?",
+    ]
+
+
+def test_clearing_the_final_value_before_won_is_an_error_and_changes_nothing(signed_in, profile):
+    referral = negotiating(profile)
+    before = snapshot(referral.pk)
+    response = signed_in.post(
+        f"/referrals/{referral.pk}/win/", {"version": str(referral.version), "final_value": ""}, **HTMX
+    )
+    assert 'id="final_value-error">Enter the amount.' in response.content.decode()
+    assert snapshot(referral.pk) == before
+    assert Referral.objects.get(pk=referral.pk).final_value is None
+
+
+def test_the_currency_starts_at_the_customers_budget_currency(signed_in, profile):
+    referral = evaluating(profile, budget=Decimal("20000"), budget_currency="USD")
+    body = signed_in.get(f"/referrals/{referral.pk}/").content.decode()
+    assert re.findall(r'<option value="(\w+)" selected>', body) == ["USD"]
+    failed = signed_in.post(
+        f"/referrals/{referral.pk}/accept/",
+        {"version": str(referral.version), "deal_value": "", "currency": "GBP"},
+        **HTMX,
+    ).content.decode()
+    assert re.findall(r'<option value="(\w+)" selected>', failed) == ["GBP"]
+
+
+def test_the_confirmation_speaks_russian_to_a_russian_user(client, profile):
+    referral = negotiating(profile)
+    client.force_login(factories.user(profile.partner, email="ru@partner.example", language="ru"))
+    body = client.post(f"/referrals/{referral.pk}/win/", {"version": str(referral.version), "final_value": "1"})
+    text = body.content.decode()
+    assert f"Отметить рекомендацию {referral.pk} как выигранную?" in text
+    assert "Да, отметить как выигранную" in text and "Отменить это нельзя." in text
