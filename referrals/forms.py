@@ -9,6 +9,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kernel.text import LINE_MESSAGE
 from referrals import lifecycle
 from referrals.lifecycle import State
 from referrals.validation import ActionInput
@@ -104,6 +105,12 @@ SERVICE_MESSAGES = {
     "Keep the comment under 2000 characters.": _("Keep the comment under 2000 characters."),
     "Keep notes under 20,000 characters.": _("Keep notes under 20,000 characters."),
     "Choose a member of your team.": _("Choose a member of your team."),
+    "Select at least one referral.": _("Select at least one referral."),
+    "Select at most 100 referrals.": _("Select at most 100 referrals."),
+    "Enter a name for the view.": _("Enter a name for the view."),
+    "Keep the name under 80 characters.": _("Keep the name under 80 characters."),
+    "You can keep up to 30 views. Delete one first.": _("You can keep up to 30 views. Delete one first."),
+    LINE_MESSAGE: _(LINE_MESSAGE),  # translated in locale/, beside kernel.text
     "Notes updated": _("Notes updated"),
     "Unassigned": _("Unassigned"),
 }
@@ -120,13 +127,15 @@ def service_message(text: str) -> str:
 
 @dataclass(frozen=True)
 class InboxQuery:
-    """The inbox's tab, archive outcome, sort, search text and page, with defaults for anything odd."""
+    """The inbox's tab, archive outcome, sort, search text, "assigned to me" and page, with defaults for
+    anything odd."""
 
     tab: str = "new"
     outcome: str = ""
     sort: str = "newest"
     q: str = ""
     page: str = "1"
+    mine: bool = False
 
     @classmethod
     def parse(cls, params: QueryDict) -> InboxQuery:
@@ -137,7 +146,14 @@ class InboxQuery:
         sort = params.get("sort", "newest")
         sort = sort if sort in SORTS else "newest"
         q = " ".join(params.get("q", "").split())[:MAX_SEARCH]
-        return cls(tab=tab, outcome=outcome, sort=sort, q=q, page=params.get("page", "1"))
+        mine = params.get("mine") == "1"
+        return cls(tab=tab, outcome=outcome, sort=sort, q=q, page=params.get("page", "1"), mine=mine)
+
+    def params(self) -> dict[str, str]:
+        """The filters that differ from the defaults, as a query string holds them (the page left out): what a
+        saved view keeps and the export link passes on."""
+        chosen = {"tab": self.tab, "outcome": self.outcome, "sort": self.sort, "q": self.q, "mine": "1" * self.mine}
+        return {name: value for name, value in chosen.items() if value and value != DEFAULTS.get(name)}
 
     @property
     def states(self) -> list[str]:
@@ -171,3 +187,6 @@ def action_input(post: QueryDict) -> ActionInput:
         reason=post.get("reason", ""),
         comment=post.get("comment", ""),
     )
+
+
+DEFAULTS = {"tab": InboxQuery.tab, "sort": InboxQuery.sort}

@@ -299,3 +299,20 @@ class ReferralListVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id}: {self.version}"
+
+
+class SavedView(models.Model):
+    """A person's named set of inbox filters (tab, outcome, sort, search, assigned to them), theirs alone."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=80)
+    # The inbox's query string as `referrals.forms.InboxQuery.params` writes it.
+    query = models.CharField(max_length=400)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("name", "id")
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="one_saved_view_per_name_per_user")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,12 +1,15 @@
 from django.urls import path
 
-from referrals import views
+from referrals import inbox_views, views
 
 app_name = "referrals"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("fresh/", views.inbox_fresh, name="inbox_fresh"),
+    path("bulk/", inbox_views.bulk_action, name="bulk"),
+    path("views/", inbox_views.save_view, name="save_view"),
+    path("views/<int:view_id>/delete/", inbox_views.delete_view, name="delete_view"),
     path("<int:referral_id>/", views.detail, name="detail"),
     path("<int:referral_id>/notes/", views.notes, name="notes"),
     path("<int:referral_id>/assign/", views.assign, name="assign"),

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kernel.errors import InvalidInput, NotFound, ReferralChanged
 from partners.auth import current_user
 from partners.models import User
-from referrals import lifecycle, queries, routing_why, services
+from referrals import inbox_views, lifecycle, queries, routing_why, saved_views, services
 from referrals.access import visible_referrals
 from referrals.actors import ActorRef
 from referrals.forms import (
@@ -46,7 +47,14 @@ from referrals.forms import (
 )
 from referrals.lifecycle import Action, DeadlinePassed, Deadlines, LifecycleError
 from referrals.models import Programme, Referral, ReferralEvent
-from referrals.permissions import assignable_members, can_assign_referral, can_work_referral
+from referrals.permissions import (
+    assignable_members,
+    can_assign,
+    can_assign_referral,
+    can_bulk_answer,
+    can_work_referral,
+    partner_assignees,
+)
 from referrals.presenters import ReferralView, present
 from referrals.validation import REASON_KIND, ActionInput
 from taxonomy.models import CompanySize, Currency, Industry, Product, Reason, ServiceType
@@ -111,6 +119,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     query = InboxQuery.parse(request.GET)
     now = timezone.now()
     visible = visible_referrals(user)
+    if query.mine:
+        visible = visible.filter(assignee=user)
     # One grouped COUNT for every tab's number.
     by_state = {
         row["state"]: row["n"]
@@ -136,8 +146,21 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "sorts": list(SORT_LABELS.items()),
         "since": now.isoformat(),
         "now": now,
+        **_inbox_tools(request, user, query),
     }
     return render(request, "referrals/inbox.html", context)
+
+
+def _inbox_tools(request: HttpRequest, user: User, query: InboxQuery) -> dict[str, Any]:
+    """Saved views, what the last bulk action did, and what the bulk form may offer this person."""
+    return {
+        "filters": query.params(),
+        "saved_views": [(v, f"{reverse('referrals:inbox')}?{v.query}") for v in saved_views.of(user)],
+        "bulk_report": inbox_views.bulk_report(request),
+        "can_bulk": can_bulk_answer(user),
+        "bulk_team": list(partner_assignees(user.partner_id)) if can_assign(user) else None,
+        "skip_reasons": list(Reason.objects.filter(kind=Reason.Kind.SKIP, active=True)),
+    }
 
 
 @login_required
