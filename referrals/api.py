@@ -23,7 +23,7 @@ from kernel.api_types import (
 )
 from kernel.errors import ReferralChanged
 from partners.auth import current_user
-from referrals import list_cache, queries, routing_why, services
+from referrals import exports, list_cache, queries, routing_why, services
 from referrals.actors import ActorRef
 from referrals.lifecycle import Action
 from referrals.presenters import present
@@ -122,24 +122,7 @@ WITH_ETAG = response_headers({200: ("ETag",)})
 def export_csv(request: HttpRequest, filters: Query[ListFilters]) -> StreamingHttpResponse:
     chosen = queries.Filters(queries.parse_states(filters.state), filters.updated_since)
     views = queries.all_selected(current_user(request), chosen)
-    columns = [
-        "id", "engagement_id", "profile_id", "state", "status", "substatus", "created_at", "updated_at",
-        "respond_by", "company", "size", "industry", "country", "city", "contacts", "need", "products",
-        "deal_value", "currency", "expected_close_date", "final_value", "reason", "source", "campaign_id",
-    ]  # fmt: skip
-
-    def rows() -> Any:
-        for v in views:
-            contacts = "; ".join(f"{c.name} <{c.email}> {c.phone}".strip() for c in v.contacts or [])
-            yield [
-                v.id, v.engagement_id, v.profile_id, v.state.value, v.status, v.substatus,
-                v.created_at.isoformat(), v.updated_at.isoformat(), v.respond_by.isoformat() if v.respond_by else "",
-                v.company or "", v.company_size, v.industry, v.country, v.city, contacts, v.need,
-                " ".join(v.requested_products), v.deal_value or "", v.deal_currency, v.expected_close_date or "",
-                v.final_value or "", v.reason, v.source, v.campaign_id,
-            ]  # fmt: skip
-
-    return csvexport.response("referrals.csv", columns, rows())
+    return csvexport.response("referrals.csv", exports.COLUMNS, exports.rows(views))
 
 
 @router.get(

@@ -7,6 +7,7 @@ app_name = "referrals"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("fresh/", views.inbox_fresh, name="inbox_fresh"),
+    path("referrals.csv", views.inbox_csv, name="inbox_csv"),
     path("bulk/", inbox_views.bulk_action, name="bulk"),
     path("views/", inbox_views.save_view, name="save_view"),
     path("views/<int:view_id>/delete/", inbox_views.delete_view, name="delete_view"),

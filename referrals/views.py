@@ -14,18 +14,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, F, QuerySet, prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.http import urlencode
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kernel import csvexport
 from kernel.errors import InvalidInput, NotFound, ReferralChanged
 from partners.auth import current_user
 from partners.models import User
-from referrals import inbox_views, lifecycle, queries, routing_why, saved_views, services
+from referrals import exports, inbox_views, lifecycle, queries, routing_why, saved_views, services
 from referrals.access import visible_referrals
 from referrals.actors import ActorRef
 from referrals.forms import (
@@ -52,6 +54,7 @@ from referrals.permissions import (
     can_assign,
     can_assign_referral,
     can_bulk_answer,
+    can_open_referrals,
     can_work_referral,
     partner_assignees,
 )
@@ -112,15 +115,24 @@ def _ordered(qs: QuerySet[Referral], sort: str) -> QuerySet[Referral]:
     return qs.order_by("-created_at", "-id")
 
 
+def _scoped(user: User, query: InboxQuery) -> QuerySet[Referral]:
+    """The referrals the inbox counts: those the user may read, or only those assigned to them."""
+    visible = visible_referrals(user)
+    return visible.filter(assignee=user) if query.mine else visible
+
+
+def _listed(scoped: QuerySet[Referral], query: InboxQuery) -> QuerySet[Referral]:
+    """The referrals the inbox lists, in its order, on every page: the same list the CSV download holds."""
+    return _ordered(queries.search(scoped.filter(state__in=query.states), query.q), query.sort)
+
+
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     query = InboxQuery.parse(request.GET)
     now = timezone.now()
-    visible = visible_referrals(user)
-    if query.mine:
-        visible = visible.filter(assignee=user)
+    visible = _scoped(user, query)
     # One grouped COUNT for every tab's number.
     by_state = {
         row["state"]: row["n"]
@@ -128,9 +140,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     }
     counts = {tab: by_state.get(tab, 0) for tab in TABS if tab != "archive"}
     counts["archive"] = sum(by_state.get(o, 0) for o in OUTCOMES)
-    rows = _ordered(queries.search(visible.filter(state__in=query.states), query.q), query.sort).select_related(
-        "engagement"
-    )
+    rows = _listed(visible, query).select_related("engagement")
     page = Paginator(rows, 25).get_page(query.page)
     referrals = list(page.object_list)
     # Contacts only of the referrals that show them, in one query (present() reads them).
@@ -155,12 +165,26 @@ def _inbox_tools(request: HttpRequest, user: User, query: InboxQuery) -> dict[st
     """Saved views, what the last bulk action did, and what the bulk form may offer this person."""
     return {
         "filters": query.params(),
+        "csv_url": f"{reverse('referrals:inbox_csv')}?{urlencode(query.params())}".rstrip("?"),
         "saved_views": [(v, f"{reverse('referrals:inbox')}?{v.query}") for v in saved_views.of(user)],
         "bulk_report": inbox_views.bulk_report(request),
         "can_bulk": can_bulk_answer(user),
         "bulk_team": list(partner_assignees(user.partner_id)) if can_assign(user) else None,
         "skip_reasons": list(Reason.objects.filter(kind=Reason.Kind.SKIP, active=True)),
     }
+
+
+@login_required
+@require_GET
+def inbox_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The inbox's list as filtered (every page of it), with the API CSV's columns."""
+    user = current_user(request)
+    if not can_open_referrals(user):
+        raise Http404("No such page")
+    query = InboxQuery.parse(request.GET)
+    chosen = _listed(_scoped(user, query), query).select_related("engagement").prefetch_related("engagement__contacts")
+    views = (present(r) for r in chosen.iterator(chunk_size=500))
+    return csvexport.response("referrals.csv", exports.COLUMNS, exports.rows(views))
 
 
 @login_required
