@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.shortcuts import redirect
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from leadshare.api import api
 
 urlpatterns = [
-    path("", lambda request: redirect("referrals:inbox"), name="home"),
+    path("", accounts_views.home, name="home"),
     # Sign in and out, passwords (these resolve before the project's lines below, same paths), team, settings.
     path("", include("accounts.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -56,6 +56,7 @@ from referrals.permissions import (
     can_bulk_answer,
     can_open_referrals,
     can_work_referral,
+    is_operator,
     partner_assignees,
 )
 from referrals.presenters import ReferralView, present
@@ -140,7 +141,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     }
     counts = {tab: by_state.get(tab, 0) for tab in TABS if tab != "archive"}
     counts["archive"] = sum(by_state.get(o, 0) for o in OUTCOMES)
-    rows = _listed(visible, query).select_related("engagement")
+    show_partner = is_operator(user)
+    rows = _listed(visible, query).select_related("engagement", *(["partner"] if show_partner else []))
     page = Paginator(rows, 25).get_page(query.page)
     referrals = list(page.object_list)
     # Contacts only of the referrals that show them, in one query (present() reads them).
@@ -150,7 +152,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     context = {
         "query": query,
         "page": page,
-        "rows": [_described(present(r), labels, deadlines, now) for r in referrals],
+        "rows": [_described(present(r), labels, deadlines, now) | _partner_of(r, show_partner) for r in referrals],
+        "show_partner": show_partner,
         "tabs": [(tab, TAB_LABELS[tab], counts[tab]) for tab in TABS],
         "outcomes": [(o, STATE_LABELS[o], by_state.get(o, 0)) for o in OUTCOMES],
         "sorts": list(SORT_LABELS.items()),
@@ -204,10 +207,15 @@ def inbox_fresh(request: HttpRequest) -> HttpResponse:
 # --- One referral -------------------------------------------------------------------------------
 
 
+def _partner_of(referral: Referral, shown: bool) -> dict[str, str]:
+    """Which partner a referral belongs to, for the operator's staff, who read every partner's referrals."""
+    return {"partner": referral.partner.name} if shown else {}
+
+
 def _visible_or_404(request: HttpRequest, referral_id: int) -> Referral:
     referral = (
         visible_referrals(current_user(request))
-        .select_related("engagement", "assignee")
+        .select_related("engagement", "assignee", "partner")
         .prefetch_related("engagement__contacts")
         .filter(pk=referral_id)
         .first()
@@ -282,6 +290,7 @@ def _panel_context(
         "can_work": can_work_referral(user, referral),
         "team": _team(user, referral),
         "assignee": referral.assignee,
+        **_partner_of(referral, is_operator(user)),
         "confirm": {action: question % {"id": referral.pk} for action, question in CONFIRM_QUESTIONS.items()},
         "now": now,
         **_why_routed(referral),

@@ -688,3 +688,25 @@ def test_nobody_downloads_another_partners_referrals(client, fresh):
 def test_the_csv_needs_a_signed_in_user(client, fresh):
     response = client.get("/referrals/referrals.csv")
     assert (response.status_code, response["Location"]) == (302, "/accounts/login/?next=/referrals/referrals.csv")
+
+
+# --- The operator's staff read every partner's referrals ---------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.PROGRAMME_ADMIN])
+def test_operators_see_which_partner_each_referral_belongs_to(client, role):
+    ours = factories.referral(factories.profile(factories.partner("Alpha Cloud")), now=timezone.now())
+    theirs = factories.referral(factories.profile(factories.partner("Beta Systems")), now=timezone.now())
+    client.force_login(factories.user(None, role=role))
+    body = client.get("/referrals/").content.decode()
+    partners = re.findall(
+        r'data-referral="(\d+)">.*?<div class="ls-meta ls-partner">Partner: ([^<]+)</div>', body, re.S
+    )
+    assert sorted(partners) == sorted([(str(ours.pk), "Alpha Cloud"), (str(theirs.pk), "Beta Systems")])
+    page = client.get(f"/referrals/{theirs.pk}/").content.decode()
+    assert '<p id="referral-partner">Partner: <strong>Beta Systems</strong></p>' in page
+
+
+def test_a_partners_own_people_are_not_told_the_partner_on_every_row(signed_in, fresh):
+    assert "ls-partner" not in signed_in.get("/referrals/").content.decode()
+    assert 'id="referral-partner"' not in signed_in.get(f"/referrals/{fresh.pk}/").content.decode()
