@@ -80,6 +80,21 @@ CONFIRM_BUTTONS = {
     "lose": _("Yes, mark as lost"),
 }
 
+# The referral page's keyboard shortcuts, as its help (press ?) lists them: static/js/shortcuts.js clicks the
+# button or link marked data-shortcut="<key>", or moves the focus to the field so marked.
+SHORTCUTS = (
+    ("i", _("I'm interested")),
+    ("n", _("No thanks: choose a reason")),
+    ("a", _("Accept: enter the estimated deal value")),
+    ("d", _("Decline: choose a reason")),
+    ("w", _("Won: enter the final deal value")),
+    ("l", _("Lost: choose a reason")),
+    ("e", _("Write notes for your team")),
+    ("m", _("Choose who works the referral")),
+    ("u", _("Back to all referrals")),
+    ("?", _("Show or hide these shortcuts")),
+)
+
 # The fields of the referral page's forms, kept for the page that shows a failed form again.
 FORM_FIELDS = ("deal_value", "currency", "expected_close_date", "final_value", "reason", "comment", "notes", "assignee")
 

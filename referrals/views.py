@@ -37,6 +37,7 @@ from referrals.forms import (
     CONFIRM_QUESTIONS,
     FORM_FIELDS,
     OUTCOMES,
+    SHORTCUTS,
     SORT_LABELS,
     STATE_LABELS,
     TAB_LABELS,
@@ -304,7 +305,7 @@ def _why_routed(referral: Referral) -> dict[str, Any]:
 
 def _panel(request: HttpRequest, referral_id: int, status: int = 200, **extra: Any) -> HttpResponse:
     referral = _visible_or_404(request, referral_id)
-    context = _panel_context(request, referral, **extra)
+    context = _panel_context(request, referral, **extra) | {"shortcuts": SHORTCUTS}
     template = "referrals/_panel.html" if _is_htmx(request) else "referrals/detail.html"
     return render(request, template, context, status=status)
 

@@ -15,6 +15,7 @@ from notifications.models import OutboxMessage
 from partners.models import Role
 from referrals import exports, services
 from referrals.actors import ActorRef
+from referrals.forms import SHORTCUTS
 from referrals.models import Referral, ReferralEvent
 from tests import factories
 
@@ -710,3 +711,31 @@ def test_operators_see_which_partner_each_referral_belongs_to(client, role):
 def test_a_partners_own_people_are_not_told_the_partner_on_every_row(signed_in, fresh):
     assert "ls-partner" not in signed_in.get("/referrals/").content.decode()
     assert 'id="referral-partner"' not in signed_in.get(f"/referrals/{fresh.pk}/").content.decode()
+
+
+# --- Keyboard shortcuts ------------------------------------------------------------------------------------
+
+
+def shortcut_keys(body):
+    return re.findall(r'data-shortcut="([^"]+)" aria-keyshortcuts="\1"', body)
+
+
+def test_the_help_lists_every_shortcut_and_the_page_marks_what_each_acts_on(signed_in, profile):
+    help_keys = [key for key, _label in SHORTCUTS]
+    new = signed_in.get(f"/referrals/{factories.referral(profile, now=timezone.now()).pk}/").content.decode()
+    assert re.findall(r"<dt><kbd>([^<]+)</kbd></dt>", new) == help_keys
+    assert "<dt><kbd>i</kbd></dt><dd>I&#x27;m interested</dd>" in new
+    assert sorted(shortcut_keys(new)) == sorted(["u", "i", "n", "e", "m"])
+    assert sorted(shortcut_keys(signed_in.get(f"/referrals/{evaluating(profile).pk}/").content.decode())) == sorted(
+        ["u", "a", "d", "e", "m"]
+    )
+    assert sorted(shortcut_keys(signed_in.get(f"/referrals/{negotiating(profile).pk}/").content.decode())) == sorted(
+        ["u", "w", "l", "e", "m"]
+    )
+    assert set(help_keys) - {"?"} == {"u", "i", "n", "a", "d", "w", "l", "e", "m"}
+
+
+def test_someone_who_may_only_read_a_referral_gets_no_action_shortcuts(client, profile):
+    referral = factories.referral(profile, now=timezone.now())
+    client.force_login(factories.user(None, role=Role.AGENT))
+    assert shortcut_keys(client.get(f"/referrals/{referral.pk}/").content.decode()) == ["u"]
