@@ -193,7 +193,8 @@ class ReferralEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["referral", "at"])]
+        # By time alone: what changed in a partner's referrals since a person last looked (referrals.changes).
+        indexes = [models.Index(fields=["referral", "at"]), models.Index(fields=["at"], name="referral_event_at")]
 
     def __str__(self) -> str:
         return f"{self.referral_id}: {self.from_state or '-'} -> {self.to_state} by {self.actor_kind}"
@@ -316,3 +317,13 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ChangesSeen(models.Model):
+    """Up to when a person has read what changed in their referrals: their unread count starts there."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.seen_at}"

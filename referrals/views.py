@@ -59,6 +59,7 @@ from referrals.permissions import (
     can_work_referral,
     is_operator,
     partner_assignees,
+    works_referrals,
 )
 from referrals.presenters import ReferralView, present
 from referrals.validation import REASON_KIND, ActionInput
@@ -173,6 +174,7 @@ def _inbox_tools(request: HttpRequest, user: User, query: InboxQuery) -> dict[st
         "saved_views": [(v, f"{reverse('referrals:inbox')}?{v.query}") for v in saved_views.of(user)],
         "bulk_report": inbox_views.bulk_report(request),
         "can_bulk": can_bulk_answer(user),
+        "show_changes": works_referrals(user),
         "bulk_team": list(partner_assignees(user.partner_id)) if can_assign(user) else None,
         "skip_reasons": list(Reason.objects.filter(kind=Reason.Kind.SKIP, active=True)),
     }
@@ -226,14 +228,18 @@ def _visible_or_404(request: HttpRequest, referral_id: int) -> Referral:
     return referral
 
 
+def event_actor(event: ReferralEvent) -> str:
+    """Who made a history row, as the pages name them."""
+    if event.actor_kind == lifecycle.Actor.SYSTEM.value:
+        return str(_("the timer") if event.action in lifecycle.TIMER_ACTIONS else _("Leadshare"))
+    return event.actor_label
+
+
 def _timeline(referral: Referral, reasons: dict[tuple[str, str], str]) -> list[dict[str, Any]]:
     entries = []
     for event in ReferralEvent.objects.filter(referral=referral).order_by("at", "id"):
         kind = REASON_KIND.get(event.action, "")  # type: ignore[call-overload]
-        if event.actor_kind == lifecycle.Actor.SYSTEM.value:
-            actor = _("the timer") if event.action in lifecycle.TIMER_ACTIONS else _("Leadshare")
-        else:
-            actor = event.actor_label
+        actor = event_actor(event)
         entries.append(
             {
                 "at": event.at,
