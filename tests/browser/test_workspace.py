@@ -224,6 +224,25 @@ def test_the_archive_filters_by_outcome(live_server, page, partner_profile):
     expect(page.locator(f'tr[data-referral="{skipped.pk}"]')).to_be_visible()
 
 
+def test_a_partner_answers_no_thanks_to_two_ticked_referrals_at_once(live_server, page, partner_profile):
+    first, second, third = sample_referrals(partner_profile)[:3]
+    wide(page)
+    sign_in(page, live_server.url, EMAIL)
+    page.goto(f"{live_server.url}/referrals/")
+    page.get_by_label(f"Select referral {first.pk}").check()
+    page.get_by_label(f"Select referral {third.pk}").check()
+    page.get_by_label("Reason (optional)").select_option("no-capacity")
+    page.get_by_role("button", name="No thanks to selected").click()
+    expect(page.get_by_role("heading", name="Answer no thanks to the selected referrals?")).to_be_visible()
+    assert [Referral.objects.get(pk=r.pk).state for r in (first, second, third)] == ["new", "new", "new"]
+    page.get_by_role("button", name="Yes, answer no thanks to 2 referrals").click()
+    report = page.locator("#bulk-report")
+    expect(report).to_contain_text(f"#{first.pk}: Answered no thanks.")
+    expect(report).to_contain_text(f"#{third.pk}: Answered no thanks.")
+    assert [Referral.objects.get(pk=r.pk).state for r in (first, second, third)] == ["skipped", "new", "skipped"]
+    expect(page.locator("tbody tr[data-referral]")).to_have_count(len(SAMPLES) - 2)
+
+
 def test_new_referrals_arriving_while_the_inbox_is_open_are_announced(live_server, page, partner_profile):
     factories.referral(partner_profile, now=timezone.now())
     page.clock.install()
