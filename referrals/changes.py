@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from partners.models import User
 from referrals.access import visible_referrals
@@ -38,11 +39,11 @@ def _changes(user: User, now: datetime) -> QuerySet[ReferralEvent]:
 
 def unread_count(user: User, now: datetime) -> int:
     """How many changes the person has not read, up to MAX_COUNTED + 1 (shown as "99+")."""
-    since = seen_at(user)
-    unread = _changes(user, now)
-    if since is not None:
-        unread = unread.filter(at__gt=since)
-    return unread[: MAX_COUNTED + 1].count()
+    # One statement on every page: the person's marker read inside it; a person without one has read nothing.
+    marker = ChangesSeen.objects.filter(user=user).values("seen_at")[:1]
+    unread = _changes(user, now).filter(at__gt=Coalesce(Subquery(marker), Value(now - WINDOW)))
+    # Unordered: counting up to the cap then stops at the first rows found instead of sorting them all.
+    return unread.order_by()[: MAX_COUNTED + 1].count()
 
 
 def recent(user: User, now: datetime) -> list[tuple[ReferralEvent, bool]]:

@@ -175,8 +175,9 @@ def _inbox_tools(request: HttpRequest, user: User, query: InboxQuery) -> dict[st
         "bulk_report": inbox_views.bulk_report(request),
         "can_bulk": can_bulk_answer(user),
         "show_changes": works_referrals(user),
-        "bulk_team": list(partner_assignees(user.partner_id)) if can_assign(user) else None,
-        "skip_reasons": list(Reason.objects.filter(kind=Reason.Kind.SKIP, active=True)),
+        # Querysets, read only if the page shows the bulk form (and its No thanks, on the New tab).
+        "bulk_team": partner_assignees(user.partner_id) if can_assign(user) else None,
+        "skip_reasons": Reason.objects.filter(kind=Reason.Kind.SKIP, active=True),
     }
 
 
