@@ -8,9 +8,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from referrals import permissions
+from referrals import changes, permissions
 
 
 def _signed_in(user: Any) -> bool:
@@ -41,5 +42,20 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         except NoReverseMatch:
             continue  # that page is not built (yet)
         links.append({"url": url, "label": label, "current": request.path.startswith(url)})
+    unread = changes.unread_count(user, timezone.now()) if permissions.works_referrals(user) else 0
+    for link in links:
+        if link["url"] == reverse("referrals:inbox"):
+            # Unread changes, on the Referrals link (the header has no room for one more): the inbox links them.
+            link["count"] = _shown_count(unread)
     # The console's own navigation shows the programme admin's pages.
-    return {"nav_links": links, "may_manage_programme": permissions.is_programme_admin(user)}
+    return {
+        "nav_links": links,
+        "may_manage_programme": permissions.is_programme_admin(user),
+        "unread_changes": _shown_count(unread),
+    }
+
+
+def _shown_count(unread: int) -> str:
+    if not unread:
+        return ""
+    return f"{changes.MAX_COUNTED}+" if unread > changes.MAX_COUNTED else str(unread)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from accounts import forms, services
+from accounts.landing import landing_url
 from kernel.errors import InvalidInput
 from partners import alerts
 from partners.auth import current_user
@@ -47,6 +48,10 @@ class LoginView(auth_views.LoginView):
     authentication_form = forms.EmailAuthenticationForm
     redirect_authenticated_user = True
 
+    def get_default_redirect_url(self) -> str:
+        # Without a `next`, each role lands where it works (settings.LOGIN_REDIRECT_URL is one page for all).
+        return landing_url(self.request.user)
+
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         # The user's language also after signing out again, on this browser.
@@ -64,6 +69,13 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     post_reset_login = True
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The home address: the sign-in page, or the signed-in person's landing page."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    return redirect(landing_url(request.user))
 
 
 def set_language(request: HttpRequest) -> HttpResponse:

@@ -22,8 +22,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from console import admin_reports, admin_services, analytics
@@ -418,17 +418,6 @@ def breaches(request: HttpRequest) -> HttpResponse:
     return render(request, "console/admin/breaches.html", context, status=422 if query.period.errors else 200)
 
 
-def _csv_response(
-    request: HttpRequest, filename: str, header: list[str], rows: Iterator[list[Any]]
-) -> HttpResponseBase:
-    """`;`-separated in a language whose Excel expects it, unless ?sep= says otherwise (kernel/csvexport.py)."""
-    try:
-        delimiter = csvexport.separator(request.GET.get("sep"), csvexport.default_separator(get_language()))
-    except InvalidInput:
-        return HttpResponse(_("Use sep=comma or sep=semicolon."), status=400, content_type="text/plain; charset=utf-8")
-    return csvexport.response(filename, header, rows, delimiter)
-
-
 @require_GET
 @programme_admin_only
 def breaches_csv(request: HttpRequest) -> HttpResponseBase:
@@ -448,7 +437,7 @@ def breaches_csv(request: HttpRequest) -> HttpResponseBase:
             yield [pk, kind, at, state, partner_id, partner_name, engagement_id, created]
 
     period = query.period.period
-    return _csv_response(request, f"sla-breaches-{period.first}-{period.last}.csv", header, rows())
+    return csvexport.page_download(request, f"sla-breaches-{period.first}-{period.last}.csv", header, rows())
 
 
 # --- Analytics ---------------------------------------------------------------------------------
@@ -612,7 +601,7 @@ def analytics_csv(request: HttpRequest, table: str) -> HttpResponseBase:
         rows, _histogram = admin_reports.grouped(cohort, "source")
         total = analytics.total(rows, [])
         lines = iter([[s, total.by_state[s]] for s in analytics.STATES])
-        return _csv_response(request, filename, ["state", "referrals"], lines)
+        return csvexport.page_download(request, filename, ["state", "referrals"], lines)
     rows, _histogram = admin_reports.grouped(cohort, table)
     keys = {
         "partner": ["partner_id", "partner"],
@@ -620,4 +609,6 @@ def analytics_csv(request: HttpRequest, table: str) -> HttpResponseBase:
         "source": ["source"],
         "campaign": ["campaign"],
     }[table]
-    return _csv_response(request, filename, [*keys, *CSV_HEADER], iter([[*r.key, *_csv_figures(r)] for r in rows]))
+    return csvexport.page_download(
+        request, filename, [*keys, *CSV_HEADER], iter([[*r.key, *_csv_figures(r)] for r in rows])
+    )

@@ -22,7 +22,9 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from django.http import StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from pydantic_core import to_json
 
 from kernel.errors import InvalidInput
@@ -84,3 +86,15 @@ def response(
     streamed = StreamingHttpResponse(lines(header, rows, delimiter), content_type="text/csv; charset=utf-8")
     streamed["Content-Disposition"] = f'attachment; filename="{filename}"'
     return streamed
+
+
+def page_download(
+    request: HttpRequest, filename: str, header: list[str], rows: Iterable[Iterable[Any]]
+) -> HttpResponse | StreamingHttpResponse:
+    """A page's CSV download: `;`-separated in a language whose Excel expects it, unless ?sep= says otherwise;
+    an unknown ?sep= is a plain 400 in the reader's language."""
+    try:
+        delimiter = separator(request.GET.get("sep"), default_separator(get_language()))
+    except InvalidInput:
+        return HttpResponse(_("Use sep=comma or sep=semicolon."), status=400, content_type="text/plain; charset=utf-8")
+    return response(filename, header, rows, delimiter)

@@ -4,10 +4,11 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from leadshare.api import api
 
 urlpatterns = [
-    path("", lambda request: redirect("referrals:inbox"), name="home"),
+    path("", accounts_views.home, name="home"),
     # Browsers that skip base.html's <link rel="icon"> ask for this; without it, every visit logs a 404.
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     # Sign in and out, passwords (these resolve before the project's lines below, same paths), team, settings.

@@ -23,10 +23,10 @@ from kernel.api_types import (
 )
 from kernel.errors import ReferralChanged
 from partners.auth import current_user
-from referrals import list_cache, queries, routing_why, services
+from referrals import exports, list_cache, queries, routing_why, services
 from referrals.actors import ActorRef
 from referrals.lifecycle import Action
-from referrals.presenters import ReferralView, present
+from referrals.presenters import present
 from referrals.schemas import (
     AcceptIn,
     DeclineIn,
@@ -122,26 +122,6 @@ class CsvFilters(ListFilters):
     )
 
 
-CSV_COLUMNS = [
-    "id", "engagement_id", "profile_id", "state", "status", "substatus", "created_at", "updated_at",
-    "respond_by", "company", "size", "industry", "country", "city", "contacts", "need", "industries", "products",
-    "services", "deal_value", "currency", "expected_close_date", "final_value", "reason", "source", "campaign_id",
-    "partner_center_id", "partner_center_engagement_id", "external_reference_id",
-]  # fmt: skip
-
-
-def _csv_row(v: ReferralView) -> list[Any]:
-    """One referral as a CSV row: the JSON's values, lists joined by spaces (codes have none)."""
-    contacts = "; ".join(f"{c.name} <{c.email}> {c.phone}".strip() for c in v.contacts or [])
-    return [
-        v.id, v.engagement_id, v.profile_id, v.state.value, v.status, v.substatus, v.created_at, v.updated_at,
-        v.respond_by, v.company or "", v.company_size, v.industry, v.country, v.city, contacts, v.need,
-        " ".join(v.requested_industries), " ".join(v.requested_products), " ".join(v.requested_services),
-        v.deal_value, v.deal_currency, v.expected_close_date, v.final_value, v.reason, v.source, v.campaign_id,
-        v.partner_center_id, v.partner_center_engagement_id, v.external_reference_id,
-    ]  # fmt: skip
-
-
 @router.get(
     "/referrals.csv",
     summary="Export the selected referrals as CSV (UTF-8 with a byte order mark; ?sep=semicolon for Excel)",
@@ -152,8 +132,7 @@ def _csv_row(v: ReferralView) -> list[Any]:
 def export_csv(request: HttpRequest, filters: Query[CsvFilters]) -> StreamingHttpResponse:
     chosen = queries.Filters(queries.parse_states(filters.state), filters.updated_since)
     views = queries.all_selected(current_user(request), chosen)
-    rows = (_csv_row(v) for v in views)
-    return csvexport.response("referrals.csv", CSV_COLUMNS, rows, csvexport.separator(filters.sep))
+    return csvexport.response("referrals.csv", exports.COLUMNS, exports.rows(views), csvexport.separator(filters.sep))
 
 
 @router.get(

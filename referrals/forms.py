@@ -9,6 +9,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kernel.text import LINE_MESSAGE
 from referrals import lifecycle
 from referrals.lifecycle import State
 from referrals.validation import ActionInput
@@ -59,6 +60,44 @@ ACTION_LABELS = {
     "edit": _("Edited"),
 }
 
+# What the pages ask before an action that closes a referral, and what they say it will do.
+CONFIRM_QUESTIONS = {
+    "skip": _("Answer no thanks to referral %(id)s?"),
+    "decline": _("Decline referral %(id)s?"),
+    "win": _("Mark referral %(id)s as won?"),
+    "lose": _("Mark referral %(id)s as lost?"),
+}
+CONFIRM_CONSEQUENCES = {
+    "skip": _("The referral closes and the customer will be offered other partners. This cannot be undone."),
+    "decline": _("The referral closes and the customer will be offered other partners. This cannot be undone."),
+    "win": _("The referral closes as won with the final deal value below. This cannot be undone."),
+    "lose": _("The referral closes as lost. This cannot be undone."),
+}
+CONFIRM_BUTTONS = {
+    "skip": _("Yes, answer no thanks"),
+    "decline": _("Yes, decline"),
+    "win": _("Yes, mark as won"),
+    "lose": _("Yes, mark as lost"),
+}
+
+# The referral page's keyboard shortcuts, as its help (press ?) lists them: static/js/shortcuts.js clicks the
+# button or link marked data-shortcut="<key>", or moves the focus to the field so marked.
+SHORTCUTS = (
+    ("i", _("I'm interested")),
+    ("n", _("No thanks: choose a reason")),
+    ("a", _("Accept: enter the estimated deal value")),
+    ("d", _("Decline: choose a reason")),
+    ("w", _("Won: enter the final deal value")),
+    ("l", _("Lost: choose a reason")),
+    ("e", _("Write notes for your team")),
+    ("m", _("Choose who works the referral")),
+    ("u", _("Back to all referrals")),
+    ("?", _("Show or hide these shortcuts")),
+)
+
+# The fields of the referral page's forms, kept for the page that shows a failed form again.
+FORM_FIELDS = ("deal_value", "currency", "expected_close_date", "final_value", "reason", "comment", "notes", "assignee")
+
 SORT_LABELS = {
     "newest": _("Newest first"),
     "oldest": _("Oldest first"),
@@ -81,6 +120,12 @@ SERVICE_MESSAGES = {
     "Keep the comment under 2000 characters.": _("Keep the comment under 2000 characters."),
     "Keep notes under 20,000 characters.": _("Keep notes under 20,000 characters."),
     "Choose a member of your team.": _("Choose a member of your team."),
+    "Select at least one referral.": _("Select at least one referral."),
+    "Select at most 100 referrals.": _("Select at most 100 referrals."),
+    "Enter a name for the view.": _("Enter a name for the view."),
+    "Keep the name under 80 characters.": _("Keep the name under 80 characters."),
+    "You can keep up to 30 views. Delete one first.": _("You can keep up to 30 views. Delete one first."),
+    LINE_MESSAGE: _(LINE_MESSAGE),  # translated in locale/, beside kernel.text
     "Notes updated": _("Notes updated"),
     "Unassigned": _("Unassigned"),
 }
@@ -97,13 +142,15 @@ def service_message(text: str) -> str:
 
 @dataclass(frozen=True)
 class InboxQuery:
-    """The inbox's tab, archive outcome, sort, search text and page, with defaults for anything odd."""
+    """The inbox's tab, archive outcome, sort, search text, "assigned to me" and page, with defaults for
+    anything odd."""
 
     tab: str = "new"
     outcome: str = ""
     sort: str = "newest"
     q: str = ""
     page: str = "1"
+    mine: bool = False
 
     @classmethod
     def parse(cls, params: QueryDict) -> InboxQuery:
@@ -114,7 +161,14 @@ class InboxQuery:
         sort = params.get("sort", "newest")
         sort = sort if sort in SORTS else "newest"
         q = " ".join(params.get("q", "").split())[:MAX_SEARCH]
-        return cls(tab=tab, outcome=outcome, sort=sort, q=q, page=params.get("page", "1"))
+        mine = params.get("mine") == "1"
+        return cls(tab=tab, outcome=outcome, sort=sort, q=q, page=params.get("page", "1"), mine=mine)
+
+    def params(self) -> dict[str, str]:
+        """The filters that differ from the defaults, as a query string holds them (the page left out): what a
+        saved view keeps and the export link passes on."""
+        chosen = {"tab": self.tab, "outcome": self.outcome, "sort": self.sort, "q": self.q, "mine": "1" * self.mine}
+        return {name: value for name, value in chosen.items() if value and value != DEFAULTS.get(name)}
 
     @property
     def states(self) -> list[str]:
@@ -148,3 +202,6 @@ def action_input(post: QueryDict) -> ActionInput:
         reason=post.get("reason", ""),
         comment=post.get("comment", ""),
     )
+
+
+DEFAULTS = {"tab": InboxQuery.tab, "sort": InboxQuery.sort}

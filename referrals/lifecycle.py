@@ -76,6 +76,9 @@ CONTACTS_HIDDEN = NOT_ENGAGED | {State.NEW}
 # A partner with a referral in one of these states may still follow up on the customer's request.
 STILL_FOLLOWING_UP = OPEN | {State.WON}
 
+# A person's actions that close the referral for good: the pages ask before taking one.
+ENDING_ACTIONS = frozenset(a for (_s, a), target in MOVES.items() if target in TERMINAL and a not in TIMER_ACTIONS)
+
 # Actions that answer a new referral (the first answer measures responsiveness).
 FIRST_ANSWERS = frozenset({Action.INTERESTED, Action.SKIP})
 
@@ -227,6 +230,11 @@ def answer_overdue(waited: timedelta, window: timedelta) -> bool:
 
 def is_outcome(state: State | str) -> bool:
     return state in TERMINAL
+
+
+def ends_referral(action: Action) -> bool:
+    """Whether a person taking `action` closes the referral: nothing can be done with it afterwards."""
+    return action in ENDING_ACTIONS
 
 
 def is_open(state: State | str) -> bool:

@@ -199,7 +199,8 @@ class ReferralEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["referral", "at"])]
+        # By time alone: what changed in a partner's referrals since a person last looked (referrals.changes).
+        indexes = [models.Index(fields=["referral", "at"]), models.Index(fields=["at"], name="referral_event_at")]
 
     def __str__(self) -> str:
         return f"{self.referral_id}: {self.from_state or '-'} -> {self.to_state} by {self.actor_kind}"
@@ -305,3 +306,30 @@ class ReferralListVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id}: {self.version}"
+
+
+class SavedView(models.Model):
+    """A person's named set of inbox filters (tab, outcome, sort, search, assigned to them), theirs alone."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=80)
+    # The inbox's query string as `referrals.forms.InboxQuery.params` writes it.
+    query = models.CharField(max_length=400)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("name", "id")
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="one_saved_view_per_name_per_user")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChangesSeen(models.Model):
+    """Up to when a person has read what changed in their referrals: their unread count starts there."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.seen_at}"

@@ -124,6 +124,16 @@ def can_assign_referral(user: Any, referral: Referral) -> bool:
 def assignable_members(referral: Referral) -> QuerySet[User]:
     """The people a referral may be assigned to: its partner's active referrals admins and users, who can
     all then open it (a profile admin could not)."""
-    return User.objects.filter(partner_id=referral.partner_id, is_active=True, role__in=REFERRAL_WORKERS).order_by(
-        "email"
-    )
+    return partner_assignees(referral.partner_id)
+
+
+def partner_assignees(partner_id: int | None) -> QuerySet[User]:
+    """The people any referral of this partner may be assigned to (`assignable_members` of each)."""
+    if partner_id is None:
+        return User.objects.none()
+    return User.objects.filter(partner_id=partner_id, is_active=True, role__in=REFERRAL_WORKERS).order_by("email")
+
+
+def can_bulk_answer(user: Any) -> bool:
+    """May select several referrals in the inbox and act on them together (each one is still checked)."""
+    return works_referrals(user)

@@ -136,6 +136,15 @@ def _extra_fields(action: Action, data: CleanInput, referral: Referral) -> dict[
     return {}
 
 
+def validate(action: Action, data: ActionInput | None, now: datetime) -> CleanInput:
+    """The action's input as `perform` would take it, or InvalidInput; reads nothing of the referral, changes
+    nothing (the pages check a form before asking the person to confirm it)."""
+    cleaned, errors = clean(action, data or ActionInput(), now)
+    if errors or cleaned is None:
+        raise InvalidInput(errors)
+    return cleaned
+
+
 def perform(
     referral_id: int,
     action: Action,
@@ -147,9 +156,7 @@ def perform(
     """Apply a person's action. Raises InvalidInput, NotFound, ReferralChanged, NotAllowed, DeadlinePassed."""
     if action in lifecycle.TIMER_ACTIONS:
         raise lifecycle.NotAllowed(State.NEW, action)
-    cleaned, errors = clean(action, data or ActionInput(), now)
-    if errors or cleaned is None:
-        raise InvalidInput(errors)
+    cleaned = validate(action, data, now)
     deadlines = Programme.deadlines()
     late: DeadlinePassed | None = None
     with transaction.atomic():

@@ -99,7 +99,9 @@ def clean(action: Action, data: ActionInput, now: datetime) -> tuple[CleanInput 
         if close_date is not None and close_date < (now - EARLIEST_ZONE).date():
             errors["expected_close_date"] = "The expected close date cannot be in the past."
     if action == Action.WIN:
-        final_value = _money(data.final_value, errors, "final_value", required=False)
+        # Left out (an API client), the estimate stands as the final value; sent empty (a person cleared the
+        # page's field, which starts at the estimate), it is a mistake, not a wish to keep the estimate.
+        final_value = _money(data.final_value, errors, "final_value", required=isinstance(data.final_value, str))
     reason = (data.reason or "").strip()
     kind = REASON_KIND.get(action)
     if kind is not None:

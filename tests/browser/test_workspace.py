@@ -156,12 +156,29 @@ def test_a_partner_answers_a_referral_from_the_inbox_to_won_in_place(live_server
     assert (after.state, str(after.deal_value), after.deal_currency) == ("negotiating", "12500.00", "EUR")
 
     page.get_by_label("Final deal value (EUR)").fill("14000")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="Won").click()
     expect(page.locator(".ls-notice")).to_have_text("Marked as won. Congratulations!")
     expect(page.locator("#history")).to_contain_text("Marked as won")
     assert page.evaluate("window.__stayed") is True
+    assert asked == [f"Mark referral {first.pk} as won?"]
     won = Referral.objects.get(pk=first.pk)
     assert (won.state, str(won.final_value)) == ("won", "14000.00")
+
+
+def test_dismissing_the_question_before_no_thanks_changes_nothing(live_server, page, partner_profile):
+    referral = factories.referral(partner_profile, now=timezone.now())
+    sign_in(page, live_server.url, EMAIL)
+    page.goto(f"{live_server.url}/referrals/{referral.pk}/")
+    before = snapshot(referral.pk)
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="No thanks").click()
+    expect(page.get_by_role("button", name="I'm interested")).to_be_visible()
+    page.wait_for_timeout(300)
+    assert asked == [f"Answer no thanks to referral {referral.pk}?"]
+    assert snapshot(referral.pk) == before
 
 
 def test_a_partner_declines_a_referral_with_a_reason(live_server, page, partner_profile):
@@ -171,6 +188,7 @@ def test_a_partner_declines_a_referral_with_a_reason(live_server, page, partner_
     page.goto(f"{live_server.url}/referrals/{referral.pk}/")
 
     before = snapshot(referral.pk)
+    page.on("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Decline").click()
     expect(page.locator("#decline-reason-error")).to_have_text("Choose a reason.")
     assert snapshot(referral.pk) == before
@@ -206,6 +224,25 @@ def test_the_archive_filters_by_outcome(live_server, page, partner_profile):
     expect(page.locator(f'tr[data-referral="{skipped.pk}"]')).to_be_visible()
 
 
+def test_a_partner_answers_no_thanks_to_two_ticked_referrals_at_once(live_server, page, partner_profile):
+    first, second, third = sample_referrals(partner_profile)[:3]
+    wide(page)
+    sign_in(page, live_server.url, EMAIL)
+    page.goto(f"{live_server.url}/referrals/")
+    page.get_by_label(f"Select referral {first.pk}").check()
+    page.get_by_label(f"Select referral {third.pk}").check()
+    page.get_by_label("Reason (optional)").select_option("no-capacity")
+    page.get_by_role("button", name="No thanks to selected").click()
+    expect(page.get_by_role("heading", name="Answer no thanks to the selected referrals?")).to_be_visible()
+    assert [Referral.objects.get(pk=r.pk).state for r in (first, second, third)] == ["new", "new", "new"]
+    page.get_by_role("button", name="Yes, answer no thanks to 2 referrals").click()
+    report = page.locator("#bulk-report")
+    expect(report).to_contain_text(f"#{first.pk}: Answered no thanks.")
+    expect(report).to_contain_text(f"#{third.pk}: Answered no thanks.")
+    assert [Referral.objects.get(pk=r.pk).state for r in (first, second, third)] == ["skipped", "new", "skipped"]
+    expect(page.locator("tbody tr[data-referral]")).to_have_count(len(SAMPLES) - 2)
+
+
 def test_new_referrals_arriving_while_the_inbox_is_open_are_announced(live_server, page, partner_profile):
     factories.referral(partner_profile, now=timezone.now())
     page.clock.install()
@@ -235,7 +272,17 @@ def test_without_javascript_an_action_posts_the_form_and_redirects(live_server, 
         before = snapshot(referral.pk)
         page.get_by_role("button", name="Accept").click()
         expect(page.locator("#deal_value-error")).to_have_text("Enter the amount.")
+        # The failed form came back by a redirect: reloading reads the page, it does not post again.
+        assert page.url == f"{live_server.url}/referrals/{referral.pk}/"
         assert snapshot(referral.pk) == before
+
+        page.locator("#decline-reason").select_option("no-capacity")
+        page.get_by_role("button", name="Decline").click()
+        expect(page.locator("#confirm-question")).to_have_text(f"Decline referral {referral.pk}?")
+        assert snapshot(referral.pk) == before
+        page.get_by_role("button", name="Yes, decline").click()
+        page.wait_for_url(f"{live_server.url}/referrals/{referral.pk}/")
+        assert Referral.objects.get(pk=referral.pk).state == "declined"
     finally:
         context.close()
 

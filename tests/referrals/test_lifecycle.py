@@ -43,6 +43,10 @@ def test_terminal_states_offer_no_actions():
     assert {s for s in State if not lifecycle.allowed_actions(s)} == set(lifecycle.TERMINAL)
 
 
+def test_the_actions_that_close_a_referral_are_no_thanks_decline_won_and_lost():
+    assert {a for a in Action if lifecycle.ends_referral(a)} == {Action.SKIP, Action.DECLINE, Action.WIN, Action.LOSE}
+
+
 def test_people_see_only_their_own_actions_never_the_timers():
     assert lifecycle.allowed_actions(State.NEW) == [Action.INTERESTED, Action.SKIP]
     assert lifecycle.allowed_actions(State.EVALUATING) == [Action.ACCEPT, Action.DECLINE]

@@ -220,6 +220,21 @@ def test_win_takes_the_final_value_or_keeps_the_estimate(referral, admin_user):
     assert OutboxMessage.objects.filter(template="customer_partner_declined").count() == 0
 
 
+def test_won_with_the_final_value_cleared_is_refused_not_taken_as_the_estimate(referral, admin_user):
+    accepted(referral, admin_user)
+    before = (
+        Referral.objects.get(pk=referral.pk).version,
+        ReferralEvent.objects.count(),
+        OutboxMessage.objects.count(),
+    )
+    with pytest.raises(InvalidInput) as caught:
+        services.win(referral.pk, ActorRef.person(admin_user), NOW + 3 * H, final_value="  ")
+    assert caught.value.errors == {"final_value": "Enter the amount."}
+    after = Referral.objects.get(pk=referral.pk)
+    assert (after.state, after.final_value) == ("negotiating", None)
+    assert (after.version, ReferralEvent.objects.count(), OutboxMessage.objects.count()) == before
+
+
 def test_lose_needs_a_reason_and_records_it(referral, admin_user):
     accepted(referral, admin_user)
     result = services.lose(

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from notifications.models import OutboxMessage
 from partners.models import Role
-from referrals import services
+from referrals import exports, services
 from referrals.actors import ActorRef
+from referrals.forms import SHORTCUTS
 from referrals.models import Referral, ReferralEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+# What the confirmation page's button adds to an action that closes a referral.
+CONFIRMED = {"confirmed": "yes"}
 
 
 @pytest.fixture
@@ -235,14 +241,14 @@ def test_interested_with_htmx_returns_only_the_panel_with_the_contacts(signed_in
 
 
 def test_no_thanks_with_a_reason_skips_and_tells_the_customer(signed_in, fresh):
-    signed_in.post(f"/referrals/{fresh.pk}/skip/", {"version": "1", "reason": "no-capacity"})
+    signed_in.post(f"/referrals/{fresh.pk}/skip/", {"version": "1", "reason": "no-capacity", **CONFIRMED})
     after = Referral.objects.get(pk=fresh.pk)
     assert (after.state, after.reason) == ("skipped", "no-capacity")
     assert OutboxMessage.objects.filter(referral=fresh, template="customer_partner_declined").count() == 1
 
 
 def test_no_thanks_without_a_reason_is_fine(signed_in, fresh):
-    signed_in.post(f"/referrals/{fresh.pk}/skip/", {"version": "1"})
+    signed_in.post(f"/referrals/{fresh.pk}/skip/", {"version": "1", **CONFIRMED})
     assert Referral.objects.get(pk=fresh.pk).state == "skipped"
 
 
@@ -251,9 +257,10 @@ def test_accept_without_a_value_shows_the_field_error_and_changes_nothing(signed
     before = snapshot(fresh.pk)
     response = signed_in.post(
         f"/referrals/{fresh.pk}/accept/",
-        {"version": "2", "deal_value": "", "currency": "EUR", "expected_close_date": "2099-01-01"},
+        {"version": "2", "deal_value": "", "currency": "EUR", "expected_close_date": factories.close_date()},
+        follow=True,
     )
-    assert response.status_code == 422
+    assert response.redirect_chain == [(f"/referrals/{fresh.pk}/", 302)]
     body = response.content.decode()
     assert '<small class="ls-error" id="deal_value-error">Enter the amount.</small>' in body
     assert 'aria-invalid="true" aria-describedby="deal_value-error"' in body
@@ -306,8 +313,8 @@ def test_a_correct_accept_moves_to_negotiating_and_keeps_the_deal(signed_in, pro
 def test_decline_without_a_reason_shows_the_error_and_changes_nothing(signed_in, profile):
     referral = evaluating(profile)
     before = snapshot(referral.pk)
-    response = signed_in.post(f"/referrals/{referral.pk}/decline/", {"version": str(referral.version)})
-    assert response.status_code == 422
+    response = signed_in.post(f"/referrals/{referral.pk}/decline/", {"version": str(referral.version)}, follow=True)
+    assert response.redirect_chain == [(f"/referrals/{referral.pk}/", 302)]
     assert 'id="decline-reason-error">Choose a reason.' in response.content.decode()
     assert snapshot(referral.pk) == before
 
@@ -316,7 +323,7 @@ def test_decline_with_a_reason_and_comment_records_both_and_tells_the_customer(s
     referral = evaluating(profile)
     signed_in.post(
         f"/referrals/{referral.pk}/decline/",
-        {"version": str(referral.version), "reason": "region-not-served", "comment": "Only Bavaria"},
+        {"version": str(referral.version), "reason": "region-not-served", "comment": "Only Bavaria", **CONFIRMED},
     )
     after = Referral.objects.get(pk=referral.pk)
     assert (after.state, after.reason, after.comment) == ("declined", "region-not-served", "Only Bavaria")
@@ -327,7 +334,9 @@ def test_decline_with_a_reason_and_comment_records_both_and_tells_the_customer(s
 
 def test_won_records_the_final_value(signed_in, profile):
     referral = negotiating(profile)
-    signed_in.post(f"/referrals/{referral.pk}/win/", {"version": str(referral.version), "final_value": "14000"})
+    signed_in.post(
+        f"/referrals/{referral.pk}/win/", {"version": str(referral.version), "final_value": "14000", **CONFIRMED}
+    )
     after = Referral.objects.get(pk=referral.pk)
     assert (after.state, str(after.final_value)) == ("won", "14000.00")
     assert "14,000.00 EUR" in signed_in.get(f"/referrals/{referral.pk}/").content.decode()
@@ -337,7 +346,7 @@ def test_won_with_a_bad_value_shows_the_error_and_changes_nothing(signed_in, pro
     referral = negotiating(profile)
     before = snapshot(referral.pk)
     response = signed_in.post(
-        f"/referrals/{referral.pk}/win/", {"version": str(referral.version), "final_value": "lots"}
+        f"/referrals/{referral.pk}/win/", {"version": str(referral.version), "final_value": "lots"}, follow=True
     )
     assert 'id="final_value-error">Enter a number, such as 12500 or 12500.50.' in response.content.decode()
     assert snapshot(referral.pk) == before
@@ -345,7 +354,9 @@ def test_won_with_a_bad_value_shows_the_error_and_changes_nothing(signed_in, pro
 
 def test_lost_records_the_reason(signed_in, profile):
     referral = negotiating(profile)
-    signed_in.post(f"/referrals/{referral.pk}/lose/", {"version": str(referral.version), "reason": "competitor"})
+    signed_in.post(
+        f"/referrals/{referral.pk}/lose/", {"version": str(referral.version), "reason": "competitor", **CONFIRMED}
+    )
     after = Referral.objects.get(pk=referral.pk)
     assert (after.state, after.reason) == ("lost", "competitor")
 
@@ -353,7 +364,7 @@ def test_lost_records_the_reason(signed_in, profile):
 def test_a_stale_form_is_told_the_referral_changed_and_changes_nothing(signed_in, fresh):
     signed_in.post(f"/referrals/{fresh.pk}/interested/", {"version": "1"})
     before = snapshot(fresh.pk)
-    response = signed_in.post(f"/referrals/{fresh.pk}/skip/", {"version": "1"}, follow=True)
+    response = signed_in.post(f"/referrals/{fresh.pk}/skip/", {"version": "1", **CONFIRMED}, follow=True)
     assert "This referral changed while you were looking at it" in response.content.decode()
     assert snapshot(fresh.pk) == before
     assert not OutboxMessage.objects.filter(template="customer_partner_declined").exists()
@@ -400,8 +411,8 @@ def test_notes_are_saved_and_the_history_says_so(signed_in, fresh):
 
 def test_notes_that_are_too_long_show_the_error_and_change_nothing(signed_in, fresh):
     before = snapshot(fresh.pk)
-    response = signed_in.post(f"/referrals/{fresh.pk}/notes/", {"version": "1", "notes": "x" * 20001})
-    assert response.status_code == 422
+    response = signed_in.post(f"/referrals/{fresh.pk}/notes/", {"version": "1", "notes": "x" * 20001}, follow=True)
+    assert response.redirect_chain == [(f"/referrals/{fresh.pk}/", 302)]
     assert 'id="notes-text-error">Keep notes under 20,000 characters.' in response.content.decode()
     assert snapshot(fresh.pk) == before
 
@@ -427,8 +438,10 @@ def test_the_assignee_choices_are_the_people_who_can_open_the_referral(signed_in
 def test_assigning_someone_of_another_partner_shows_an_error_and_changes_nothing(signed_in, fresh):
     stranger = factories.user(email="stranger@another.example")
     before = snapshot(fresh.pk)
-    response = signed_in.post(f"/referrals/{fresh.pk}/assign/", {"version": "1", "assignee": str(stranger.pk)})
-    assert response.status_code == 422
+    response = signed_in.post(
+        f"/referrals/{fresh.pk}/assign/", {"version": "1", "assignee": str(stranger.pk)}, follow=True
+    )
+    assert response.redirect_chain == [(f"/referrals/{fresh.pk}/", 302)]
     assert 'id="assignee-select-error">Choose a member of your team.' in response.content.decode()
     assert snapshot(fresh.pk) == before
 
@@ -483,3 +496,246 @@ def test_an_unknown_action_is_not_found(signed_in, fresh):
     assert signed_in.post(f"/referrals/{fresh.pk}/explode/").status_code == 404
     assert signed_in.post(f"/referrals/{fresh.pk}/miss/").status_code == 404
     assert Referral.objects.get(pk=fresh.pk).version == 1
+
+
+# --- Actions that close a referral are confirmed ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "question"),
+    [
+        ("skip", {"reason": "no-capacity"}, "Answer no thanks to referral {id}?"),
+        ("decline", {"reason": "no-capacity", "comment": "Fully booked"}, "Decline referral {id}?"),
+        ("win", {"final_value": "14000"}, "Mark referral {id} as won?"),
+        ("lose", {"reason": "competitor"}, "Mark referral {id} as lost?"),
+    ],
+)
+def test_a_plain_form_that_closes_a_referral_asks_first_and_changes_nothing(signed_in, profile, action, data, question):
+    referral = {"skip": factories.referral, "decline": evaluating}.get(action, negotiating)(profile)
+    before = snapshot(referral.pk)
+    response = signed_in.post(f"/referrals/{referral.pk}/{action}/", {"version": str(referral.version), **data})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert f'<h1 id="confirm-question">{question.format(id=referral.pk)}</h1>' in body
+    assert '<input type="hidden" name="confirmed" value="yes">' in body
+    assert f'<input type="hidden" name="version" value="{referral.version}">' in body
+    for name, value in data.items():
+        assert f'<input type="hidden" name="{name}" value="{value}">' in body
+    assert snapshot(referral.pk) == before
+
+
+def test_the_confirmation_shows_what_will_be_recorded(signed_in, profile):
+    referral = negotiating(profile)
+    body = signed_in.post(f"/referrals/{referral.pk}/win/", {"version": str(referral.version), "final_value": "14000"})
+    assert "<dt>Final deal value</dt><dd>14,000.00 EUR</dd>" in body.content.decode()
+    declined = evaluating(profile)
+    page = signed_in.post(
+        f"/referrals/{declined.pk}/decline/",
+        {"version": str(declined.version), "reason": "region-not-served", "comment": "Only Bavaria"},
+    ).content.decode()
+    assert "<dt>Reason</dt><dd>Region not served</dd>" in page and "<dt>Comment</dt><dd>Only Bavaria</dd>" in page
+    assert "The referral closes and the customer will be offered other partners. This cannot be undone." in page
+
+
+def test_the_confirmation_button_takes_the_action(signed_in, profile):
+    referral = negotiating(profile)
+    response = signed_in.post(
+        f"/referrals/{referral.pk}/lose/", {"version": str(referral.version), "reason": "price", **CONFIRMED}
+    )
+    assert (response.status_code, response["Location"]) == (302, f"/referrals/{referral.pk}/")
+    assert Referral.objects.get(pk=referral.pk).state == "lost"
+
+
+def test_a_form_with_errors_is_not_confirmed_but_shown_again_with_them(signed_in, profile):
+    referral = evaluating(profile)
+    before = snapshot(referral.pk)
+    response = signed_in.post(
+        f"/referrals/{referral.pk}/decline/", {"version": str(referral.version), "comment": "Busy"}, follow=True
+    )
+    body = response.content.decode()
+    assert response.redirect_chain == [(f"/referrals/{referral.pk}/", 302)]
+    assert 'id="decline-reason-error">Choose a reason.' in body and "Busy</textarea>" in body
+    assert 'id="confirm-question"' not in body
+    assert snapshot(referral.pk) == before
+
+
+def test_a_failed_form_is_shown_once_so_a_reload_neither_posts_again_nor_repeats_the_error(signed_in, profile):
+    referral = evaluating(profile)
+    signed_in.post(f"/referrals/{referral.pk}/accept/", {"version": str(referral.version), "deal_value": "lots"})
+    assert "deal_value-error" in signed_in.get(f"/referrals/{referral.pk}/").content.decode()
+    again = signed_in.get(f"/referrals/{referral.pk}/")
+    assert again.status_code == 200 and "deal_value-error" not in again.content.decode()
+
+
+def test_no_confirmation_is_offered_for_an_action_the_referral_no_longer_allows(signed_in, fresh):
+    services.skip(fresh.pk, ActorRef.system("test"), timezone.now())
+    before = snapshot(fresh.pk)
+    response = signed_in.post(f"/referrals/{fresh.pk}/skip/", {"version": "2"}, follow=True)
+    body = response.content.decode()
+    assert response.redirect_chain == [(f"/referrals/{fresh.pk}/", 302)]
+    assert "This is not possible for this referral any more." in body and 'id="confirm-question"' not in body
+    assert snapshot(fresh.pk) == before
+
+
+def test_nobody_outside_the_partner_gets_a_confirmation_page(client, profile):
+    referral = negotiating(profile)
+    before = snapshot(referral.pk)
+    for outsider in (factories.user(email="other@another.example"), factories.user(None, role=Role.AGENT)):
+        client.force_login(outsider)
+        response = client.post(f"/referrals/{referral.pk}/win/", {"version": str(referral.version)})
+        assert response.status_code == 404
+    assert snapshot(referral.pk) == before
+
+
+def test_with_htmx_the_browser_asks_before_each_action_that_closes_a_referral(signed_in, profile):
+    new = factories.referral(profile, now=timezone.now())
+    body = signed_in.get(f"/referrals/{new.pk}/").content.decode()
+    assert re.findall(r'hx-confirm="([^"]+)"', body) == [f"Answer no thanks to referral {new.pk}?"]
+    deal = negotiating(profile)
+    body = signed_in.get(f"/referrals/{deal.pk}/").content.decode()
+    assert re.findall(r'hx-confirm="([^"]+)"', body) == [
+        f"Mark referral {deal.pk} as won?",
+        f"Mark referral {deal.pk} as lost?",
+    ]
+
+
+def test_clearing_the_final_value_before_won_is_an_error_and_changes_nothing(signed_in, profile):
+    referral = negotiating(profile)
+    before = snapshot(referral.pk)
+    response = signed_in.post(
+        f"/referrals/{referral.pk}/win/", {"version": str(referral.version), "final_value": ""}, **HTMX
+    )
+    assert 'id="final_value-error">Enter the amount.' in response.content.decode()
+    assert snapshot(referral.pk) == before
+    assert Referral.objects.get(pk=referral.pk).final_value is None
+
+
+def test_the_currency_starts_at_the_customers_budget_currency(signed_in, profile):
+    referral = evaluating(profile, budget=Decimal("20000"), budget_currency="USD")
+    body = signed_in.get(f"/referrals/{referral.pk}/").content.decode()
+    assert re.findall(r'<option value="(\w+)" selected>', body) == ["USD"]
+    failed = signed_in.post(
+        f"/referrals/{referral.pk}/accept/",
+        {"version": str(referral.version), "deal_value": "", "currency": "GBP"},
+        **HTMX,
+    ).content.decode()
+    assert re.findall(r'<option value="(\w+)" selected>', failed) == ["GBP"]
+
+
+def test_the_confirmation_speaks_russian_to_a_russian_user(client, profile):
+    referral = negotiating(profile)
+    client.force_login(factories.user(profile.partner, email="ru@partner.example", language="ru"))
+    body = client.post(f"/referrals/{referral.pk}/win/", {"version": str(referral.version), "final_value": "1"})
+    text = body.content.decode()
+    assert f"Отметить рекомендацию {referral.pk} как выигранную?" in text
+    assert "Да, отметить как выигранную" in text and "Отменить это нельзя." in text
+
+
+# --- The inbox as CSV -------------------------------------------------------------------------------------
+
+
+def read_csv(response):
+    # Read whatever the CSV owner (kernel/csvexport.py) chooses for the byte order mark and the separator.
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;")
+    header, *rows = csv.reader(io.StringIO(text), dialect)
+    return header, [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def test_the_inbox_downloads_its_filtered_list_with_the_api_csvs_columns(signed_in, profile):
+    cloud = factories.referral(profile, now=timezone.now(), need="Move mail to the cloud")
+    factories.referral(profile, now=timezone.now(), need="A CRM for sales")
+    interested = evaluating(profile, need="Cloud backups")
+    response = signed_in.get("/referrals/referrals.csv?q=cloud")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="referrals.csv"'
+    header, rows = read_csv(response)
+    assert header == exports.COLUMNS
+    assert [(int(r["id"]), r["state"], r["need"], r["company"]) for r in rows] == [
+        (cloud.pk, "new", "Move mail to the cloud", "")
+    ]
+    _, evaluating_rows = read_csv(signed_in.get("/referrals/referrals.csv?tab=evaluating"))
+    assert [(int(r["id"]), r["company"]) for r in evaluating_rows] == [(interested.pk, "Contoso GmbH")]
+
+
+def test_the_inbox_page_links_to_the_csv_of_its_own_filters(signed_in, fresh):
+    body = signed_in.get("/referrals/?tab=archive&outcome=won&q=mail&mine=1&page=2").content.decode()
+    assert '<a href="/referrals/referrals.csv?tab=archive&amp;outcome=won&amp;q=mail&amp;mine=1" download>' in body
+
+
+def test_the_csv_holds_every_page_and_only_what_is_assigned_to_me_when_asked(signed_in, profile, admin_user):
+    made = [factories.referral(profile, now=timezone.now() - timedelta(minutes=n)) for n in range(27)]
+    services.assign(made[5].pk, ActorRef.person(admin_user), timezone.now(), admin_user.pk)
+    _, rows = read_csv(signed_in.get("/referrals/referrals.csv"))
+    assert [int(r["id"]) for r in rows] == [r.pk for r in made]
+    _, mine = read_csv(signed_in.get("/referrals/referrals.csv?mine=1"))
+    assert [int(r["id"]) for r in mine] == [made[5].pk]
+
+
+def test_the_csv_writes_a_formula_as_text(signed_in, profile):
+    factories.referral(profile, now=timezone.now(), need="=HYPERLINK(1)")
+    _, rows = read_csv(signed_in.get("/referrals/referrals.csv"))
+    assert [r["need"] for r in rows] == ["'=HYPERLINK(1)"]
+
+
+def test_nobody_downloads_another_partners_referrals(client, fresh):
+    client.force_login(factories.user(email="other@another.example"))
+    header, rows = read_csv(client.get("/referrals/referrals.csv?tab=new"))
+    assert (header, rows) == (exports.COLUMNS, [])
+    client.force_login(factories.user(role=Role.PROFILE_ADMIN))
+    assert client.get("/referrals/referrals.csv").status_code == 404
+
+
+def test_the_csv_needs_a_signed_in_user(client, fresh):
+    response = client.get("/referrals/referrals.csv")
+    assert (response.status_code, response["Location"]) == (302, "/accounts/login/?next=/referrals/referrals.csv")
+
+
+# --- The operator's staff read every partner's referrals ---------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.PROGRAMME_ADMIN])
+def test_operators_see_which_partner_each_referral_belongs_to(client, role):
+    ours = factories.referral(factories.profile(factories.partner("Alpha Cloud")), now=timezone.now())
+    theirs = factories.referral(factories.profile(factories.partner("Beta Systems")), now=timezone.now())
+    client.force_login(factories.user(None, role=role))
+    body = client.get("/referrals/").content.decode()
+    partners = re.findall(
+        r'data-referral="(\d+)">.*?<div class="ls-meta ls-partner">Partner: ([^<]+)</div>', body, re.S
+    )
+    assert sorted(partners) == sorted([(str(ours.pk), "Alpha Cloud"), (str(theirs.pk), "Beta Systems")])
+    page = client.get(f"/referrals/{theirs.pk}/").content.decode()
+    assert '<p id="referral-partner">Partner: <strong>Beta Systems</strong></p>' in page
+
+
+def test_a_partners_own_people_are_not_told_the_partner_on_every_row(signed_in, fresh):
+    assert "ls-partner" not in signed_in.get("/referrals/").content.decode()
+    assert 'id="referral-partner"' not in signed_in.get(f"/referrals/{fresh.pk}/").content.decode()
+
+
+# --- Keyboard shortcuts ------------------------------------------------------------------------------------
+
+
+def shortcut_keys(body):
+    return re.findall(r'data-shortcut="([^"]+)" aria-keyshortcuts="\1"', body)
+
+
+def test_the_help_lists_every_shortcut_and_the_page_marks_what_each_acts_on(signed_in, profile):
+    help_keys = [key for key, _label in SHORTCUTS]
+    new = signed_in.get(f"/referrals/{factories.referral(profile, now=timezone.now()).pk}/").content.decode()
+    assert re.findall(r"<dt><kbd>([^<]+)</kbd></dt>", new) == help_keys
+    assert "<dt><kbd>i</kbd></dt><dd>I&#x27;m interested</dd>" in new
+    assert sorted(shortcut_keys(new)) == sorted(["u", "i", "n", "e", "m"])
+    assert sorted(shortcut_keys(signed_in.get(f"/referrals/{evaluating(profile).pk}/").content.decode())) == sorted(
+        ["u", "a", "d", "e", "m"]
+    )
+    assert sorted(shortcut_keys(signed_in.get(f"/referrals/{negotiating(profile).pk}/").content.decode())) == sorted(
+        ["u", "w", "l", "e", "m"]
+    )
+    assert set(help_keys) - {"?"} == {"u", "i", "n", "a", "d", "w", "l", "e", "m"}
+
+
+def test_someone_who_may_only_read_a_referral_gets_no_action_shortcuts(client, profile):
+    referral = factories.referral(profile, now=timezone.now())
+    client.force_login(factories.user(None, role=Role.AGENT))
+    assert shortcut_keys(client.get(f"/referrals/{referral.pk}/").content.decode()) == ["u"]
