@@ -183,7 +183,7 @@ def _inbox_tools(request: HttpRequest, user: User, query: InboxQuery) -> dict[st
 
 @login_required
 @require_GET
-def inbox_csv(request: HttpRequest) -> StreamingHttpResponse:
+def inbox_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The inbox's list as filtered (every page of it), with the API CSV's columns."""
     user = current_user(request)
     if not can_open_referrals(user):
