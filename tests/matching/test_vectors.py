@@ -28,15 +28,15 @@ def _tagged(keywords: list[str], description: str = "") -> BusinessProfile:
 
 @pytest.fixture
 def embedded(monkeypatch):  # type: ignore[no-untyped-def]
-    """The texts embedded, in order."""
+    """The texts routing embedded, in order (the finder embeds keyword phrases of its own: finder.semantic)."""
     texts: list[str] = []
-    embed = embeddings.embed
+    embed = vectors._embed
 
-    def counting(batch: list[str]) -> np.ndarray:
+    def counting(batch: list[str]) -> list[object] | None:
         texts.extend(batch)
         return embed(batch)
 
-    monkeypatch.setattr(embeddings, "embed", counting)
+    monkeypatch.setattr(vectors, "_embed", counting)
     return texts
 
 
