@@ -6,6 +6,7 @@
   decimal separator is a comma (Russian, German, ...), where it would otherwise put a whole row in one cell.
   Console pages default to `;` in such a language (`default_separator`); the API defaults to `,` whatever the
   language, so that a script's download does not change with its Accept-Language.
+- In a `;`-separated file, fractional numbers have a decimal comma (`1234,50`), as those locales read them.
 - Timestamps written exactly as the API's JSON writes them (pydantic: ISO 8601, `Z` for UTC), so a row of
   the CSV and the same referral in the JSON can be matched by their text.
 - A cell that begins with =, +, -, @, a tab or a carriage return is a formula to Excel, LibreOffice and
@@ -20,6 +21,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -52,10 +54,14 @@ def separator(choice: str | None, default: str = ",") -> str:
         raise InvalidInput({"sep": f"Use sep=comma or sep=semicolon, not {choice!r}."}) from None
 
 
-def cell(value: Any) -> Any:
-    """`value` as the CSV writes it: a timestamp as the JSON does, text that would start a formula as text."""
+def cell(value: Any, delimiter: str = ",") -> Any:
+    """`value` as the CSV writes it: a timestamp as the JSON does, text that would start a formula as text, and
+    in a `;`-separated file a fractional number with a decimal comma, which is how the spreadsheets of those
+    locales read a number (with a point, Excel there takes 1.50 for text or a date)."""
     if isinstance(value, datetime):
         return to_json(value).decode().strip('"')
+    if delimiter == ";" and isinstance(value, Decimal | float) and not isinstance(value, bool):
+        return str(value).replace(".", ",")
     return neutralise(value)
 
 
@@ -76,7 +82,7 @@ def lines(header: list[str], rows: Iterable[Iterable[Any]], delimiter: str = ","
     writer = csv.writer(_Echo(), delimiter=delimiter)
     yield BYTE_ORDER_MARK + writer.writerow(header)
     for row in rows:
-        yield writer.writerow([cell(value) for value in row])
+        yield writer.writerow([cell(value, delimiter) for value in row])
 
 
 def response(

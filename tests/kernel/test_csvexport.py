@@ -52,7 +52,13 @@ def test_a_timestamp_is_written_as_the_api_json_writes_it():
 
 def test_a_semicolon_separated_download_quotes_cells_that_hold_a_semicolon_and_keeps_russian_text():
     response = csvexport.response("x.csv", ["компания", "сумма"], [["ООО «Ромашка»; филиал", Decimal("1.50")]], ";")
-    assert b"".join(response.streaming_content) == ('\ufeffкомпания;сумма\r\n"ООО «Ромашка»; филиал";1.50\r\n'.encode())
+    assert b"".join(response.streaming_content) == ('\ufeffкомпания;сумма\r\n"ООО «Ромашка»; филиал";1,50\r\n'.encode())
+
+
+def test_fractional_numbers_have_a_decimal_comma_only_where_cells_are_separated_by_semicolons():
+    row = [Decimal("1234.50"), 2.5, 7, "1.5", True]
+    assert list(csvexport.lines(["a"], [row], ";"))[1] == "1234,50;2,5;7;1.5;True\r\n"
+    assert list(csvexport.lines(["a"], [row], ","))[1] == "1234.50,2.5,7,1.5,True\r\n"
 
 
 @pytest.mark.parametrize(
