@@ -19,10 +19,9 @@ any difference in who is asked is a difference of rules, not of inputs.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -37,7 +36,19 @@ from matching.embeddings import Vector
 from matching.engine.policy import EnginePolicy
 from matching.engine.types import Deal, Decision, Observation, Partner
 from matching.models import EngineState, ProfileVector, RoutingCandidate
-from matching.simulator.exchange import Fate, Trace, draw_fate, run_market
+from matching.simulator.exchange import (
+    ANSWER,
+    ARRIVE,
+    CLOSE,
+    DECIDE,
+    JOIN,
+    LEAVE,
+    Agenda,
+    Fate,
+    Trace,
+    draw_fate,
+    run_market,
+)
 from matching.simulator.market import ANSWER_HOURS, DECIDE_HOURS, Market
 from partners import cities
 from partners.models import BusinessProfile, Location, Role, User
@@ -53,7 +64,6 @@ PRODUCT_LANGUAGES = ("en", "ru")  # referrals.engagement_validation takes reques
 NEED = "-"
 INTAKE = ActorRef.system("simulated intake")
 # Event kinds, in the order they run when due at the same instant (as in matching/simulator/exchange.py).
-_JOIN, _LEAVE, _ANSWER, _DECIDE, _CLOSE, _ARRIVE = range(6)
 
 
 class NotExpressible(ValueError):
@@ -230,8 +240,7 @@ class _ThroughServices:
         self.market = expressed.market
         self.city = expressed.city
         self.config = self.market.config
-        self.heap: list[tuple[float, int, int, int]] = []
-        self.seq = 0
+        self.agenda = Agenda(self.market, self.config.days)
         self.users: dict[int, User] = {}  # partner index -> its referrals admin
         self.request_ids: dict[int, int] = {}
         self.request_of: dict[int, int] = {}  # engagement id -> simulated request index
@@ -243,35 +252,20 @@ class _ThroughServices:
     def run(self) -> Played:
         self._programme()
         self._taxonomy()
-        market = self.market
-        for i, day in enumerate(market.joins_day):
+        for i, day in enumerate(self.market.joins_day):
             if day == 0:
                 self._join(i)
-            else:
-                self._push(day * 24.0, _JOIN, i)
-            if math.isfinite(market.leaves_day[i]) and market.leaves_day[i] < self.config.days:
-                self._push(market.leaves_day[i] * 24.0, _LEAVE, i)
-        for r, hours in enumerate(market.arrival_hours):
-            self._push(float(hours), _ARRIVE, r)
-        learning.learn_new_history(market.at(0.0))  # the engine as trained from an empty history
-        handlers = {
-            _JOIN: lambda h, i: self._join(i),
-            _LEAVE: lambda h, i: self._leave(i),
-            _ARRIVE: self._arrive,
-            _ANSWER: self._answer,
-            _DECIDE: self._decide,
-            _CLOSE: self._close,
+        learning.learn_new_history(self.market.at(0.0))  # the engine as trained from an empty history
+        handlers: dict[int, Callable[[float, int], object]] = {
+            JOIN: lambda h, i: self._join(i),
+            LEAVE: lambda h, i: self._leave(i),
+            ARRIVE: self._arrive,
+            ANSWER: self._answer,
+            DECIDE: self._decide,
+            CLOSE: self._close,
         }
-        while self.heap:
-            hours, kind, _, subject = heapq.heappop(self.heap)
-            handlers[kind](hours, subject)
-            if not self.heap or self.heap[0][0] != hours:
-                self._worker_pass(hours)
+        self.agenda.play(handlers, self._worker_pass)
         return Played(self._decisions(), self.request_ids, _stored_vectors())
-
-    def _push(self, hours: float, kind: int, subject: int) -> None:
-        self.seq += 1
-        heapq.heappush(self.heap, (hours, kind, self.seq, subject))
 
     # The programme and its vocabulary.
     def _programme(self) -> None:
@@ -363,7 +357,9 @@ class _ThroughServices:
             services.skip(ref, self._actor(i), now)
         else:
             services.mark_interested(ref, self._actor(i), now)
-            self._push(hours + (fate.decided_after if fate.decided_after is not None else DECIDE_HOURS), _DECIDE, ref)
+            self.agenda.push(
+                hours + (fate.decided_after if fate.decided_after is not None else DECIDE_HOURS), DECIDE, ref
+            )
 
     def _decide(self, hours: float, ref: int) -> None:
         _, i, fate = self.fates[ref]
@@ -373,7 +369,7 @@ class _ThroughServices:
         elif fate.accepts:
             close = (now + timedelta(hours=fate.closes_after)).date()
             services.accept(ref, self._actor(i), now, Decimal(int(fate.estimate_eur)), "EUR", close)
-            self._push(hours + fate.closes_after, _CLOSE, ref)
+            self.agenda.push(hours + fate.closes_after, CLOSE, ref)
         else:
             services.decline(ref, self._actor(i), now, self.decline_reason or "")
 
@@ -421,7 +417,9 @@ class _ThroughServices:
             ).count()
             fate = draw_fate(self.market, r, i, open_before, hours)
             self.fates[ref] = (r, i, fate)
-            self._push(hours + (fate.answered_after if fate.answered_after is not None else ANSWER_HOURS), _ANSWER, ref)
+            self.agenda.push(
+                hours + (fate.answered_after if fate.answered_after is not None else ANSWER_HOURS), ANSWER, ref
+            )
             self.known = ref
 
     def _decisions(self) -> Decisions:

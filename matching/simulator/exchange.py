@@ -21,6 +21,7 @@ import heapq
 import math
 import time
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from random import Random
 
@@ -36,7 +37,39 @@ FIRST_30_DAYS_HOURS = 30 * 24.0
 QUICK_INTEREST_HOURS = 24.0
 
 # Event kinds, in the order they run when due at the same instant.
-_JOIN, _LEAVE, _ANSWER, _DECIDE, _CLOSE, _ARRIVE = range(6)
+# The kinds of event; at one instant they run in this order (JOIN first, ARRIVE last).
+JOIN, LEAVE, ANSWER, DECIDE, CLOSE, ARRIVE = range(6)
+
+
+class Agenda:
+    """The simulated instants to come, in the order both plays of a market follow (this fast one and the one
+    through the product's services, matching/simulator_services.py), so that they make the same decisions:
+    events due at the same instant run in kind order, then in the order they were scheduled, and once an
+    instant's last event has run, `between` does what the product's worker does between two instants."""
+
+    def __init__(self, market: Market, days: int) -> None:
+        self.heap: list[tuple[float, int, int, int]] = []
+        self.seq = 0
+        for i, day in enumerate(market.joins_day):
+            if day == 0:
+                continue  # on the platform from the start: the caller joins it before playing
+            self.push(day * 24.0, JOIN, i)
+        for i, day in enumerate(market.leaves_day):
+            if math.isfinite(day) and day < days:
+                self.push(day * 24.0, LEAVE, i)
+        for r, hours in enumerate(market.arrival_hours):
+            self.push(float(hours), ARRIVE, r)
+
+    def push(self, hours: float, kind: int, subject: int) -> None:
+        self.seq += 1
+        heapq.heappush(self.heap, (hours, kind, self.seq, subject))
+
+    def play(self, handlers: dict[int, Callable[[float, int], object]], between: Callable[[float], None]) -> None:
+        while self.heap:
+            hours, kind, _, subject = heapq.heappop(self.heap)
+            handlers[kind](hours, subject)
+            if not self.heap or self.heap[0][0] != hours:
+                between(hours)
 
 
 class PolicyBrokeTheRules(RuntimeError):
@@ -134,41 +167,24 @@ class _Exchange:
             offers_first_30_days=np.zeros(partners, dtype=int),
         )
         self.referrals: list[tuple[int, int, Fate, float]] = []  # (request, partner, fate, offered at)
-        self.heap: list[tuple[float, int, int, int]] = []
-        self.seq = 0
+        self.agenda = Agenda(self.market, self.config.days)
 
     def run(self) -> Trace:
         started = time.perf_counter()
-        market = self.market
-        for i, day in enumerate(market.joins_day):
+        for i, day in enumerate(self.market.joins_day):
             if day == 0:
                 self._join(i)
-            else:
-                self._push(day * 24.0, _JOIN, i)
-            if math.isfinite(market.leaves_day[i]) and market.leaves_day[i] < self.config.days:
-                self._push(market.leaves_day[i] * 24.0, _LEAVE, i)
-        for r, hours in enumerate(market.arrival_hours):
-            self._push(float(hours), _ARRIVE, r)
-        handlers = {
-            _JOIN: lambda h, i: self._join(i),
-            _LEAVE: lambda h, i: self._leave(i),
-            _ARRIVE: lambda h, r: self._route(r, self.config.partners_per_request, h),
-            _ANSWER: self._answer,
-            _DECIDE: self._decide,
-            _CLOSE: self._close,
+        handlers: dict[int, Callable[[float, int], object]] = {
+            JOIN: lambda h, i: self._join(i),
+            LEAVE: lambda h, i: self._leave(i),
+            ARRIVE: lambda h, r: self._route(r, self.config.partners_per_request, h),
+            ANSWER: self._answer,
+            DECIDE: self._decide,
+            CLOSE: self._close,
         }
-        while self.heap:
-            hours, kind, _, subject = heapq.heappop(self.heap)
-            handlers[kind](hours, subject)
-            if not self.heap or self.heap[0][0] != hours:
-                self._cascade(hours)
+        self.agenda.play(handlers, self._cascade)
         self.trace.seconds = time.perf_counter() - started
         return self.trace
-
-    def _push(self, hours: float, kind: int, subject: int) -> None:
-        # Events due at the same instant run in kind order, then in the order they were scheduled.
-        self.seq += 1
-        heapq.heappush(self.heap, (hours, kind, self.seq, subject))
 
     # Who is on the platform, as the policy sees them.
     def _join(self, i: int) -> None:
@@ -253,7 +269,7 @@ class _Exchange:
         ref = len(self.referrals) - 1
         self._emit(ref, Outcome.OFFERED, hours, open_referrals=open_before)
         due = fate.answered_after if fate.answered_after is not None else ANSWER_HOURS
-        self._push(hours + due, _ANSWER, ref)
+        self.agenda.push(hours + due, ANSWER, ref)
 
     def _answer(self, hours: float, ref: int) -> None:
         r, _, fate, _ = self.referrals[ref]
@@ -267,13 +283,13 @@ class _Exchange:
         if hours - self.market.arrival_hours[r] <= QUICK_INTEREST_HOURS:
             self.trace.interested_within_24h[r] = True
         self._emit(ref, Outcome.INTERESTED, hours, first_answer=True)
-        self._push(hours + (fate.decided_after if fate.decided_after is not None else DECIDE_HOURS), _DECIDE, ref)
+        self.agenda.push(hours + (fate.decided_after if fate.decided_after is not None else DECIDE_HOURS), DECIDE, ref)
 
     def _decide(self, hours: float, ref: int) -> None:
         r, _, fate, _ = self.referrals[ref]
         if fate.decided_after is not None and fate.accepts:
             self._emit(ref, Outcome.ACCEPTED, hours, value=fate.estimate_eur)
-            self._push(hours + fate.closes_after, _CLOSE, ref)
+            self.agenda.push(hours + fate.closes_after, CLOSE, ref)
             return
         self.interested_now[r] -= 1
         self._end(ref, Outcome.DECLINED if fate.decided_after is not None else Outcome.EXPIRED, hours)

@@ -8,15 +8,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from random import Random
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import numpy as np
 import pytest
 
 from matching.engine.eligibility import exclusion
 from matching.engine.types import Deal, Decision, Observation, Outcome, Partner, Policy
+from matching.simulator import exchange, policies
 from matching.simulator import market as m
-from matching.simulator import policies
 from matching.simulator.exchange import PolicyBrokeTheRules, run_market
 from tests.matching.simulator.conftest import SMALL
 
@@ -304,3 +305,29 @@ def _now():
     from tests import factories
 
     return factories.NOW
+
+
+def test_the_agenda_runs_an_instants_events_in_kind_order_then_as_scheduled_and_the_worker_once_after_them():
+    market = SimpleNamespace(
+        joins_day=np.array([0.0, 1.0]), leaves_day=np.array([np.inf, 1.0]), arrival_hours=np.array([24.0, 24.0, 30.0])
+    )
+    agenda = exchange.Agenda(cast(m.Market, market), days=365)
+    ran: list[tuple[float, str, int]] = []
+
+    def handler(kind: str) -> Any:
+        return lambda hours, subject: ran.append((hours, kind, subject))
+
+    handlers = {kind: handler(name) for kind, name in zip(range(6), exchange_kinds(), strict=True)}
+    agenda.push(24.0, exchange.ANSWER, 9)
+    agenda.play(handlers, lambda hours: ran.append((hours, "worker", -1)))
+
+    assert ran == [
+        (24.0, "join", 1), (24.0, "leave", 1), (24.0, "answer", 9), (24.0, "arrive", 0), (24.0, "arrive", 1),
+        (24.0, "worker", -1), (30.0, "arrive", 2), (30.0, "worker", -1),
+    ]  # fmt: skip
+
+
+def exchange_kinds() -> list[str]:
+    names = {exchange.JOIN: "join", exchange.LEAVE: "leave", exchange.ANSWER: "answer", exchange.DECIDE: "decide"}
+    names |= {exchange.CLOSE: "close", exchange.ARRIVE: "arrive"}
+    return [names[kind] for kind in range(6)]
