@@ -6,10 +6,11 @@ class FinderConfig(AppConfig):
     verbose_name = "Partner finder"
 
     def ready(self) -> None:
-        from finder import alternatives, indexing
+        from finder import alternatives, indexing, status
         from notifications import emails
 
         indexing.connect()
         # The customer's note names alternatives with the finder's one-click links (notifications cannot import
         # the finder: referrals import notifications).
         emails.install_alternatives(alternatives.for_note)
+        emails.install_status_link(status.link)

@@ -105,6 +105,16 @@ def install_alternatives(chooser: Alternatives) -> None:
     _alternatives[:] = [chooser]
 
 
+# The link to the customer's status page of a request: (engagement, now) -> url. Installed by the finder
+# (finder/apps.py), which owns the page and its links, as the alternatives are.
+StatusLink = Callable[[Engagement, datetime], str]
+_status_link: list[StatusLink] = [lambda engagement, now: ""]
+
+
+def install_status_link(maker: StatusLink) -> None:
+    _status_link[:] = [maker]
+
+
 def _customer_context(referral: Referral, template: str, now: datetime) -> dict[str, Any]:
     engagement = referral.engagement
     # Chosen as the note is rendered, from the partners and history as they are at delivery.
@@ -116,6 +126,8 @@ def _customer_context(referral: Referral, template: str, now: datetime) -> dict[
         # Every partner of the request, for the confirmation (no customer data of anyone else).
         "partner_names": list(engagement.referrals.order_by("pk").values_list("partner__name", flat=True)),
         "url": f"{settings.SITE_ROOT}/partners/?request={engagement.public_token}",
+        # Made as the confirmation is rendered: good for finder.status.LINK_VALID from its delivery.
+        "status_url": _status_link[0](engagement, now) if template == outbox.CUSTOMER_REQUEST_SENT else "",
     }
 
 
