@@ -79,14 +79,13 @@ def link(engagement: Engagement, now: datetime) -> str:
 
 def engagement_of(token: str, signed: str, now: datetime) -> Engagement:
     """The request a link opens now; NotFound if it opens none."""
-    engagement = Engagement.objects.filter(public_token=token).first() if token else None
-    if engagement is None:
-        raise NotFound
+    # The signature first: a guessed or altered link costs no query.
     try:
         issued = signing.b62_decode(_signer(token).unsign(signed))
     except (signing.BadSignature, ValueError):
         raise NotFound from None
-    if now.timestamp() - issued > LINK_VALID.total_seconds():
+    engagement = Engagement.objects.filter(public_token=token).first() if token else None
+    if engagement is None or now.timestamp() - issued > LINK_VALID.total_seconds():
         raise NotFound
     return engagement
 

@@ -165,6 +165,14 @@ def test_a_link_that_opens_nothing_is_not_found_and_changes_nothing(case):
     assert counting.rows() == before
 
 
+def test_a_link_whose_signature_fails_costs_no_query(django_assert_num_queries):  # type: ignore[no-untyped-def]
+    engagement = factories.engagement([factories.profile()])
+    signed = signed_of(status.link(engagement, NOW))
+
+    with django_assert_num_queries(0), pytest.raises(status.NotFound):
+        status.read(engagement.public_token, signed[:-1] + ("A" if signed[-1] != "A" else "B"), NOW)
+
+
 def signing_of_another_time(engagement, signed: str) -> str:  # type: ignore[no-untyped-def]
     """The link's signature with its time moved back a day, the signature kept: what a hand-edited link holds."""
     earlier = signed_of(status.link(engagement, NOW - 24 * H))
