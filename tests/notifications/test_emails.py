@@ -15,6 +15,7 @@ from referrals import services, timers
 from referrals.actors import ActorRef
 from referrals.models import Referral
 from tests import factories
+from tests.calendar_words import en_date, ru_date
 from tests.factories import NOW
 from tests.smtp import html, subject, text
 
@@ -27,8 +28,8 @@ pytestmark = pytest.mark.django_db
 CUSTOMER_DATA = ["Anna Schmidt", "anna@contoso.example", "+49 30 1234567", "Contoso GmbH", "Alexanderplatz 1"]
 CUSTOMER_FRAGMENTS = ["anna", "schmidt", "contoso", "1234567", "alexanderplatz"]
 MISSED_AT = NOW + 72 * H  # the referral's deadline, as each language writes it
-MISSED_AT_EN = f"{MISSED_AT.day} {MISSED_AT:%b %Y}, 09:00 UTC"
-MISSED_AT_RU = f"{MISSED_AT.day}.{MISSED_AT:%m.%Y} 09:00 UTC"
+MISSED_AT_EN = f"{en_date(MISSED_AT)}, 09:00 UTC"
+MISSED_AT_RU = f"{ru_date(MISSED_AT)}, 09:00 UTC"
 
 
 @pytest.fixture(autouse=True)
@@ -347,7 +348,7 @@ def test_the_deadline_is_shown_in_the_time_zone_of_the_user_who_gets_the_alert(s
     factories.referral(prof)
     assert deliver_due(NOW) == 2
     in_tokyo = MISSED_AT + 9 * H  # Japan keeps no summer time
-    assert f"nobody answers by {in_tokyo.day} {in_tokyo:%b %Y}, {in_tokyo:%H}:00 JST." in text(
+    assert f"nobody answers by {en_date(in_tokyo)}, {in_tokyo:%H}:00 JST." in text(
         smtp_server.to("tokyo@nordlicht.example")[0]
     )
     assert f"nobody answers by {MISSED_AT_EN}." in text(smtp_server.to("inbox@nordlicht.example")[0])
