@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from notifications import emails, outbox
 from notifications.delivery import deliver_due
 from notifications.models import OutboxMessage
 from partners.models import ProfileContact
@@ -352,3 +353,21 @@ def test_the_deadline_is_shown_in_the_time_zone_of_the_user_who_gets_the_alert(s
         smtp_server.to("tokyo@nordlicht.example")[0]
     )
     assert f"nobody answers by {MISSED_AT_EN}." in text(smtp_server.to("inbox@nordlicht.example")[0])
+
+
+@pytest.mark.parametrize(
+    ("days", "english", "russian"),
+    [
+        (1, "works once and for 1\xa0day.", "действует 1\xa0день."),
+        (2, "works once and for 2\xa0days.", "действует 2\xa0дня."),
+        (5, "works once and for 5\xa0days.", "действует 5\xa0дней."),
+    ],
+)
+def test_a_password_link_says_how_long_it_works_with_the_plural_of_its_days(settings, days, english, russian):
+    settings.PASSWORD_RESET_TIMEOUT = days * 24 * 3600
+    user = factories.user(email="anna@partner.example")
+    texts = {
+        language: emails.render(outbox.email(outbox.PASSWORD_RESET, user.email, language, NOW, user_id=user.pk)).text
+        for language in ("en", "ru")
+    }
+    assert english in texts["en"] and russian in texts["ru"]
