@@ -7,6 +7,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.template.loader import render_to_string
+from django.utils import translation
 
 from notifications import emails, outbox
 from notifications.delivery import deliver_due
@@ -371,3 +373,19 @@ def test_a_password_link_says_how_long_it_works_with_the_plural_of_its_days(sett
         for language in ("en", "ru")
     }
     assert english in texts["en"] and russian in texts["ru"]
+
+
+@pytest.mark.parametrize(
+    ("n", "russian"),
+    [
+        (1, "Ваш запрос отправлен 1 партнёру"),
+        (2, "Ваш запрос отправлен 2 партнёрам"),
+        (5, "Ваш запрос отправлен 5 партнёрам"),
+        (21, "Ваш запрос отправлен 21 партнёру"),
+    ],
+)
+def test_the_customers_confirmation_counts_its_partners_with_the_russian_plural(n, russian):
+    names = [f"Partner {i}" for i in range(n)]
+    with translation.override("ru"):
+        said = render_to_string("emails/ru/customer_request_sent.subject.txt", {"partner_names": names})
+    assert said.strip() == russian
