@@ -9,7 +9,8 @@ Month names, plural forms and "in …"/"… ago" come from CLDR (Babel), as coun
 - A date-only value (an expected close date) is a calendar day: it is never moved to another time zone.
 - Spans are cut down to their largest whole unit ("1 day" for 47 hours), never rounded up: a deadline never
   looks further away than it is, nor an event older.
-- No date ends with a full stop (CLDR's abbreviated Russian year does), so a date may end a sentence.
+- A date, or a date and time, never ends with a full stop (CLDR's abbreviated Russian year does), so it may end
+  a sentence without a double one; only a chart's day and month ("6 дек.") abbreviates.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ PATTERNS = {
     "en": {"date": "d MMM y", "datetime": "d MMM y, HH:mm", "day": "d MMM"},
     "ru": {"date": "d MMMM y", "datetime": "d MMMM y, HH:mm", "day": "d MMM"},
 }
-# Babel's own lengths of its units, so that a span cut to one of them is named in that unit.
 _NUMBER_AND_UNIT = re.compile(r"(\d) ")
+# Babel's own lengths of its units, so that a span cut to one of them is named in that unit.
 UNITS = (
     timedelta(days=365),
     timedelta(days=30),
