@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from console import admin_reports, admin_services, analytics
@@ -366,10 +366,14 @@ def spam_decide(request: HttpRequest, referral_id: int) -> HttpResponse:
         messages.error(request, message(str(exc)))
         return redirect("console:spam")
     if verdict == "confirm":
-        text = _(
+        closed = len(outcome.closed)
+        text = ngettext(
+            "Request %(id)s confirmed as spam: %(closed)s open referral closed, and the customer gets no e-mail "
+            "about it.",
             "Request %(id)s confirmed as spam: %(closed)s open referrals closed, and the customer gets no e-mail "
-            "about them."
-        ) % {"id": outcome.engagement_id, "closed": len(outcome.closed)}
+            "about them.",
+            closed,
+        ) % {"id": outcome.engagement_id, "closed": closed}
     else:
         text = _("Request %(id)s is not spam: the flag is dismissed.") % {"id": outcome.engagement_id}
     messages.success(request, text)

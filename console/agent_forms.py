@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from partners import cities
 from referrals.engagement_validation import MAX_NEED, budget_errors
@@ -158,7 +159,9 @@ def parse_targets(values: list[str]) -> tuple[list[int], str]:
     if not ids:
         return [], str(_("Tick at least one partner."))
     if len(ids) > MAX_PARTNERS:
-        return ids, str(_("Tick at most %(n)d partners.") % {"n": MAX_PARTNERS})
+        return ids, ngettext("Tick at most %(n)d partner.", "Tick at most %(n)d partners.", MAX_PARTNERS) % {
+            "n": MAX_PARTNERS
+        }
     return ids, ""
 
 

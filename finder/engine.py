@@ -231,7 +231,11 @@ def _explanation(plan: Plan, signal: str, candidate: ranking.Candidate, entry: S
         settled = entry.answered + entry.unanswered
         if not settled:
             return _("New to referrals: a fair, neutral start")
-        return _("Answered %(timely)d of %(settled)d referrals within 24 hours; %(unanswered)d not answered") % {
+        return ngettext(
+            "Answered %(timely)d of %(settled)d referral within 24 hours; %(unanswered)d not answered",
+            "Answered %(timely)d of %(settled)d referrals within 24 hours; %(unanswered)d not answered",
+            settled,
+        ) % {
             "timely": entry.answered_timely,
             "settled": settled,
             "unanswered": entry.unanswered,
@@ -240,7 +244,10 @@ def _explanation(plan: Plan, signal: str, candidate: ranking.Candidate, entry: S
         closed = entry.won + entry.lost
         if not closed:
             return _("No closed deals yet: neutral")
-        return _("Won %(won)d of %(closed)d closed deals") % {"won": entry.won, "closed": closed}
+        return ngettext("Won %(won)d of %(closed)d closed deal", "Won %(won)d of %(closed)d closed deals", closed) % {
+            "won": entry.won,
+            "closed": closed,
+        }
     return signal
 
 
@@ -258,15 +265,37 @@ def _fit(record: fit.Record | None) -> str:
     if record is None:
         return _("No answers to deals like this yet: neutral")
     kind = label(record.facet, record.code) if record.facet else ""
-    values = {"yes": record.yes, "total": record.total, "kind": kind}
+    values, n = {"yes": record.yes, "total": record.total, "kind": kind}, record.total
     if record.stage == "interested":
         if kind:
-            return _("Took up %(yes)d of %(total)d similar %(kind)s requests") % values
-        return _("Took up %(yes)d of %(total)d requests") % values
+            return (
+                ngettext(
+                    "Took up %(yes)d of %(total)d similar %(kind)s request",
+                    "Took up %(yes)d of %(total)d similar %(kind)s requests",
+                    n,
+                )
+                % values
+            )
+        return ngettext("Took up %(yes)d of %(total)d request", "Took up %(yes)d of %(total)d requests", n) % values
     if record.stage == "accepted":
         if kind:
-            return _("Accepted %(yes)d of %(total)d similar %(kind)s deals") % values
-        return _("Accepted %(yes)d of %(total)d similar deals") % values
+            return (
+                ngettext(
+                    "Accepted %(yes)d of %(total)d similar %(kind)s deal",
+                    "Accepted %(yes)d of %(total)d similar %(kind)s deals",
+                    n,
+                )
+                % values
+            )
+        return (
+            ngettext("Accepted %(yes)d of %(total)d similar deal", "Accepted %(yes)d of %(total)d similar deals", n)
+            % values
+        )
     if kind:
-        return _("Won %(yes)d of %(total)d similar %(kind)s deals") % values
-    return _("Won %(yes)d of %(total)d similar deals") % values
+        return (
+            ngettext(
+                "Won %(yes)d of %(total)d similar %(kind)s deal", "Won %(yes)d of %(total)d similar %(kind)s deals", n
+            )
+            % values
+        )
+    return ngettext("Won %(yes)d of %(total)d similar deal", "Won %(yes)d of %(total)d similar deals", n) % values

@@ -72,6 +72,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.navigation",
             ],
+            # The one way a page or an e-mail shows a time (kernel/dates.py); the kernel is not an app.
+            "libraries": {"when": "kernel.templatetags.when"},
         },
     },
 ]

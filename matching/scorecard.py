@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Q
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from kernel import dates
 from matching import charts, metrics, tendencies
 from partners.cities import country_name
 from partners.models import BusinessProfile
@@ -165,7 +166,7 @@ def outcome_names() -> dict[str, str]:
 
 def page(partner_id: int, now: datetime) -> Page:
     card = compute(partner_id, now)
-    labels = [date_format(start, "j M") for start in card.week_starts]
+    labels = [dates.day_text(start) for start in card.week_starts]
     names = outcome_names()
     paused = list(
         BusinessProfile.objects.filter(partner_id=partner_id, status=BusinessProfile.Status.PAUSED)

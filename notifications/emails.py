@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email import charset
 from typing import Any
 
@@ -152,6 +152,7 @@ def _invitation_context(message: OutboxMessage) -> dict[str, Any]:
         "url": set_password_url(user),
         "login_url": settings.SITE_ROOT + reverse("login"),
         "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+        "valid_for": timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),  # said as kernel.dates says a span
     }
 
 
@@ -177,7 +178,7 @@ def render(message: OutboxMessage, now: datetime | None = None) -> Rendered:
     partner_id = _partner_of(message)
     zone = alerts.time_zone_of(partner_id, message.to_address) if partner_id is not None else "UTC"
     # The context too is made in the recipient's language: the masked view's words are translated as it is made;
-    # times are shown in the recipient's time zone (templates' date filters convert to the current one).
+    # times are shown in the recipient's time zone (kernel.dates reads the current one).
     with translation.override(language), timezone.override(zone):
         context = _context(message, language, now)
         context |= {"site_name": settings.SITE_NAME, "site_root": settings.SITE_ROOT, "payload": message.payload}

@@ -17,13 +17,12 @@ from django.db.models import Count, F, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kernel import csvexport
+from kernel import csvexport, dates
 from kernel.errors import InvalidInput, NotFound, ReferralChanged
 from partners.auth import current_user
 from partners.models import User
@@ -103,7 +102,6 @@ def _described(view: ReferralView, labels: dict[str, dict[str, str]], deadlines:
         "answer_overdue": view.state == lifecycle.AWAITING_ANSWER
         and lifecycle.answer_overdue(now - view.created_at, deadlines.first_answer_urged),
         "deadline_close": view.respond_by is not None and view.respond_by - now <= deadlines.warn_before_deadline,
-        "age": timesince(view.created_at, now, depth=1),
     }
 
 
@@ -345,8 +343,7 @@ def _trouble(exc: Exception) -> str:
     if isinstance(exc, ReferralChanged):
         return _("This referral changed while you were looking at it. Here it is as it is now: check it and try again.")
     if isinstance(exc, DeadlinePassed):
-        when = formats.date_format(timezone.localtime(exc.deadline), "DATETIME_FORMAT")
-        return _("Too late: the deadline to answer passed at %(time)s.") % {"time": when}
+        return _("Too late: the deadline to answer passed at %(time)s.") % {"time": dates.datetime_text(exc.deadline)}
     return _("This is not possible for this referral any more. Here it is as it is now.")
 
 

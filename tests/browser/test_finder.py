@@ -103,7 +103,7 @@ def test_a_customer_asks_two_partners_found_in_russian_and_both_see_the_referral
 
     run_pass(timezone.now())  # the worker's pass: the outbox goes out over SMTP
     [confirmation] = smtp_server.to("anna@romashka.example")
-    assert subject(confirmation) == "Ваш запрос отправлен партнёрам: 2"
+    assert subject(confirmation) == "Ваш запрос отправлен 2 партнёрам"
     body = text(confirmation)
     assert "- Альфа Облако\n- Bravo Cloud\n" in body
     assert f"/partners/?request={engagement.public_token}" in body

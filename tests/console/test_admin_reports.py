@@ -17,7 +17,7 @@ from console.models import AdminAction
 from partners.models import Partner, Role
 from referrals import services
 from referrals.actors import ActorRef
-from referrals.models import Engagement
+from referrals.models import Engagement, Programme
 from tests import factories
 from tests.console.admin_fixtures import NOW, at, programme_admin
 
@@ -143,6 +143,23 @@ def test_breaches_paginate_25_a_page(client, boss):
     first = client.get("/console/breaches/").content.decode()
     assert first.count("data-referral=") == 25 and "Page 1 of 2" in first
     assert client.get("/console/breaches/?page=2").content.decode().count("data-referral=") == 2
+
+
+@pytest.mark.parametrize(
+    ("hours", "english", "russian"),
+    [
+        (1, "still new after 1 hour.", "остаются новыми дольше 1 часа."),
+        (2, "still new after 2 hours.", "остаются новыми дольше 2 часов."),
+        (5, "still new after 5 hours.", "остаются новыми дольше 5 часов."),
+        (21, "still new after 21 hours.", "остаются новыми дольше 21 часа."),
+    ],
+)
+def test_the_breaches_page_names_the_programmes_answer_window_with_its_plural(client, boss, hours, english, russian):
+    Programme.objects.update_or_create(pk=1, defaults={"first_answer_urged_hours": hours})
+    assert english in client.get("/console/breaches/").content.decode()
+    boss.language = "ru"
+    boss.save(update_fields=["language"])
+    assert russian in client.get("/console/breaches/").content.decode()
 
 
 # --- Analytics ---------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.utils import translation
+from django.utils.translation import ngettext
 
 from console import admin_services
 from console.models import SpamVerdict
@@ -125,6 +127,51 @@ def test_confirming_says_how_many_referrals_it_closed(client, boss, request_to_f
     page = client.post(f"/console/spam/{request_to_four['flagged']}/", {"verdict": "confirm"}, follow=True)
     text = page.content.decode()
     assert f"Request {request_to_four['engagement'].pk} confirmed as spam: 2 open referrals closed" in text
+
+
+def test_confirming_one_referral_says_so_in_the_singular(client, boss):
+    profiles = [factories.profile(factories.partner(f"Partner {n}")) for n in "AB"]
+    engagement = factories.engagement(profiles)
+    flagged, waiting = (Referral.objects.get(engagement=engagement, profile=p) for p in profiles)
+    admin = ActorRef.person(factories.user(profiles[0].partner, role=Role.REFERRALS_ADMIN))
+    services.skip(flagged.pk, admin, NOW + timedelta(minutes=5), "spam", "Nonsense text")
+    page = client.post(f"/console/spam/{flagged.pk}/", {"verdict": "confirm"}, follow=True).content.decode()
+    assert (
+        f"Request {engagement.pk} confirmed as spam: 1 open referral closed, and the customer gets no e-mail about it."
+        in page
+    )
+    assert state(waiting.pk) == ("skipped", "spam")
+
+
+def test_confirming_says_how_many_it_closed_in_russian(client, boss, request_to_four):
+    boss.language = "ru"
+    boss.save(update_fields=["language"])
+    page = client.post(f"/console/spam/{request_to_four['flagged']}/", {"verdict": "confirm"}, follow=True)
+    assert (
+        f"Запрос {request_to_four['engagement'].pk} признан спамом: закрыты 2 открытые рекомендации, клиенту о них "
+        "писем не будет."
+    ) in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("closed", "words"),
+    [
+        (1, "закрыта 1 открытая рекомендация, клиенту о ней"),
+        (2, "закрыты 2 открытые рекомендации, клиенту о них"),
+        (5, "закрыто 5 открытых рекомендаций, клиенту о них"),
+        (21, "закрыта 21 открытая рекомендация, клиенту о ней"),
+    ],
+)
+def test_the_russian_confirmation_has_each_plural_form(closed, words):
+    with translation.override("ru"):
+        text = ngettext(
+            "Request %(id)s confirmed as spam: %(closed)s open referral closed, and the customer gets no e-mail "
+            "about it.",
+            "Request %(id)s confirmed as spam: %(closed)s open referrals closed, and the customer gets no e-mail "
+            "about them.",
+            closed,
+        ) % {"id": 7, "closed": closed}
+    assert text == f"Запрос 7 признан спамом: {words} писем не будет."
 
 
 def test_dismissing_records_the_verdict_and_changes_nothing_else(client, boss, request_to_four, monkeypatch):

@@ -79,7 +79,7 @@ def test_the_confirmation_lists_the_partners_asked_and_links_to_others_in_the_cu
     message = OutboxMessage.objects.get(template="customer_request_sent")
     assert message.language == "ru"
     rendered = emails.render(message)
-    assert rendered.subject == "Ваш запрос отправлен партнёрам: 2"
+    assert rendered.subject == "Ваш запрос отправлен 2 партнёрам"
     link = f"https://leadshare.example/partners/?request={outcome.engagement.public_token}"
     assert "- Alpha Cloud\n- Bravo Systems\n" in rendered.text
     assert "Спасибо: запрос компании Contoso GmbH отправлен этим партнёрам:" in rendered.text

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
-from django.utils import formats, translation
 
 from finder import status
+from kernel import dates
 from notifications import emails
 from notifications.models import OutboxMessage
 from partners.models import BusinessProfile, Role
@@ -45,8 +45,7 @@ def between(body: str, start: str, end: str) -> str:
 
 
 def day(at: Any, language: str) -> str:
-    with translation.override(language):
-        return formats.date_format(at, "DATE_FORMAT")
+    return dates.date_text(at, language)
 
 
 # The request went out four days ago; the page is read now (the wall clock is NOW in every test).

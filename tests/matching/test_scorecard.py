@@ -14,6 +14,7 @@ from matching.metrics import Facts
 from partners.models import BusinessProfile, Role
 from referrals.models import Programme, Referral
 from tests import factories
+from tests.calendar_words import en_day, ru_day
 from tests.factories import NOW
 from tests.matching.partner_answers import CRM_DEAL, SMALL_MAIL_DEAL, answered, profile_with_tags
 
@@ -363,3 +364,14 @@ def test_the_page_tells_the_partner_the_deals_it_takes_and_the_tags_to_review_an
     other = client.get("/scorecard/").content.decode()
     assert "<li>You turned down all 4 deals for Office suite and email.</li>" in other
     assert "CRM." not in other
+
+
+def test_the_charts_name_each_week_by_its_first_day_in_the_readers_language(db):
+    partner = factories.profile().partner
+    first = NOW - metrics.WEEKS * 7 * DAY
+    with translation.override("en"):
+        english = scorecard.page(partner.pk, NOW)
+    with translation.override("ru"):
+        russian = scorecard.page(partner.pk, NOW)
+    assert f">{en_day(first)}</text>" in english.response_chart
+    assert f">{ru_day(first)}</text>" in russian.outcome_chart

@@ -7,7 +7,10 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.template.loader import render_to_string
+from django.utils import translation
 
+from notifications import emails, outbox
 from notifications.delivery import deliver_due
 from notifications.models import OutboxMessage
 from partners.models import ProfileContact
@@ -15,6 +18,7 @@ from referrals import services, timers
 from referrals.actors import ActorRef
 from referrals.models import Referral
 from tests import factories
+from tests.calendar_words import en_date, ru_date
 from tests.factories import NOW
 from tests.smtp import html, subject, text
 
@@ -27,8 +31,8 @@ pytestmark = pytest.mark.django_db
 CUSTOMER_DATA = ["Anna Schmidt", "anna@contoso.example", "+49 30 1234567", "Contoso GmbH", "Alexanderplatz 1"]
 CUSTOMER_FRAGMENTS = ["anna", "schmidt", "contoso", "1234567", "alexanderplatz"]
 MISSED_AT = NOW + 72 * H  # the referral's deadline, as each language writes it
-MISSED_AT_EN = f"{MISSED_AT.day} {MISSED_AT:%b %Y}, 09:00 UTC"
-MISSED_AT_RU = f"{MISSED_AT.day}.{MISSED_AT:%m.%Y} 09:00 UTC"
+MISSED_AT_EN = f"{en_date(MISSED_AT)}, 09:00 UTC"
+MISSED_AT_RU = f"{ru_date(MISSED_AT)}, 09:00 UTC"
 
 
 @pytest.fixture(autouse=True)
@@ -347,7 +351,41 @@ def test_the_deadline_is_shown_in_the_time_zone_of_the_user_who_gets_the_alert(s
     factories.referral(prof)
     assert deliver_due(NOW) == 2
     in_tokyo = MISSED_AT + 9 * H  # Japan keeps no summer time
-    assert f"nobody answers by {in_tokyo.day} {in_tokyo:%b %Y}, {in_tokyo:%H}:00 JST." in text(
+    assert f"nobody answers by {en_date(in_tokyo)}, {in_tokyo:%H}:00 JST." in text(
         smtp_server.to("tokyo@nordlicht.example")[0]
     )
     assert f"nobody answers by {MISSED_AT_EN}." in text(smtp_server.to("inbox@nordlicht.example")[0])
+
+
+@pytest.mark.parametrize(
+    ("days", "english", "russian"),
+    [
+        (1, "works once and for 1\xa0day.", "действует 1\xa0день."),
+        (2, "works once and for 2\xa0days.", "действует 2\xa0дня."),
+        (5, "works once and for 5\xa0days.", "действует 5\xa0дней."),
+    ],
+)
+def test_a_password_link_says_how_long_it_works_with_the_plural_of_its_days(settings, days, english, russian):
+    settings.PASSWORD_RESET_TIMEOUT = days * 24 * 3600
+    user = factories.user(email="anna@partner.example")
+    texts = {
+        language: emails.render(outbox.email(outbox.PASSWORD_RESET, user.email, language, NOW, user_id=user.pk)).text
+        for language in ("en", "ru")
+    }
+    assert english in texts["en"] and russian in texts["ru"]
+
+
+@pytest.mark.parametrize(
+    ("n", "russian"),
+    [
+        (1, "Ваш запрос отправлен 1 партнёру"),
+        (2, "Ваш запрос отправлен 2 партнёрам"),
+        (5, "Ваш запрос отправлен 5 партнёрам"),
+        (21, "Ваш запрос отправлен 21 партнёру"),
+    ],
+)
+def test_the_customers_confirmation_counts_its_partners_with_the_russian_plural(n, russian):
+    names = [f"Partner {i}" for i in range(n)]
+    with translation.override("ru"):
+        said = render_to_string("emails/ru/customer_request_sent.subject.txt", {"partner_names": names})
+    assert said.strip() == russian

@@ -18,6 +18,8 @@ from referrals.actors import ActorRef
 from referrals.forms import SHORTCUTS
 from referrals.models import Referral, ReferralEvent
 from tests import factories
+from tests.calendar_words import en_date, ru_date
+from tests.factories import NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -170,6 +172,25 @@ def test_a_row_shows_size_industry_city_products_age_and_time_left(signed_in, pr
     for text in ("50-249 employees", "Manufacturing", "Berlin", "Office suite and email", "2\xa0hours ago"):
         assert text in body
     assert "2\xa0days, 21\xa0hours left" in body or "2\xa0days, 22\xa0hours left" in body
+
+
+def test_a_referral_received_this_minute_reads_just_now(signed_in, profile):
+    factories.referral(profile, now=timezone.now())
+    body = signed_in.get("/referrals/").content.decode()
+    assert ">just now</time>" in body and "0\xa0minutes" not in body
+
+
+def test_a_russian_reader_sees_ages_times_left_and_dates_in_russian_in_their_time_zone(client, profile):
+    reader = factories.user(profile.partner, email="ru@partner.example", language="ru", time_zone="Asia/Tokyo")
+    client.force_login(reader)
+    received = NOW - 2 * timedelta(hours=1)
+    referral = factories.referral(profile, now=received)
+    inbox = client.get("/referrals/").content.decode()
+    assert ">2\xa0часа назад</time>" in inbox
+    assert re.search(r"осталось 2\xa0дня 2[12]\xa0час", inbox)
+    in_tokyo = received + 9 * timedelta(hours=1)  # Japan keeps no summer time
+    page = client.get(f"/referrals/{referral.pk}/").content.decode()
+    assert f"Получена {ru_date(in_tokyo)}, {in_tokyo:%H:%M} (2\xa0часа назад)" in page
 
 
 def test_a_new_referral_unanswered_for_24_hours_is_marked(signed_in, profile):
@@ -382,9 +403,11 @@ def test_a_stale_htmx_form_gets_the_current_panel_and_a_plain_message(signed_in,
 
 
 def test_an_answer_after_the_deadline_is_refused_and_the_referral_is_missed(signed_in, profile):
-    late = factories.referral(profile, now=timezone.now() - timedelta(hours=73))
+    late = factories.referral(profile, now=NOW - timedelta(hours=73))
     response = signed_in.post(f"/referrals/{late.pk}/interested/", {"version": "1"}, follow=True)
-    assert "Too late: the deadline to answer passed at" in response.content.decode()
+    deadline = NOW - timedelta(hours=1)  # 72 h after it arrived, shown in the reader's zone (UTC)
+    said = f"Too late: the deadline to answer passed at {en_date(deadline)}, {deadline:%H:%M}."
+    assert said in response.content.decode()
     after = Referral.objects.get(pk=late.pk)
     assert after.state == "missed"
     assert list(ReferralEvent.objects.filter(referral=late).values_list("action", flat=True)) == ["create", "miss"]
