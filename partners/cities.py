@@ -75,10 +75,15 @@ def country_name(code: str) -> str:
     return _country_names().get(code.upper(), code.upper())
 
 
+@lru_cache(maxsize=1)
+def _everywhere() -> list[City]:
+    return sorted((c for cities in _by_country().values() for c in cities), key=lambda c: -c.population)
+
+
 def search(country: str, query: str, limit: int = 15) -> list[City]:
-    """Cities of the country whose name (in any language) starts with the query, the biggest first;
-    then those whose name contains it. An empty query gives the biggest cities."""
-    cities = _by_country().get(country.upper(), [])
+    """Cities of the country (of every country if none) whose name (in any language) starts with the query,
+    the biggest first; then those whose name contains it. An empty query gives the biggest cities."""
+    cities = _by_country().get(country.upper(), []) if country else _everywhere()
     q = fold(query)
     if not q:
         return cities[:limit]

@@ -233,7 +233,7 @@ def test_paused_suspended_and_unknown_locations_are_not_found(client, cloud):
 
 def test_cities_for_the_datalist(client, db):
     response = client.get("/partners/cities/", {"country": "DE", "city": "mün"})
-    assert '<option value="Munich"></option>' in response.content.decode()
+    assert '<option value="Munich">DE</option>' in response.content.decode()
 
 
 # --- The request -------------------------------------------------------------------------------
