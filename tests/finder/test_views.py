@@ -556,3 +556,22 @@ def test_cities_for_the_datalist_before_a_country_is_chosen(client, db):
 def test_the_page_offers_the_biggest_cities_before_a_country_is_chosen(client, db):
     body = text(client.get("/partners/"))
     assert '<datalist id="search-cities"><option value="Shanghai">CN</option>' in body
+
+
+def test_the_summary_the_counters_and_the_programmes_choice_speak_russian(db):
+    client = Client(headers={"Accept-Language": "ru"})
+    body = text(client.post("/partners/request/", form([], route="on")))
+    assert "Запрос не отправлен: исправьте эти поля." in body
+    assert "Сейчас ни один партнёр не может принять ваш запрос. Попробуйте позже." in body
+    assert 'data-text="Осталось символов: {left}">Осталось символов: 4976</small>' in body
+    assert "Если я не отмечу ни одного партнёра, пусть Leadshare выберет тех, кто может помочь (не более 3)." in body
+    assert 'Или всё равно <a href="#request">отправьте запрос</a>' in body
+
+
+def test_the_tick_counter_speaks_russian(cloud):
+    client = Client(headers={"Accept-Language": "ru"})
+    body = text(client.get("/partners/", {"country": "DE"}))
+    assert (
+        'data-text="Выбрано: {chosen} из 3" data-full-text="Выбрано: {chosen} из 3. Чтобы выбрать другого, снимите'
+        ' одну отметку.">Выбрано: 0 из 3</p>' in body
+    )
