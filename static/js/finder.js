@@ -62,6 +62,24 @@
     }
   });
 
+  // On a phone the filters fold away (a <details>, open as the page comes when one is chosen): one the customer
+  // opened stays open while the results change under it, even when the last filter is cleared, and the filter
+  // they were on keeps the focus (htmx could not give it back inside the folded box).
+  var filtersOpen = false;
+  var focusedId = "";
+  document.addEventListener("htmx:beforeSwap", function () {
+    var box = document.querySelector(".ls-filter-box");
+    filtersOpen = Boolean(box && box.open);
+    focusedId = document.activeElement ? document.activeElement.id : "";
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    var box = document.querySelector(".ls-filter-box");
+    if (!box || !filtersOpen || box.open) return;
+    box.open = true;
+    var focused = focusedId && document.getElementById(focusedId);
+    if (focused && box.contains(focused)) focused.focus();
+  });
+
   document.addEventListener("change", function (event) {
     if (event.target.name === "profile_ids") updateChosen();
   });

@@ -242,3 +242,18 @@ def test_a_filters_answer_that_comes_after_the_customer_typed_on_does_not_undo_t
     expect(customer.locator("#s-city")).to_have_value("Hamburg")
     expect(customer.locator("#results-heading")).to_have_text("5 partners found")
     customer.context.close()
+
+
+def test_on_a_phone_the_filters_stay_open_while_the_last_one_is_cleared(live_server, browser: Browser):
+    four_partners_in_berlin_and_one_in_paris()
+    customer = english_page(browser)
+    customer.set_viewport_size({"width": 390, "height": 844})
+    customer.goto(f"{live_server.url}/partners/?country=DE")
+    country = customer.locator("#s-country")
+    expect(country).to_be_visible()
+    country.focus()
+    country.select_option("")
+    expect(customer.locator("#results-heading")).to_have_text("5 partners found")
+    expect(country).to_be_visible()
+    expect(country).to_be_focused()
+    customer.context.close()
