@@ -17,6 +17,16 @@ def test_a_city_is_found_by_any_spelling_case_and_accents_aside() -> None:
     assert cities.lookup("DE", "") is None
 
 
+def test_without_a_country_a_search_looks_in_every_country_the_biggest_first() -> None:
+    assert [(c.name, c.country) for c in cities.search("", "", limit=3)] == [
+        ("Shanghai", "CN"),
+        ("Beijing", "CN"),
+        ("Shenzhen", "CN"),
+    ]
+    assert [(c.name, c.country) for c in cities.search("", "москв", limit=1)] == [("Moscow", "RU")]
+    assert {c.country for c in cities.search("DE", "berl", limit=5)} == {"DE"}
+
+
 def test_a_lookup_is_kept() -> None:
     cities.lookup.cache_clear()
     first = cities.lookup("DE", "Berlin")
