@@ -170,6 +170,9 @@ def _render(
     results, search_errors = _run(criteria, search_data.get("cursor"), read.errors)
     chosen = chosen or []
     shown = {hit.profile_id for hit in results.hits}
+    if values is None:
+        # A search that found nobody, with nobody ticked elsewhere, offers the programme's choice at once.
+        values = _request_initial(criteria, engagement) | {"route": not shown and not chosen}
     context: dict[str, Any] = {
         "token": token,
         "engagement": engagement,
@@ -191,8 +194,7 @@ def _render(
             .select_related("partner")
             .filter(pk__in=[pk for pk in chosen if pk not in shown])
         ),
-        # A search that found nobody offers the programme's choice at once.
-        "values": values if values is not None else _request_initial(criteria, engagement) | {"route": not shown},
+        "values": values,
         "errors": _translated(request_errors or {}),
         "notice": notice,
         "max_partners": requests.MAX_PARTNERS,

@@ -528,6 +528,12 @@ def test_a_search_that_finds_partners_leaves_the_choice_to_the_customer(client, 
     assert '<input id="r-route" type="checkbox" name="route">' in body
 
 
+def test_a_search_that_finds_nobody_with_a_partner_ticked_elsewhere_leaves_the_choice_to_the_customer(client, cloud):
+    body = text(client.get("/partners/", {"q": "submarines", "profile_ids": cloud["Alpha Cloud"].pk}))
+    assert "Ask Alpha Cloud" in body
+    assert '<input id="r-route" type="checkbox" name="route">' in body
+
+
 def test_a_request_with_nobody_ticked_goes_to_the_partners_the_programme_chooses(cloud):
     # In Russian: the routing asks only partners who speak the customer's language (all of these do).
     client = Client(headers={"Accept-Language": "ru"})
