@@ -519,6 +519,7 @@ def test_a_search_that_finds_nobody_offers_to_send_the_request_all_the_same(clie
         'Or <a href="#request">send your request</a> all the same: we will pass it to up to 3 partners who can help.'
         in body
     )
+    assert '<h2 id="request-heading">Send your request</h2>' in body
     assert '<input id="r-route" type="checkbox" name="route" checked>' in body
     assert "If I tick no partner, let Leadshare choose up to 3 partners who can help." in body
 
