@@ -50,6 +50,12 @@ def _text(data: QueryDict, name: str, limit: int = 5000) -> str:
     return (data.get(name) or "").strip()[:limit]
 
 
+def one_newline(text: str) -> str:
+    """A browser posts each line break as CRLF, and counts it as one character against maxlength: count it as
+    one here too, so that a need the page let through is not refused as too long."""
+    return text.replace("\r\n", "\n")
+
+
 def criteria(data: QueryDict) -> Read[Criteria]:
     errors: dict[str, str] = {}
     radius: float | None = None
@@ -98,7 +104,7 @@ def request_input(data: QueryDict, language: str) -> Read[RequestInput]:
         contact_name=_text(data, "contact_name"),
         email=_text(data, "email", 320),
         phone=_text(data, "phone", 100),
-        need=(data.get("need") or "").strip()[:20000],
+        need=one_newline((data.get("need") or "").strip()[:20000]),
         consent_contact=data.get("consent_contact") == "on",
         consent_share=data.get("consent_share") == "on",
         budget=budget,
@@ -106,6 +112,7 @@ def request_input(data: QueryDict, language: str) -> Read[RequestInput]:
         timeline=_text(data, "timeline", 1000),
         language=language,
         honeypot=_text(data, "website"),
+        route=data.get("route") == "on",
     )
     errors |= line_errors({name: getattr(value, name) for name in LINE_FIELDS})
     return Read(value, errors)

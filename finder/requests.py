@@ -3,8 +3,9 @@
 One function, `send_request`, used by the finder's page and the public API alike. It checks every field,
 stops bots (a honeypot, a per-address and per-e-mail rate limit), skips partners this e-mail already
 asked in the last 24 hours, and writes one engagement (source "finder") with one referral per partner
-and the customer's confirmation e-mail, in one transaction. Messages are in English (marked with
-`_` = gettext_noop for the finder's catalogue); pages translate them.
+and the customer's confirmation e-mail, in one transaction. A customer who chose nobody (a search that found
+no one) may leave the choice to the programme (`route`): its routing engine picks up to MAX_PARTNERS.
+Messages are in English (marked with `_` = gettext_noop for the finder's catalogue); pages translate them.
 
 Whoever sends a request may not own the e-mail address in it: what the sender is shown never depends on
 what that address asked before (the page and the API answer alike whether partners were asked now or had
@@ -70,6 +71,8 @@ class RequestInput:
     language: str = "en"
     # A field people never see (hidden on the page); only bots fill it in.
     honeypot: str = ""
+    # With no partner chosen: the programme's routing chooses up to MAX_PARTNERS (a search that found nobody).
+    route: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ def check(data: RequestInput) -> dict[str, str]:
     """Every field's problem, by field name; empty if the request can go."""
     errors: dict[str, str] = {}
     ids = data.profile_ids
-    if not ids:
+    if not ids and not data.route:
         errors["profile_ids"] = _("Choose at least one partner.")
     elif len(set(ids)) > MAX_PARTNERS:
         errors["profile_ids"] = _("Choose at most 3 partners.")
@@ -275,6 +278,8 @@ def send_request(data: RequestInput, client_ip: str, now: datetime) -> RequestOu
         raise RateLimited(wait)
     _count(keys, now)
     chosen = list(dict.fromkeys(data.profile_ids))
+    if not chosen:
+        return _route(data, now)
     with transaction.atomic():
         _hold_sender(data.email, now)
         earlier = _already_asked(data, now)
@@ -301,7 +306,23 @@ def send_request(data: RequestInput, client_ip: str, now: datetime) -> RequestOu
     )
 
 
-def _engagement_input(data: RequestInput, targets: list[int]) -> services.EngagementInput:
+def _route(data: RequestInput, now: datetime) -> RequestOutcome:
+    """The programme's routing chooses the partners: nobody was chosen, so none can have been asked before."""
+    with transaction.atomic():
+        try:
+            engagement = services.create_engagement(_engagement_input(data, [], MAX_PARTNERS), ACTOR, now)
+        except InvalidInput as exc:
+            if set(exc.errors) - {"route"}:
+                raise
+            raise InvalidInput({"route": _("No partner can take your request now. Please try again later.")}) from None
+        referral_ids = list(engagement.referrals.order_by("pk").values_list("pk", flat=True))
+        email = data.email.strip()
+        outbox.add([outbox.email(outbox.CUSTOMER_REQUEST_SENT, email, data.language, now, referral_ids[0])])
+    profiles = list(engagement.referrals.order_by("pk").values_list("profile_id", flat=True))
+    return RequestOutcome(engagement=engagement, referral_ids=referral_ids, asked=partner_names(profiles))
+
+
+def _engagement_input(data: RequestInput, targets: list[int], route: int | None = None) -> services.EngagementInput:
     city = cities.lookup(data.country, data.city)
     return services.EngagementInput(
         company=data.company.strip(),
@@ -315,6 +336,7 @@ def _engagement_input(data: RequestInput, targets: list[int]) -> services.Engage
         consent_share=data.consent_share,
         source=Engagement.Source.FINDER,
         targets=targets,
+        route_count=route,
         budget=data.budget,
         budget_currency=data.budget_currency if data.budget is not None else "",
         timeline=data.timeline.strip(),

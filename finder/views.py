@@ -25,10 +25,12 @@ from finder.throttle import finder_throttled
 from kernel.errors import InvalidInput
 from partners import cities
 from partners.models import BusinessProfile, Location
+from referrals.engagement_validation import MAX_NEED
 from referrals.models import Engagement
 from taxonomy.models import CompanySize, Currency, Industry, Product, ServiceType
 
 PAGE_SIZE = 20
+CITY_SUGGESTIONS = 200  # in each city field's list as the page comes
 # The search's fields in the request form, renamed so they do not clash with the customer's own country,
 # city, size and industry: on an invalid request the page shows the same search again.
 SEARCH_PREFIX = "search-"
@@ -168,6 +170,9 @@ def _render(
     results, search_errors = _run(criteria, search_data.get("cursor"), read.errors)
     chosen = chosen or []
     shown = {hit.profile_id for hit in results.hits}
+    if values is None:
+        # A search that found nobody, with nobody ticked elsewhere, offers the programme's choice at once.
+        values = _request_initial(criteria, engagement) | {"route": not shown and not chosen}
     context: dict[str, Any] = {
         "token": token,
         "engagement": engagement,
@@ -189,18 +194,21 @@ def _render(
             .select_related("partner")
             .filter(pk__in=[pk for pk in chosen if pk not in shown])
         ),
-        "values": values if values is not None else _request_initial(criteria, engagement),
+        "values": values,
         "errors": _translated(request_errors or {}),
         "notice": notice,
         "max_partners": requests.MAX_PARTNERS,
+        "max_need": MAX_NEED,
         "sizes": _term_options(CompanySize),
         "industries": _term_options(Industry),
         "countries": cities.countries(),
         "currency_options": [(code, code) for code in Currency.objects.values_list("code", flat=True)],
     }
-    context["search_cities"] = cities.search(criteria.country, "", limit=200) if criteria.country else []
+    context["need_left"] = max(0, MAX_NEED - len(forms.one_newline(str(context["values"].get("need") or ""))))
+    # Before a country is chosen, the biggest cities of all (cities.search); typing asks city_options.
+    context["search_cities"] = cities.search(criteria.country, "", limit=CITY_SUGGESTIONS)
     request_country = str(context["values"].get("country") or "")
-    context["request_cities"] = cities.search(request_country, "", limit=200) if request_country else []
+    context["request_cities"] = cities.search(request_country, "", limit=CITY_SUGGESTIONS)
     if search_errors and not request.headers.get("HX-Request"):
         status = max(status, 422)
     return render(request, "finder/search.html", context, status=status)
@@ -226,7 +234,11 @@ def send(request: HttpRequest) -> HttpResponse:
     language = (translation.get_language() or "en")[:2]
     read = forms.request_input(request.POST, language)
     values: dict[str, Any] = {name: request.POST.get(name, "") for name in forms.REQUEST_FIELDS}
-    values |= {"consent_contact": read.value.consent_contact, "consent_share": read.value.consent_share}
+    values |= {
+        "consent_contact": read.value.consent_contact,
+        "consent_share": read.value.consent_share,
+        "route": read.value.route,
+    }
     chosen = read.value.profile_ids
     search_data = _search_data(request.POST)
     if read.errors:
@@ -299,7 +311,7 @@ def logo(request: HttpRequest, location_id: int) -> FileResponse:
 
 @require_GET
 def city_options(request: HttpRequest) -> HttpResponse:
-    """<option>s for the city <datalist>s: the bundled list, by country and what was typed."""
+    """<option>s for the city <datalist>s: the bundled list, by country (any if none) and what was typed."""
     country = request.GET.get("country", "")
     query = request.GET.get("city", "")
     return render(request, "finder/city_options.html", {"cities": cities.search(country, query)})

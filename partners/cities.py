@@ -5,8 +5,10 @@ Nothing here calls a web geocoder: the list ships with the package and is read o
 
 from __future__ import annotations
 
+import bisect
 import threading
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -60,9 +62,9 @@ def countries() -> list[tuple[str, str]]:
 
 
 def warm() -> None:
-    """Read the list in a thread (a web server starting: it takes about a second), so that the first search
-    by city does not wait for it."""
-    threading.Thread(target=lambda: (_by_country(), countries()), name="cities-warm", daemon=True).start()
+    """Read the list and its search string in a thread (a web server starting: it takes a few seconds), so
+    that the first search by city does not wait for them."""
+    threading.Thread(target=lambda: (_by_country(), _haystack(), countries()), name="cities-warm", daemon=True).start()
 
 
 @lru_cache(maxsize=1)
@@ -75,27 +77,71 @@ def country_name(code: str) -> str:
     return _country_names().get(code.upper(), code.upper())
 
 
+@lru_cache(maxsize=1)
+def _everywhere() -> list[City]:
+    return sorted((c for cities in _by_country().values() for c in cities), key=lambda c: -c.population)
+
+
+@dataclass(frozen=True)
+class _Haystack:
+    """Every city's spellings in one string, city after city (the biggest first): each city's record starts with
+    NAME_MARK and its name, its other spellings each after SPELLING_MARK. A search is a few str.find calls, so
+    that one over every country answers while the customer types."""
+
+    text: str
+    starts: list[int]  # where each city's record starts
+    cities: list[City]
+
+
+NAME_MARK = "\x00"
+SPELLING_MARK = "\n"
+
+
+def _two_bytes(spelling: str) -> bool:
+    # A character past U+FFFF would take every character of the string to four bytes (a few rare scripts).
+    return max(spelling, default="") <= "\uffff"
+
+
+@lru_cache(maxsize=1)
+def _haystack() -> _Haystack:
+    cities = _everywhere()
+    records = [NAME_MARK + SPELLING_MARK.join(s for s in c.spellings if _two_bytes(s)) for c in cities]
+    starts, at = [], 0
+    for record in records:
+        starts.append(at)
+        at += len(record)
+    return _Haystack("".join(records), starts, cities)
+
+
+def _finds(needle: str) -> Iterator[City]:
+    """The cities whose record holds the needle, the biggest first."""
+    hay = _haystack()
+    at = hay.text.find(needle)
+    while at != -1:
+        index = bisect.bisect_right(hay.starts, at) - 1
+        yield hay.cities[index]
+        following = index + 1
+        if following == len(hay.starts):
+            return
+        at = hay.text.find(needle, hay.starts[following])
+
+
 def search(country: str, query: str, limit: int = 15) -> list[City]:
-    """Cities of the country whose name (in any language) starts with the query, the biggest first;
-    then those whose name contains it. An empty query gives the biggest cities."""
-    cities = _by_country().get(country.upper(), [])
-    q = fold(query)
+    """Cities of the country (of every country if none) whose name starts with the query, the biggest first;
+    then those with a spelling (in any language) that starts with it, then that contains it. An empty query
+    gives the biggest cities."""
+    code = country.upper()
+    q = fold(query).replace(NAME_MARK, "").replace(SPELLING_MARK, " ")
     if not q:
-        return cities[:limit]
-    found: list[City] = []
-    seen: set[int] = set()
-    for test in (
-        lambda c: fold(c.name).startswith(q),
-        lambda c: any(s.startswith(q) for s in c.spellings),
-        lambda c: any(q in s for s in c.spellings),
-    ):
-        for c in cities:
+        return (_by_country().get(code, []) if code else _everywhere())[:limit]
+    found: dict[int, City] = {}
+    for needle in (NAME_MARK + q, SPELLING_MARK + q, q):
+        for city in _finds(needle):
             if len(found) >= limit:
-                return found
-            if id(c) not in seen and test(c):
-                seen.add(id(c))
-                found.append(c)
-    return found
+                return list(found.values())
+            if not code or city.country == code:
+                found.setdefault(id(city), city)
+    return list(found.values())
 
 
 @lru_cache(maxsize=4096)

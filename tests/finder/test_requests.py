@@ -370,3 +370,48 @@ def test_two_locations_of_one_partner_are_refused_by_the_field_and_nothing_is_wr
         "profile_ids": "Choose one location per partner: each partner is asked once per request."
     }
     assert counting.rows() == before
+
+
+# --- Nobody chosen: the programme's routing ----------------------------------------------------------
+
+
+def test_a_request_with_nobody_chosen_goes_to_the_partners_the_routing_chooses(two):
+    alpha, bravo = two
+    outcome = send_request(data([], route=True), IP, NOW)
+    engagement = Engagement.objects.get()
+    assert outcome.engagement == engagement
+    assert engagement.source == "finder"
+    assert sorted(Referral.objects.values_list("profile_id", flat=True)) == sorted([alpha.pk, bravo.pk])
+    assert sorted(outcome.asked) == ["Alpha Cloud", "Bravo Systems"]
+    confirmation = OutboxMessage.objects.get(template="customer_request_sent")
+    assert (confirmation.to_address, confirmation.referral_id) == ("anna@contoso.example", outcome.referral_ids[0])
+
+
+def test_routing_asks_at_most_as_many_partners_as_a_customer_may_choose(db):
+    for name in ("Alpha", "Bravo", "Charlie", "Delta", "Echo"):
+        factories.profile(factories.partner(name))
+    send_request(data([], route=True), IP, NOW)
+    assert Referral.objects.count() == requests.MAX_PARTNERS
+
+
+def test_partners_chosen_by_the_customer_win_over_routing(two):
+    alpha, _bravo = two
+    send_request(data([alpha.pk], route=True), IP, NOW)
+    assert list(Referral.objects.values_list("profile_id", flat=True)) == [alpha.pk]
+
+
+def test_routing_that_finds_nobody_says_so_and_writes_nothing(db):
+    before = counting.rows()
+    with pytest.raises(InvalidInput) as raised:
+        send_request(data([], route=True), IP, NOW)
+    assert raised.value.errors == {"route": "No partner can take your request now. Please try again later."}
+    assert counting.rows() == before
+    assert not OutboxMessage.objects.exists()
+
+
+def test_without_routing_a_request_with_nobody_chosen_is_refused(two):
+    before = counting.rows()
+    with pytest.raises(InvalidInput) as raised:
+        send_request(data([]), IP, NOW)
+    assert raised.value.errors == {"profile_ids": "Choose at least one partner."}
+    assert counting.rows() == before

@@ -233,7 +233,7 @@ def test_paused_suspended_and_unknown_locations_are_not_found(client, cloud):
 
 def test_cities_for_the_datalist(client, db):
     response = client.get("/partners/cities/", {"country": "DE", "city": "mün"})
-    assert '<option value="Munich"></option>' in response.content.decode()
+    assert '<option value="Munich">DE</option>' in response.content.decode()
 
 
 # --- The request -------------------------------------------------------------------------------
@@ -456,3 +456,129 @@ def test_note_links_are_limited_per_address_like_the_finder(client, alternative_
 
     assert response.status_code == 429
     assert counting.rows() == before
+
+
+# --- The page before and after sending: limits, the error summary, nobody found ----------------------------
+
+
+def test_after_a_failed_send_the_page_opens_at_a_focused_summary_linking_each_field(client, cloud):
+    before = counting.rows()
+    response = client.post("/partners/request/", form([cloud["Alpha Cloud"].pk], email="anna@", phone=""))
+    assert response.status_code == 422
+    body = text(response)
+    summary = (
+        '<article id="request-errors" class="ls-error-summary" tabindex="-1" autofocus'
+        ' aria-labelledby="errors-heading"> <h2 id="errors-heading">Your request was not sent: please correct these'
+        ' fields.</h2> <ul><li><a href="#r-email">Enter a valid e-mail address, such as anna@example.com.</a></li>'
+        '<li><a href="#r-phone">Enter your phone number.</a></li></ul> </article>'
+    )
+    assert summary in body
+    assert body.index(summary) < body.index('<div id="finder">')
+    # Without JavaScript the browser comes back to the fragment: the summary, not the top of the form.
+    assert 'action="/partners/request/#request-errors"' in body
+    assert counting.rows() == before
+
+
+def test_a_page_without_errors_has_no_summary(client, cloud):
+    assert 'id="request-errors"' not in text(client.get("/partners/", {"q": "cloud"}))
+
+
+def test_the_tick_counter_asks_the_request_service_how_many_partners_a_request_may_ask(client, cloud, monkeypatch):
+    monkeypatch.setattr(requests, "MAX_PARTNERS", 2)
+    alpha = cloud["Alpha Cloud"]
+    body = text(client.get("/partners/", {"country": "DE", "profile_ids": alpha.pk}))
+    assert '<p id="chosen-count" aria-live="polite" data-max="2"' in body
+    assert (
+        'data-text="{chosen} of 2 chosen" data-full-text="{chosen} of 2 chosen: untick one to choose another.">'
+        "1 of 2 chosen</p>" in body
+    )
+    assert "Tick up to 2 partners" in body
+
+
+def test_the_need_says_its_most_characters_and_how_many_are_left(client, cloud):
+    before = counting.rows()
+    response = client.post("/partners/request/", form([cloud["Alpha Cloud"].pk], need="Move mail", phone=""))
+    body = text(response)
+    assert 'name="need" rows="4" required maxlength="5000" aria-describedby="r-need-left"' in body
+    assert '<small id="r-need-left" data-text="Characters left: {left}">Characters left: 4991</small>' in body
+    assert counting.rows() == before
+
+
+def test_a_need_at_its_most_with_line_breaks_as_a_browser_posts_them_is_taken(client, cloud):
+    # 5,000 characters as the page counts them (a line break is one); posted, each break is two (CRLF).
+    need = "\r\n".join(["x" * 99] * 50) + "x"
+    response = client.post("/partners/request/", form([cloud["Alpha Cloud"].pk], need=need))
+    assert response.status_code == 302
+    assert Engagement.objects.get().need == need.replace("\r\n", "\n")
+
+
+def test_a_search_that_finds_nobody_offers_to_send_the_request_all_the_same(client, cloud):
+    body = text(client.get("/partners/", {"q": "submarines"}))
+    assert "0 partners found" in body
+    assert (
+        'Or <a href="#request">send your request</a> all the same: we will pass it to up to 3 partners who can help.'
+        in body
+    )
+    assert '<h2 id="request-heading">Send your request</h2>' in body
+    assert '<input id="r-route" type="checkbox" name="route" checked>' in body
+    assert "If I tick no partner, let Leadshare choose up to 3 partners who can help." in body
+
+
+def test_a_search_that_finds_partners_leaves_the_choice_to_the_customer(client, cloud):
+    body = text(client.get("/partners/", {"q": "cloud"}))
+    assert '<input id="r-route" type="checkbox" name="route">' in body
+
+
+def test_a_search_that_finds_nobody_with_a_partner_ticked_elsewhere_leaves_the_choice_to_the_customer(client, cloud):
+    body = text(client.get("/partners/", {"q": "submarines", "profile_ids": cloud["Alpha Cloud"].pk}))
+    assert "Ask Alpha Cloud" in body
+    assert '<input id="r-route" type="checkbox" name="route">' in body
+
+
+def test_a_request_with_nobody_ticked_goes_to_the_partners_the_programme_chooses(cloud):
+    # In Russian: the routing asks only partners who speak the customer's language (all of these do).
+    client = Client(headers={"Accept-Language": "ru"})
+    response = client.post("/partners/request/", form([], route="on"))
+    assert response.status_code == 302
+    engagement = Engagement.objects.get()
+    assert engagement.referrals.count() == requests.MAX_PARTNERS
+    assert OutboxMessage.objects.filter(template="customer_request_sent").count() == 1
+
+
+def test_a_request_nobody_can_take_says_so_by_the_choice_and_keeps_it(client, db):
+    before = counting.rows()
+    response = client.post("/partners/request/", form([], route="on"))
+    assert response.status_code == 422
+    body = text(response)
+    assert '<li><a href="#r-route">No partner can take your request now. Please try again later.</a></li>' in body
+    assert '<input id="r-route" type="checkbox" name="route" checked aria-invalid="true"' in body
+    assert counting.rows() == before
+
+
+def test_cities_for_the_datalist_before_a_country_is_chosen(client, db):
+    response = client.get("/partners/cities/", {"city": "hambu"})
+    assert response.content.decode().startswith('<option value="Hamburg">DE</option>')
+
+
+def test_the_page_offers_the_biggest_cities_before_a_country_is_chosen(client, db):
+    body = text(client.get("/partners/"))
+    assert '<datalist id="search-cities"><option value="Shanghai">CN</option>' in body
+
+
+def test_the_summary_the_counters_and_the_programmes_choice_speak_russian(db):
+    client = Client(headers={"Accept-Language": "ru"})
+    body = text(client.post("/partners/request/", form([], route="on")))
+    assert "Запрос не отправлен: исправьте эти поля." in body
+    assert "Сейчас ни один партнёр не может принять ваш запрос. Попробуйте позже." in body
+    assert 'data-text="Осталось символов: {left}">Осталось символов: 4976</small>' in body
+    assert "Если я не отмечу ни одного партнёра, пусть Leadshare выберет тех, кто может помочь (не более 3)." in body
+    assert 'Или всё равно <a href="#request">отправьте запрос</a>' in body
+
+
+def test_the_tick_counter_speaks_russian(cloud):
+    client = Client(headers={"Accept-Language": "ru"})
+    body = text(client.get("/partners/", {"country": "DE"}))
+    assert (
+        'data-text="Выбрано: {chosen} из 3" data-full-text="Выбрано: {chosen} из 3. Чтобы выбрать другого, снимите'
+        ' одну отметку.">Выбрано: 0 из 3</p>' in body
+    )
