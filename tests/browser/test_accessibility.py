@@ -176,6 +176,7 @@ def test_a_partners_pages_have_no_serious_accessibility_violation(live_server, v
     ]
     found += referral_states(page, f"{base}/referrals/{newest.pk}/")
     found += notices(page, base)
+    found += form_errors(page, base, profile.pk)
     page.set_viewport_size(PHONE)
     page.goto(f"{base}/referrals/")
     page.locator("header summary").click()
@@ -220,6 +221,20 @@ def notices(page: Page, base: str) -> list[str]:
     page.locator("#bulk button[name=bulk_action][value=skip]").click()
     page.locator(".ls-message.error").wait_for()
     return found + violations(page, "/referrals/ after a bulk action without a referral ticked")
+
+
+def form_errors(page: Page, base: str, profile_id: int) -> list[str]:
+    """An invitation sent without an address, and a profile saved with a website that is not one."""
+    page.set_viewport_size(WIDE)
+    page.goto(f"{base}/team/")
+    page.locator('form[action$="/team/invite/"] button[type=submit]').click()
+    page.locator("main [aria-invalid=true]").first.wait_for()
+    found = violations(page, "/team/ with the invitation's errors")
+    page.goto(f"{base}/profiles/{profile_id}/")
+    page.locator("#website").fill("not a website")
+    page.locator('main form[enctype="multipart/form-data"] button[type=submit]').last.click()
+    page.locator("#website[aria-invalid=true]").wait_for()
+    return found + violations(page, f"/profiles/{profile_id}/ with the profile's errors")
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
