@@ -92,6 +92,21 @@ def sign_in_as(page: Page, base_url: str, email: str) -> None:
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
+def test_a_violation_is_listed_with_its_page_rule_element_help_and_detail(live_server, visitor: Visitor):
+    page = visitor("en")
+    clean = audit(page, f"{live_server.url}/accounts/login/")
+    # A pale grey on white that the page does not have: what a contrast failure looks like in the list.
+    page.evaluate("""() => { const p = document.createElement('p'); p.id = 'pale'; p.textContent = 'Pale';
+                             p.setAttribute('class', 'ls-pale'); document.querySelector('main').append(p);
+                             document.styleSheets[0].insertRule('.ls-pale { color: #ddd; background: #fff; }'); }""")
+    assert clean == []
+    assert violations(page, "/accounts/login/ with a pale line") == [
+        "/accounts/login/ with a pale line: color-contrast (serious) at #pale: Elements must meet minimum color "
+        "contrast ratio thresholds. Element has insufficient color contrast of 1.35 (foreground color: #dddddd, "
+        "background color: #ffffff, font size: 15.0pt (20px), font weight: normal). Expected contrast ratio of 4.5:1"
+    ]
+
+
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_the_public_pages_have_no_serious_accessibility_violation(live_server, visitor: Visitor, language):
     profile = factories.profile(keywords=["cloud solutions"])
