@@ -47,7 +47,11 @@ def test_an_error_notice_is_an_alert_styled_as_an_error_and_changes_nothing(clie
         OutboxMessage.objects.count(),
     ) == before
     css = (ROOT / "static" / "css" / "base.css").read_text()
-    assert ".ls-message.error { border-left-color: #b3261e; background: #fdeceb; color: #5f1410; }" in css
+    assert (
+        ".ls-message.error { border-left-color: var(--ls-danger-fill); background: var(--ls-bad-background); "
+        "color: var(--ls-bad-color); }"
+    ) in css
+    assert "--ls-danger-fill: #b3261e;" in css and "--ls-bad-background: #fdeceb; --ls-bad-color: #5f1410;" in css
 
 
 def test_a_success_notice_is_a_status_styled_as_a_success(client):
