@@ -23,7 +23,7 @@ from finder import alternatives, forms, plans, requests
 from finder.search import Criteria, InvalidCriteria, Results, search
 from finder.throttle import finder_throttled
 from kernel.errors import InvalidInput
-from partners import cities
+from partners import cities, places
 from partners.models import BusinessProfile, Location
 from referrals.models import Engagement
 from taxonomy.models import CompanySize, Currency, Industry, Product, ServiceType
@@ -99,7 +99,7 @@ def _language_options() -> list[tuple[str, str]]:
 def _all_options(name: str) -> list[tuple[str, str]]:
     """Every value of a filter, for when the search gives no facet for it."""
     if name == "country":
-        return cities.countries()
+        return places.countries()
     if name == "language":
         return _language_options()
     model = {"size": CompanySize, "industry": Industry, "product": Product, "service": ServiceType}[name]
@@ -195,8 +195,10 @@ def _render(
         "max_partners": requests.MAX_PARTNERS,
         "sizes": _term_options(CompanySize),
         "industries": _term_options(Industry),
-        "countries": cities.countries(),
-        "currency_options": [(code, code) for code in Currency.objects.values_list("code", flat=True)],
+        "countries": places.countries(),
+        "currency_options": [
+            (code, f"{code} · {places.currency_name(code)}") for code in Currency.objects.values_list("code", flat=True)
+        ],
     }
     context["search_cities"] = cities.search(criteria.country, "", limit=200) if criteria.country else []
     request_country = str(context["values"].get("country") or "")
@@ -272,7 +274,7 @@ def profile_page(request: HttpRequest, location_id: int) -> HttpResponse:
         "location": location,
         "profile": profile,
         "partner": profile.partner,
-        "country": cities.country_name(profile.country),
+        "country": places.country_name(profile.country),
         "other_locations": [x for x in profile.locations.all() if x.pk != location.pk],
         "spoken": [plans.label("language", code) for code in profile.languages or []],
         "industries": [t.label() for t in profile.industries.all()],
