@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import get_language, get_language_info
+from django.utils.translation import get_language, get_language_info, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from finder import semantic, text
@@ -23,6 +23,14 @@ from finder.search import (
 )
 from matching import ranking
 from partners import cities, places
+
+# A filter as an error message names it ("Unknown size: huge.").
+FILTER_WORDS = {
+    "size": pgettext_lazy("search filter", "size"),
+    "industry": pgettext_lazy("search filter", "industry"),
+    "product": pgettext_lazy("search filter", "product"),
+    "service": pgettext_lazy("search filter", "service"),
+}
 
 # Taxonomy labels, read once a minute (the lists change in the admin, rarely).
 TERMS_TTL_SECONDS = 60.0
@@ -100,7 +108,7 @@ def plan(criteria: Criteria, cursor: str | None, limit: int) -> Plan:
     for facet in ("size", "industry", "product", "service"):
         code = str(getattr(criteria, facet)).strip()
         if code and code not in terms().get(facet, {}) and code not in terms(refresh=True).get(facet, {}):
-            errors[facet] = _("Unknown %(facet)s: %(code)s.") % {"facet": facet, "code": code}
+            errors[facet] = _("Unknown %(facet)s: %(code)s.") % {"facet": FILTER_WORDS[facet], "code": code}
         filters[facet] = code
     radius = criteria.radius_km
     origin = None

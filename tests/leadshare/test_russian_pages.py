@@ -137,6 +137,24 @@ def russian_world() -> dict[str, int]:
     }
 
 
+# An agent's request for the routing engine's proposals, as a Russian-speaking agent types it.
+PROPOSAL = {
+    "token": "0" * 32,
+    "company": "ООО «Ромашка»",
+    "size": "50-249",
+    "industry": "manufacturing",
+    "country": "RU",
+    "city": "Москва",
+    "contact_name": "Анна Иванова",
+    "contact_email": "anna@romashka.example",
+    "contact_phone": "+7 495 123-45-67",
+    "need": "Перенести почту в облако",
+    "language": "ru",
+    "consent_contact": "on",
+    "step": "propose",
+}
+
+
 def signed_in(email: str) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="ru")
     client.login(email=email, password="correct horse battery")
@@ -197,7 +215,8 @@ def test_the_consoles_pages_in_russian_show_no_english_of_ours():
     pages = [
         ("GET", "/console/", None, 200),
         ("GET", "/console/referrals/new/", None, 200),
-        ("POST", "/console/referrals/new/", {"need": "x"}, 422),
+        ("POST", "/console/referrals/new/", {"need": "x", "budget": "0", "budget_currency": "EUR"}, 422),
+        ("POST", "/console/referrals/new/", PROPOSAL, 200),
         ("GET", f"/console/engagements/{world['engagement']}/", None, 200),
         ("GET", "/console/leads/", None, 200),
         ("GET", "/console/partners/", None, 200),
