@@ -27,7 +27,8 @@ ALLOWED = {"Leadshare", "English", "CSV", "API", "OpenAPI", "EUR", "RUB", "Partn
 
 # Attributes whose values a reader hears or sees.
 SPOKEN_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt", "hx-confirm", "data-confirm"}
-HEADINGS = {"h1", "h2", "h3", "h4", "th", "legend", "summary", "caption"}
+# What names a part of the page, a column, a fact or a field: a Russian one starts with a capital letter.
+HEADINGS = {"h1", "h2", "h3", "h4", "th", "legend", "summary", "caption", "dt", "label"}
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\{.*?\}\}|%%")
 ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z']+(?:[ ,]+[A-Za-z][a-z']+){2,}")
 
@@ -99,7 +100,8 @@ def english_in(html: str, messages: tuple[set[str], set[str]]) -> list[str]:
         for run in ENGLISH_RUN.findall(text):
             if not any(run in allowed or allowed in run for allowed in ALLOWED):
                 found.append(f"three English words: {run!r} in {text!r}")
-    found += [f"heading in lower case: {h!r}" for h in page.headings if h[:1].islower()]
+    # A single letter is a keyboard shortcut's key (the referral page's help).
+    found += [f"heading in lower case: {h!r}" for h in page.headings if h[:1].islower() and len(h) > 1]
     return sorted(set(found))
 
 
