@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from console import admin_reports, admin_services, analytics
@@ -52,8 +52,8 @@ BREACH_LABELS: dict[str, Any] = {
 }
 REASON_KIND_LABELS: dict[str, Any] = {
     Reason.Kind.SKIP: gettext_lazy("No thanks"),
-    Reason.Kind.DECLINE: gettext_lazy("Decline"),
-    Reason.Kind.LOSE: gettext_lazy("Lost"),
+    Reason.Kind.DECLINE: pgettext_lazy("reason kind", "Decline"),
+    Reason.Kind.LOSE: pgettext_lazy("reason kind", "Lost"),
 }
 ACTION_LABELS: dict[str, Any] = {
     AdminAction.Kind.VERIFY: gettext_lazy("Verified"),
