@@ -15,6 +15,7 @@ from babel.messages.pofile import read_po
 from django.conf import settings
 from django.test import Client
 
+from finder import alternatives
 from partners.models import Location, Role
 from referrals import services
 from referrals.actors import ActorRef
@@ -108,7 +109,7 @@ def english_in(html: str, messages: tuple[set[str], set[str]]) -> list[str]:
 # --- The world: everything a customer, a partner and the operator typed, in Russian --------------------------
 
 
-def russian_world() -> dict[str, int]:
+def russian_world() -> dict[str, int | str]:
     partner = factories.partner("Облачные решения", country="RU")
     profile = factories.profile(partner, country="RU", city="Moscow", contact_language="ru")
     Location.objects.filter(profile=profile).update(address="Тверская ул., 1", lat=55.75, lon=37.62)
@@ -129,7 +130,11 @@ def russian_world() -> dict[str, int]:
     weighed = factories.referral(profile, factories.NOW - timedelta(hours=3), **customer)
     services.mark_interested(weighed.pk, ActorRef.system("test"), factories.NOW - timedelta(hours=2))
     factories.user(role=Role.PROGRAMME_ADMIN, email="admin@operator.example", language="ru")
+    other = factories.profile(factories.partner("Северный ветер", country="RU"), country="RU", city="Moscow")
+    offer = alternatives.link(fresh.engagement, other.pk, factories.NOW).removeprefix(settings.SITE_ROOT)
     return {
+        "offer": offer,
+        "request": fresh.engagement.public_token,
         "profile": profile.pk,
         "location": profile.locations.get().pk,
         "partner": partner.pk,
@@ -187,6 +192,9 @@ def test_the_public_pages_in_russian_show_no_english_of_ours():
         ("GET", "/partners/?q=почта&city=Moscow&radius_km=50", None, 200),
         ("GET", "/partners/?city=Нигдебург", None, 422),
         ("GET", f"/partners/{world['location']}/", None, 200),
+        ("GET", f"/partners/?request={world['request']}", None, 200),
+        ("GET", str(world["offer"]), None, 200),
+        ("GET", str(world["offer"]).replace("/add/", "/add/x"), None, 404),
         ("POST", "/partners/request/", {"profile_ids": str(world["profile"])}, 422),
         ("GET", "/accounts/login/", None, 200),
         ("GET", "/no-such-page/", None, 404),

@@ -266,7 +266,7 @@ def test_the_answers_in_time_a_partner_needs_to_reach_the_best_share():
     assert metrics.answers_to_reach(0.9, 9, 10) == metrics.answers_to_reach(0.9, 0, 0) == 0
     with translation.override("ru"):
         card = metrics.compute([Facts(created_at=ago(days=2), state="missed")], NOW, WINDOW)
-        assert scorecard.advice(card, [])[1] == "Ещё 9 ответов в течение 24 ч подряд — и у вас будет 90\xa0%."
+        assert scorecard.advice(card, [])[1] == "Ответьте ещё на 9 рекомендаций в течение 24 ч — и у вас будет 90\xa0%."
 
 
 def test_a_prompt_partner_is_told_to_keep_it_up():
