@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from console import admin_reports, admin_services, analytics
@@ -32,8 +32,8 @@ from console.models import AdminAction, SpamVerdict
 from kernel import csvexport
 from kernel.errors import InvalidInput
 from matching import charts
-from matching.scorecard import money, percent
-from partners import cities
+from matching.scorecard import chart_hours, money, percent
+from partners import places
 from partners.auth import current_user
 from partners.models import BusinessProfile, Partner
 from partners.services import Conflict, NotFound, require_programme_admin
@@ -52,8 +52,8 @@ BREACH_LABELS: dict[str, Any] = {
 }
 REASON_KIND_LABELS: dict[str, Any] = {
     Reason.Kind.SKIP: gettext_lazy("No thanks"),
-    Reason.Kind.DECLINE: gettext_lazy("Decline"),
-    Reason.Kind.LOSE: gettext_lazy("Lost"),
+    Reason.Kind.DECLINE: pgettext_lazy("reason kind", "Decline"),
+    Reason.Kind.LOSE: pgettext_lazy("reason kind", "Lost"),
 }
 ACTION_LABELS: dict[str, Any] = {
     AdminAction.Kind.VERIFY: gettext_lazy("Verified"),
@@ -127,7 +127,7 @@ def partners(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "partner": p,
-            "country": cities.country_name(p.country),
+            "country": places.country_name(p.country),
             "profiles": profiles.get(p.pk, 0),
             "open_referrals": open_referrals.get(p.pk, 0),
         }
@@ -140,6 +140,10 @@ def partners(request: HttpRequest) -> HttpResponse:
         "console/admin/partners.html",
         {"query": query, "page": page, "rows": rows, "params": params.urlencode(), "section": "partners"},
     )
+
+
+def _place(city: str, address: str, country: str) -> str:
+    return ", ".join(x for x in (places.city_name(city, country), address) if x)
 
 
 def _partner_page(
@@ -158,14 +162,14 @@ def _partner_page(
         rows.append(
             {
                 "profile": profile,
-                "country": cities.country_name(profile.country),
+                "country": places.country_name(profile.country),
                 "status": profile.get_status_display(),
                 "industries": [t.label() for t in profile.industries.all()],
                 "products": [t.label() for t in profile.products.all()],
                 "services": [t.label() for t in profile.services.all()],
                 "sizes": [t.label() for t in profile.target_sizes.all()],
                 "keywords": profile.keywords,
-                "locations": [str(loc) for loc in profile.locations.all()],
+                "locations": [_place(loc.city, loc.address, profile.country) for loc in profile.locations.all()],
                 "stats": stats,
                 "in_time": percent(stats.share_answered_within_24h) if stats else "—",
                 "mean_hours": f"{mean / 3600:.1f}" if mean is not None else "—",
@@ -178,7 +182,7 @@ def _partner_page(
     open_referrals = Referral.objects.filter(partner=partner, state__in=[s.value for s in OPEN]).count()
     context = {
         "partner": partner,
-        "country": cities.country_name(partner.country),
+        "country": places.country_name(partner.country),
         "profiles": rows,
         "history": history,
         "open_referrals": open_referrals,
@@ -453,10 +457,14 @@ def _labeller(table: str) -> Callable[[analytics.Key], str]:
     if table == "partner":
         return lambda key: key[1]
     if table == "region":
-        return lambda key: ", ".join(x for x in (key[1], cities.country_name(key[0])) if x)
+        return lambda key: ", ".join(x for x in _region(key[0], key[1]) if x)
     if table == "source":
         return lambda key: str(SOURCE_LABELS.get(key[0], key[0]))
     return lambda key: key[0] or str(_("(no campaign)"))
+
+
+def _region(country: str, city: str) -> tuple[str, str]:
+    return places.city_name(city, country), places.country_name(country)
 
 
 def _hours(value: float | None) -> str:
@@ -516,6 +524,7 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
         [r.median_hours for r in source_rows],
         Programme.deadlines().first_answer_urged.total_seconds() / 3600,
         _("no answers"),
+        chart_hours,
     )
     outcome_chart = charts.stacked_outcomes(
         _("How the period's referrals ended, by source"),

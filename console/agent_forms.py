@@ -12,7 +12,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from partners import cities
+from partners import places
 from referrals.engagement_validation import MAX_NEED, budget_errors
 from referrals.services import ContactInput, EngagementInput
 from taxonomy.models import CompanySize, Currency, Industry, Product, ServiceType
@@ -54,6 +54,10 @@ def new_token() -> str:
 
 def _terms(model: Any) -> list[tuple[str, str]]:
     return [(t.code, t.label()) for t in model.objects.all()]
+
+
+def _currencies() -> list[tuple[str, str]]:
+    return [(c.code, f"{c.code} · {places.currency_name(c.code)}") for c in Currency.objects.all()]
 
 
 class ReferralForm(forms.Form):
@@ -100,11 +104,11 @@ class ReferralForm(forms.Form):
         fields = self.fields
         fields["size"].choices = none + _terms(CompanySize)  # type: ignore[attr-defined]
         fields["industry"].choices = none + _terms(Industry)  # type: ignore[attr-defined]
-        fields["country"].choices = none + cities.countries()  # type: ignore[attr-defined]
+        fields["country"].choices = none + places.countries()  # type: ignore[attr-defined]
         fields["requested_industries"].choices = _terms(Industry)  # type: ignore[attr-defined]
         fields["requested_products"].choices = _terms(Product)  # type: ignore[attr-defined]
         fields["requested_services"].choices = _terms(ServiceType)  # type: ignore[attr-defined]
-        fields["budget_currency"].choices = none + [(c.code, c.code) for c in Currency.objects.all()]  # type: ignore[attr-defined]
+        fields["budget_currency"].choices = none + _currencies()  # type: ignore[attr-defined]
 
     def clean_token(self) -> str:
         token: str = self.cleaned_data.get("token", "")

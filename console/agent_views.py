@@ -118,6 +118,8 @@ def _form_page(
     context = {
         "form": form,
         "proposal": proposal,
+        # Each proposal with its reasons in the agent's language: the engine's labels are English until rendered.
+        "proposals": [(hit, explanations.labelled(hit.why)) for hit in proposal.hits] if proposal else [],
         "chosen": chosen or [],
         "targets_error": targets_error,
         "max_partners": MAX_PARTNERS,

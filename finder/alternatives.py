@@ -56,13 +56,14 @@ class Alternative:
     profile_id: int
     partner_name: str
     city: str
+    country: str  # the city's, so that the note names it in its reader's language
     url: str
 
 
 def for_note(engagement: Engagement, now: datetime) -> list[Alternative]:
     """The note's alternatives, chosen when it is rendered (the outbox renders from current data)."""
     return [
-        Alternative(p.profile_id, p.partner_name, p.city, link(engagement, p.profile_id, now))
+        Alternative(p.profile_id, p.partner_name, p.city, p.country, link(engagement, p.profile_id, now))
         for p in routing.alternatives(engagement, now, NOTE_ALTERNATIVES)
     ]
 

@@ -29,6 +29,7 @@ from finder.search import CODE_COLUMNS, FACETS, Contribution, FacetValue, Hit, R
 from matching import fit, ranking
 from matching.engine.learner import Learner
 from matching.engine.types import Deal
+from partners import places
 
 Page = tuple[list[int], int, dict[str, Counter[str]]]  # the page's ids, the total, each facet's counts
 
@@ -220,7 +221,8 @@ def _explanation(plan: Plan, signal: str, candidate: ranking.Candidate, entry: S
         ) % {"hits": candidate.text_hits, "words": words}
     if signal == "proximity":
         assert plan.origin is not None
-        return _("%(km)s km from %(city)s") % {"km": f"{candidate.distance_km or 0:.0f}", "city": plan.origin.name}
+        city = places.city_name(plan.origin.name, plan.origin.country)
+        return _("%(km)s km from %(city)s") % {"km": f"{candidate.distance_km or 0:.0f}", "city": city}
     if signal == "size_fit":
         if not candidate.target_sizes:
             return _("Lists no target company sizes")

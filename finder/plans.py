@@ -7,7 +7,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import get_language, get_language_info
+from django.utils.translation import get_language, get_language_info, pgettext_lazy
+from django.utils.translation import gettext as _
 
 from finder import semantic, text
 from finder.search import (
@@ -21,7 +22,15 @@ from finder.search import (
     fingerprint,
 )
 from matching import ranking
-from partners import cities
+from partners import cities, places
+
+# A filter as an error message names it ("Unknown size: huge.").
+FILTER_WORDS = {
+    "size": pgettext_lazy("search filter", "size"),
+    "industry": pgettext_lazy("search filter", "industry"),
+    "product": pgettext_lazy("search filter", "product"),
+    "service": pgettext_lazy("search filter", "service"),
+}
 
 # Taxonomy labels, read once a minute (the lists change in the admin, rarely).
 TERMS_TTL_SECONDS = 60.0
@@ -61,7 +70,7 @@ def terms(refresh: bool = False) -> dict[str, dict[str, tuple[str, str]]]:
 
 def label(facet: str, code: str) -> str:
     if facet == "country":
-        return cities.country_name(code)
+        return places.country_name(code)
     if facet == "language":
         try:
             return str(get_language_info(code)["name_translated"])
@@ -88,31 +97,32 @@ def plan(criteria: Criteria, cursor: str | None, limit: int) -> Plan:
     errors: dict[str, str] = {}
     q = criteria.q.strip()
     if len(q) > MAX_QUERY_LENGTH:
-        errors["q"] = f"Keep the search under {MAX_QUERY_LENGTH} characters."
+        errors["q"] = _("Keep the search under %(n)s characters.") % {"n": MAX_QUERY_LENGTH}
     country = criteria.country.strip().upper()
     if country and (len(country) != 2 or not country.isascii() or not country.isalpha()):
-        errors["country"] = "Use the two-letter country code, such as DE or RU."
+        errors["country"] = _("Use the two-letter country code, such as DE or RU.")
     language = criteria.language.strip().lower()
     if language and (len(language) != 2 or not language.isascii() or not language.isalpha()):
-        errors["language"] = "Use a two-letter language code, such as en or ru."
+        errors["language"] = _("Use a two-letter language code, such as en or ru.")
     filters = {"country": country, "language": language}
     for facet in ("size", "industry", "product", "service"):
         code = str(getattr(criteria, facet)).strip()
         if code and code not in terms().get(facet, {}) and code not in terms(refresh=True).get(facet, {}):
-            errors[facet] = f"Unknown {facet}: {code}."
+            errors[facet] = _("Unknown %(facet)s: %(code)s.") % {"facet": FILTER_WORDS[facet], "code": code}
         filters[facet] = code
     radius = criteria.radius_km
     origin = None
     if radius is not None and (not math.isfinite(radius) or radius < 0 or radius > MAX_RADIUS_KM):
-        errors["radius_km"] = f"The radius is a number of kilometres from 0 to {MAX_RADIUS_KM:g}."
+        limit_km = f"{MAX_RADIUS_KM:g}"
+        errors["radius_km"] = _("The radius is a number of kilometres from 0 to %(max)s.") % {"max": limit_km}
     if criteria.city.strip():
         origin = _find_city(country if "country" not in errors else "", criteria.city)
         if origin is None:
-            errors["city"] = "We do not know this city. Choose one from the list."
+            errors["city"] = _("We do not know this city. Choose one from the list.")
     elif radius is not None and "radius_km" not in errors:
-        errors["radius_km"] = "Choose a city to search around."
+        errors["radius_km"] = _("Choose a city to search around.")
     if not 1 <= limit <= MAX_LIMIT:
-        errors["limit"] = f"Ask for 1 to {MAX_LIMIT} results at a time."
+        errors["limit"] = _("Ask for 1 to %(n)s results at a time.") % {"n": MAX_LIMIT}
     if errors:
         raise InvalidCriteria(errors)
     offset = decode_cursor(cursor, fingerprint(criteria)) if cursor else 0

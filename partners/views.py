@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kernel.errors import InvalidInput
-from partners import cities, forms, services
+from partners import cities, forms, places, services
 from partners.auth import current_user
 from partners.models import MAX_INDUSTRIES_PER_PROFILE, MAX_LOCATIONS_PER_PROFILE, BusinessProfile
 from taxonomy.models import CompanySize, Industry, Product, ServiceType
@@ -32,11 +32,10 @@ def _manager(request: HttpRequest) -> None:
 @login_required
 def profiles(request: HttpRequest) -> HttpResponse:
     rows = list(services.profiles_of(current_user(request)))
-    names = dict(cities.countries())
     return render(
         request,
         "partners/profiles.html",
-        {"profiles": [(p, names.get(p.country, p.country)) for p in rows]},
+        {"profiles": [(p, places.country_name(p.country)) for p in rows]},
     )
 
 
@@ -70,7 +69,7 @@ def _editor(
         "values": values,
         "errors": errors,
         "country": country,
-        "country_name": cities.country_name(country) if country else "",
+        "country_name": places.country_name(country),
         "location_rows": location_rows,
         "contact_rows": contact_rows,
         "max_locations": MAX_LOCATIONS_PER_PROFILE,
@@ -113,7 +112,7 @@ def _save(request: HttpRequest, profile: BusinessProfile | None, country: str) -
         return redirect("partners:profile_edit", profile_id=profile.pk if profile else 0)
     except services.Conflict:
         message = _("Your organisation already has a profile in %(country)s. Edit that one instead.") % {
-            "country": cities.country_name(country)
+            "country": places.country_name(country)
         }
         return _editor(request, profile, {**forms.initial(None), **posted.fields}, {"country": message}, 409)
     return redirect("partners:profile_edit", profile_id=saved.pk)
@@ -133,13 +132,13 @@ def profile_new(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "partners/profile_country.html",
-            {"countries": cities.countries(), "error": _("Choose a country from the list.")},
+            {"countries": places.countries(), "error": _("Choose a country from the list.")},
             status=422,
         )
     if request.method == "POST":
         return _save(request, None, country)
     if not country:
-        return render(request, "partners/profile_country.html", {"countries": cities.countries()})
+        return render(request, "partners/profile_country.html", {"countries": places.countries()})
     return _editor(request, None, {**forms.initial(None), "country": country}, {})
 
 

@@ -42,6 +42,17 @@ def fresh_routing_engine():  # type: ignore[no-untyped-def]
     learning.current.forget()
 
 
+@pytest.fixture(autouse=True)
+def default_language():  # type: ignore[no-untyped-def]
+    """Each test starts in the default language: a request in Russian leaves Russian active in the thread (the
+    locale middleware activates it and nothing deactivates it), and the next test's English messages would not be."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def fresh_rate_limits():  # type: ignore[no-untyped-def]
     """Rate limits are counted in the cache: a test using this starts with none (the customer's requests')."""

@@ -62,8 +62,8 @@ def test_a_customer_asks_two_partners_found_in_russian_and_both_see_the_referral
     customer.locator("#results details").first.locator("summary").click()
     expect(customer.locator("#results details").first.locator("table")).to_be_visible()
 
-    customer.get_by_label("Обратиться в Альфа Облако").check()
-    customer.get_by_label("Обратиться в Bravo Cloud").check()
+    customer.get_by_label("Обратиться в «Альфа Облако»").check()
+    customer.get_by_label("Обратиться в «Bravo Cloud»").check()
     customer.get_by_label("Компания", exact=True).fill("ООО Ромашка")
     customer.get_by_label("Размер вашей компании").select_option("50-249")
     customer.get_by_label("Ваша отрасль").select_option("manufacturing")
@@ -85,8 +85,8 @@ def test_a_customer_asks_two_partners_found_in_russian_and_both_see_the_referral
     assert not Engagement.objects.exists()
     # The same search and the same two partners ticked; what was typed is kept.
     expect(results).to_have_count(2)
-    expect(customer.get_by_label("Обратиться в Альфа Облако")).to_be_checked()
-    expect(customer.get_by_label("Обратиться в Bravo Cloud")).to_be_checked()
+    expect(customer.get_by_label("Обратиться в «Альфа Облако»")).to_be_checked()
+    expect(customer.get_by_label("Обратиться в «Bravo Cloud»")).to_be_checked()
     expect(customer.get_by_label("Компания", exact=True)).to_have_value("ООО Ромашка")
 
     email.fill("anna@romashka.example")

@@ -140,7 +140,7 @@ def test_on_a_phone_each_referral_in_the_inbox_is_a_card(live_server, page, part
     need = card.get_by_role("link", name="Move 200 mailboxes to the cloud before the summer")
     expect(need).to_be_visible()
     expect(card.locator(".ls-c-customer")).to_contain_text(CompanySize.objects.get(code="50-249").label())
-    expect(card.locator(".ls-c-customer")).to_contain_text("Berlin, DE")
+    expect(card.locator(".ls-c-customer")).to_contain_text("Berlin, Germany")
     expect(card.locator(".ls-c-left")).to_contain_text("left")
     expect(card.locator(".ls-c-left .ls-badge")).to_have_text("New")
     expect(page.locator("table.ls-inbox thead")).to_be_hidden()

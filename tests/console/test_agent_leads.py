@@ -55,7 +55,7 @@ def test_leads_list_advertising_and_api_engagements_newest_first_with_campaign_a
     page = response.content.decode()
     row = page[page.index("Fabrikam AG") - 300 : page.index("Middle Lead")]
     assert "<code>autumn-ads</code>" in row
-    assert "Berlin, DE · 50–249" in row or "Berlin, DE · 50-249" in row
+    assert "Berlin, Germany · 50–249" in row or "Berlin, Germany · 50-249" in row
     assert '<div>Cloudwerk <span class="ls-badge new">New</span></div>' in row
     assert '<div>Nordlicht <span class="ls-badge evaluating">Evaluating</span></div>' in row
     assert '<span class="ls-meta">API</span>' in row

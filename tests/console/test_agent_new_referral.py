@@ -8,7 +8,7 @@ import pytest
 
 from console import agent_services
 from matching import routing
-from matching.engine.types import Contribution
+from matching.engine.types import Contribution, Label
 from notifications.models import OutboxMessage
 from partners.models import BusinessProfile, Role
 from referrals.models import Engagement, IdempotencyRecord, Referral, ReferralEvent
@@ -59,8 +59,8 @@ def form(**overrides):
 
 def hit(profile, score=0.5):
     why = (
-        Contribution("base", "a typical request", 300.0),
-        Contribution("products", "offers office-suite", score * 1000 - 300.0),
+        Contribution("base", Label("a typical request"), 300.0),
+        Contribution("products", Label("offers %(products)s", {"products": "office-suite"}), score * 1000 - 300.0),
     )
     return routing.Proposal(
         profile.pk, profile.partner.name, "DE", "Berlin", ["Office suite and email"], score * 1000, why
@@ -153,7 +153,7 @@ def test_a_valid_form_shows_the_engines_proposals_in_its_order_with_their_reason
     assert page.index("Nordlicht IT") < page.index("Cloudwerk")
     assert f'name="partner" id="partner-{partners[1].pk}" value="{partners[1].pk}"' in page
     assert "<td>a typical request</td><td>300</td>" in page
-    assert "<td>offers office-suite</td><td>610</td>" in page
+    assert "<td>offers Office suite and email</td><td>610</td>" in page
     assert "expected value of sending 910 EUR" in page
     assert [(d.need, d.requested_services, d.targets) for d in fake.calls] == [
         ("Move 200 mailboxes to the cloud", ["implementation"], [])
@@ -316,7 +316,7 @@ def test_the_engines_real_proposals_are_only_partners_that_can_take_it_each_with
     assert [h.profile_id for h in proposal.hits] == [fits.pk, plain.pk]  # the declared product ranks first
     assert [h.score for h in proposal.hits] == sorted((h.score for h in proposal.hits), reverse=True)
     page = response.content.decode()
-    assert "<td>offers office-suite</td>" in page
+    assert "<td>offers Office suite and email</td>" in page
     assert all(c.label for c in proposal.hits[0].why)
 
 

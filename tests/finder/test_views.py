@@ -158,7 +158,7 @@ def test_the_page_speaks_russian(client, cloud):
     body = text(response)
     assert "Найти партнёра" in body
     assert "Найдено партнёров: 3" in body
-    assert "Почему здесь" in body
+    assert "Почему в списке" in body
 
 
 def test_the_customer_link_lists_other_partners_but_never_those_already_asked(client, profile):

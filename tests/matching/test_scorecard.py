@@ -184,7 +184,7 @@ def test_the_response_chart_draws_one_bar_per_answered_week_and_escapes_its_labe
     svg = charts.response_times("Median <hours>", ["<b>1</b>", "2"], [12.0, None], 24.0, "none")
     assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"')
     assert svg.count("<rect ") == 1
-    assert "&lt;b&gt;1&lt;/b&gt;: 12.0 h" in svg and "<b>" not in svg
+    assert "&lt;b&gt;1&lt;/b&gt;: 12 h" in svg and "<b>" not in svg
     assert "Median &lt;hours&gt;" in svg
     # top 30 h (24 h x 1.25), plot 204 px high: 12 h is 81.6 px tall, drawn in the on-time colour
     assert 'height="81.6" fill="#1e88e5"' in svg
@@ -267,7 +267,7 @@ def test_the_answers_in_time_a_partner_needs_to_reach_the_best_share():
     assert metrics.answers_to_reach(0.9, 9, 10) == metrics.answers_to_reach(0.9, 0, 0) == 0
     with translation.override("ru"):
         card = metrics.compute([Facts(created_at=ago(days=2), state="missed")], NOW, WINDOW)
-        assert scorecard.advice(card, [])[1] == "Ещё 9 ответов в течение 24 ч подряд — и у вас будет 90\xa0%."
+        assert scorecard.advice(card, [])[1] == "Ответьте ещё на 9 рекомендаций в течение 24 ч — и у вас будет 90\xa0%."
 
 
 def test_a_prompt_partner_is_told_to_keep_it_up():

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
-from partners.places import city_name, country_name
+from partners.places import city_name, countries, country_name, currency_name
 
 
 @pytest.mark.parametrize(
@@ -40,3 +41,28 @@ def test_a_city_cldr_does_not_know_or_in_another_country_is_kept_as_stored():
         "Berlin",
         "Berlin",
     )
+
+
+def test_every_country_is_listed_by_its_name_in_the_readers_alphabet():
+    russian, english = countries("ru"), countries("en")
+    assert russian[:2] == [("AU", "Австралия"), ("AT", "Австрия")]
+    assert english[:2] == [("AF", "Afghanistan"), ("AX", "Åland Islands")]
+    assert {code for code, _name in russian} == {code for code, _name in english}
+    assert len(russian) == 250  # the city list's countries less those gone since (AN, CS), which CLDR no longer names
+
+
+def test_the_active_language_names_a_country_when_none_is_given():
+    with translation.override("ru"):
+        assert (country_name("DE"), city_name("Berlin", "DE"), currency_name("EUR")) == ("Германия", "Берлин", "евро")
+
+
+@pytest.mark.parametrize(
+    ("code", "language", "name"),
+    [("RUB", "ru", "российский рубль"), ("RUB", "en", "Russian Ruble"), ("kzt", "ru", "казахский тенге")],
+)
+def test_a_currency_is_named_in_the_readers_language(code, language, name):
+    assert currency_name(code, language) == name
+
+
+def test_an_unknown_currency_or_language_keeps_the_code():
+    assert (currency_name("XQQ", "ru"), currency_name("RUB", "xx"), currency_name("", "ru")) == ("XQQ", "RUB", "")

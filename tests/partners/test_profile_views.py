@@ -328,7 +328,7 @@ def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in(client, profile):
 def test_the_editor_speaks_the_users_language_russian_with_its_field_errors(client, profile):
     client.force_login(factories.user(profile.partner, role=Role.PROFILE_ADMIN, language="ru"))
     page = client.get(f"/profiles/{profile.pk}/").content.decode()
-    assert "Контакты для уведомлений о рефералах" in page
+    assert "Контакты для уведомлений о рекомендациях" in page
     assert "Сохранить профиль" in page
     refused = client.post(f"/profiles/{profile.pk}/", form(profile, website="ftp://x")).content.decode()
     assert "Введите адрес сайта, начинающийся с https:// или http://." in refused
