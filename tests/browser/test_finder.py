@@ -210,6 +210,16 @@ def test_filters_apply_as_they_change_and_keep_the_ticks(live_server, browser: B
     customer.context.close()
 
 
+def test_the_optional_consents_hint_sits_beside_its_text_not_over_the_checkbox(live_server, browser: Browser):
+    customer = english_page(browser)
+    customer.goto(f"{live_server.url}/partners/?q=cloud")
+    box = customer.locator("#r-consent_share").bounding_box()
+    hint = customer.locator('label[for="r-consent_share"] small').bounding_box()
+    assert box is not None and hint is not None
+    assert hint["x"] > box["x"] + box["width"]
+    customer.context.close()
+
+
 def test_the_city_list_offers_cities_before_a_country_is_chosen(live_server, browser: Browser):
     customer = english_page(browser)
     customer.goto(f"{live_server.url}/partners/")
