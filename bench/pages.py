@@ -164,16 +164,33 @@ def next_link(client: Any, url: str) -> str:
     return "/referrals/" + html.unescape(found.group(1))
 
 
-def timings(client: Any, url: str) -> dict[str, float]:
+def cpu_seconds(connection: Any) -> tuple[float, int | None]:
+    """CPU time used so far by this process and by its PostgreSQL server process (on this machine), with that
+    process's id. CPU time grows far less than wall time when other work shares the cores."""
+    own = time.process_time()
+    if connection.vendor != "postgresql":
+        return own, None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = int(cursor.fetchone()[0])
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return own + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), pid
+
+
+def timings(client: Any, url: str, connection: Any) -> dict[str, float | None]:
     for _ in range(WARM_UP):
         assert client.get(url).status_code == 200, url
     times = []
+    cpu_before, server = cpu_seconds(connection)
     for _ in range(REPEAT):
         started = time.perf_counter()
         response = client.get(url)
         times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, url
-    return figures(times)
+    cpu_after, server_after = cpu_seconds(connection)
+    # A new server process (the connection was renewed) took some of the CPU time with it: no figure.
+    cpu = (cpu_after - cpu_before) * 1000 / REPEAT if server == server_after else None
+    return {**figures(times), "cpu": cpu}
 
 
 def child() -> None:
@@ -218,7 +235,7 @@ def child() -> None:
                 client.get(url)
             after = rows_read(connection)
             read = None if before is None or after is None else after - before
-            found = timings(client, url)
+            found = timings(client, url, connection)
             results.append({"page": label, "queries": len(executed), "rows_read": read, **found})
             say(f"{connection.vendor}: {label}: median {found['median']:.1f} ms")
     print(json.dumps({"database": connection.vendor, "results": results}))
@@ -251,14 +268,16 @@ def main() -> None:
     print("Measured in-process with Django's test Client: middleware, view, ORM and templates; no HTTP server.")
     print()
     print("Rows read: table rows PostgreSQL read for one request (pg_stat_user_tables), load-independent.")
+    print("CPU ms: mean CPU time per request of the process and of its PostgreSQL server process; load moves it less.")
     print()
-    header = ("database", "page", "queries", "rows read", "median ms", "p95 ms")
+    header = ("database", "page", "queries", "rows read", "CPU ms", "median ms", "p95 ms")
     rows: list[Sequence[str]] = [
         (
             run["database"],
             r["page"],
             str(r["queries"]),
             "—" if r.get("rows_read") is None else f"{r['rows_read']:,}",
+            "—" if r.get("cpu") is None else f"{r['cpu']:.1f}",
             f"{r['median']:.1f}",
             f"{r['p95']:.1f}",
         )
