@@ -113,14 +113,21 @@ def test_pages_with_every_kind_of_place_cover_each_referral_once(profile, admin_
     fill(profile, 14, closed_every=3)
     listed = visible_referrals(admin_user)
     for sort in list_page.ORDERS:
-        seen, cursor, number = [], "", "1"
+        forward, cursor, number = [], "", "1"
         while True:
             page = list_page.inbox_page(listed, sort, number, cursor, None)
-            seen += [r.pk for r in page.rows]
+            forward.append([r.pk for r in page.rows])
             if not page.has_next:
                 break
             cursor, number = page.next_cursor, str(page.next_number)
-        assert seen == list(listed.order_by(*ORDERS_BEFORE[sort]).values_list("id", flat=True)), sort
+        assert [i for page_ids in forward for i in page_ids] == list(
+            listed.order_by(*ORDERS_BEFORE[sort]).values_list("id", flat=True)
+        ), sort
+        backward = [[r.pk for r in page.rows]]
+        while page.previous_cursor:
+            page = list_page.inbox_page(listed, sort, str(page.previous_number), page.previous_cursor, None)
+            backward.append([r.pk for r in page.rows])
+        assert backward == forward[::-1][:-1], sort  # page 1 is read from the top, without a cursor
 
 
 def test_a_link_by_page_number_still_opens_that_page(signed_in_admin, profile, admin_user):
