@@ -220,3 +220,17 @@ def test_a_search_with_more_matches_than_it_counts_numbers_its_pages_without_a_t
 def signed_in_admin(client, admin_user):
     client.force_login(admin_user)
     return client
+
+
+def test_a_members_tab_counts_each_referral_once_however_many_colleagues_share_its_location(
+    client, profile, admin_user
+):
+    member, *colleagues = (factories.user(profile.partner, role=Role.REFERRALS_USER) for _ in range(3))
+    for person in (member, *colleagues):
+        person.locations.set(profile.locations.all())
+    referral = factories.referral(profile)
+    services.assign(referral.pk, ActorRef.person(admin_user), factories.NOW, member.pk)
+    assert list_page.by_state(visible_referrals(member)) == {"new": 1}
+    client.force_login(member)
+    body = client.get("/referrals/").content.decode()
+    assert re.search(r'\?tab=new"[^>]*>[^<]+<span class="ls-count">1</span>', body)
