@@ -25,9 +25,6 @@ from kernel.api_types import MAX_ID
 from referrals.forms import PER_PAGE
 from referrals.models import Referral
 
-# A search counts its matches up to this many; past it, the pager says "Page N" without "of M".
-SEARCH_COUNT_CAP = 500
-
 
 @dataclass(frozen=True)
 class Key:
@@ -144,7 +141,7 @@ def decode(token: str, sort: str) -> Cursor | None:
 class InboxPage:
     rows: list[Referral]
     number: int
-    pages: int | None  # None: a search with more matches than it counts
+    pages: int | None  # None: a search, not counted
     next_cursor: str | None
     previous_cursor: str | None
     has_next: bool
@@ -171,12 +168,12 @@ def by_state(visible: QuerySet[Referral]) -> dict[str, int]:
     return {row["state"]: row["n"] for row in visible.order_by().values("state").annotate(n=counted).order_by()}
 
 
-def total(listed: QuerySet[Referral], search: str, states: list[str], by_state: dict[str, int]) -> int | None:
-    """How many referrals the list holds: the tabs' counts unless searching, then up to SEARCH_COUNT_CAP."""
-    if not search:
-        return sum(by_state.get(state, 0) for state in states)
-    found = listed.order_by()[: SEARCH_COUNT_CAP + 1].count()
-    return None if found > SEARCH_COUNT_CAP else found
+def total(search: str, states: list[str], by_state: dict[str, int]) -> int | None:
+    """How many referrals the list holds, from the tabs' counts; None for a search, which is not counted: a count
+    reads every referral the search passes over (all of the partner's for a rare word), the page only enough."""
+    if search:
+        return None
+    return sum(by_state.get(state, 0) for state in states)
 
 
 def _number(raw: str, pages: int | None) -> int:

@@ -132,7 +132,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     counts["archive"] = sum(by_state.get(o, 0) for o in OUTCOMES)
     show_partner = is_operator(user)
     rows = _listed(visible, query).select_related("engagement", *(["partner"] if show_partner else []))
-    total = list_page.total(rows, query.q, query.states, by_state)
+    total = list_page.total(query.q, query.states, by_state)
     page = list_page.inbox_page(rows, query.sort, query.page, request.GET.get("cursor", ""), total)
     referrals = page.rows
     # Contacts only of the referrals that show them, in one query (present() reads them).
