@@ -12,10 +12,13 @@ progress to stderr.
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import sys
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -139,16 +142,55 @@ def counting(executed: list[str]) -> Any:
     return wrapper
 
 
-def timings(client: Any, url: str) -> dict[str, float]:
+def rows_read(connection: Any) -> int | None:
+    """Table rows PostgreSQL has read so far (sequential and through indexes), all tables; None on SQLite.
+
+    Unlike time, this does not depend on what else the machine is doing."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")  # this backend's counters, flushed once it is idle
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0) FROM pg_stat_user_tables")
+        return int(cursor.fetchone()[0])
+
+
+def next_link(client: Any, url: str) -> str:
+    """The URL the page's Next link leads to, as a person paging through would follow it."""
+    body = client.get(url).content.decode()
+    found = re.search(r'href="([^"]+)" rel="next"', body)
+    assert found is not None, url
+    return "/referrals/" + html.unescape(found.group(1))
+
+
+def cpu_seconds(connection: Any) -> tuple[float, int | None]:
+    """CPU time used so far by this process and by its PostgreSQL server process (on this machine), with that
+    process's id. CPU time grows far less than wall time when other work shares the cores."""
+    own = time.process_time()
+    if connection.vendor != "postgresql":
+        return own, None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = int(cursor.fetchone()[0])
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return own + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), pid
+
+
+def timings(client: Any, url: str, connection: Any) -> dict[str, float | None]:
     for _ in range(WARM_UP):
         assert client.get(url).status_code == 200, url
     times = []
+    cpu_before, server = cpu_seconds(connection)
     for _ in range(REPEAT):
         started = time.perf_counter()
         response = client.get(url)
         times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, url
-    return figures(times)
+    cpu_after, server_after = cpu_seconds(connection)
+    # A new server process (the connection was renewed) took some of the CPU time with it: no figure.
+    cpu = (cpu_after - cpu_before) * 1000 / REPEAT if server == server_after else None
+    return {**figures(times), "cpu": cpu}
 
 
 def child() -> None:
@@ -167,15 +209,20 @@ def child() -> None:
     fill("bench-two", REFERRALS, now)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            # As autovacuum leaves a table after a while: statistics, and the visibility map that lets an index
+            # answer a count without reading the rows.
+            cursor.execute("VACUUM ANALYZE")
     client = Client()
     client.force_login(user)
     pages = [
         ("trivial view (HttpResponse)", "/bench/ping/"),
         ("inbox: New tab", "/referrals/"),
         ("inbox: Archive, page 1", "/referrals/?tab=archive"),
-        ("inbox: Archive, page 200", "/referrals/?tab=archive&page=200"),
+        ("inbox: Archive, page 200 (by its number)", "/referrals/?tab=archive&page=200"),
+        ("inbox: Archive, page 200 (its Next link)", next_link(client, "/referrals/?tab=archive&page=199")),
         ("inbox: Archive, search 'dashboards'", "/referrals/?tab=archive&q=dashboards"),
+        ("inbox: Archive, search 'customer 77'", "/referrals/?tab=archive&q=customer+77"),
+        ("inbox: Archive, search with no match", "/referrals/?tab=archive&q=nowhere"),
         ("inbox: Archive, deadline sort, won", "/referrals/?tab=archive&outcome=won&sort=deadline"),
         ("referral page (negotiating)", f"/referrals/{detail_id}/"),
     ]
@@ -183,10 +230,13 @@ def child() -> None:
     with override_settings(ROOT_URLCONF="bench.pages"):
         for label, url in pages:
             executed: list[str] = []
+            before = rows_read(connection)
             with connection.execute_wrapper(counting(executed)):
                 client.get(url)
-            found = timings(client, url)
-            results.append({"page": label, "queries": len(executed), **found})
+            after = rows_read(connection)
+            read = None if before is None or after is None else after - before
+            found = timings(client, url, connection)
+            results.append({"page": label, "queries": len(executed), "rows_read": read, **found})
             say(f"{connection.vendor}: {label}: median {found['median']:.1f} ms")
     print(json.dumps({"database": connection.vendor, "results": results}))
 
@@ -217,9 +267,20 @@ def main() -> None:
     )
     print("Measured in-process with Django's test Client: middleware, view, ORM and templates; no HTTP server.")
     print()
-    header = ("database", "page", "queries", "median ms", "p95 ms")
-    rows = [
-        (run["database"], r["page"], str(r["queries"]), f"{r['median']:.1f}", f"{r['p95']:.1f}")
+    print("Rows read: table rows PostgreSQL read for one request (pg_stat_user_tables), load-independent.")
+    print("CPU ms: mean CPU time per request of the process and of its PostgreSQL server process; load moves it less.")
+    print()
+    header = ("database", "page", "queries", "rows read", "CPU ms", "median ms", "p95 ms")
+    rows: list[Sequence[str]] = [
+        (
+            run["database"],
+            r["page"],
+            str(r["queries"]),
+            "—" if r.get("rows_read") is None else f"{r['rows_read']:,}",
+            "—" if r.get("cpu") is None else f"{r['cpu']:.1f}",
+            f"{r['median']:.1f}",
+            f"{r['p95']:.1f}",
+        )
         for run in runs
         for r in run["results"]
     ]

@@ -173,6 +173,8 @@ class Referral(models.Model):
             ),
             models.Index(fields=["partner", "state", "-created_at"], name="referral_inbox"),
             models.Index(fields=["partner", "-updated_at"], name="referral_partner_updated"),
+            # The inbox's pages of several states (the archive), read in its order and stopped after a page.
+            models.Index(fields=["partner", "-created_at", "-id"], name="referral_partner_created"),
         ]
 
     def __str__(self) -> str:

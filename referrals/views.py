@@ -12,8 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Count, F, QuerySet, prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,7 +25,7 @@ from kernel import csvexport, dates
 from kernel.errors import InvalidInput, NotFound, ReferralChanged
 from partners.auth import current_user
 from partners.models import User
-from referrals import exports, inbox_views, lifecycle, queries, routing_why, saved_views, services
+from referrals import exports, inbox_views, lifecycle, list_page, queries, routing_why, saved_views, services
 from referrals.access import visible_referrals
 from referrals.actors import ActorRef
 from referrals.forms import (
@@ -108,14 +107,6 @@ def _described(view: ReferralView, labels: dict[str, dict[str, str]], deadlines:
 # --- The inbox ----------------------------------------------------------------------------------
 
 
-def _ordered(qs: QuerySet[Referral], sort: str) -> QuerySet[Referral]:
-    if sort == "oldest":
-        return qs.order_by("created_at", "id")
-    if sort == "deadline":
-        return qs.order_by(F("deadline_at").asc(nulls_last=True), "-created_at", "-id")
-    return qs.order_by("-created_at", "-id")
-
-
 def _scoped(user: User, query: InboxQuery) -> QuerySet[Referral]:
     """The referrals the inbox counts: those the user may read, or only those assigned to them."""
     visible = visible_referrals(user)
@@ -124,7 +115,7 @@ def _scoped(user: User, query: InboxQuery) -> QuerySet[Referral]:
 
 def _listed(scoped: QuerySet[Referral], query: InboxQuery) -> QuerySet[Referral]:
     """The referrals the inbox lists, in its order, on every page: the same list the CSV download holds."""
-    return _ordered(queries.search(scoped.filter(state__in=query.states), query.q), query.sort)
+    return list_page.ordered(queries.search(scoped.filter(state__in=query.states), query.q), query.sort)
 
 
 @login_required
@@ -134,17 +125,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
     query = InboxQuery.parse(request.GET)
     now = timezone.now()
     visible = _scoped(user, query)
-    # One grouped COUNT for every tab's number.
-    by_state = {
-        row["state"]: row["n"]
-        for row in visible.order_by().values("state").annotate(n=Count("id", distinct=True)).order_by()
-    }
+    by_state = list_page.by_state(visible)
     counts = {tab: by_state.get(tab, 0) for tab in TABS if tab != "archive"}
     counts["archive"] = sum(by_state.get(o, 0) for o in OUTCOMES)
     show_partner = is_operator(user)
     rows = _listed(visible, query).select_related("engagement", *(["partner"] if show_partner else []))
-    page = Paginator(rows, 25).get_page(query.page)
-    referrals = list(page.object_list)
+    total = list_page.total(query.q, query.states, by_state)
+    page = list_page.inbox_page(rows, query.sort, query.page, request.GET.get("cursor", ""), total)
+    referrals = page.rows
     # Contacts only of the referrals that show them, in one query (present() reads them).
     prefetch_related_objects([r.engagement for r in referrals if lifecycle.contacts_visible(r.state_enum)], "contacts")
     labels = _labels()
