@@ -14,8 +14,9 @@ import numpy as np
 
 FIRST_CUT = 4  # this many times k partners are scored exactly to find the bar
 BOUND_SLACK = 1e-9  # rounding room between a log score and its bound (relative)
-ANCHOR_SAMPLE = 1024  # partners sampled to place the tangents
+ANCHOR_SAMPLE = 1024  # partners sampled to place the tangents of given log-odds, and to find a threshold
 ANCHOR_QUANTILE = 0.99
+TANGENT_SAMPLE = 256  # partners scored one by one to place the tangents when log-odds cost to compute
 
 
 def tangents(sample: np.ndarray) -> tuple[np.ndarray, float]:
@@ -28,8 +29,8 @@ def tangents(sample: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def sample_of(m: int) -> np.ndarray:
-    """The positions of about ANCHOR_SAMPLE of m partners, evenly spread."""
-    return np.arange(0, m, max(1, m // ANCHOR_SAMPLE))
+    """The positions of about TANGENT_SAMPLE of m partners, evenly spread."""
+    return np.arange(0, m, max(1, m // TANGENT_SAMPLE))
 
 
 def top_by_bound(upper: np.ndarray, exact: Callable[[np.ndarray], np.ndarray], k: int) -> np.ndarray:
