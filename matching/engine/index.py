@@ -10,9 +10,11 @@ data), remembers `exclusion`'s answers per `eligibility_key(deal)`, and patches 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from math import cos, radians, sin
+from typing import overload
 
 import numpy as np
 
@@ -22,9 +24,10 @@ from matching.engine.types import Deal, Partner
 # Past this share of changed rows, the remembered exclusions are dropped rather than patched.
 REBUILD_SHARE = 0.25
 ELIGIBLE = 0  # the reason code of "" (no hard rule applies)
-CHUNK = 1024  # rows compared at once by `sync`: list equality runs in C and stops at the first difference
+CHUNK = 1024  # rows held and compared at once by `sync`: tuple equality runs in C, stops at the first difference
 
 RowSelector = np.ndarray | slice
+_NONE = np.empty(0, dtype=np.intp)
 
 
 def eligibility_key(deal: Deal) -> tuple[str, str, str]:
@@ -34,27 +37,35 @@ def eligibility_key(deal: Deal) -> tuple[str, str, str]:
 
 @dataclass
 class Postings:
-    """Item -> the rows that declare it, with each item's rows as an array built when first asked."""
+    """Item -> the rows that declare it, as a sorted array. Sets only while rows change (`settle` turns them
+    back): an array is no work for the garbage collector, whereas the sets of 100,000 profiles hold ~2 million
+    entries that each of its full sweeps would visit, in the middle of a decision."""
 
-    rows: dict[str, set[int]] = field(default_factory=dict)
     _arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    _changing: dict[str, set[int]] = field(default_factory=dict)
 
     def replace(self, row: int, old: Iterable[str], new: Iterable[str]) -> None:
         old_set, new_set = set(old), set(new)
         for item in old_set - new_set:
-            self.rows[item].discard(row)
-            self._arrays.pop(item, None)
+            self._rows(item).discard(row)
         for item in new_set - old_set:
-            self.rows.setdefault(item, set()).add(row)
-            self._arrays.pop(item, None)
+            self._rows(item).add(row)
+
+    def _rows(self, item: str) -> set[int]:
+        found = self._changing.get(item)
+        if found is None:
+            found = self._changing[item] = set(self._arrays.pop(item, _NONE).tolist())
+        return found
+
+    def settle(self) -> None:
+        for item, rows in self._changing.items():
+            self._arrays[item] = np.sort(np.fromiter(rows, dtype=np.intp, count=len(rows)))  # sorted: fewer misses
+        self._changing.clear()
 
     def of(self, item: str) -> np.ndarray:
-        found = self._arrays.get(item)
-        if found is None:
-            rows = self.rows.get(item, ())
-            found = np.sort(np.fromiter(rows, dtype=np.intp, count=len(rows)))  # sorted: fewer cache misses
-            self._arrays[item] = found
-        return found
+        if self._changing:
+            self.settle()
+        return self._arrays.get(item, _NONE)
 
     def within(self, item: str, rows: np.ndarray) -> np.ndarray:
         """Where among the sorted `rows` are the rows that declare `item` (positions into `rows`)."""
@@ -76,7 +87,7 @@ class PartnerIndex:
     """Arrays over the rows of the last `sync`ed partner sequence (row i is partners[i])."""
 
     def __init__(self) -> None:
-        self.partners: list[Partner] = []
+        self.partners = Rows()
         self.version = 0  # bumped whenever a row changes
         self._last: Sequence[Partner] | None = None
         self.profile_ids = np.empty(0, dtype=np.int64)
@@ -132,17 +143,18 @@ class PartnerIndex:
         if partners is self._last and isinstance(partners, tuple):
             return  # the same immutable tuple of frozen partners: nothing can have changed
         n_old, n_new = len(self.partners), len(partners)
-        new_list = list(partners)
-        changed = _changed_rows(self.partners, new_list)
+        held = self.partners
+        self.partners, changed = held.updated(partners)
         self._last = partners
         if not changed:
             return
         self._resize(n_new)
         for row in changed:
-            old = self.partners[row] if row < n_old else None
-            new = new_list[row] if row < n_new else None
+            old = held[row] if row < n_old else None
+            new = self.partners[row] if row < n_new else None
             self._encode(row, old, new)
-        self.partners = new_list
+        for postings in (self.industries, self.products, self.services, self.keywords, self.sizes, self.languages):
+            postings.settle()
         self.version += 1
         kept = [row for row in changed if row < n_new]
         self._patch_exclusions(kept, n_old != n_new)
@@ -322,17 +334,53 @@ class PartnerIndex:
         return self._vector_matrix
 
 
-def _changed_rows(old: list[Partner], new: list[Partner]) -> list[int]:
-    """The rows where `new` differs from `old`, and the rows only one of them has. Compared chunk by chunk in
-    C (list equality tries identity first), then object by object within the chunks that differ."""
-    common = min(len(old), len(new))
-    changed: list[int] = []
-    for start in range(0, common, CHUNK):
-        stop = min(start + CHUNK, common)
-        if old[start:stop] != new[start:stop]:
-            changed.extend(row for row in range(start, stop) if old[row] is not new[row] and old[row] != new[row])
-    changed.extend(range(common, max(len(old), len(new))))
-    return changed
+class Rows(Sequence[Partner]):
+    """The partners of the rows, held in tuples of CHUNK. A change replaces the chunks it touches only: no copy
+    of the whole sequence per decision, and nothing new for the garbage collector's young generations to sweep
+    but those chunks (a new list of 100,000 partners costs each of its sweeps ~2 ms)."""
+
+    def __init__(self, chunks: tuple[tuple[Partner, ...], ...] = ()) -> None:
+        self._chunks = chunks
+        self._n = sum(len(chunk) for chunk in chunks)
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, row: int) -> Partner: ...
+
+    @overload
+    def __getitem__(self, row: slice) -> Sequence[Partner]: ...
+
+    def __getitem__(self, row: int | slice) -> Partner | Sequence[Partner]:
+        if isinstance(row, slice):
+            return tuple(self)[row]
+        if row < 0:
+            row += self._n
+        return self._chunks[row // CHUNK][row % CHUNK]
+
+    def __iter__(self) -> Iterator[Partner]:
+        return itertools.chain.from_iterable(self._chunks)
+
+    def updated(self, partners: Sequence[Partner]) -> tuple[Rows, list[int]]:
+        """(the rows `partners`, keeping the chunks that are equal; the rows where they differ from these, and the
+        rows only one of them has). Chunks compare in C (tuple equality tries identity first), then object by
+        object within the chunks that differ."""
+        source = partners if isinstance(partners, tuple | list) else list(partners)
+        chunks: list[tuple[Partner, ...]] = []
+        changed: list[int] = []
+        for j, start in enumerate(range(0, len(source), CHUNK)):
+            piece = tuple(source[start : start + CHUNK])
+            old = self._chunks[j] if j < len(self._chunks) else ()
+            if piece == old:
+                chunks.append(old)
+                continue
+            chunks.append(piece)
+            common = min(len(piece), len(old))
+            changed.extend(start + i for i in range(common) if piece[i] is not old[i] and piece[i] != old[i])
+            changed.extend(range(start + common, start + len(piece)))
+        changed.extend(range(len(source), self._n))
+        return Rows(tuple(chunks)), changed
 
 
 def unit_sphere(lat: float, lon: float) -> tuple[float, float, float]:

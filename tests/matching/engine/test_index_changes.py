@@ -8,8 +8,8 @@ from random import Random
 
 import numpy as np
 
-from matching.engine import features, index
-from matching.engine.index import PartnerIndex
+from matching.engine import features
+from matching.engine.index import PartnerIndex, Rows
 from tests.matching.engine.builders_random import random_deal, random_partner
 
 
@@ -20,10 +20,13 @@ def test_the_changed_rows_are_the_partners_not_equal_to_the_ones_held_and_the_ro
     new[5] = replace(new[5], open_referrals=new[5].open_referrals + 1)
     new[2500] = replace(new[2500], accepting=not new[2500].accepting)
 
-    assert index._changed_rows(old, new) == [5, 2500]
-    assert index._changed_rows(old, new[:2990]) == [5, 2500, *range(2990, 3000)]
-    assert index._changed_rows(old[:10], new[:12]) == [5, 10, 11]
-    assert index._changed_rows(old, list(old)) == []
+    held, _ = Rows().updated(old)
+
+    assert held.updated(new)[1] == [5, 2500]
+    assert held.updated(new[:2990])[1] == [5, 2500, *range(2990, 3000)]
+    assert Rows().updated(old[:10])[0].updated(new[:12])[1] == [5, 10, 11]
+    assert held.updated(tuple(old))[1] == []
+    assert list(held.updated(new)[0]) == new
 
 
 def test_what_the_index_remembers_per_row_stays_what_a_fresh_index_computes_through_changes():
