@@ -124,16 +124,11 @@ def logits(
     weights: np.ndarray,
     intercepts: np.ndarray,
     km: np.ndarray,
-    *,
-    cosine_at_most: bool = False,
 ) -> np.ndarray:
     """`matrix(deal, index, rows) @ weights.T + intercepts` (len(rows) x stages; every row when `rows` is None)
     without building the matrix: each feature's weights are added only to the rows that have it (from the
     postings), so a decision builds full rows only for the few candidates it lists. `km` is
-    `distances(deal, index)`. Held to `matrix` by a test.
-
-    `cosine_at_most`: each row's largest possible log-odds instead of the embeddings' cosine, which is in
-    [-1, 1] (unit vectors): an upper bound, without the cosine's cost (a product of the need with every vector)."""
+    `distances(deal, index)`. Held to `matrix` by a test."""
     every = rows is None
     at: np.ndarray | slice = slice(None) if rows is None else rows
     stages = range(len(intercepts))
@@ -192,13 +187,9 @@ def logits(
                 lambda r: 1.0 / np.sqrt(len(deal.words) * np.maximum(index.keyword_count[r], 1.0)),
             )
     if deal.vector:
-        if cosine_at_most:
-            cosine, missing = _vector_bounds(deal, index, at)
-            for stage in stages:
-                z[stage] += abs(w["vector_cosine"][stage]) * COSINE_ROOM * cosine
-        else:
-            cosine, missing = _vector_cosines(deal, index, at)
-            add_dense("vector_cosine", cosine)
+        # The cosine costs a product with every vector (512 numbers each): not worth it where nothing weighs it.
+        cosine, missing = _vector_cosines(deal, index, at, product=bool(w["vector_cosine"].any()))
+        add_dense("vector_cosine", cosine)
         add_dense("vector_missing", missing)
     else:
         constant += w["vector_missing"]
@@ -301,36 +292,27 @@ def distances(deal: Deal, index: PartnerIndex) -> np.ndarray:
     return km
 
 
-# float32 unit vectors' cosines may exceed 1 by a few units of rounding per dimension.
-COSINE_ROOM = 1.0 + 1e-3
-
-
-def _vector_cosines(deal: Deal, index: PartnerIndex, rows: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray]:
-    """(cosine of the need with each of `rows`' vectors, 0 without one; 1 for the rows without a vector)."""
+def _vector_cosines(
+    deal: Deal, index: PartnerIndex, rows: np.ndarray | slice, product: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """(cosine of the need with each of `rows`' vectors, 0 without one, and 0 for all without the `product`;
+    1 for the rows without a vector)."""
     with_vector, vectors, query = _comparable(deal, index)
     n = len(index) if isinstance(rows, slice) else len(rows)
     cosine, missing = np.zeros(n), np.ones(n)
     if query is None:
         return cosine, missing
     if isinstance(rows, slice):
-        cosine[with_vector] = vectors @ query
+        if product:
+            cosine[with_vector] = vectors @ query
         missing[with_vector] = 0.0
         return cosine[rows], missing[rows]
     at = np.minimum(np.searchsorted(with_vector, rows), len(with_vector) - 1)
     has = np.flatnonzero(with_vector[at] == rows)
-    cosine[has] = vectors[at[has]] @ query
+    if product:
+        cosine[has] = vectors[at[has]] @ query
     missing[has] = 0.0
     return cosine, missing
-
-
-def _vector_bounds(deal: Deal, index: PartnerIndex, rows: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray]:
-    """`_vector_cosines` with the largest cosine there can be (1) for each row with a comparable vector."""
-    with_vector, _, query = _comparable(deal, index)
-    n = len(index)
-    has = np.zeros(n)
-    if query is not None:
-        has[with_vector] = 1.0
-    return has[rows], 1.0 - has[rows]
 
 
 def _comparable(deal: Deal, index: PartnerIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:

@@ -2,9 +2,8 @@
 
 Over every eligible partner a decision does O(eligible) cheap work: the learner's cells (its record, sparse),
 the capacity and timeliness factor, and one upper bound of each log score, the features weighed by the
-tangents' slopes (a single linear combination, with the embeddings' cosine at its largest). The global
-models' log-odds (three stages, the cosine of the need with the partner's vector) are computed only for the
-partners whose bound can reach the top, and remembered for the rest of the decision. Pure.
+tangents' slopes (a single linear combination). The global models' log-odds (three stages) are computed only
+for the partners whose bound can reach the top, and remembered for the rest of the decision. Pure.
 """
 
 from __future__ import annotations
@@ -100,7 +99,7 @@ class Scores:
             slope, constant = cut.tangents(self.logit(cut.sample_of(self.m)))
             learner = self.learner
             combined = (slope @ learner.weights)[None, :]
-            every = features.logits(self.deal, self.index, None, combined, np.zeros(1), self.km, cosine_at_most=True)
+            every = features.logits(self.deal, self.index, None, combined, np.zeros(1), self.km)
             cells = (self.cells.cell_mean @ slope)[self._cell]
             linear = every[self.rows, 0] + cells + float(slope @ learner.intercepts) + constant
             self._upper = (linear, slope)
