@@ -15,7 +15,9 @@ Four kinds of decision:
     referral each), as a simulator or the product does between two requests;
   - with embeddings: as steady, every partner and request with a 64-dimension embedding;
   - with the product's embeddings: as steady, with 512-dimension embeddings held as the product holds them
-    (matching.embeddings.Vector, float32 buffers; matching.roster gives every profile one).
+    (matching.embeddings.Vector, float32 buffers; matching.roster gives every profile one);
+  - the same, by an engine that learned from requests with embeddings too, so its models weigh the cosine
+    (the rows above learned from requests without one: their cosine weighs nothing, and is not computed).
 Decisions use one BLAS thread, as the routing service's do. The first decision of a kind builds the index
 (reported apart: "cold"); then one decision per (size, country) fills the memo of the hard rules, as a running
 process has. The partners are frozen out of the garbage collector's sweeps (gc.freeze), as a web process does
@@ -119,15 +121,23 @@ def deal(rng: random.Random, request_id: int, vectors: bool, size: str = "", cou
 
 
 def product_deal(rng: random.Random, request_id: int, size: str = "", country: str = "") -> Deal:
-    row = np.random.default_rng(request_id).standard_normal(PRODUCT_DIMENSIONS, dtype=np.float32)
+    row = np.random.default_rng(abs(request_id)).standard_normal(PRODUCT_DIMENSIONS, dtype=np.float32)
     return replace(deal(rng, request_id, False, size, country), vector=Vector(row))
 
 
-def trained_engine(rng: random.Random, people: list[Partner], policy: Callable[..., Any] = EnginePolicy) -> Any:
+MakeDeal = Callable[[random.Random, int, str, str], Deal]
+
+
+def trained_engine(
+    rng: random.Random, people: list[Partner], policy: Callable[..., Any] = EnginePolicy, make: MakeDeal | None = None
+) -> Any:
+    """An engine that has learned from HISTORY answers; to requests made by `make` (none with an embedding, so
+    that the cosine weighs nothing, unless `make` gives them one)."""
     engine = policy(seed=0)
     sample = people[:2000]
     for request_id in range(1, HISTORY // 3 + 1):
-        asked = engine.decide(deal(rng, -request_id, False), sample, 3, frozenset(), NOW, rng)
+        request = make(rng, -request_id, "", "") if make else deal(rng, -request_id, False)
+        asked = engine.decide(request, sample, 3, frozenset(), NOW, rng)
         for profile_id in asked.chosen:
             at = NOW - timedelta(days=rng.randint(1, 300))
             outcome = Outcome.INTERESTED if rng.random() < 0.5 else Outcome.SKIPPED
@@ -174,9 +184,6 @@ def baseline_policy(revision: str) -> Callable[..., Any] | None:
             (folder / Path(name).name).write_text(source.replace("SHARED_TYPES", "matching.engine.types"))
     sys.path.insert(0, str(folder.parent))
     return importlib.import_module(package + ".policy").EnginePolicy
-
-
-MakeDeal = Callable[[random.Random, int, str, str], Deal]
 
 
 def plain(rng: random.Random, request_id: int, size: str = "", country: str = "") -> Deal:
@@ -263,10 +270,10 @@ def main() -> None:
     threadpool_limits(limits=1, user_api="blas")  # as the routing service decides (matching/routing.py)
     old_policy = baseline_policy(BASELINE) if BASELINE else None
 
-    def engines(people: list[Partner], seed: int) -> tuple[EnginePolicy, Any]:
+    def engines(people: list[Partner], seed: int, make: MakeDeal | None = None) -> tuple[EnginePolicy, Any]:
         # Trained from the same random stream: the same decisions teach both the same answers.
-        new = trained_engine(random.Random(seed), people)
-        return new, (trained_engine(random.Random(seed), people, old_policy) if old_policy else None)
+        new = trained_engine(random.Random(seed), people, EnginePolicy, make)
+        return new, (trained_engine(random.Random(seed), people, old_policy, make) if old_policy else None)
 
     rng = random.Random(11)
     people = partners(rng, vectors=False)
@@ -280,6 +287,7 @@ def main() -> None:
     del with_vectors
     product = with_product_vectors(people, 13)
     rows.append(timed("product embeddings", *engines(product, 23), product, rng, product_deal))
+    rows.append(timed("product, cosine weighed", *engines(product, 24, product_deal), product, rng, product_deal))
     header = ["decision", "profiles", "cold ms", "CPU p50", "CPU p95", "wall p50", "wall p95", "wall max", "same"]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     print(f"Matching engine: one decision of 3 partners, {REPEAT} decisions, model {engine.model_version}")
