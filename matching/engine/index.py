@@ -119,6 +119,14 @@ class PartnerIndex:
     def __len__(self) -> int:
         return len(self.partners)
 
+    # A stored engine keeps no index (matching.learning.stored): each process syncs its own. A stored one of an
+    # earlier shape of this class loads as a new, empty index too, not as attributes this code no longer reads.
+    def __getstate__(self) -> dict[str, object]:
+        return {}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__()  # type: ignore[misc]
+
     def memo(self, key: object, compute: Callable[[RowSelector], np.ndarray]) -> np.ndarray:
         """`compute(rows)` of every row (rows = slice(None)), remembered: what depends on each row alone, not on
         the request. `compute` must give row i's value from row i only: a change of some rows recomputes

@@ -3,6 +3,7 @@ it remembers per row and the excluded partners, and answers as an index built af
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import replace
 from random import Random
 
@@ -75,3 +76,15 @@ def test_a_change_recomputes_the_changed_rows_only():
 
     assert computed == [7]
     assert kept.memo("open", compute)[7] == partners[7].open_referrals
+
+
+def test_an_index_stored_in_an_earlier_shape_loads_as_a_new_empty_index_that_syncs():
+    rng = Random(4)
+    partners = [random_partner(rng, i) for i in range(5)]
+    stored = PartnerIndex.__new__(PartnerIndex)
+    stored.__setstate__({"partners": [], "_object_ids": np.empty(0, dtype=np.int64), "_memo_version": -1})
+
+    stored.sync(partners)
+
+    assert len(stored) == 5 and list(stored.partners) == partners
+    assert len(pickle.loads(pickle.dumps(stored))) == 0  # noqa: S301 - its own pickle
