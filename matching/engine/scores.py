@@ -17,6 +17,9 @@ from matching.engine.index import PartnerIndex
 from matching.engine.learner import Learner, Prediction
 from matching.engine.types import Deal
 
+# Fewer eligible partners than this are all scored exactly: the tangents' sample would be most of them.
+EXACT_BELOW = 2 * cut.TANGENT_SAMPLE
+
 
 class Scores:
     """The eligible `rows` of `index` (positions 0..m-1 here), `factor` the capacity and timeliness factor of
@@ -84,7 +87,7 @@ class Scores:
             z = self.logit(at) + optimism * self.sd(at, sd_scale) if optimism else self.logit(at)
             return np.asarray(cut.sigmoid(z).prod(axis=1) * factor[at])
 
-        if k <= 0 or self.m <= cut.FIRST_CUT * k:
+        if k <= 0 or self.m <= max(cut.FIRST_CUT * k, EXACT_BELOW):
             return cut.top(exact(np.arange(self.m)), k)
         linear, slope = self._bound()
         # Nobody's log-odds move by more than the largest sd's worth.
