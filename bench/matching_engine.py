@@ -4,13 +4,20 @@ BENCH_ENGINE_PROFILES (100,000) synthetic partners (5 countries, each serving al
 their own language; 20 industries, 40 products, 8 services, 400 keyword stems, 1-2 places, a capacity; about
 12% paused, at capacity or opted out of the request's size, so ~88,000 eligible), an engine that has
 learned from BENCH_ENGINE_HISTORY (5,000) synthetic answers, then BENCH_ENGINE_REPEAT (200) decisions of 3
-partners each, timed wall-clock. Four kinds of decision:
+partners each, timed by the wall clock and by the process's CPU time (the CPU time is what a decision costs; the
+wall clock adds whatever else the machine is doing). Beside each figure, the same decisions of the engine as it
+was at git revision BENCH_ENGINE_BASELINE (the commit before the speed work; "" for none), loaded from git into
+a package of its own and trained the same way: old and new decide on the same request in turn, in alternating
+order, so both see the same load; and the table says whether they chose the same partners in the same order.
+Four kinds of decision:
   - steady: the caller passes the same tuple of partners each time (nothing changed);
   - changed: the caller passes a new list in which 3 partners changed (the ones just chosen, one more open
     referral each), as a simulator or the product does between two requests;
   - with embeddings: as steady, every partner and request with a 64-dimension embedding;
   - with the product's embeddings: as steady, with 512-dimension embeddings held as the product holds them
-    (matching.embeddings.Vector, float32 buffers; matching.roster gives every profile one).
+    (matching.embeddings.Vector, float32 buffers; matching.roster gives every profile one);
+  - the same, by an engine that learned from requests with embeddings too, so its models weigh the cosine
+    (the rows above learned from requests without one: their cosine weighs nothing, and is not computed).
 Decisions use one BLAS thread, as the routing service's do. The first decision of a kind builds the index
 (reported apart: "cold"); then one decision per (size, country) fills the memo of the hard rules, as a running
 process has. The partners are frozen out of the garbage collector's sweeps (gc.freeze), as a web process does
@@ -20,14 +27,20 @@ with its snapshot. No Django; the table goes to stdout.
 from __future__ import annotations
 
 import gc
+import importlib
 import itertools
 import os
 import random
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -40,6 +53,7 @@ from matching.engine.types import SIZES, Deal, Observation, Outcome, Partner, Pl
 PROFILES = int(os.environ.get("BENCH_ENGINE_PROFILES", "100000"))
 HISTORY = int(os.environ.get("BENCH_ENGINE_HISTORY", "5000"))
 REPEAT = int(os.environ.get("BENCH_ENGINE_REPEAT", "200"))
+BASELINE = os.environ.get("BENCH_ENGINE_BASELINE", "e91b9290b085fc88fd482cf28b2c896f5c2ad4fd")
 DIMENSIONS = 64
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a bench's own clock: nothing here reads the wall clock's date
 COUNTRIES = {"DE": (52.5, 13.4), "FR": (48.9, 2.35), "PL": (52.2, 21.0), "RU": (55.75, 37.6), "GB": (51.5, -0.1)}
@@ -107,15 +121,23 @@ def deal(rng: random.Random, request_id: int, vectors: bool, size: str = "", cou
 
 
 def product_deal(rng: random.Random, request_id: int, size: str = "", country: str = "") -> Deal:
-    row = np.random.default_rng(request_id).standard_normal(PRODUCT_DIMENSIONS, dtype=np.float32)
+    row = np.random.default_rng(abs(request_id)).standard_normal(PRODUCT_DIMENSIONS, dtype=np.float32)
     return replace(deal(rng, request_id, False, size, country), vector=Vector(row))
 
 
-def trained_engine(rng: random.Random, people: list[Partner]) -> EnginePolicy:
-    engine = EnginePolicy(seed=0)
+MakeDeal = Callable[[random.Random, int, str, str], Deal]
+
+
+def trained_engine(
+    rng: random.Random, people: list[Partner], policy: Callable[..., Any] = EnginePolicy, make: MakeDeal | None = None
+) -> Any:
+    """An engine that has learned from HISTORY answers; to requests made by `make` (none with an embedding, so
+    that the cosine weighs nothing, unless `make` gives them one)."""
+    engine = policy(seed=0)
     sample = people[:2000]
     for request_id in range(1, HISTORY // 3 + 1):
-        asked = engine.decide(deal(rng, -request_id, False), sample, 3, frozenset(), NOW, rng)
+        request = make(rng, -request_id, "", "") if make else deal(rng, -request_id, False)
+        asked = engine.decide(request, sample, 3, frozenset(), NOW, rng)
         for profile_id in asked.chosen:
             at = NOW - timedelta(days=rng.randint(1, 300))
             outcome = Outcome.INTERESTED if rng.random() < 0.5 else Outcome.SKIPPED
@@ -136,7 +158,32 @@ def trained_engine(rng: random.Random, people: list[Partner]) -> EnginePolicy:
     return engine
 
 
-MakeDeal = Callable[[random.Random, int, str, str], Deal]
+def baseline_policy(revision: str) -> Callable[..., Any] | None:
+    """The EnginePolicy of matching/engine as it was at `revision`, as a package of its own (its own index and
+    learner; the same `types`, the contract both read), or None without git or that revision."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        names = subprocess.run(
+            ["git", "ls-tree", "--name-only", revision, "matching/engine/"],
+            cwd=root,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    package = "engine_at_" + revision[:12]
+    folder = Path(tempfile.mkdtemp(prefix="bench-engine-")) / package
+    folder.mkdir()
+    for name in names:
+        if name.endswith(".py"):
+            source = subprocess.run(
+                ["git", "show", f"{revision}:{name}"], cwd=root, check=True, capture_output=True, text=True
+            ).stdout
+            source = source.replace("matching.engine.types", "SHARED_TYPES").replace("matching.engine", package)
+            (folder / Path(name).name).write_text(source.replace("SHARED_TYPES", "matching.engine.types"))
+    sys.path.insert(0, str(folder.parent))
+    return importlib.import_module(package + ".policy").EnginePolicy
 
 
 def plain(rng: random.Random, request_id: int, size: str = "", country: str = "") -> Deal:
@@ -147,19 +194,53 @@ def embedded(rng: random.Random, request_id: int, size: str = "", country: str =
     return deal(rng, request_id, True, size, country)
 
 
-def timed(kind: str, engine: EnginePolicy, people: list[Partner], rng: random.Random, make: MakeDeal) -> list[str]:
+@dataclass
+class Times:
+    wall: list[float] = field(default_factory=list)  # ms
+    cpu: list[float] = field(default_factory=list)  # ms of this process's CPU time
+
+    def decide(self, engine: Any, request: Deal, current: Any, rng: random.Random) -> Any:
+        wall, cpu = time.perf_counter(), time.process_time()
+        decision = engine.decide(request, current, 3, frozenset(), NOW, rng)
+        self.cpu.append((time.process_time() - cpu) * 1000)
+        self.wall.append((time.perf_counter() - wall) * 1000)
+        return decision
+
+
+def percentiles(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
+
+
+def timed(
+    kind: str, engine: EnginePolicy, baseline: Any, people: list[Partner], rng: random.Random, make: MakeDeal
+) -> list[str]:
     current: list[Partner] | tuple[Partner, ...] = tuple(people)
+    engines = [engine] if baseline is None else [engine, baseline]
     started = time.perf_counter()
     engine.decide(make(rng, 10**6, "", ""), current, 3, frozenset(), NOW, rng)
     cold = (time.perf_counter() - started) * 1000
+    if baseline is not None:
+        baseline.decide(make(rng, 10**6, "", ""), current, 3, frozenset(), NOW, rng)
     for size, country in itertools.product(SIZES, COUNTRIES):
-        engine.decide(make(rng, 10**6, size, country), current, 3, frozenset(), NOW, rng)
-    times = []
+        request = make(rng, 10**6, size, country)
+        for each in engines:
+            each.decide(request, current, 3, frozenset(), NOW, rng)
+    new, old = Times(), Times()
+    same = 0
     for i in range(REPEAT):
         request = make(rng, 10**6 + i, "", "")
-        started = time.perf_counter()
-        decision = engine.decide(request, current, 3, frozenset(), NOW, rng)
-        times.append((time.perf_counter() - started) * 1000)
+        seed = rng.getrandbits(32)
+        turns = [(new, engine), (old, baseline)] if i % 2 == 0 else [(old, baseline), (new, engine)]
+        decisions = {
+            id(times): times.decide(each, request, current, random.Random(seed)) for times, each in turns if each
+        }
+        decision = decisions[id(new)]
+        if baseline is not None:
+            before = decisions[id(old)]
+            same += before.chosen == decision.chosen and [s.profile_id for s in before.ranked] == [
+                s.profile_id for s in decision.ranked
+            ]
         if kind == "changed":
             people = list(current)
             by_id = {p.profile_id: j for j, p in enumerate(people)}
@@ -167,29 +248,63 @@ def timed(kind: str, engine: EnginePolicy, people: list[Partner], rng: random.Ra
                 j = by_id[profile_id]
                 people[j] = replace(people[j], open_referrals=min(people[j].open_referrals + 1, 10))
             current = people
-    times.sort()
-    p50 = statistics.median(times)
-    p95 = times[int(0.95 * (len(times) - 1))]
-    return [kind, f"{len(people):,}", f"{cold:.0f}", f"{p50:.1f}", f"{p95:.1f}", f"{times[-1]:.1f}"]
+
+    def cell(ours: list[float], theirs: list[float], at: int) -> str:
+        figure = f"{percentiles(ours)[at]:.1f}"
+        return figure if baseline is None else f"{figure} ({percentiles(theirs)[at]:.1f})"
+
+    return [
+        kind,
+        f"{len(people):,}",
+        f"{cold:.0f}",
+        cell(new.cpu, old.cpu, 0),
+        cell(new.cpu, old.cpu, 1),
+        cell(new.wall, old.wall, 0),
+        cell(new.wall, old.wall, 1),
+        f"{max(new.wall):.1f}",
+        f"{same}/{REPEAT}" if baseline is not None else "-",
+    ]
 
 
 def main() -> None:
     threadpool_limits(limits=1, user_api="blas")  # as the routing service decides (matching/routing.py)
+    old_policy = baseline_policy(BASELINE) if BASELINE else None
+
+    def engines(people: list[Partner], seed: int, make: MakeDeal | None = None) -> tuple[EnginePolicy, Any]:
+        # Trained from the same random stream: the same decisions teach both the same answers.
+        new = trained_engine(random.Random(seed), people, EnginePolicy, make)
+        return new, (trained_engine(random.Random(seed), people, old_policy, make) if old_policy else None)
+
     rng = random.Random(11)
     people = partners(rng, vectors=False)
     with_vectors = partners(random.Random(12), vectors=True)
     gc.freeze()
-    engine = trained_engine(rng, people)
-    rows = [timed("steady", engine, people, rng, plain), timed("changed", engine, people, rng, plain)]
-    rows.append(timed("with embeddings", trained_engine(rng, with_vectors), with_vectors, rng, embedded))
+    engine, baseline = engines(people, 21)
+    rows = [timed("steady", engine, baseline, people, rng, plain)]
+    engine, baseline = engines(people, 21)
+    rows.append(timed("changed", engine, baseline, people, rng, plain))
+    rows.append(timed("with embeddings", *engines(with_vectors, 22), with_vectors, rng, embedded))
     del with_vectors
     product = with_product_vectors(people, 13)
-    rows.append(timed("product embeddings", trained_engine(rng, product), product, rng, product_deal))
-    header = ["decision", "profiles", "cold ms", "p50 ms", "p95 ms", "max ms"]
+    rows.append(timed("product embeddings", *engines(product, 23), product, rng, product_deal))
+    rows.append(timed("product, cosine weighed", *engines(product, 24, product_deal), product, rng, product_deal))
+    header = ["decision", "profiles", "cold ms", "CPU p50", "CPU p95", "wall p50", "wall p95", "wall max", "same"]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     print(f"Matching engine: one decision of 3 partners, {REPEAT} decisions, model {engine.model_version}")
+    print(f"ms; in brackets the engine at {BASELINE[:12]}, deciding in turn with ours" if old_policy else "ms")
+    print(f"load average before: {LOAD_BEFORE}; after: {_load()}")
     for row in [header, *rows]:
         print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+def _load() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+LOAD_BEFORE = _load()
 
 
 if __name__ == "__main__":

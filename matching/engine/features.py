@@ -7,12 +7,13 @@ computation (a one-row index), so there is one implementation of each feature.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from math import log
 
 import numpy as np
 
 from matching.engine.eligibility import EARTH_RADIUS_KM
-from matching.engine.index import PartnerIndex, unit_sphere
+from matching.engine.index import PartnerIndex, Postings, unit_sphere
 from matching.engine.types import Deal, Partner
 
 # Budget buckets in EUR: 0 is "no budget given", then [0, 5k), [5k, 25k), [25k, 100k), [100k, ...).
@@ -48,6 +49,7 @@ FEATURES = (
     "load",  # open referrals / capacity when decided (0 when unlimited): a busy partner is less interested
 )
 F = len(FEATURES)
+Scale = float | Callable[[np.ndarray], np.ndarray]  # a weight's multiple, or each row's (given the rows)
 COLUMN = {name: i for i, name in enumerate(FEATURES)}
 
 
@@ -116,24 +118,33 @@ def matrix(deal: Deal, index: PartnerIndex, rows: np.ndarray, km: np.ndarray | N
 
 
 def logits(
-    deal: Deal, index: PartnerIndex, rows: np.ndarray, weights: np.ndarray, intercepts: np.ndarray, km: np.ndarray
+    deal: Deal,
+    index: PartnerIndex,
+    rows: np.ndarray | None,
+    weights: np.ndarray,
+    intercepts: np.ndarray,
+    km: np.ndarray,
 ) -> np.ndarray:
-    """`matrix(deal, index, rows) @ weights.T + intercepts` (len(rows) x stages) without building the matrix:
-    each feature's weights are added only to the rows that have it (from the postings), so a decision over
-    100,000 profiles builds full rows only for the few candidates it lists. `km` is `distances(deal, index)`.
-    Held to `matrix` by a test."""
+    """`matrix(deal, index, rows) @ weights.T + intercepts` (len(rows) x stages; every row when `rows` is None)
+    without building the matrix: each feature's weights are added only to the rows that have it (from the
+    postings), so a decision builds full rows only for the few candidates it lists. `km` is
+    `distances(deal, index)`. Held to `matrix` by a test."""
+    every = rows is None
+    at: np.ndarray | slice = slice(None) if rows is None else rows
     stages = range(len(intercepts))
     w = {name: weights[:, COLUMN[name]] for name in FEATURES}
     constant = np.array(intercepts, dtype=np.float64)
-    # Stage-major: each stage's additions run over contiguous memory. What depends on the rows only (declared
-    # or not, load) is summed once per change of the rows or the weights.
-    z = index.memo(("static", bool(deal.industry), bool(deal.size), weights.tobytes()), lambda: _static(deal, index, w))
-    z = z.copy()
+    # Stage-major: each stage's additions run over contiguous memory.
+    z = _static(deal, index, w, at)
 
-    def add_rows(name: str, at: np.ndarray, scale: float | np.ndarray = 1.0) -> None:
+    def add_rows(name: str, postings: Postings, item: str, scale: Scale = 1.0) -> None:
+        if not w[name].any():
+            return
+        where = postings.of(item) if every else postings.within(item, at)  # type: ignore[arg-type]
+        factor = scale(where if every else at[where]) if callable(scale) else scale  # type: ignore[index]
         for stage in stages:
             if w[name][stage]:
-                z[stage, at] += w[name][stage] * scale
+                z[stage, where] += w[name][stage] * factor
 
     def add_dense(name: str, values: np.ndarray) -> None:
         for stage in stages:
@@ -141,34 +152,43 @@ def logits(
                 z[stage] += w[name][stage] * values
 
     if deal.industry:
-        add_rows("industry_match", index.industries.of(deal.industry))
+        add_rows("industry_match", index.industries, deal.industry)
     else:
         constant += w["industry_unknown"]
     for item in deal.products:
-        add_rows("product_overlap", index.products.of(item), 1.0 / len(deal.products))
+        add_rows("product_overlap", index.products, item, 1.0 / len(deal.products))
     for item in deal.services:
-        add_rows("service_overlap", index.services.of(item), 1.0 / len(deal.services))
+        add_rows("service_overlap", index.services, item, 1.0 / len(deal.services))
     if deal.size:
-        add_rows("size_in_target", index.sizes.of(deal.size))
+        in_target = index.memo(("sizes", deal.size), lambda r: _declares(index, "sizes", deal.size, r))
+        add_dense("size_in_target", in_target[at])
     else:
         constant += w["size_any"]
 
+    km = km[at]
     known = ~np.isnan(km)
     log_km = np.where(known, np.log1p(np.where(known, km, 0.0)) / DISTANCE_SCALE, 0.0)
+    serves_wide = index.serves_wide[at]
     add_dense("log_km", log_km)
-    add_dense("log_km_wide", log_km * index.serves_wide)
+    add_dense("log_km_wide", log_km * serves_wide)
     add_dense("remote", ~known)
     add_dense("local", known & (np.where(known, km, np.inf) <= LOCAL_KM))
-    add_dense("km_near", np.where(known & ~index.serves_wide, np.where(known, km, 0.0), 0.0) / KM_SCALE)
+    add_dense("km_near", np.where(known & ~serves_wide, np.where(known, km, 0.0), 0.0) / KM_SCALE)
 
     if deal.language:
-        add_rows("language_declared", index.languages.of(deal.language))
+        declared = index.memo(("languages", deal.language), lambda r: _declares(index, "languages", deal.language, r))
+        add_dense("language_declared", declared[at])
     if deal.words and w["words_cosine"].any():
         for item in deal.words:
-            at = index.keywords.of(item)
-            add_rows("words_cosine", at, 1.0 / np.sqrt(len(deal.words) * np.maximum(index.keyword_count[at], 1.0)))
+            add_rows(
+                "words_cosine",
+                index.keywords,
+                item,
+                lambda r: 1.0 / np.sqrt(len(deal.words) * np.maximum(index.keyword_count[r], 1.0)),
+            )
     if deal.vector:
-        cosine, missing = _vector_cosines(deal, index, slice(None))
+        # The cosine costs a product with every vector (512 numbers each): not worth it where nothing weighs it.
+        cosine, missing = _vector_cosines(deal, index, at, product=bool(w["vector_cosine"].any()))
         add_dense("vector_cosine", cosine)
         add_dense("vector_missing", missing)
     else:
@@ -179,18 +199,18 @@ def logits(
     bucket = budget_bucket(deal)
     if bucket:
         constant += weights[:, COLUMN["budget_small"] + bucket - 1]
-    return np.ascontiguousarray(z[:, rows].T) + constant
+    return np.ascontiguousarray(z.T) + constant
 
 
-def _static(deal: Deal, index: PartnerIndex, w: dict[str, np.ndarray]) -> np.ndarray:
-    """The log-odds terms (stages x n) of the features that depend on the rows alone, given whether the deal
+def _static(deal: Deal, index: PartnerIndex, w: dict[str, np.ndarray], at: np.ndarray | slice) -> np.ndarray:
+    """The log-odds terms (stages x rows) of the features that depend on the rows alone, given whether the deal
     names an industry and a size."""
-    z = np.zeros((len(next(iter(w.values()))), len(index)))
-    dense = [("load", load(index))]
+    dense = [("load", load(index)[at])]
     if deal.industry:
-        dense.append(("industry_unknown", ~index.declares_industries))
+        dense.append(("industry_unknown", ~index.declares_industries[at]))
     if deal.size:
-        dense.append(("size_any", ~index.declares_sizes))
+        dense.append(("size_any", ~index.declares_sizes[at]))
+    z = np.zeros((len(next(iter(w.values()))), len(dense[0][1])))
     for name, values in dense:
         for stage in range(len(z)):
             if w[name][stage]:
@@ -198,9 +218,18 @@ def _static(deal: Deal, index: PartnerIndex, w: dict[str, np.ndarray]) -> np.nda
     return z
 
 
+def _declares(index: PartnerIndex, attribute: str, item: str, rows: np.ndarray | slice) -> np.ndarray:
+    """Whether each of `rows` declared `item` among its `attribute` (sizes, languages)."""
+    if isinstance(rows, slice):
+        declared = np.zeros(len(index), dtype=bool)
+        declared[getattr(index, attribute).of(item)] = True
+        return declared[rows]
+    return np.array([item in getattr(index.partners[row], attribute) for row in rows.tolist()], dtype=bool)
+
+
 def load(index: PartnerIndex) -> np.ndarray:
     """Each row's open referrals over its capacity, at most 1 (0 when it set no capacity) (n,)."""
-    return index.memo("load", lambda: _load(index.capacity, index.open_referrals))
+    return index.memo("load", lambda at: _load(index.capacity[at], index.open_referrals[at]))
 
 
 def _load(capacity: np.ndarray, open_referrals: np.ndarray) -> np.ndarray:
@@ -243,32 +272,56 @@ def pair_features(deal: Deal, partner: Partner) -> np.ndarray:
 def distances(deal: Deal, index: PartnerIndex) -> np.ndarray:
     """Great-circle km from the request to each row's nearest place (nan when either has none)."""
     km = np.full(len(index), np.nan)
-    if deal.lat is None or deal.lon is None:
-        return km
-    points, rows, starts = index.places()
-    if len(rows) == 0:
+    layers = index.places()
+    if deal.lat is None or deal.lon is None or not layers:
         return km
     # The nearest place has the largest dot product with the request's point; the chord gives the arc.
     # Written out, not a BLAS product: a threaded one waits on other processes' cores.
     qx, qy, qz = unit_sphere(deal.lat, deal.lon)
-    dots = points[0] * qx
-    dots += points[1] * qy
-    dots += points[2] * qz
-    nearest = np.maximum.reduceat(dots, starts)
+    rows, points, _ = layers[0]
+    nearest = points[0] * qx
+    nearest += points[1] * qy
+    nearest += points[2] * qz
+    for _, others, at in layers[1:]:
+        dots = others[0] * qx
+        dots += others[1] * qy
+        dots += others[2] * qz
+        nearest[at] = np.maximum(nearest[at], dots)
     chord = np.sqrt(np.maximum(2.0 - 2.0 * nearest, 0.0))
     km[rows] = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, chord / 2))
     return km
 
 
-def _vector_cosines(deal: Deal, index: PartnerIndex, rows: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray]:
-    cosine = np.zeros(len(index))
-    missing = np.ones(len(index))
-    if deal.vector:
-        with_vector, vectors = index.vectors()
-        query = np.asarray(deal.vector, dtype=np.float32)
-        if len(with_vector) and vectors.shape[1] == query.shape[0]:
-            norm = float(np.linalg.norm(query))
-            if norm > 0:
-                cosine[with_vector] = vectors @ (query / norm)
-                missing[with_vector] = 0.0
-    return cosine[rows], missing[rows]
+def _vector_cosines(
+    deal: Deal, index: PartnerIndex, rows: np.ndarray | slice, product: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """(cosine of the need with each of `rows`' vectors, 0 without one, and 0 for all without the `product`;
+    1 for the rows without a vector)."""
+    with_vector, vectors, query = _comparable(deal, index)
+    n = len(index) if isinstance(rows, slice) else len(rows)
+    cosine, missing = np.zeros(n), np.ones(n)
+    if query is None:
+        return cosine, missing
+    if isinstance(rows, slice):
+        if product:
+            cosine[with_vector] = vectors @ query
+        missing[with_vector] = 0.0
+        return cosine[rows], missing[rows]
+    at = np.minimum(np.searchsorted(with_vector, rows), len(with_vector) - 1)
+    has = np.flatnonzero(with_vector[at] == rows)
+    if product:
+        cosine[has] = vectors[at[has]] @ query
+    missing[has] = 0.0
+    return cosine, missing
+
+
+def _comparable(deal: Deal, index: PartnerIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(the rows with a vector, their vectors, the need's unit vector, or None when it compares with none)."""
+    with_vector, vectors = index.vectors()
+    if not deal.vector or not len(with_vector):
+        return with_vector, vectors, None
+    query = np.asarray(deal.vector, dtype=np.float32)
+    norm = float(np.linalg.norm(query))
+    if vectors.shape[1] != query.shape[0] or norm <= 0:
+        return with_vector, vectors, None
+    return with_vector, vectors, query / norm

@@ -3,15 +3,18 @@ under 20 ms (docs/decisions.md).
 
 A decision gets its partners as a sequence of frozen `Partner`s. Re-encoding them all (and asking
 `eligibility.exclusion` for each) costs ~0.5 s per 100,000, so the index re-encodes only the rows whose
-`Partner` object changed since the last call (by identity: the objects are frozen, so an unchanged object is
-unchanged data), and remembers `exclusion`'s answers per `eligibility_key(deal)`.
+`Partner` changed since the last call (the objects are frozen, so an object equal to the one held is unchanged
+data), remembers `exclusion`'s answers per `eligibility_key(deal)`, and patches what it remembers per row
+(`memo`) in the changed rows only: an update costs O(changed), besides one C-speed comparison of the lists.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from math import cos, radians, sin
+from typing import overload
 
 import numpy as np
 
@@ -21,6 +24,10 @@ from matching.engine.types import Deal, Partner
 # Past this share of changed rows, the remembered exclusions are dropped rather than patched.
 REBUILD_SHARE = 0.25
 ELIGIBLE = 0  # the reason code of "" (no hard rule applies)
+CHUNK = 1024  # rows held and compared at once by `sync`: tuple equality runs in C, stops at the first difference
+
+RowSelector = np.ndarray | slice
+_NONE = np.empty(0, dtype=np.intp)
 
 
 def eligibility_key(deal: Deal) -> tuple[str, str, str]:
@@ -30,27 +37,43 @@ def eligibility_key(deal: Deal) -> tuple[str, str, str]:
 
 @dataclass
 class Postings:
-    """Item -> the rows that declare it, with each item's rows as an array built when first asked."""
+    """Item -> the rows that declare it, as a sorted array. Sets only while rows change (`settle` turns them
+    back): an array is no work for the garbage collector, whereas the sets of 100,000 profiles hold ~2 million
+    entries that each of its full sweeps would visit, in the middle of a decision."""
 
-    rows: dict[str, set[int]] = field(default_factory=dict)
     _arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    _changing: dict[str, set[int]] = field(default_factory=dict)
 
     def replace(self, row: int, old: Iterable[str], new: Iterable[str]) -> None:
         old_set, new_set = set(old), set(new)
         for item in old_set - new_set:
-            self.rows[item].discard(row)
-            self._arrays.pop(item, None)
+            self._rows(item).discard(row)
         for item in new_set - old_set:
-            self.rows.setdefault(item, set()).add(row)
-            self._arrays.pop(item, None)
+            self._rows(item).add(row)
+
+    def _rows(self, item: str) -> set[int]:
+        found = self._changing.get(item)
+        if found is None:
+            found = self._changing[item] = set(self._arrays.pop(item, _NONE).tolist())
+        return found
+
+    def settle(self) -> None:
+        for item, rows in self._changing.items():
+            self._arrays[item] = np.sort(np.fromiter(rows, dtype=np.intp, count=len(rows)))  # sorted: fewer misses
+        self._changing.clear()
 
     def of(self, item: str) -> np.ndarray:
-        found = self._arrays.get(item)
-        if found is None:
-            rows = self.rows.get(item, ())
-            found = np.sort(np.fromiter(rows, dtype=np.intp, count=len(rows)))  # sorted: fewer cache misses
-            self._arrays[item] = found
-        return found
+        if self._changing:
+            self.settle()
+        return self._arrays.get(item, _NONE)
+
+    def within(self, item: str, rows: np.ndarray) -> np.ndarray:
+        """Where among the sorted `rows` are the rows that declare `item` (positions into `rows`)."""
+        found = self.of(item)
+        if not len(found) or not len(rows):
+            return np.empty(0, dtype=np.intp)
+        at = np.minimum(np.searchsorted(found, rows), len(found) - 1)
+        return np.flatnonzero(found[at] == rows)
 
     def count(self, items: Iterable[str], n: int) -> np.ndarray:
         """How many of `items` each of the `n` rows declares."""
@@ -64,9 +87,8 @@ class PartnerIndex:
     """Arrays over the rows of the last `sync`ed partner sequence (row i is partners[i])."""
 
     def __init__(self) -> None:
-        self.partners: list[Partner] = []
+        self.partners = Rows()
         self.version = 0  # bumped whenever a row changes
-        self._object_ids = np.empty(0, dtype=np.int64)
         self._last: Sequence[Partner] | None = None
         self.profile_ids = np.empty(0, dtype=np.int64)
         self.joined = np.empty(0, dtype=np.float64)  # POSIX seconds
@@ -84,52 +106,67 @@ class PartnerIndex:
         self.languages = Postings()
         self.row_of_profile: dict[int, int] = {}
         self._places: dict[int, tuple[tuple[float, float, float], ...]] = {}
-        self._place_arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._place_arrays: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         self._sorted_profiles: tuple[np.ndarray, np.ndarray] | None = None
         self._vectors: dict[int, np.ndarray] = {}
         self._vector_matrix: tuple[np.ndarray, np.ndarray] | None = None
         self._exclusions: dict[tuple[str, str, str], np.ndarray] = {}
-        self._memo: dict[object, np.ndarray] = {}
-        self._memo_version = -1
+        self._excluded: dict[tuple[str, str, str], dict[int, str]] = {}
+        self._memo: dict[object, tuple[Callable[[RowSelector], np.ndarray], np.ndarray]] = {}
         self._reasons: list[str] = [""]
         self._reason_array = np.array(self._reasons, dtype=object)
 
     def __len__(self) -> int:
         return len(self.partners)
 
-    def memo(self, key: object, compute: Callable[[], np.ndarray]) -> np.ndarray:
-        """`compute()`, remembered until a row changes: what depends on the rows only, not on the request."""
-        if self._memo_version != self.version:
-            self._memo.clear()
-            self._memo_version = self.version
+    # A stored engine keeps no index (matching.learning.stored): each process syncs its own. A stored one of an
+    # earlier shape of this class loads as a new, empty index too, not as attributes this code no longer reads.
+    def __getstate__(self) -> dict[str, object]:
+        return {}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__()  # type: ignore[misc]
+
+    def memo(self, key: object, compute: Callable[[RowSelector], np.ndarray]) -> np.ndarray:
+        """`compute(rows)` of every row (rows = slice(None)), remembered: what depends on each row alone, not on
+        the request. `compute` must give row i's value from row i only: a change of some rows recomputes
+        `compute(those rows)` into the remembered array, not the whole of it."""
         found = self._memo.get(key)
         if found is None:
-            found = self._memo[key] = compute()
-        return found
+            found = self._memo[key] = (compute, compute(slice(None)))
+        return found[1]
+
+    def _patch_memo(self, rows: list[int], resized: bool) -> None:
+        if resized or len(rows) > REBUILD_SHARE * max(1, len(self.partners)):
+            self._memo.clear()
+            return
+        at = np.array(rows, dtype=np.intp)
+        for compute, values in self._memo.values():
+            values[at] = compute(at)
 
     # -- keeping the rows current ---------------------------------------------------------------------------
 
     def sync(self, partners: Sequence[Partner]) -> None:
-        """Make the rows `partners`, re-encoding only the rows whose object is not the one already held."""
+        """Make the rows `partners`, re-encoding only the rows whose partner is not equal to the one held."""
         if partners is self._last and isinstance(partners, tuple):
             return  # the same immutable tuple of frozen partners: nothing can have changed
         n_old, n_new = len(self.partners), len(partners)
-        ids = np.fromiter(map(id, partners), dtype=np.int64, count=n_new)
-        common = min(n_old, n_new)
-        changed = np.flatnonzero(ids[:common] != self._object_ids[:common]).tolist()
-        changed.extend(range(common, max(n_old, n_new)))
+        held = self.partners
+        self.partners, changed = held.updated(partners)
         self._last = partners
         if not changed:
             return
         self._resize(n_new)
         for row in changed:
-            old = self.partners[row] if row < n_old else None
-            new = partners[row] if row < n_new else None
+            old = held[row] if row < n_old else None
+            new = self.partners[row] if row < n_new else None
             self._encode(row, old, new)
-        self.partners = list(partners)  # holding the objects keeps their ids from being reused
-        self._object_ids = ids
+        for postings in (self.industries, self.products, self.services, self.keywords, self.sizes, self.languages):
+            postings.settle()
         self.version += 1
-        self._patch_exclusions([row for row in changed if row < n_new], n_old != n_new)
+        kept = [row for row in changed if row < n_new]
+        self._patch_exclusions(kept, n_old != n_new)
+        self._patch_memo(kept, n_old != n_new)
 
     def _resize(self, n: int) -> None:
         for name, fill in (
@@ -165,6 +202,7 @@ class PartnerIndex:
                 postings.replace(row, before, after)
         if (old.profile_id if old else None) != (new.profile_id if new else None):
             self._sorted_profiles = None
+            self._excluded.clear()
         if old is not None and self.row_of_profile.get(old.profile_id) == row:
             del self.row_of_profile[old.profile_id]
         if (old.places if old else ()) != (new.places if new else ()):
@@ -213,6 +251,24 @@ class PartnerIndex:
                 codes[row] = self._code(eligibility.exclusion(deal, self.partners[row], asked))
         return codes
 
+    def excluded(self, deal: Deal, asked: frozenset[int], codes: np.ndarray) -> dict[int, str]:
+        """Profile id -> the hard rule that excludes it, for `codes` (`exclusions(deal, asked)`): a new dict,
+        from one remembered per `eligibility_key(deal)` and patched with the asked rows."""
+        key = eligibility_key(deal)
+        found = self._excluded.get(key)
+        if found is None:
+            plain = self._exclusions[key]
+            rows = np.flatnonzero(plain != ELIGIBLE)
+            found = self._excluded[key] = dict(
+                zip(self.profile_ids[rows].tolist(), self.reasons(plain[rows]), strict=True)
+            )
+        result = dict(found)
+        for profile_id in asked:
+            row = self.row_of_profile.get(profile_id)
+            if row is not None and codes[row] != ELIGIBLE:
+                result[profile_id] = self._reasons[int(codes[row])]
+        return result
+
     def reasons(self, codes: np.ndarray) -> list[str]:
         """The hard rules' words for `codes`."""
         return list(self._reason_array[codes].tolist())
@@ -239,27 +295,38 @@ class PartnerIndex:
     def _patch_exclusions(self, rows: list[int], resized: bool) -> None:
         if resized or len(rows) > REBUILD_SHARE * max(1, len(self.partners)):
             self._exclusions.clear()
+            self._excluded.clear()
             return
-        for (size, language, country), codes in self._exclusions.items():
+        for key, codes in self._exclusions.items():
+            size, language, country = key
             probe = Deal(request_id=0, at=self.partners[0].joined_at, size=size, language=language, country=country)
+            excluded = self._excluded.get(key)
             for row in rows:
-                codes[row] = self._code(eligibility.exclusion(probe, self.partners[row], frozenset()))
+                reason = eligibility.exclusion(probe, self.partners[row], frozenset())
+                codes[row] = self._code(reason)
+                if excluded is not None:
+                    profile_id = self.partners[row].profile_id
+                    if reason:
+                        excluded[profile_id] = reason
+                    else:
+                        excluded.pop(profile_id, None)
 
     # -- geometry and embeddings, flattened when first asked -------------------------------------------------
 
-    def places(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(every place as a point on the unit sphere, sorted by row (3 x k: x, y, z); the rows that have
-        places; where each one's places start)."""
+    def places(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """The places in layers: layer j holds the (j+1)-th place of every row that has that many, as (those
+        rows, sorted; their places as points on the unit sphere, 3 x rows: x, y, z; where those rows are in
+        layer 0). Layers, not one flat list cut by row: a maximum over a few whole arrays is cheaper than one
+        reduced by segments."""
         if self._place_arrays is None:
-            rows = sorted(self._places)
-            points = [point for row in rows for point in self._places[row]]
-            sizes = np.array([len(self._places[row]) for row in rows], dtype=np.intp)
-            starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.intp) if rows else sizes
-            self._place_arrays = (
-                np.ascontiguousarray(np.array(points, dtype=np.float64).reshape(-1, 3).T),
-                np.array(rows, dtype=np.intp),
-                starts,
-            )
+            layers = []
+            depth = max((len(points) for points in self._places.values()), default=0)
+            first = np.array(sorted(self._places), dtype=np.intp)
+            for j in range(depth):
+                rows = np.array([row for row in first.tolist() if len(self._places[row]) > j], dtype=np.intp)
+                points = np.array([self._places[row][j] for row in rows.tolist()], dtype=np.float64).reshape(-1, 3)
+                layers.append((rows, np.ascontiguousarray(points.T), np.searchsorted(first, rows)))
+            self._place_arrays = layers
         return self._place_arrays
 
     def vectors(self) -> tuple[np.ndarray, np.ndarray]:
@@ -273,6 +340,55 @@ class PartnerIndex:
             matrix = np.stack([self._vectors[row] for row in rows]) if rows else np.empty((0, 0), np.float32)
             self._vector_matrix = (np.array(rows, dtype=np.intp), matrix)
         return self._vector_matrix
+
+
+class Rows(Sequence[Partner]):
+    """The partners of the rows, held in tuples of CHUNK. A change replaces the chunks it touches only: no copy
+    of the whole sequence per decision, and nothing new for the garbage collector's young generations to sweep
+    but those chunks (a new list of 100,000 partners costs each of its sweeps ~2 ms)."""
+
+    def __init__(self, chunks: tuple[tuple[Partner, ...], ...] = ()) -> None:
+        self._chunks = chunks
+        self._n = sum(len(chunk) for chunk in chunks)
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, row: int) -> Partner: ...
+
+    @overload
+    def __getitem__(self, row: slice) -> Sequence[Partner]: ...
+
+    def __getitem__(self, row: int | slice) -> Partner | Sequence[Partner]:
+        if isinstance(row, slice):
+            return tuple(self)[row]
+        if row < 0:
+            row += self._n
+        return self._chunks[row // CHUNK][row % CHUNK]
+
+    def __iter__(self) -> Iterator[Partner]:
+        return itertools.chain.from_iterable(self._chunks)
+
+    def updated(self, partners: Sequence[Partner]) -> tuple[Rows, list[int]]:
+        """(the rows `partners`, keeping the chunks that are equal; the rows where they differ from these, and the
+        rows only one of them has). Chunks compare in C (tuple equality tries identity first), then object by
+        object within the chunks that differ."""
+        source = partners if isinstance(partners, tuple | list) else list(partners)
+        chunks: list[tuple[Partner, ...]] = []
+        changed: list[int] = []
+        for j, start in enumerate(range(0, len(source), CHUNK)):
+            piece = tuple(source[start : start + CHUNK])
+            old = self._chunks[j] if j < len(self._chunks) else ()
+            if piece == old:
+                chunks.append(old)
+                continue
+            chunks.append(piece)
+            common = min(len(piece), len(old))
+            changed.extend(start + i for i in range(common) if piece[i] is not old[i] and piece[i] != old[i])
+            changed.extend(range(start + common, start + len(piece)))
+        changed.extend(range(len(source), self._n))
+        return Rows(tuple(chunks)), changed
 
 
 def unit_sphere(lat: float, lon: float) -> tuple[float, float, float]:

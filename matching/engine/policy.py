@@ -25,10 +25,11 @@ from random import Random
 
 import numpy as np
 
-from matching.engine import explain, features
+from matching.engine import cut, explain, features
 from matching.engine import learner as learning
 from matching.engine.index import ELIGIBLE, PartnerIndex
 from matching.engine.learner import Learner, Prediction
+from matching.engine.scores import Scores
 from matching.engine.types import Deal, Decision, Observation, Partner, Scored
 
 NEW_PARTNER_DAYS = 30
@@ -39,10 +40,6 @@ EXPLORATION_SCALE = 0.1  # of the posterior sd drawn from: tuned on the simulato
 CAPACITY_PENALTY = 0.5  # the share of a score lost at capacity
 LATE_PENALTY = 0.25  # the share of a score lost when the first answer comes after TIMELY_HOURS
 PROPENSITY_DRAWS = 31
-FIRST_CUT = 4  # top_products scores this many times k partners exactly to find its bar
-BOUND_SLACK = 1e-9  # rounding room between a log score and its bound (relative)
-ANCHOR_SAMPLE = 1024  # partners sampled to place top_products' tangents
-ANCHOR_QUANTILE = 0.99
 RANKED = 20
 
 
@@ -85,42 +82,39 @@ class EnginePolicy:
         index.sync(partners)
         self.learner.deals[deal.request_id] = deal
         codes = index.exclusions(deal, asked)
-        excluded_rows = np.flatnonzero(codes != ELIGIBLE)
-        excluded = dict(
-            zip(index.profile_ids[excluded_rows].tolist(), index.reasons(codes[excluded_rows]), strict=True)
-        )
+        excluded = index.excluded(deal, asked, codes)
         rows = np.flatnonzero(codes == ELIGIBLE)
         if not len(rows):
             return Decision(self.name, self.model_version, deal.request_id, (), (), excluded)
 
-        km = features.distances(deal, index)
-        profile_ids = index.profile_ids[rows]
         learner = self.learner
-        global_logit = features.logits(deal, index, rows, learner.weights, learner.intercepts, km)
         positions = self._positions_of_slots(rows)
-        prediction = learner.predict_from_logits(deal, global_logit, positions, now)
         speed = habits(learner, positions, len(rows), now.timestamp())
-        discount = index.memo(("discount", CAPACITY_PENALTY), lambda: capacity_discount(features.load(index)))[rows]
-        logit = prediction.global_logit + prediction.cell_mean
-        factor = discount * speed
+        discount = index.memo(("discount", CAPACITY_PENALTY), lambda at: capacity_discount(features.load(index)[at]))[
+            rows
+        ]
+        scores = Scores(deal, index, learner, rows, positions, discount * speed, now)
         generator = np.random.default_rng([self.seed, rng.getrandbits(64)])
 
         places = min(count, len(rows))
         picks: list[tuple[int, str, float]] = []  # (position in rows, boost, propensity)
-        qualified = features.qualifies(deal, index)[rows]
-        floor = self._floor_pick(qualified, rows, profile_ids, now, generator) if places else None
+        floor = self._floor_pick(deal, rows, now, generator) if places else None
         if floor is not None:
             picks.append(floor)
-        best = top_products(logit, factor, RANKED + places)  # the value is the same for every partner
-        picks = self._thompson_picks(logit, prediction.cell_variance, factor, best, places, picks, generator)
+        best = scores.top(RANKED + places)  # the value is the same for every partner
+        picks = self._thompson_picks(scores, best, places, picks, generator)
 
-        chosen = [int(profile_ids[position]) for position, _, _ in picks]
+        chosen = [int(index.profile_ids[rows[position]]) for position, _, _ in picks]
         # Full feature rows only for the candidates listed: the learner keeps the chosen ones' to learn from.
         listed = sorted(set(best[:RANKED].tolist() if self.explained else ()) | {position for position, _, _ in picks})
-        x = dict(zip(listed, features.matrix(deal, index, rows[listed], km), strict=True))
+        at = np.array(listed, dtype=np.intp)
+        x = dict(enumerate(features.matrix(deal, index, rows[at], scores.km)))
+        compact = {position: i for i, position in enumerate(listed)}
+        picks = [(compact[position], boost, propensity) for position, boost, propensity in picks]
         for position, _, _ in picks:
-            self.learner.remember(deal, int(profile_ids[position]), x[position])
-        ranked = self._ranked(deal, x, rows, prediction, discount, speed, listed, picks)
+            self.learner.remember(deal, int(index.profile_ids[rows[at[position]]]), x[position])
+        prediction = scores.prediction(at)
+        ranked = self._ranked(deal, x, rows[at], prediction, discount[at], speed[at], list(range(len(listed))), picks)
         return Decision(self.name, self.model_version, deal.request_id, ranked, tuple(chosen), excluded)
 
     def _positions_of_slots(self, rows: np.ndarray) -> np.ndarray:
@@ -131,28 +125,28 @@ class EnginePolicy:
         return np.where(index_rows >= 0, position_of_row[index_rows], -1)
 
     def _floor_pick(
-        self,
-        qualified: np.ndarray,
-        rows: np.ndarray,
-        profile_ids: np.ndarray,
-        now: datetime,
-        generator: np.random.Generator,
+        self, deal: Deal, rows: np.ndarray, now: datetime, generator: np.random.Generator
     ) -> tuple[int, str, float] | None:
+        index = self.index
         since = (now - timedelta(days=NEW_PARTNER_DAYS)).timestamp()
-        new = np.flatnonzero(qualified & (self.index.joined[rows] >= since))
-        offers = {int(p): self.learner.offer_count(int(p)) for p in profile_ids[new].tolist()}
-        hungry = [int(position) for position in new.tolist() if offers[int(profile_ids[position])] < NEW_PARTNER_OFFERS]
+        recent = np.flatnonzero(index.joined >= since)
+        recent = recent[features.qualifies(deal, index)[recent]]
+        at = np.minimum(np.searchsorted(rows, recent), len(rows) - 1)
+        new = at[rows[at] == recent]  # the eligible ones, as positions in rows
+        profile_ids = index.profile_ids[rows[new]].tolist()
+        offers = {p: self.learner.offer_count(p) for p in profile_ids}
+        pairs = zip(new.tolist(), profile_ids, strict=True)
+        hungry = [int(position) for position, p in pairs if offers[p] < NEW_PARTNER_OFFERS]
         if not hungry:
             return None
-        fewest = min(offers[int(profile_ids[position])] for position in hungry)
-        ties = sorted(p for p in hungry if offers[int(profile_ids[p])] == fewest)
+        profile_of = dict(zip(new.tolist(), profile_ids, strict=True))
+        fewest = min(offers[profile_of[position]] for position in hungry)
+        ties = sorted(p for p in hungry if offers[profile_of[p]] == fewest)
         return ties[int(generator.integers(len(ties)))], explain.NEW_PARTNER, 1.0 / len(ties)
 
     def _thompson_picks(
         self,
-        logit: np.ndarray,
-        variance: np.ndarray,
-        discount: np.ndarray,
+        scores: Scores,
         best: np.ndarray,
         places: int,
         picks: list[tuple[int, str, float]],
@@ -161,13 +155,13 @@ class EnginePolicy:
         left = places - len(picks)
         if left <= 0:
             return picks
-        taken = {position for position, _, _ in picks}
-        sd = EXPLORATION_SCALE * np.sqrt(variance)
-        open_places = discount.copy()
-        open_places[list(taken)] = 0.0  # below every other partner's optimistic score
-        shortlist = top_products(logit + OPTIMISM_SD * sd, open_places, min(SHORTLIST, len(discount) - len(taken)))
-        draws = logit[shortlist] + sd[shortlist] * generator.standard_normal((PROPENSITY_DRAWS + 1, len(shortlist), 3))
-        sampled = _sigmoid(draws).prod(axis=2) * discount[shortlist]  # (draws, shortlist)
+        taken = frozenset(position for position, _, _ in picks)
+        # Below every other partner's optimistic score: the taken ones score 0.
+        shortlist = scores.top(min(SHORTLIST, scores.m - len(taken)), OPTIMISM_SD, EXPLORATION_SCALE, taken)
+        logit = scores.logit(shortlist)
+        sd = scores.sd(shortlist, EXPLORATION_SCALE)
+        draws = logit + sd * generator.standard_normal((PROPENSITY_DRAWS + 1, len(shortlist), 3))
+        sampled = _sigmoid(draws).prod(axis=2) * scores.factor[shortlist]  # (draws, shortlist)
         order = np.argsort(-sampled, axis=1, kind="stable")[:, :left]
         landed = np.zeros(len(shortlist))
         for draw in order:
@@ -296,58 +290,15 @@ def timeliness_factor(timely: np.ndarray, overall: float) -> np.ndarray:
 
 def top_products(logit: np.ndarray, factor: np.ndarray, k: int) -> np.ndarray:
     """Positions of the k largest prod(sigmoid(logit), axis=1) * factor, largest first, ties by position: the
-    same as computing them all, but the sigmoids only for the partners that can be among them.
-
-    log sigmoid is concave, so its tangent at any point bounds it from above: a linear upper bound of each
-    partner's log score, cheap over all partners. Taken where the best partners' log-odds are (a high quantile
-    of a sample), it is tight for them and far above nobody who matters. The exact scores of the FIRST_CUT * k
-    best bounds give a k-th score that the final top k can only beat; a partner whose bound is below it cannot
-    be among them."""
+    same as computing them all, but the sigmoids only for the partners that can be among them (cut.py)."""
     m = len(logit)
-    if k <= 0 or m <= FIRST_CUT * k:
+    if k <= 0 or m <= cut.FIRST_CUT * k:
         return _top(_sigmoid(logit).prod(axis=1) * factor, k)
-    anchor = np.quantile(logit[:: max(1, m // ANCHOR_SAMPLE)], ANCHOR_QUANTILE, axis=0)
-    slope = 1.0 - _sigmoid(anchor)
+    slope, constant = cut.tangents(logit[:: max(1, m // cut.ANCHOR_SAMPLE)])
     with np.errstate(divide="ignore"):
-        upper = logit @ slope + float(np.sum(_log_sigmoid(anchor) - slope * anchor)) + np.log(factor)
-    first = _some_of_the_best(upper, FIRST_CUT * k)
-    exact = _sigmoid(logit[first]).prod(axis=1) * factor[first]
-    kth = np.partition(exact, len(exact) - k)[len(exact) - k]
-    with np.errstate(divide="ignore"):
-        bar = np.log(kth) - BOUND_SLACK * (1.0 + abs(np.log(kth)))
-    candidates = np.flatnonzero(upper >= bar)
-    return candidates[_top(_sigmoid(logit[candidates]).prod(axis=1) * factor[candidates], k)]
+        upper = logit @ slope + constant + np.log(factor)
+    return cut.top_by_bound(upper, lambda at: _sigmoid(logit[at]).prod(axis=1) * factor[at], k)
 
 
-def _some_of_the_best(values: np.ndarray, k: int) -> np.ndarray:
-    """Positions of at least k of the largest values (any more of them do no harm): above a threshold read off
-    a sample, which is cheaper than a partition of all, else by the partition."""
-    m = len(values)
-    step = max(1, m // ANCHOR_SAMPLE)
-    with np.errstate(invalid="ignore"):
-        threshold = np.quantile(values[::step], max(0.0, 1.0 - 2.0 * k / m))
-    found = np.flatnonzero(values >= threshold)
-    if k <= len(found) <= 4 * k:
-        return found
-    return np.argpartition(-values, k - 1)[:k]
-
-
-def _log_sigmoid(z: np.ndarray) -> np.ndarray:
-    return np.asarray(-np.logaddexp(0.0, -z))
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return np.asarray(1.0 / (1.0 + np.exp(-z)))
-
-
-def _top(values: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the k largest values, largest first (ties by position, also at the k-th place: argpartition
-    alone would keep any of the tied)."""
-    if k <= 0:
-        return np.empty(0, dtype=np.intp)
-    if k < len(values):
-        kth = np.partition(-values, k - 1)[k - 1]
-        part = np.flatnonzero(-values <= kth)
-    else:
-        part = np.arange(len(values))
-    return part[np.lexsort((part, -values[part]))][:k]
+_top = cut.top
+_sigmoid = cut.sigmoid

@@ -1,0 +1,109 @@
+"""A decision's scores, computed exactly only for the partners that can matter (matching/engine/cut.py).
+
+Over every eligible partner a decision does O(eligible) cheap work: the learner's cells (its record, sparse),
+the capacity and timeliness factor, and one upper bound of each log score, the features weighed by the
+tangents' slopes (a single linear combination). The global models' log-odds (three stages) are computed only
+for the partners whose bound can reach the top, and remembered for the rest of the decision. Pure.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+
+from matching.engine import cut, features
+from matching.engine.index import PartnerIndex
+from matching.engine.learner import Learner, Prediction
+from matching.engine.types import Deal
+
+# Fewer eligible partners than this are all scored exactly: the tangents' sample would be most of them.
+EXACT_BELOW = 2 * cut.TANGENT_SAMPLE
+
+
+class Scores:
+    """The eligible `rows` of `index` (positions 0..m-1 here), `factor` the capacity and timeliness factor of
+    each one's score, `positions` where each of the learner's slots is among them (-1: not)."""
+
+    def __init__(
+        self,
+        deal: Deal,
+        index: PartnerIndex,
+        learner: Learner,
+        rows: np.ndarray,
+        positions: np.ndarray,
+        factor: np.ndarray,
+        now: datetime,
+    ) -> None:
+        self.deal, self.index, self.learner, self.rows, self.factor = deal, index, learner, rows, factor
+        self.m = len(rows)
+        self.km = features.distances(deal, index)
+        # The learner's cells of the partners with a record, and (last) of one without: row `_cell[position]`.
+        known = np.flatnonzero(positions >= 0)
+        compact = np.full(len(positions), -1, dtype=np.intp)
+        compact[known] = np.arange(len(known))
+        self.cells = learner.predict_from_logits(deal, np.zeros((len(known) + 1, 3)), compact, now)
+        self._cell = np.full(self.m, len(known), dtype=np.intp)
+        self._cell[positions[known]] = np.arange(len(known))
+        self._global = np.empty((self.m, 3))
+        self._done = np.zeros(self.m, dtype=bool)
+        self._upper: tuple[np.ndarray, np.ndarray] | None = None
+
+    def logit(self, at: np.ndarray) -> np.ndarray:
+        """Each stage's log-odds of the partners at positions `at` (len(at) x 3)."""
+        missing = at[~self._done[at]]
+        if len(missing):
+            missing = np.unique(missing)
+            learner = self.learner
+            self._global[missing] = features.logits(
+                self.deal, self.index, self.rows[missing], learner.weights, learner.intercepts, self.km
+            )
+            self._done[missing] = True
+        return np.asarray(self._global[at] + self.cells.cell_mean[self._cell[at]])
+
+    def sd(self, at: np.ndarray, scale: float) -> np.ndarray:
+        """`scale` times each stage's posterior sd of the partners at `at`."""
+        return np.asarray(scale * np.sqrt(self.cells.cell_variance[self._cell[at]]))
+
+    def prediction(self, at: np.ndarray) -> Prediction:
+        """The learner's prediction for the partners at `at`, in that order."""
+        self.logit(at)
+        cells, of = self.cells, self._cell[at]
+        return Prediction(
+            self._global[at], cells.cell_mean[of], cells.cell_variance[of], cells.value_eur, cells.value_baseline_eur
+        )
+
+    def top(
+        self, k: int, optimism: float = 0.0, sd_scale: float = 0.0, taken: frozenset[int] = frozenset()
+    ) -> np.ndarray:
+        """Positions of the k best prod(sigmoid(logit + optimism * sd)) * factor (sd: `sd(at, sd_scale)`),
+        largest first, ties by position; the partners at `taken` score 0."""
+        factor = self.factor
+        if taken:
+            factor = factor.copy()
+            factor[list(taken)] = 0.0
+
+        def exact(at: np.ndarray) -> np.ndarray:
+            z = self.logit(at) + optimism * self.sd(at, sd_scale) if optimism else self.logit(at)
+            return np.asarray(cut.sigmoid(z).prod(axis=1) * factor[at])
+
+        if k <= 0 or self.m <= max(cut.FIRST_CUT * k, EXACT_BELOW):
+            return cut.top(exact(np.arange(self.m)), k)
+        linear, slope = self._bound()
+        # Nobody's log-odds move by more than the largest sd's worth.
+        most = optimism * sd_scale * np.sqrt(self.cells.cell_variance.max(axis=0)) if optimism else np.zeros(3)
+        with np.errstate(divide="ignore"):
+            upper = linear + float(slope @ most) + np.log(factor)
+        return cut.top_by_bound(upper, exact, k)
+
+    def _bound(self) -> tuple[np.ndarray, np.ndarray]:
+        """(each partner's upper bound of sum(log sigmoid(logit)), without its factor; the tangents' slopes)."""
+        if self._upper is None:
+            slope, constant = cut.tangents(self.logit(cut.sample_of(self.m)))
+            learner = self.learner
+            combined = (slope @ learner.weights)[None, :]
+            every = features.logits(self.deal, self.index, None, combined, np.zeros(1), self.km)
+            cells = (self.cells.cell_mean @ slope)[self._cell]
+            linear = every[self.rows, 0] + cells + float(slope @ learner.intercepts) + constant
+            self._upper = (linear, slope)
+        return self._upper
