@@ -406,7 +406,7 @@ class Learner:
                 self._update_cells(label)
             else:
                 self._liking_of(label)
-        for stage in STACKED:
+        for stage in (ACCEPT, WIN):
             self._fit_global(stage)
         for label in self.labels:
             if label.stage != INTEREST:
