@@ -211,6 +211,10 @@ def main() -> None:
     run_market(market, probe)
     print(f"{name} market, seed {seed}")
     report(probe.tally)
+    learned = probe.learner
+    print("\nLearned at the end: stacking", np.round(learned.stacking, 3).tolist())
+    for stage, variances in zip(("interest", "accept", "win"), learned.prior_variances, strict=True):
+        print(f"  prior variances, {stage}:", {kind: round(v, 3) for kind, v in variances.items()})
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Seeds of all five policies on the default and the stress market, kept as each finishes:
-`python -m bench.matching_seeds OUT_DIR [SEEDS]` runs them (default and stress seeds interleaved, BENCH_MATCHING_WORKERS
-side by side), `python -m bench.matching_seeds OUT_DIR --report` prints the tables of the seeds that finished and
-writes their JSON and plots. The figures are `bench.matching`'s (the same `run._one_seed` per seed, the same
-fixed start); on a loaded machine a run that cannot finish still leaves the seeds that did.
+`python -m bench.matching_seeds OUT_DIR [SEEDS | FIRST-LAST]` runs them (default and stress seeds interleaved,
+BENCH_MATCHING_WORKERS side by side), `python -m bench.matching_seeds OUT_DIR --report` prints the tables of the
+seeds that finished and writes their JSON and plots. The figures are `bench.matching`'s (the same
+`run._one_seed` per seed, the same fixed start); on a loaded machine a run that cannot finish still leaves the
+seeds that did.
 """
 
 from __future__ import annotations
@@ -77,10 +78,11 @@ def main() -> None:
     if sys.argv[2:] == ["--report"]:
         report(out)
         return
-    seeds = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+    spec = sys.argv[2] if len(sys.argv) > 2 else "10"
+    first, last = (int(part) for part in spec.split("-")) if "-" in spec else (0, int(spec) - 1)
     workers = int(os.environ.get("BENCH_MATCHING_WORKERS", "2"))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(job, market, seed, out) for seed in range(seeds) for market in MARKETS]
+        futures = [pool.submit(job, market, seed, out) for seed in range(first, last + 1) for market in MARKETS]
         for future in as_completed(futures):
             print(future.result(), flush=True)
 
