@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from matching.engine import features
+from matching.engine import learner as learner_module
 from matching.engine.learner import ACCEPT, INTEREST, PRIOR_VARIANCE, WIN, Learner
 from matching.engine.types import Observation, Outcome
 from tests.matching.engine.builders import deal, now, partner
@@ -189,3 +190,12 @@ def test_the_cells_prior_variances_follow_how_much_partners_differ():
     assert alike.prior_variances[INTEREST]["i"] < PRIOR_VARIANCE["i"] < unlike.prior_variances[INTEREST]["i"]
     assert alike.prior_variances[INTEREST]["*"] < PRIOR_VARIANCE["*"] < unlike.prior_variances[INTEREST]["*"]
     assert alike.prior_variances[ACCEPT] == unlike.prior_variances[ACCEPT] == PRIOR_VARIANCE  # nothing learned
+
+
+def test_without_stacking_the_accept_stage_still_learns_its_global_model(monkeypatch):
+    monkeypatch.setattr(learner_module, "STACKED", ())
+
+    learned = liking_market(accepts_what_it_likes=True)
+
+    assert learned.stacking.tolist() == [0.0, 0.0, 0.0]
+    assert learned.intercepts[ACCEPT] != learner_module.PRIOR_INTERCEPT[ACCEPT]
