@@ -189,14 +189,21 @@ class _Labels:
         return self._record(learning.WIN, words.WON_SIMILAR, words.WON_NONE)
 
     def _record(self, stage: int, template: str, nothing: str) -> Label:
-        """The partner's record in the most specific of the deal's cells that has one."""
+        """The partner's record in the most specific of the deal's cells that has one; for a stage with none
+        that carries the interest stage's liking over (learner.STACKED), the interest record it carries."""
+        found = self._counts(stage, template)
+        if found is None and stage in learning.STACKED and self.learned.stacking[stage]:
+            found = self._counts(learning.INTEREST, words.INTERESTED_SIMILAR, liking_only=True)
+        return found or _said(nothing)
+
+    def _counts(self, stage: int, template: str, liking_only: bool = False) -> Label | None:
         profile_id = self.partner.profile_id
         for key in sorted(learning.deal_cells(self.deal, stage), key=_specificity):
             yes, total_ = self.learned.counts(stage, key, profile_id)
-            if total_:
+            if total_ and not (liking_only and key == "*"):
                 kind = key.split(":", 1)[1] if key.startswith(("p:", "i:")) else ""
                 return _said(template, yes=yes, total=total_, kind=kind)
-        return _said(nothing)
+        return None
 
     def _value(self) -> Label:
         return _said(words.VALUE_ABOUT, value=int(round(self.candidate.value_eur, -2)))

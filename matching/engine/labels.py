@@ -43,6 +43,7 @@ ACCEPTED_SIMILAR = gettext_noop("you accepted %(yes)s of %(total)s similar %(kin
 ACCEPTED_NONE = gettext_noop("no similar deals accepted or declined yet")
 WON_SIMILAR = gettext_noop("you won %(yes)s of %(total)s similar %(kind)s deals")
 WON_NONE = gettext_noop("no similar deals closed yet")
+INTERESTED_SIMILAR = gettext_noop("interested in %(yes)s of %(total)s similar %(kind)s requests")
 VALUE_ABOUT = gettext_noop("deals like this are worth about %(value)s EUR")
 CAPACITY_UNLIMITED = gettext_noop("no limit on open referrals")
 CAPACITY_OPEN = gettext_noop("%(open)s of %(capacity)s open referrals")

@@ -7,11 +7,20 @@ from accepted vs declined and expired, P(win | accepted) from won vs lost. Each 
   + the sum of the partner's cells that match the deal                      per-partner, shrunk toward 0
 
 The cells are the partner's record on deals like this one: all its deals ("*"), the deal's industry ("i:"),
-each of its products ("p:"), its company size ("s:") and budget bucket ("b:"). Each cell is a Gaussian on the
-log-odds with prior N(0, PRIOR_VARIANCE of its kind), so a new partner starts at the global model's prediction from its
-declared profile; each answer updates the cells it matches by one Laplace step (assumed-density filtering,
-the rank-one update split over the cells by their variance), and evidence fades with a half-life, so last
-month counts more than last year. The cells' posteriors are what Thompson sampling draws from.
+each of its products ("p:"), its company size ("s:") and budget bucket ("b:").
+
+Each cell is a Gaussian on the log-odds with prior N(0, its kind's variance), so a new partner starts at the
+global model's prediction from its declared profile; each answer updates the cells it matches by one Laplace
+step (assumed-density filtering, the rank-one update split over the cells by their variance), and evidence
+fades with a half-life, so last month counts more than last year. The cells' posteriors are what Thompson
+sampling draws from. The prior variances (per stage and kind) start at PRIOR_VARIANCE and each refit moves
+them toward the spread of the cells it fitted (empirical Bayes), so how much partners differ is learned.
+
+A partner's liking of a kind of deal drives its interest, its acceptance and its win alike, but the interest
+stage hears of it within a day and the others weeks later, from few answers. So the interest stage's cells for
+the deal's kind (all but "*": the partner's liking, not its habit of answering) are also a term of the accept
+and win stages' log-odds, times a coefficient each stage learns with its global model (`stacking`: the liking
+is one more column of their logistic regression); their own cells then learn what is left.
 
 The expected value (EUR) of a deal is log-normal: the mean of log values of accepted and won deals in the
 deal's (budget bucket, industry), shrunk toward its budget bucket's, shrunk toward all deals'.
@@ -53,8 +62,13 @@ NEGATIVE = {
 PRIOR_VARIANCE = {"*": 0.25, "i": 0.5, "p": 0.5, "s": 0.04, "b": 0.04}
 
 
-def prior_precision(key: str) -> float:
-    return 1.0 / PRIOR_VARIANCE[key.split(":", 1)[0]]
+EMPIRICAL_PRIORS = True  # each refit moves the prior variances toward the spread of the cells it fitted
+EMPIRICAL_PRIOR_WEIGHT = 20.0  # the hand-set variance counts as this many cells
+EMPIRICAL_RANGE = (0.01, 2.0)
+
+
+def kind(key: str) -> str:
+    return key.split(":", 1)[0]
 
 
 HALF_LIFE_DAYS = 90.0  # a cell's evidence halves every 90 days
@@ -73,6 +87,8 @@ DAY = 86_400.0
 
 # Before a stage has learned anything: what the declared profile should mean (log-odds per feature).
 PRIOR_INTERCEPT = (-0.6, 0.8, -0.6)
+STACKED = (ACCEPT, WIN)  # the stages whose log-odds take the interest stage's liking as a term
+PRIOR_STACKING = (0.0, 0.0, 0.0)  # until a stage has learned its coefficient, the liking is not carried over
 PRIOR_WEIGHTS = {
     INTEREST: {
         "industry_match": 0.8,
@@ -267,6 +283,9 @@ class Learner:
         self.cells: list[dict[str, Cells]] = [{}, {}, {}]
         self.weights = np.zeros((3, F))
         self.intercepts = np.array(PRIOR_INTERCEPT, dtype=np.float64)
+        self.stacking = np.array(PRIOR_STACKING, dtype=np.float64)
+        self.prior_variances = [dict(PRIOR_VARIANCE) for _ in STAGES]  # per stage, by kind of cell
+        self._liking: dict[tuple[int, int, int], float] = {}  # a stacked stage's label -> the liking at its time
         for stage, weights in PRIOR_WEIGHTS.items():
             for name, weight in weights.items():
                 self.weights[stage, COLUMN[name]] = weight
@@ -280,6 +299,13 @@ class Learner:
         self.answering = Timeliness(prior=ANSWER_PRIOR)  # answered at all before the first deadline
         self.won_by: dict[int, int] = {}  # request id -> the profile that won it
         self.version = self._version()
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """An engine stored before the stacking learns it at its next refit; until then it carries nothing over."""
+        self.__dict__.update(state)
+        self.__dict__.setdefault("stacking", np.array(PRIOR_STACKING, dtype=np.float64))
+        self.__dict__.setdefault("_liking", {})
+        self.__dict__.setdefault("prior_variances", [dict(PRIOR_VARIANCE) for _ in STAGES])
 
     # -- remembering what was decided, so answers can be read against it -----------------------------------
 
@@ -310,6 +336,8 @@ class Learner:
         for _, observation in ordered:
             self._ingest(observation)
         self._refit()
+        if EMPIRICAL_PRIORS:
+            self._refit()  # again with the prior variances the first pass estimated, as observe's refits use them
 
     def observe(self, observation: Observation) -> None:
         new_labels = self._ingest(observation)
@@ -369,42 +397,96 @@ class Learner:
         return [label]
 
     def _refit(self) -> None:
-        self._fit_global()
+        """The interest stage first, then the stacked stages, which read the liking it learned."""
         self.cells = [{}, {}, {}]
+        self._liking = {}
+        self._fit_global(INTEREST)
+        for label in self.labels:  # the interest cells in time order, each stacked label's liking as it was then
+            if label.stage == INTEREST:
+                self._update_cells(label)
+            else:
+                self._liking_of(label)
+        for stage in (ACCEPT, WIN):
+            self._fit_global(stage)
         for label in self.labels:
-            self._update_cells(label)
+            if label.stage != INTEREST:
+                self._update_cells(label)
         self._fitted_labels = len(self.labels)
+        if EMPIRICAL_PRIORS and self.labels:
+            self._estimate_prior_variances(max(label.at for label in self.labels))
         self.version = self._version()
 
-    def _fit_global(self) -> None:
-        if not self.labels:
+    def _estimate_prior_variances(self, now: float) -> None:
+        """Empirical Bayes, one EM step a refit, for the next one: under a cell's prior N(0, t), its posterior
+        mean m and variance v satisfy E[m^2 + v] = t, so the mean of m^2 + v over the cells that learned
+        something estimates t, shrunk toward the hand-set PRIOR_VARIANCE by EMPIRICAL_PRIOR_WEIGHT cells."""
+        for stage, tables in enumerate(self.cells):
+            if sum(label.stage == stage for label in self.labels) < MIN_LABELS:
+                continue  # as the global model: too few answers to tell how much partners differ
+            sums: dict[str, list[float]] = {}
+            for key, table in tables.items():
+                for slot, trials in zip(table.slots, table.trials, strict=True):
+                    if trials:
+                        mean, variance = table.get(slot, now)
+                        found = sums.setdefault(kind(key), [0.0, 0.0])
+                        found[0] += mean * mean + variance
+                        found[1] += 1.0
+            for name, (total, count) in sums.items():
+                estimate = (total + EMPIRICAL_PRIOR_WEIGHT * PRIOR_VARIANCE[name]) / (count + EMPIRICAL_PRIOR_WEIGHT)
+                self.prior_variances[stage][name] = float(np.clip(estimate, *EMPIRICAL_RANGE))
+
+    def _prior_precision(self, stage: int, key: str) -> float:
+        return 1.0 / self.prior_variances[stage][kind(key)]
+
+    def _fit_global(self, stage: int) -> None:
+        chosen = [label for label in self.labels if label.stage == stage]
+        ys = np.array([label.y for label in chosen], dtype=np.int64)
+        positives = int(ys.sum())
+        if len(chosen) < MIN_LABELS or min(positives, len(chosen) - positives) < MIN_EACH_CLASS:
             return
+        x = np.stack([self.pair_features[(label.request_id, label.profile_id)] for label in chosen])
+        if stage in STACKED:
+            x = np.column_stack([x, [self._liking[_key(label)] for label in chosen]])
         latest = max(label.at for label in self.labels)
-        for stage in (INTEREST, ACCEPT, WIN):
-            chosen = [label for label in self.labels if label.stage == stage]
-            ys = np.array([label.y for label in chosen], dtype=np.int64)
-            positives = int(ys.sum())
-            if len(chosen) < MIN_LABELS or min(positives, len(chosen) - positives) < MIN_EACH_CLASS:
-                continue
-            x = np.stack([self.pair_features[(label.request_id, label.profile_id)] for label in chosen])
-            ages = latest - np.array([label.at for label in chosen])
-            weights = np.exp2(-ages / (GLOBAL_HALF_LIFE_DAYS * DAY))
-            model = LogisticRegression(C=REGULARISATION_C, max_iter=500)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # a stage whose labels do not converge keeps the last iterate
-                model.fit(x, ys, sample_weight=weights * len(chosen) / weights.sum())
-            self.weights[stage] = model.coef_[0]
-            self.intercepts[stage] = model.intercept_[0]
+        ages = latest - np.array([label.at for label in chosen])
+        weights = np.exp2(-ages / (GLOBAL_HALF_LIFE_DAYS * DAY))
+        model = LogisticRegression(C=REGULARISATION_C, max_iter=500)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a stage whose labels do not converge keeps the last iterate
+            model.fit(x, ys, sample_weight=weights * len(chosen) / weights.sum())
+        self.weights[stage] = model.coef_[0][:F]
+        self.intercepts[stage] = model.intercept_[0]
+        if stage in STACKED:
+            self.stacking[stage] = model.coef_[0][F]
+
+    def _liking_of(self, label: Label) -> float:
+        """The partner's liking of the label's kind of deal as the interest cells held it when the label came
+        (remembered, so a refit reads what was known then)."""
+        key = _key(label)
+        found = self._liking.get(key)
+        if found is None:
+            slot = self.slot(label.profile_id)
+            tables = self.cells[INTEREST]
+            found = 0.0
+            for cell in deal_cells(self.deals[label.request_id], INTEREST):
+                if cell != "*" and cell in tables:
+                    found += tables[cell].get(slot, label.at)[0]
+            self._liking[key] = found
+        return found
 
     def _update_cells(self, label: Label) -> None:
         """One Laplace step of the pair's matching cells toward the answer, split by their variances."""
         deal = self.deals[label.request_id]
         x = self.pair_features[(label.request_id, label.profile_id)]
         offset = float(self.weights[label.stage] @ x + self.intercepts[label.stage])
+        if label.stage in STACKED:
+            offset += self.stacking[label.stage] * self._liking_of(label)
         slot = self.slot(label.profile_id)
         tables = self.cells[label.stage]
         keys = deal_cells(deal, label.stage)
-        current = [tables.setdefault(key, Cells(prior_precision(key))).get(slot, label.at) for key in keys]
+        current = [
+            tables.setdefault(key, Cells(self._prior_precision(label.stage, key))).get(slot, label.at) for key in keys
+        ]
         z = offset + sum(mean for mean, _ in current)
         total_variance = sum(variance for _, variance in current)
         p = 1.0 / (1.0 + exp(-z))
@@ -442,7 +524,9 @@ class Learner:
             sums[2] += sign * logged * logged
 
     def _version(self) -> str:
-        digest = hashlib.sha256(self.weights.tobytes() + self.intercepts.tobytes()).hexdigest()[:8]
+        digest = hashlib.sha256(
+            self.weights.tobytes() + self.intercepts.tobytes() + self.stacking.tobytes()
+        ).hexdigest()[:8]
         return f"engine-{CODE_VERSION}.{len(self.observations)}.{digest}"
 
     # -- predicting ----------------------------------------------------------------------------------------
@@ -462,7 +546,9 @@ class Learner:
         m = len(global_logit)
         mean = np.zeros((m, 3))
         keys = [deal_cells(deal, stage) for stage in (INTEREST, ACCEPT, WIN)]
-        priors = [sum(1.0 / prior_precision(key) for key in stage_keys) for stage_keys in keys]
+        priors = [
+            sum(1.0 / self._prior_precision(stage, key) for key in keys[stage]) for stage in (INTEREST, ACCEPT, WIN)
+        ]
         variance = np.repeat([priors], m, axis=0)
         if len(position_of_slot):
             self._add_cells(keys, position_of_slot, now.timestamp(), mean, variance)
@@ -472,6 +558,7 @@ class Learner:
     def _add_cells(
         self, keys: Sequence[Sequence[str]], position: np.ndarray, now: float, mean: np.ndarray, variance: np.ndarray
     ) -> None:
+        liking = np.zeros(len(mean))
         for stage in (INTEREST, ACCEPT, WIN):
             for key in keys[stage]:
                 table = self.cells[stage].get(key)
@@ -482,8 +569,15 @@ class Learner:
                 present = rows >= 0
                 fade = np.exp2(-np.maximum(now - at[present], 0.0) / (HALF_LIFE_DAYS * DAY))
                 precision = table.prior_precision + excess[present] * fade
-                mean[rows[present], stage] += eta[present] * fade / precision
+                cell_mean = eta[present] * fade / precision
+                mean[rows[present], stage] += cell_mean
                 variance[rows[present], stage] += 1.0 / precision - 1.0 / table.prior_precision
+                if stage == INTEREST and key != "*":
+                    liking[rows[present]] += cell_mean
+        # The stacked term is a point estimate: Thompson's draws stay per stage, from each stage's own cells.
+        for stage in STACKED:
+            if self.stacking[stage]:
+                mean[:, stage] += self.stacking[stage] * liking
 
     def expected_value(self, deal: Deal) -> tuple[float, float]:
         """(E[value] of `deal` in EUR, E[value] of a deal about which nothing is known)."""
@@ -511,6 +605,10 @@ class Learner:
 
     def offer_count(self, profile_id: int) -> int:
         return len(self.offers.get(profile_id, ()))
+
+
+def _key(label: Label) -> tuple[int, int, int]:
+    return (label.request_id, label.profile_id, label.stage)
 
 
 def _faded_add(yes: float, asked: float, then: float, timely: bool, at: float) -> tuple[float, float, float]:

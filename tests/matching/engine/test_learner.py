@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import numpy as np
 import pytest
 
 from matching.engine import features
-from matching.engine.learner import ACCEPT, INTEREST, WIN, Learner
+from matching.engine import learner as learner_module
+from matching.engine.learner import ACCEPT, INTEREST, PRIOR_VARIANCE, WIN, Learner
 from matching.engine.types import Observation, Outcome
 from tests.matching.engine.builders import deal, now, partner
 
@@ -102,3 +104,98 @@ def test_timely_answers_are_shrunk_toward_everyones_rate_and_last_month_counts_m
 
     assert missed < unknown == overall < fast < 1.0
     assert (round(fast_weight, 3), unknown_weight) == (round(4 * (2 ** (-365 / 90) + 2 ** (-30 / 90)), 3), 0.0)
+
+
+def liking_market(*, accepts_what_it_likes: bool) -> Learner:
+    """Ten partners each offered 12 CRM deals over 24 days, partner p interested in the first 2 + p of them
+    (some like CRM, some do not); every interest decided: accepted when the partner is one of the keen half
+    (or, when `accepts_what_it_likes` is false, every other one), else declined."""
+    learned = Learner()
+    start = now() - timedelta(days=30)
+    for p in range(10):
+        keen = p >= 5 if accepts_what_it_likes else p % 2 == 0
+        for n in range(12):
+            request = deal(100 * p + n, at=start + timedelta(days=2 * n))
+            learned.remember(request, p, features.pair_features(request, partner(p)))
+            at = request.at + timedelta(hours=p)
+            if n >= 2 + p:
+                learned.observe(Observation(request.request_id, p, Outcome.SKIPPED, at, None, timedelta(hours=3)))
+                continue
+            learned.observe(Observation(request.request_id, p, Outcome.INTERESTED, at, None, timedelta(hours=3)))
+            outcome = Outcome.ACCEPTED if keen else Outcome.DECLINED
+            learned.observe(Observation(request.request_id, p, outcome, at + timedelta(days=1), value_eur=None))
+    learned.fit(learned.observations)
+    return learned
+
+
+def test_the_accept_stage_learns_to_read_the_interest_stages_liking_when_acceptance_follows_it():
+    follows, ignores = liking_market(accepts_what_it_likes=True), liking_market(accepts_what_it_likes=False)
+
+    assert follows.stacking[ACCEPT] > 0.5
+    assert abs(ignores.stacking[ACCEPT]) < follows.stacking[ACCEPT] / 3
+    assert follows.stacking[INTEREST] == follows.stacking[WIN] == 0.0  # no stage of its own; no win labels yet
+
+
+def test_what_the_interest_stage_learned_of_a_kind_of_deal_moves_the_accept_and_win_stages_for_that_kind_only():
+    learned = Learner()
+    crm, erp = deal(1), deal(2, industry="finance", products=frozenset({"erp"}), budget_eur=None)
+    for request_id in range(10, 16):  # partner 7 keeps asking for CRM deals of retail
+        this = replace(crm, request_id=request_id)
+        learned.remember(this, 7, features.pair_features(this, partner(7)))
+        learned.observe(Observation(request_id, 7, Outcome.INTERESTED, now(), None, timedelta(hours=1)))
+    learned.stacking[ACCEPT], learned.stacking[WIN] = 0.5, 0.4
+    keen, stranger = learned.slot(7), learned.slot(8)
+    positions = np.array([0, 1])
+    flat = np.zeros((2, 3))
+
+    for_crm = learned.predict_from_logits(crm, flat, positions[[keen, stranger]], now()).cell_mean
+    for_erp = learned.predict_from_logits(erp, flat, positions[[keen, stranger]], now()).cell_mean
+
+    liking = for_crm[0, INTEREST] - learned.cells[INTEREST]["*"].get(keen, now().timestamp())[0]
+    assert liking > 0.5
+    assert for_crm[0, ACCEPT] == pytest.approx(0.5 * liking)
+    assert for_crm[0, WIN] == pytest.approx(0.4 * liking)
+    assert for_crm[1].tolist() == [0.0, 0.0, 0.0]
+    assert for_erp[0, ACCEPT] == for_erp[0, WIN] == 0.0  # another industry, product and budget: nothing carried over
+
+
+def test_an_engine_stored_before_the_stacking_loads_and_carries_nothing_over_until_its_next_refit():
+    learned = answers_of(Outcome.INTERESTED, Outcome.ACCEPTED)
+    state = dict(learned.__dict__)
+    del state["stacking"], state["_liking"]
+    old = Learner.__new__(Learner)
+
+    old.__setstate__(state)
+
+    assert old.stacking.tolist() == [0.0, 0.0, 0.0]
+    assert old._liking == {}
+
+
+def interest_market(rates: list[int]) -> Learner:
+    """Partner p offered 12 retail CRM deals, interested in the first rates[p] of them, skipping the others."""
+    learned = Learner()
+    for p, rate in enumerate(rates):
+        for n in range(12):
+            request = deal(100 * p + n, at=now() - timedelta(days=12 - n))
+            learned.remember(request, p, features.pair_features(request, partner(p)))
+            outcome = Outcome.INTERESTED if n < rate else Outcome.SKIPPED
+            learned.observe(Observation(request.request_id, p, outcome, request.at, None, timedelta(hours=3)))
+    learned.fit(learned.observations)
+    return learned
+
+
+def test_the_cells_prior_variances_follow_how_much_partners_differ():
+    alike, unlike = interest_market([6] * 10), interest_market([1, 11] * 5)
+
+    assert alike.prior_variances[INTEREST]["i"] < PRIOR_VARIANCE["i"] < unlike.prior_variances[INTEREST]["i"]
+    assert alike.prior_variances[INTEREST]["*"] < PRIOR_VARIANCE["*"] < unlike.prior_variances[INTEREST]["*"]
+    assert alike.prior_variances[ACCEPT] == unlike.prior_variances[ACCEPT] == PRIOR_VARIANCE  # nothing learned
+
+
+def test_without_stacking_the_accept_stage_still_learns_its_global_model(monkeypatch):
+    monkeypatch.setattr(learner_module, "STACKED", ())
+
+    learned = liking_market(accepts_what_it_likes=True)
+
+    assert learned.stacking.tolist() == [0.0, 0.0, 0.0]
+    assert learned.intercepts[ACCEPT] != learner_module.PRIOR_INTERCEPT[ACCEPT]
