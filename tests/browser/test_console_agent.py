@@ -79,7 +79,7 @@ def test_an_agent_sends_a_referral_from_the_console_and_the_partners_see_it(
     page.wait_for_url(f"{live_server.url}/console/engagements/*/")
     engagement = Engagement.objects.get()
     assert page.url == f"{live_server.url}/console/engagements/{engagement.pk}/"
-    expect(page.locator("main article[role=status]").first).to_be_visible()
+    expect(page.locator("main section[role=status]").first).to_be_visible()
     expect(page.get_by_role("row", name="Cloudwerk")).to_contain_text("New")
     expect(page.get_by_role("row", name="Spree Systems")).to_contain_text("New")
     expect(page.get_by_role("row", name="Nordlicht IT")).to_have_count(0)

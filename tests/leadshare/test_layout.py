@@ -40,7 +40,7 @@ def test_an_error_notice_is_an_alert_styled_as_an_error_and_changes_nothing(clie
     response = client.post(f"/referrals/{referral.pk}/interested/", {"version": "2"}, follow=True)
 
     body = response.content.decode()
-    assert '<article role="alert" class="ls-message error">This is not possible for this referral any more.' in body
+    assert '<section role="alert" class="ls-message error">This is not possible for this referral any more.' in body
     assert (
         Referral.objects.get(pk=referral.pk).version,
         ReferralEvent.objects.count(),
@@ -61,5 +61,5 @@ def test_a_success_notice_is_a_status_styled_as_a_success(client):
 
     response = client.post(f"/referrals/{referral.pk}/interested/", {"version": "1"}, follow=True)
 
-    assert '<article role="status" class="ls-message success">' in response.content.decode()
+    assert '<section role="status" class="ls-message success">' in response.content.decode()
     assert Referral.objects.get(pk=referral.pk).state == "evaluating"
