@@ -61,7 +61,9 @@ def _filled(template: str, values: Mapping[str, LabelValue], words: Vocabulary |
 def _translated_template(template: str, values: Mapping[str, LabelValue]) -> str:
     counted = labels.COUNTED.get(template)
     if counted is not None:
-        return ngettext(counted.singular, counted.plural, int(values.get(counted.number) or 0))
+        number = values.get(counted.number)
+        # An old text row whose count is not a number ("many of your keywords match") has no form to choose.
+        return ngettext(counted.singular, counted.plural, number) if isinstance(number, int) else template
     context = labels.CONTEXTS.get(template)
     return gettext(template) if context is None else pgettext(context, template)
 

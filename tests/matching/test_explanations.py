@@ -363,6 +363,13 @@ def test_a_row_stored_before_plurals_renders_in_the_form_its_number_takes():
         assert explanations.translated("budget about 16,500 EUR") == f"бюджет около 16{NBSP}500 EUR"
 
 
+def test_an_old_text_row_whose_count_is_not_a_number_is_shown_as_stored():
+    with translation.override("ru"):
+        assert explanations.translated("many of your keywords match the request") == (
+            "many of your keywords match the request"
+        )
+
+
 def test_the_distance_label_has_its_own_context_so_another_apps_km_away_keeps_its_own_russian():
     with open(Path(settings.BASE_DIR) / "matching/locale/ru/LC_MESSAGES/django.po", "rb") as po:
         catalogue = read_po(po)
