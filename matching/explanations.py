@@ -3,9 +3,10 @@ row and turns it back into words, for the partner's referral page, the API and t
 
 The engine (matching/engine/explain.py) gives each label as a template of matching/engine/labels.py (where they are
 marked for translation) and its values; a candidate row keeps both (`stored`), and `rendered` fills the template
-translated into the active language with the same numbers and the codes' names in that language. Rows stored
-before that kept the English text only: such a label is matched against the same templates and rendered likewise,
-and one that matches none (an older engine's) is shown as stored.
+translated into the active language (in the plural form its number takes there, in its context if it has one),
+with its numbers written as that language writes them ("16,500" / "16 500") and the codes' names in that language.
+Rows stored before that kept the English text only: such a label is matched against the same templates and
+rendered likewise, and one that matches none (an older engine's) is shown as stored.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from django.utils.translation import get_language_info, gettext
+from django.utils.formats import number_format
+from django.utils.translation import get_language_info, gettext, ngettext, pgettext
 
 from matching.engine import labels
 from matching.engine.types import Contribution, LabelValue, fill
@@ -26,6 +28,8 @@ from referrals.routing_why import Reason, Routing
 from taxonomy.models import CompanySize, Industry, Product, ServiceType
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+# A number as the engine's English wrote it into a label ("1,234"), in rows stored as text.
+_ENGLISH_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})*|\d+")
 
 
 def stored(contribution: Contribution) -> dict[str, Any]:
@@ -47,7 +51,29 @@ def rendered(part: Mapping[str, Any], words: Vocabulary | None = None) -> str:
     template, values = part["template"], part.get("values") or {}
     if template not in labels.TEMPLATES:
         return fill(template, values)  # a template this catalogue does not know (a newer engine's): English
-    return fill(gettext(template), (words or Vocabulary()).named(values))
+    return _filled(template, values, words)
+
+
+def _filled(template: str, values: Mapping[str, LabelValue], words: Vocabulary | None) -> str:
+    return fill(_translated_template(template, values), _numbers((words or Vocabulary()).named(values)))
+
+
+def _translated_template(template: str, values: Mapping[str, LabelValue]) -> str:
+    counted = labels.COUNTED.get(template)
+    if counted is not None:
+        number = values.get(counted.number)
+        # An old text row whose count is not a number ("many of your keywords match") has no form to choose.
+        return ngettext(counted.singular, counted.plural, number) if isinstance(number, int) else template
+    context = labels.CONTEXTS.get(template)
+    return gettext(template) if context is None else pgettext(context, template)
+
+
+def _numbers(values: Mapping[str, LabelValue]) -> dict[str, LabelValue]:
+    """The label's numbers as the active language writes them: "16,500" in English, "16 500" in Russian."""
+    return {
+        key: number_format(value, force_grouping=True) if isinstance(value, int | float) else value
+        for key, value in values.items()
+    }
 
 
 def labelled(contributions: Iterable[Contribution]) -> list[tuple[str, float]]:
@@ -87,8 +113,15 @@ def translated(label: str, words: Vocabulary | None = None) -> str:
     for template, pattern in _patterns():
         match = pattern.fullmatch(label)
         if match:
-            return fill(gettext(template), (words or Vocabulary()).named(match.groupdict()))
+            return _filled(template, _parsed(match.groupdict()), words)
     return label
+
+
+def _parsed(found: Mapping[str, str]) -> dict[str, LabelValue]:
+    # Numbers back to numbers, so that they choose the plural form and are written as the reader's language does.
+    return {
+        key: int(value.replace(",", "")) if _ENGLISH_NUMBER.fullmatch(value) else value for key, value in found.items()
+    }
 
 
 class Vocabulary:

@@ -103,9 +103,10 @@ LabelValue = str | int
 
 def fill(template: str, values: Mapping[str, LabelValue]) -> str:
     """A label's words: the template with its values, whole numbers grouped by thousands ("1,234"), and the
-    spaces around an empty value collapsed ("similar  deals" -> "similar deals")."""
+    spaces around an empty value collapsed ("similar  deals" -> "similar deals"). Only plain spaces collapse: a
+    value's no-break space (Russian groups thousands with one: "16 500") keeps the number on one line."""
     shown = {key: f"{value:,}" if isinstance(value, int) else value for key, value in values.items()}
-    return " ".join((template % shown).split())
+    return " ".join(word for word in (template % shown).split(" ") if word)
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
+from django.conf import settings
 from django.utils import translation
 
 from matching import explanations
@@ -18,9 +21,16 @@ from tests.decisions import MINE, THEIRS, decided
 pytestmark = pytest.mark.django_db
 
 
-def test_every_label_template_the_engine_marks_has_a_russian_translation():
-    with translation.override("ru"):
-        untranslated = [t for t in explanations.templates() if translation.gettext(t) == t]
+def test_every_label_template_the_engine_marks_has_a_russian_translation_in_each_plural_form():
+    untranslated = []
+    for template in explanations.templates():
+        for n in (1, 2, 5, 21):
+            part = {"template": template, "values": dict.fromkeys(PLACEHOLDER.findall(template), n)}
+            with translation.override("en"):
+                english = explanations.rendered(part)
+            with translation.override("ru"):
+                if explanations.rendered(part) == english:
+                    untranslated.append((template, n))
 
     assert len(explanations.templates()) == 33
     assert "new partner: a fair chance" in explanations.templates()
@@ -47,6 +57,7 @@ SAMPLE_VALUES = {
     "capacity": 5,
 }
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+NBSP = "\N{NO-BREAK SPACE}"  # Russian groups thousands with it
 
 
 @pytest.mark.parametrize("template", labels.TEMPLATES)
@@ -62,7 +73,7 @@ def test_each_label_renders_in_english_and_russian_with_its_values(template):
     assert "%(" not in english and "%(" not in russian
     assert russian != english
     for number in (v for v in values.values() if isinstance(v, int)):
-        assert f"{number:,}" in english and f"{number:,}" in russian
+        assert f"{number:,}" in english and f"{number:,}".replace(",", NBSP) in russian
 
 
 def test_a_label_is_stored_as_its_template_and_values_and_read_in_the_readers_language():
@@ -87,7 +98,7 @@ def test_a_label_is_stored_as_its_template_and_values_and_read_in_the_readers_la
             explanations.rendered(
                 explanations.stored(Contribution("distance", Label(labels.DISTANCE_KM, {"km": 1234}), 1.0))
             )
-            == "1,234 км от вас"
+            == f"1{NBSP}234 км от вас"
         )
 
 
@@ -110,7 +121,7 @@ def test_a_template_this_catalogue_does_not_know_is_shown_in_english_with_its_va
 def test_a_label_reads_in_russian_with_its_numbers_and_its_codes_named():
     with translation.override("ru"):
         assert explanations.translated("12 km away") == "12 км от вас"
-        assert explanations.translated("1,234 km away") == "1,234 км от вас"
+        assert explanations.translated("1,234 km away") == f"1{NBSP}234 км от вас"
         assert explanations.translated("answers within 6 h") == "отвечает в течение 6 ч"
         assert explanations.translated("works in manufacturing") == "работает в отрасли «Производство»"
         assert (
@@ -193,3 +204,179 @@ def test_every_label_a_real_decision_stores_reads_in_russian():
     assert untranslated == set()
     with translation.override("ru"):
         assert explanations.translated("came from advertising") == "источник: Реклама"
+
+
+# Each counted label for 1, 2, 5 and 21: English has two forms, Russian three for whole numbers (21 as 1).
+PLURALS = [
+    (
+        labels.WORDS_SHARED,
+        {"count": 1},
+        "1 of your keywords matches the request",
+        "1 ваше ключевое слово совпадает с запросом",
+    ),
+    (
+        labels.WORDS_SHARED,
+        {"count": 2},
+        "2 of your keywords match the request",
+        "2 ваших ключевых слова совпадают с запросом",
+    ),
+    (
+        labels.WORDS_SHARED,
+        {"count": 5},
+        "5 of your keywords match the request",
+        "5 ваших ключевых слов совпадают с запросом",
+    ),
+    (
+        labels.WORDS_SHARED,
+        {"count": 21},
+        "21 of your keywords match the request",
+        "21 ваше ключевое слово совпадает с запросом",
+    ),
+    (labels.INTERESTED_IN, {"yes": 1, "asked": 1}, "interested in 1 of 1 request", "заинтересовались 1 из 1 запроса"),
+    (labels.INTERESTED_IN, {"yes": 1, "asked": 2}, "interested in 1 of 2 requests", "заинтересовались 1 из 2 запросов"),
+    (labels.INTERESTED_IN, {"yes": 4, "asked": 5}, "interested in 4 of 5 requests", "заинтересовались 4 из 5 запросов"),
+    (
+        labels.INTERESTED_IN,
+        {"yes": 9, "asked": 21},
+        "interested in 9 of 21 requests",
+        "заинтересовались 9 из 21 запроса",
+    ),
+    (
+        labels.ACCEPTED_SIMILAR,
+        {"yes": 1, "total": 1, "kind": ""},
+        "you accepted 1 of 1 similar deal",
+        "вы приняли 1 из 1 похожей сделки",
+    ),
+    (
+        labels.ACCEPTED_SIMILAR,
+        {"yes": 2, "total": 2, "kind": ""},
+        "you accepted 2 of 2 similar deals",
+        "вы приняли 2 из 2 похожих сделок",
+    ),
+    (
+        labels.ACCEPTED_SIMILAR,
+        {"yes": 1, "total": 5, "kind": ""},
+        "you accepted 1 of 5 similar deals",
+        "вы приняли 1 из 5 похожих сделок",
+    ),
+    (
+        labels.ACCEPTED_SIMILAR,
+        {"yes": 3, "total": 21, "kind": ""},
+        "you accepted 3 of 21 similar deals",
+        "вы приняли 3 из 21 похожей сделки",
+    ),
+    (
+        labels.WON_SIMILAR,
+        {"yes": 1, "total": 1, "kind": "office-suite"},
+        "you won 1 of 1 similar Office suite and email deal",
+        "вы выиграли 1 из 1 похожей сделки Офисный пакет и почта",
+    ),
+    (
+        labels.WON_SIMILAR,
+        {"yes": 2, "total": 2, "kind": ""},
+        "you won 2 of 2 similar deals",
+        "вы выиграли 2 из 2 похожих сделок",
+    ),
+    (
+        labels.WON_SIMILAR,
+        {"yes": 5, "total": 5, "kind": ""},
+        "you won 5 of 5 similar deals",
+        "вы выиграли 5 из 5 похожих сделок",
+    ),
+    (
+        labels.WON_SIMILAR,
+        {"yes": 0, "total": 21, "kind": ""},
+        "you won 0 of 21 similar deals",
+        "вы выиграли 0 из 21 похожей сделки",
+    ),
+    (
+        labels.INTERESTED_SIMILAR,
+        {"yes": 1, "total": 1, "kind": ""},
+        "interested in 1 of 1 similar request",
+        "заинтересовались 1 из 1 похожего запроса",
+    ),
+    (
+        labels.INTERESTED_SIMILAR,
+        {"yes": 1, "total": 2, "kind": ""},
+        "interested in 1 of 2 similar requests",
+        "заинтересовались 1 из 2 похожих запросов",
+    ),
+    (
+        labels.INTERESTED_SIMILAR,
+        {"yes": 1, "total": 5, "kind": ""},
+        "interested in 1 of 5 similar requests",
+        "заинтересовались 1 из 5 похожих запросов",
+    ),
+    (
+        labels.INTERESTED_SIMILAR,
+        {"yes": 1, "total": 21, "kind": ""},
+        "interested in 1 of 21 similar requests",
+        "заинтересовались 1 из 21 похожего запроса",
+    ),
+    (labels.CAPACITY_OPEN, {"open": 1, "capacity": 1}, "1 of 1 open referral", "открыто 1 из 1 рекомендации"),
+    (labels.CAPACITY_OPEN, {"open": 1, "capacity": 2}, "1 of 2 open referrals", "открыто 1 из 2 рекомендаций"),
+    (labels.CAPACITY_OPEN, {"open": 3, "capacity": 5}, "3 of 5 open referrals", "открыто 3 из 5 рекомендаций"),
+    (labels.CAPACITY_OPEN, {"open": 20, "capacity": 21}, "20 of 21 open referrals", "открыто 20 из 21 рекомендации"),
+]
+
+
+@pytest.mark.parametrize(("template", "values", "english", "russian"), PLURALS)
+def test_a_counted_label_takes_the_plural_form_its_number_takes_in_each_language(template, values, english, russian):
+    part = explanations.stored(Contribution("signal", Label(template, values), 1.0))
+
+    with translation.override("en"):
+        assert explanations.rendered(part) == english
+    with translation.override("ru"):
+        assert explanations.rendered(part) == russian
+
+
+def test_numbers_of_a_thousand_and_more_are_written_as_the_readers_language_writes_them():
+    budget = explanations.stored(Contribution("budget", Label(labels.BUDGET_ABOUT, {"budget": 16500}), 1.0))
+    accepted = explanations.stored(
+        Contribution("accepted before", Label(labels.ACCEPTED_SIMILAR, {"yes": 1000, "total": 1021, "kind": ""}), 1.0)
+    )
+
+    with translation.override("en"):
+        assert explanations.rendered(budget) == "budget about 16,500 EUR"
+        assert explanations.rendered(accepted) == "you accepted 1,000 of 1,021 similar deals"
+    with translation.override("ru"):
+        assert explanations.rendered(budget) == f"бюджет около 16{NBSP}500 EUR"
+        assert explanations.rendered(accepted) == f"вы приняли 1{NBSP}000 из 1{NBSP}021 похожей сделки"
+
+
+def test_a_row_stored_before_plurals_renders_in_the_form_its_number_takes():
+    # Rows kept the English plural as the template, or (before templates) the English text with grouped numbers.
+    as_template = {
+        "signal": "responsiveness",
+        "template": "interested in %(yes)s of %(asked)s requests",
+        "values": {"yes": 1, "asked": 1},
+        "points": 2.0,
+    }
+    as_text = {"signal": "responsiveness", "label": "interested in 1 of 1,021 requests", "points": 2.0}
+
+    with translation.override("en"):
+        assert explanations.rendered(as_template) == "interested in 1 of 1 request"
+        assert explanations.rendered(as_text) == "interested in 1 of 1,021 requests"
+    with translation.override("ru"):
+        assert explanations.rendered(as_template) == "заинтересовались 1 из 1 запроса"
+        assert explanations.rendered(as_text) == f"заинтересовались 1 из 1{NBSP}021 запроса"
+        assert explanations.translated("budget about 16,500 EUR") == f"бюджет около 16{NBSP}500 EUR"
+
+
+def test_an_old_text_row_whose_count_is_not_a_number_is_shown_as_stored():
+    with translation.override("ru"):
+        assert explanations.translated("many of your keywords match the request") == (
+            "many of your keywords match the request"
+        )
+
+
+def test_the_distance_label_has_its_own_context_so_another_apps_km_away_keeps_its_own_russian():
+    with open(Path(settings.BASE_DIR) / "matching/locale/ru/LC_MESSAGES/django.po", "rb") as po:
+        catalogue = read_po(po)
+
+    assert catalogue.get(labels.DISTANCE_KM) is None
+    assert catalogue.get(labels.DISTANCE_KM, context="routing reason").string == "%(km)s км от вас"
+    with translation.override("ru"):
+        assert explanations.rendered({"signal": "distance", "template": labels.DISTANCE_KM, "values": {"km": 12}}) == (
+            "12 км от вас"
+        )
