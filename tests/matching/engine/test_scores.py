@@ -65,7 +65,8 @@ def request(rng: Random, request_id: int, dimensions: int) -> Deal:
 
 def engine_with_a_record(rng: Random, partners: list[Partner], random_weights: bool = True) -> EnginePolicy:
     """An engine that has answers from some partners, so its cells and their variances differ between partners,
-    and whose global models weigh every feature (the embeddings' cosine too) at random, or as before it learns."""
+    and whose global models weigh every feature (the embeddings' cosine too) and the stacked liking at random, or
+    as before it learns."""
     engine = EnginePolicy()
     for request_id in range(1, 6):
         at = now() - timedelta(days=10 * request_id)
@@ -76,6 +77,8 @@ def engine_with_a_record(rng: Random, partners: list[Partner], random_weights: b
         return engine
     engine.learner.weights = np.array([[rng.gauss(0, 1.5) for _ in range(F)] for _ in range(3)])
     engine.learner.intercepts = np.array([rng.gauss(0, 1) for _ in range(3)])
+    # The accept and win stages read the interest cells' liking at a learned weight (decision 67).
+    engine.learner.stacking = np.array([0.0, rng.gauss(0.5, 1), rng.gauss(0.5, 1)])
     return engine
 
 
