@@ -2,7 +2,8 @@
 
 A change is a history row (`ReferralEvent`) of a referral the person may work, made by anyone but themselves:
 a new referral, a colleague's or the timer's move, an assignment, notes. Only the last `WINDOW` counts, so
-the count stays cheap (the index on `at`) and a long absence does not bury the list.
+the count stays cheap (the index on `at`, read from now back to the person's marker, or to the cap) and a long
+absence does not bury the list.
 """
 
 from __future__ import annotations
@@ -42,8 +43,10 @@ def unread_count(user: User, now: datetime) -> int:
     # One statement on every page: the person's marker read inside it; a person without one has read nothing.
     marker = ChangesSeen.objects.filter(user=user).values("seen_at")[:1]
     unread = _changes(user, now).filter(at__gt=Coalesce(Subquery(marker), Value(now - WINDOW)))
-    # Unordered: counting up to the cap then stops at the first rows found instead of sorting them all.
-    return unread.order_by()[: MAX_COUNTED + 1].count()
+    # Newest first, by time alone: PostgreSQL then walks the `at` index back from now and stops at the cap or at
+    # the marker, checking each change's referral by primary key, instead of joining every referral of the
+    # partner to every change of the window (docs/decisions.md 68).
+    return unread.order_by("-at")[: MAX_COUNTED + 1].count()
 
 
 def recent(user: User, now: datetime) -> list[tuple[ReferralEvent, bool]]:
