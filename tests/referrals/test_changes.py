@@ -120,3 +120,17 @@ def test_the_unread_count_is_one_query_however_many_referrals_changed(profile, a
     with CaptureQueriesContext(connection) as captured:
         changes.unread_count(admin_user, NOW + H)
     assert len(captured) == 1
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the plan is PostgreSQL's")
+def test_postgresql_counts_the_unread_changes_newest_first_through_the_index_on_their_time(profile, admin_user):
+    factories.referral(profile, now=NOW)
+    changes.mark_read(admin_user, NOW - H)
+    sql, params = changes._unread(admin_user, NOW + H)[: changes.MAX_COUNTED + 1].query.sql_with_params()
+    with connection.cursor() as cursor:
+        # A test database is too small for the planner to want an index at all: only which path it takes is asked.
+        for kind in ("seqscan", "bitmapscan", "sort", "hashjoin", "mergejoin"):
+            cursor.execute(f"SET LOCAL enable_{kind} = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan Backward using referral_event_at" in plan
