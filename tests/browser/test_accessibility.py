@@ -6,6 +6,7 @@ rule, element, axe's help and its details. The Russian finder's screenshot goes 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +20,7 @@ from tests import factories
 from tests.browser.test_finder import cloud_partner
 from tests.browser.test_profiles_scorecard import _history as history
 from tests.browser.test_workspace import sample_referrals, shoot
+from tests.leadshare.test_russian_pages import Text, english_messages
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,13 +46,34 @@ Visitor = Callable[..., Page]
 
 
 def violations(page: Page, label: str) -> list[str]:
-    """The serious and critical violations (and FAILING_RULES') axe finds on the page as it is now, one line each."""
+    """The serious and critical violations (and FAILING_RULES') axe finds on the page as it is now, one line each;
+    on a Russian page also every English message of ours it shows, as the browser has it (text that scripts
+    wrote included)."""
     assert page.evaluate("typeof axe") == "object", "axe-core was not injected"
-    return [
+    found = [
         f"{label}: {v['id']} ({v['impact']}) at {v['target']}: {v['help']}. {v['detail']}"
         for v in page.evaluate(RUN_AXE)
         if v["impact"] in FAILING_IMPACTS or v["id"] in FAILING_RULES
     ]
+    if page.evaluate("document.documentElement.lang") == "ru":
+        found += [f"{label}: English of ours: {english}" for english in ours_in(page.content())]
+    return found
+
+
+@cache
+def our_messages() -> tuple[set[str], set[str]]:
+    return english_messages()
+
+
+def ours_in(html: str) -> list[str]:
+    """Our English messages on the page (the walk of tests/leadshare/test_russian_pages.py, without its checks of
+    any three English words: the browser tests' partners and customers write English)."""
+    whole, parts = our_messages()
+    page = Text()
+    page.feed(html)
+    found = [t for t in page.texts if t in whole]
+    found += [f"{p!r} in {t!r}" for t in page.texts if t not in whole for p in parts if p in t]
+    return sorted(set(found))
 
 
 def audit(page: Page, url: str, size: ViewportSize = WIDE, status: int = 200) -> list[str]:
