@@ -221,7 +221,7 @@ def _explanation(plan: Plan, signal: str, candidate: ranking.Candidate, entry: S
         ) % {"hits": candidate.text_hits, "words": words}
     if signal == "proximity":
         assert plan.origin is not None
-        city = places.city_name(plan.origin.name, plan.origin.country)
+        city = places.city_name(plan.origin.name, plan.origin.country, typed=plan.criteria.city)
         return _("%(km)s km from %(city)s") % {"km": f"{candidate.distance_km or 0:.0f}", "city": city}
     if signal == "size_fit":
         if not candidate.target_sizes:

@@ -87,11 +87,23 @@ def _zones() -> dict[tuple[str, str], str]:
     return zones
 
 
-def city_name(city: str, country: str, language: str | None = None) -> str:
-    """`city` (in `country`, alpha-2) as `language` writes it, when CLDR knows the city; else as given."""
+def city_name(city: str, country: str, language: str | None = None, typed: str = "") -> str:
+    """`city` (in `country`, alpha-2) as `language` writes it, when CLDR knows the city; else as the reader
+    `typed` it, when that is one of the city's known spellings ("Гамбург" for Hamburg: the city list's other
+    spellings carry no language, so only the reader can say which is theirs); else as given."""
     zone = _zones().get((country.upper(), fold(city)))
     locale = _locale(_language(language))
-    if zone is None or locale is None:
-        return city
-    named = str(locale.time_zones.get(zone, {}).get("city", ""))
-    return named or (_english(zone) if locale.language == "en" else city)
+    named = str(locale.time_zones.get(zone, {}).get("city", "")) if zone is not None and locale is not None else ""
+    if named:
+        return named
+    if typed.strip() and _is_spelling_of(typed, city, country):
+        spelled = " ".join(typed.split())
+        return spelled[:1].upper() + spelled[1:]
+    if zone is not None and locale is not None and locale.language == "en":
+        return _english(zone)
+    return city
+
+
+def _is_spelling_of(typed: str, city: str, country: str) -> bool:
+    known = cities.lookup(country, city)
+    return known is not None and fold(typed) in known.spellings

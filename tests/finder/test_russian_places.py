@@ -52,6 +52,15 @@ def test_the_why_of_a_search_around_a_city_names_the_city_in_russian(moscow):
     assert "Moscow" not in body.split('id="results"')[1].split('id="request"')[0]
 
 
+def test_a_city_cldr_does_not_name_reads_in_the_why_as_the_customer_typed_it():
+    profile = factories.profile(factories.partner("Северная почта", country="DE"), country="DE", city="Hamburg")
+    Location.objects.filter(profile=profile).update(lat=53.5511, lon=9.9937)
+    profile.keywords = ["почта"]
+    profile.save()
+    body = page("/partners/?q=почта&country=DE&city=Гамбург&radius_km=50", "ru")
+    assert "0 км от города Гамбург" in body
+
+
 def test_the_request_forms_countries_and_currencies_are_in_russian(moscow):
     form = page("/partners/", "ru").split('id="request"')[1]
     assert (option(form, "DE"), option(form, "RU"), option(form, "RUB")) == (

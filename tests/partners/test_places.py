@@ -35,6 +35,16 @@ def test_a_city_cldr_knows_is_named_in_the_readers_language(city, country, langu
     assert city_name(city, country, language) == name
 
 
+def test_a_city_cldr_does_not_know_reads_as_the_reader_typed_it_when_that_is_one_of_its_spellings():
+    assert (
+        city_name("Hamburg", "DE", "ru", typed="гамбург"),
+        city_name("Hamburg", "DE", "ru", typed="  Гамбург "),
+        city_name("Hamburg", "DE", "ru", typed="Berlin"),
+        city_name("Hamburg", "DE", "ru"),
+        city_name("Berlin", "DE", "ru", typed="Berlin"),
+    ) == ("Гамбург", "Гамбург", "Hamburg", "Hamburg", "Берлин")
+
+
 def test_a_city_cldr_does_not_know_or_in_another_country_is_kept_as_stored():
     assert (city_name("Potsdam", "DE", "ru"), city_name("Berlin", "US", "ru"), city_name("Berlin", "DE", "xx")) == (
         "Potsdam",
