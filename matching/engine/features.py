@@ -82,15 +82,34 @@ class Associations:
             self.by_industry.setdefault(deal.industry, Counter())[product] += 1
             self.by_product.setdefault(product, Counter())[deal.industry] += 1
 
-    def products_typical_of(self, industry: str) -> dict[str, float]:
-        """P(the request's industry is `industry` | it names the product), for each product seen with it."""
-        together = self.by_industry.get(industry, Counter())
-        return {p: n / (self.products[p] + ASSOCIATION_SMOOTHING) for p, n in sorted(together.items())}
+    def products_typical_of(self, industry: str, without: Deal | None = None) -> dict[str, float]:
+        """P(the request's industry is `industry` | it names the product), for each product seen with it, over
+        the requests seen but `without`: a request never explains itself, so its features are the same whether
+        it was counted yet or not (a refit replays the offers in order, the deciding engine decided first)."""
+        own = self._own(without)
+        found = {}
+        for product, n in sorted(self.by_industry.get(industry, Counter()).items()):
+            together = n - (own is not None and own.industry == industry and product in own.products)
+            if together > 0:
+                alone = self.products[product] - (own is not None and product in own.products)
+                found[product] = together / (alone + ASSOCIATION_SMOOTHING)
+        return found
 
-    def industries_naming(self, product: str) -> dict[str, float]:
-        """P(the request names `product` | its industry), for each industry seen with it."""
-        together = self.by_product.get(product, Counter())
-        return {i: n / (self.industries[i] + ASSOCIATION_SMOOTHING) for i, n in sorted(together.items())}
+    def industries_naming(self, product: str, without: Deal | None = None) -> dict[str, float]:
+        """P(the request names `product` | its industry), for each industry seen with it, over the requests seen
+        but `without`."""
+        own = self._own(without)
+        found = {}
+        for industry, n in sorted(self.by_product.get(product, Counter()).items()):
+            mine = own is not None and own.industry == industry
+            together = n - (own is not None and mine and product in own.products)
+            if together > 0:
+                found[industry] = together / (self.industries[industry] - mine + ASSOCIATION_SMOOTHING)
+        return found
+
+    def _own(self, deal: Deal | None) -> Deal | None:
+        """`deal` when it was counted (it has an industry and products), else None."""
+        return deal if deal is not None and deal.request_id in self.seen else None
 
 
 def inferred(deal: Deal, index: PartnerIndex, associations: Associations | None) -> tuple[np.ndarray, np.ndarray]:
@@ -101,13 +120,13 @@ def inferred(deal: Deal, index: PartnerIndex, associations: Associations | None)
     if associations is None:
         return industry, products
     if deal.industry:
-        for product, p in associations.products_typical_of(deal.industry).items():
+        for product, p in associations.products_typical_of(deal.industry, deal).items():
             at = index.products.of(product)
             industry[at] = np.maximum(industry[at], p)
         industry[index.industries.of(deal.industry)] = 0.0
     for item in deal.products:
         best = np.zeros(n)
-        for code, p in associations.industries_naming(item).items():
+        for code, p in associations.industries_naming(item, deal).items():
             at = index.industries.of(code)
             best[at] = np.maximum(best[at], p)
         best[index.products.of(item)] = 0.0
