@@ -22,7 +22,7 @@ def test_every_label_template_the_engine_marks_has_a_russian_translation():
     with translation.override("ru"):
         untranslated = [t for t in explanations.templates() if translation.gettext(t) == t]
 
-    assert len(explanations.templates()) == 33
+    assert len(explanations.templates()) == 35
     assert "new partner: a fair chance" in explanations.templates()
     assert untranslated == []
 
