@@ -57,6 +57,10 @@ COLUMN = {name: i for i, name in enumerate(FEATURES)}
 
 
 ASSOCIATION_SMOOTHING = 5.0  # requests' worth of "not together" added to each count: rare codes infer little
+# Only the strongest associations infer: a weak one says little, and each costs a pass over its postings (a
+# market where every product goes with every industry would otherwise visit every row's products per decision).
+ASSOCIATION_FLOOR = 0.1
+ASSOCIATION_MOST = 8
 
 
 class Associations:
@@ -112,6 +116,12 @@ class Associations:
         return deal if deal is not None and deal.request_id in self.seen else None
 
 
+def _strongest(found: dict[str, float]) -> list[tuple[str, float]]:
+    """The ASSOCIATION_MOST strongest of `found` at or above ASSOCIATION_FLOOR, ties by code."""
+    strong = sorted(((-p, code) for code, p in found.items() if p >= ASSOCIATION_FLOOR))[:ASSOCIATION_MOST]
+    return [(code, -p) for p, code in strong]
+
+
 def inferred(deal: Deal, index: PartnerIndex, associations: Associations | None) -> tuple[np.ndarray, np.ndarray]:
     """(`industry_inferred`, `products_inferred`) of every row (n,): 0 for what a row declares itself, since
     `industry_match` and `product_overlap` say that, and 0 without associations."""
@@ -120,13 +130,13 @@ def inferred(deal: Deal, index: PartnerIndex, associations: Associations | None)
     if associations is None:
         return industry, products
     if deal.industry:
-        for product, p in associations.products_typical_of(deal.industry, deal).items():
+        for product, p in _strongest(associations.products_typical_of(deal.industry, deal)):
             at = index.products.of(product)
             industry[at] = np.maximum(industry[at], p)
         industry[index.industries.of(deal.industry)] = 0.0
     for item in deal.products:
         best = np.zeros(n)
-        for code, p in associations.industries_naming(item, deal).items():
+        for code, p in _strongest(associations.industries_naming(item, deal)):
             at = index.industries.of(code)
             best[at] = np.maximum(best[at], p)
         best[index.products.of(item)] = 0.0

@@ -142,3 +142,15 @@ def test_the_engine_learns_the_associations_from_the_requests_it_offered_and_a_r
         for (request_id, _), x in refit.learner.pair_features.items()
         if request_id == 1
     } == {0.0}  # the first request's pairs: no other request was seen before it
+
+
+def test_a_weak_association_infers_nothing():
+    # crm named in 1 retail request of 10: 1 / 15 is below the floor.
+    associations = seen(
+        deal(1, industry="retail", products=frozenset({"crm"})),
+        *[deal(r, industry="banking", products=frozenset({"crm"})) for r in range(2, 11)],
+    )
+    someone = partner(1, industries=frozenset({"banking"}), products=frozenset({"crm"}))
+
+    assert associations.products_typical_of("retail") == {"crm": pytest.approx(1 / 15)}
+    assert inferred_of(deal(20, industry="retail"), someone, associations)["industry"] == 0.0
