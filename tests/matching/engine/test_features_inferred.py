@@ -13,6 +13,7 @@ import pytest
 from matching.engine import features
 from matching.engine.features import Associations
 from matching.engine.index import PartnerIndex
+from matching.engine.learner import INTEREST, PRIOR_WEIGHTS, Learner
 from matching.engine.policy import EnginePolicy
 from matching.engine.types import Observation, Outcome
 from tests.matching.engine.builders import deal, now, partner
@@ -154,3 +155,20 @@ def test_a_weak_association_infers_nothing():
 
     assert associations.products_typical_of("retail") == {"crm": pytest.approx(1 / 15)}
     assert inferred_of(deal(20, industry="retail"), someone, associations)["industry"] == 0.0
+
+
+def test_an_engine_stored_before_the_inferred_features_loads_with_them_at_their_prior_weights():
+    old = Learner()
+    old.weights = old.weights[:, : features.COLUMN["industry_inferred"]].copy()
+    old.pair_features[(1, 1)] = np.ones(features.COLUMN["industry_inferred"])
+    del old.__dict__["associations"]
+
+    loaded = Learner.__new__(Learner)
+    loaded.__setstate__(dict(old.__dict__))  # as unpickling the stored state does
+
+    assert loaded.weights.shape == (3, features.F)
+    assert (
+        loaded.weights[INTEREST, features.COLUMN["industry_inferred"]] == PRIOR_WEIGHTS[INTEREST]["industry_inferred"]
+    )
+    assert loaded.pair_features[(1, 1)].tolist()[-2:] == [0.0, 0.0]
+    assert loaded.associations.seen == set()
