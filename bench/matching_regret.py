@@ -83,7 +83,7 @@ class Probe(EnginePolicy):
         index, learner = self.index, self.learner
         rows = np.flatnonzero(index.exclusions(deal, asked) == ELIGIBLE)
         km = features.distances(deal, index)
-        logit = features.logits(deal, index, rows, learner.weights, learner.intercepts, km)
+        logit = features.logits(deal, index, rows, learner.weights, learner.intercepts, km, learner.associations)
         positions = self._positions_of_slots(rows)
         prediction = learner.predict_from_logits(deal, logit, positions, now)
         p = _sigmoid(prediction.global_logit + prediction.cell_mean)

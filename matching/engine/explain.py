@@ -29,8 +29,8 @@ EXPLORATION = "exploration"
 
 # Signals, each a group of features, in the order a partner reads them.
 FEATURE_SIGNALS = {
-    "industry": ("industry_match", "industry_unknown"),
-    "products": ("product_overlap", "service_overlap"),
+    "industry": ("industry_match", "industry_unknown", "industry_inferred"),
+    "products": ("product_overlap", "service_overlap", "products_inferred"),
     "size": ("size_in_target", "size_any"),
     "distance": ("log_km", "remote", "local", "log_km_wide", "km_near"),
     "language": ("language_declared",),
@@ -125,6 +125,8 @@ class _Labels:
             return _said(words.INDUSTRY_MATCH, industry=self.deal.industry)
         if self.x[COLUMN["industry_unknown"]]:
             return _said(words.INDUSTRY_UNKNOWN)
+        if self.x[COLUMN["industry_inferred"]]:
+            return _said(words.INDUSTRY_INFERRED, industry=self.deal.industry)
         return _said(words.INDUSTRY_OTHER, industry=self.deal.industry)
 
     def _products(self) -> Label:
@@ -132,6 +134,8 @@ class _Labels:
         offered = sorted(wanted & (self.partner.products | self.partner.services))
         if offered:
             return _said(words.PRODUCTS_OFFERED, products=", ".join(offered))
+        if self.x[COLUMN["products_inferred"]]:
+            return _said(words.PRODUCTS_INFERRED, products=", ".join(sorted(self.deal.products)))
         if wanted:
             return _said(words.PRODUCTS_NONE_OFFERED)
         return _said(words.PRODUCTS_NONE_NAMED)

@@ -7,6 +7,7 @@ computation (a one-row index), so there is one implementation of each feature.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from math import log
 
@@ -47,10 +48,100 @@ FEATURES = (
     "budget_large",
     "budget_very_large",
     "load",  # open referrals / capacity when decided (0 when unlimited): a busy partner is less interested
+    "industry_inferred",  # undeclared industry: the most the requests seen name it with a product it declares
+    "products_inferred",  # undeclared products: share of them the requests seen name with an industry it declares
 )
 F = len(FEATURES)
 Scale = float | Callable[[np.ndarray], np.ndarray]  # a weight's multiple, or each row's (given the rows)
 COLUMN = {name: i for i, name in enumerate(FEATURES)}
+
+
+ASSOCIATION_SMOOTHING = 5.0  # requests' worth of "not together" added to each count: rare codes infer little
+# Only the strongest associations infer: a weak one says little, and each costs a pass over its postings (a
+# market where every product goes with every industry would otherwise visit every row's products per decision).
+ASSOCIATION_FLOOR = 0.1
+ASSOCIATION_MOST = 8
+
+
+class Associations:
+    """Which industries and products the requests the engine saw name together, so a partner's declared
+    products say which industries it likely works in and the other way round. Learned from requests alone (a
+    deal carries its industry and products), never from answers or from anything hidden."""
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+        self.industries: Counter[str] = Counter()
+        self.products: Counter[str] = Counter()
+        self.by_industry: dict[str, Counter[str]] = {}
+        self.by_product: dict[str, Counter[str]] = {}
+
+    def add(self, deal: Deal) -> None:
+        """Count a request once, however often it is seen."""
+        if deal.request_id in self.seen or not deal.industry or not deal.products:
+            return
+        self.seen.add(deal.request_id)
+        self.industries[deal.industry] += 1
+        for product in deal.products:
+            self.products[product] += 1
+            self.by_industry.setdefault(deal.industry, Counter())[product] += 1
+            self.by_product.setdefault(product, Counter())[deal.industry] += 1
+
+    def products_typical_of(self, industry: str, without: Deal | None = None) -> dict[str, float]:
+        """P(the request's industry is `industry` | it names the product), for each product seen with it, over
+        the requests seen but `without`: a request never explains itself, so its features are the same whether
+        it was counted yet or not (a refit replays the offers in order, the deciding engine decided first)."""
+        own = self._own(without)
+        found = {}
+        for product, n in sorted(self.by_industry.get(industry, Counter()).items()):
+            together = n - (own is not None and own.industry == industry and product in own.products)
+            if together > 0:
+                alone = self.products[product] - (own is not None and product in own.products)
+                found[product] = together / (alone + ASSOCIATION_SMOOTHING)
+        return found
+
+    def industries_naming(self, product: str, without: Deal | None = None) -> dict[str, float]:
+        """P(the request names `product` | its industry), for each industry seen with it, over the requests seen
+        but `without`."""
+        own = self._own(without)
+        found = {}
+        for industry, n in sorted(self.by_product.get(product, Counter()).items()):
+            mine = own is not None and own.industry == industry
+            together = n - (own is not None and mine and product in own.products)
+            if together > 0:
+                found[industry] = together / (self.industries[industry] - mine + ASSOCIATION_SMOOTHING)
+        return found
+
+    def _own(self, deal: Deal | None) -> Deal | None:
+        """`deal` when it was counted (it has an industry and products), else None."""
+        return deal if deal is not None and deal.request_id in self.seen else None
+
+
+def _strongest(found: dict[str, float]) -> list[tuple[str, float]]:
+    """The ASSOCIATION_MOST strongest of `found` at or above ASSOCIATION_FLOOR, ties by code."""
+    strong = sorted(((-p, code) for code, p in found.items() if p >= ASSOCIATION_FLOOR))[:ASSOCIATION_MOST]
+    return [(code, -p) for p, code in strong]
+
+
+def inferred(deal: Deal, index: PartnerIndex, associations: Associations | None) -> tuple[np.ndarray, np.ndarray]:
+    """(`industry_inferred`, `products_inferred`) of every row (n,): 0 for what a row declares itself, since
+    `industry_match` and `product_overlap` say that, and 0 without associations."""
+    n = len(index)
+    industry, products = np.zeros(n), np.zeros(n)
+    if associations is None:
+        return industry, products
+    if deal.industry:
+        for product, p in _strongest(associations.products_typical_of(deal.industry, deal)):
+            at = index.products.of(product)
+            industry[at] = np.maximum(industry[at], p)
+        industry[index.industries.of(deal.industry)] = 0.0
+    for item in deal.products:
+        best = np.zeros(n)
+        for code, p in _strongest(associations.industries_naming(item, deal)):
+            at = index.industries.of(code)
+            best[at] = np.maximum(best[at], p)
+        best[index.products.of(item)] = 0.0
+        products += best / len(deal.products)
+    return industry, products
 
 
 def budget_bucket(deal: Deal) -> int:
@@ -60,9 +151,15 @@ def budget_bucket(deal: Deal) -> int:
     return 1 + sum(deal.budget_eur >= edge for edge in BUDGET_EDGES)
 
 
-def matrix(deal: Deal, index: PartnerIndex, rows: np.ndarray, km: np.ndarray | None = None) -> np.ndarray:
+def matrix(
+    deal: Deal,
+    index: PartnerIndex,
+    rows: np.ndarray,
+    km: np.ndarray | None = None,
+    associations: Associations | None = None,
+) -> np.ndarray:
     """The features of `deal` against each of `rows` of `index`, one row each (len(rows) x F); `km` is
-    `distances(deal, index)` when the caller has it already."""
+    `distances(deal, index)` when the caller has it already; `associations` those the engine learned."""
     n = len(index)
     # Built feature by feature, so each feature is a contiguous row here; the caller gets the transpose.
     columns = np.zeros((F, len(rows)), dtype=np.float64)
@@ -114,6 +211,9 @@ def matrix(deal: Deal, index: PartnerIndex, rows: np.ndarray, km: np.ndarray | N
     if bucket:
         out[:, COLUMN["budget_small"] + bucket - 1] = 1.0
     out[:, COLUMN["load"]] = load(index)[rows]
+    industry_inferred, products_inferred = inferred(deal, index, associations)
+    out[:, COLUMN["industry_inferred"]] = industry_inferred[rows]
+    out[:, COLUMN["products_inferred"]] = products_inferred[rows]
     return out
 
 
@@ -124,10 +224,11 @@ def logits(
     weights: np.ndarray,
     intercepts: np.ndarray,
     km: np.ndarray,
+    associations: Associations | None = None,
 ) -> np.ndarray:
-    """`matrix(deal, index, rows) @ weights.T + intercepts` (len(rows) x stages; every row when `rows` is None)
-    without building the matrix: each feature's weights are added only to the rows that have it (from the
-    postings), so a decision builds full rows only for the few candidates it lists. `km` is
+    """`matrix(deal, index, rows, km, associations) @ weights.T + intercepts` (len(rows) x stages; every row
+    when `rows` is None) without building the matrix: each feature's weights are added only to the rows that
+    have it (from the postings), so a decision builds full rows only for the few candidates it lists. `km` is
     `distances(deal, index)`. Held to `matrix` by a test."""
     every = rows is None
     at: np.ndarray | slice = slice(None) if rows is None else rows
@@ -193,6 +294,10 @@ def logits(
         add_dense("vector_missing", missing)
     else:
         constant += w["vector_missing"]
+    if associations is not None and (w["industry_inferred"].any() or w["products_inferred"].any()):
+        industry_inferred, products_inferred = inferred(deal, index, associations)
+        add_dense("industry_inferred", industry_inferred[at])
+        add_dense("products_inferred", products_inferred[at])
 
     if deal.source in SOURCES:
         constant += w["source_" + deal.source]
@@ -262,11 +367,11 @@ def matched_terms(deal: Deal, partner: Partner) -> frozenset[tuple[str, str]]:
     return frozenset(found)
 
 
-def pair_features(deal: Deal, partner: Partner) -> np.ndarray:
+def pair_features(deal: Deal, partner: Partner, associations: Associations | None = None) -> np.ndarray:
     """The features of one pair (F,), by the same computation as `matrix`."""
     index = PartnerIndex()
     index.sync((partner,))
-    return matrix(deal, index, np.zeros(1, dtype=np.intp))[0]
+    return matrix(deal, index, np.zeros(1, dtype=np.intp), associations=associations)[0]
 
 
 def distances(deal: Deal, index: PartnerIndex) -> np.ndarray:

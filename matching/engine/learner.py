@@ -42,7 +42,7 @@ from math import exp, log
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from matching.engine.features import COLUMN, F, budget_bucket
+from matching.engine.features import COLUMN, Associations, F, budget_bucket
 from matching.engine.types import Deal, Observation, Outcome
 
 CODE_VERSION = "1"
@@ -102,6 +102,8 @@ PRIOR_WEIGHTS = {
         "load": -1.0,
         "words_cosine": 1.0,
         "vector_cosine": 1.0,
+        "industry_inferred": 0.4,
+        "products_inferred": 0.4,
     },
     ACCEPT: {"industry_match": 0.3, "product_overlap": 0.4, "size_in_target": 0.2},
     WIN: {"industry_match": 0.2, "product_overlap": 0.2},
@@ -111,6 +113,20 @@ PRIOR_WEIGHTS = {
 VALUE_PRIOR_LOG = log(10_000.0)
 VALUE_PRIOR_VARIANCE = 1.0
 VALUE_PRIOR_COUNT = 5.0
+
+
+def _with_new_features(weights: np.ndarray) -> np.ndarray:
+    """A stored engine's weights with the features added since (FEATURES only grows at its end) at their prior."""
+    stored = weights.shape[1]
+    if stored >= F:
+        return weights
+    grown = np.zeros((len(weights), F))
+    grown[:, :stored] = weights
+    for stage, prior in PRIOR_WEIGHTS.items():
+        for name, weight in prior.items():
+            if COLUMN[name] >= stored:
+                grown[stage, COLUMN[name]] = weight
+    return grown
 
 
 def deal_cells(deal: Deal, stage: int) -> tuple[str, ...]:
@@ -274,6 +290,7 @@ class Learner:
         self._profile_array: np.ndarray | None = None
         self.deals: dict[int, Deal] = {}  # request id -> the deal as the engine saw it when deciding
         self.pair_features: dict[tuple[int, int], np.ndarray] = {}
+        self.associations = Associations()  # of the requests it was offered or told of, as they came
         self._reset()
 
     def _reset(self) -> None:
@@ -306,6 +323,11 @@ class Learner:
         self.__dict__.setdefault("stacking", np.array(PRIOR_STACKING, dtype=np.float64))
         self.__dict__.setdefault("_liking", {})
         self.__dict__.setdefault("prior_variances", [dict(PRIOR_VARIANCE) for _ in STAGES])
+        self.__dict__.setdefault("associations", Associations())
+        self.weights = _with_new_features(self.weights)
+        for pair, x in self.pair_features.items():
+            if len(x) < F:  # a pair decided before the feature existed had none of it
+                self.pair_features[pair] = np.concatenate([x, np.zeros(F - len(x))])
 
     # -- remembering what was decided, so answers can be read against it -----------------------------------
 

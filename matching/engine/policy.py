@@ -67,13 +67,22 @@ class EnginePolicy:
 
     def observe(self, observation: Observation) -> None:
         self._remember_pair(observation)
+        self._associate(observation)
         self.learner.observe(observation)
 
     def fit(self, observations: Sequence[Observation]) -> None:
         """A full, deterministic refit from `observations` (of deals this engine decided on)."""
         for observation in observations:
             self._remember_pair(observation)
+            self._associate(observation)
         self.learner.fit(observations)
+
+    def _associate(self, observation: Observation) -> None:
+        """A request's industry and products count once it was offered, after the features of its first pair:
+        so an engine replaying the history (a refit, another process) infers what the deciding one did."""
+        deal = self.learner.deals.get(observation.request_id)
+        if deal is not None:
+            self.learner.associations.add(deal)
 
     def decide(
         self, deal: Deal, partners: Sequence[Partner], count: int, asked: frozenset[int], now: datetime, rng: Random
@@ -108,7 +117,7 @@ class EnginePolicy:
         # Full feature rows only for the candidates listed: the learner keeps the chosen ones' to learn from.
         listed = sorted(set(best[:RANKED].tolist() if self.explained else ()) | {position for position, _, _ in picks})
         at = np.array(listed, dtype=np.intp)
-        x = dict(enumerate(features.matrix(deal, index, rows[at], scores.km)))
+        x = dict(enumerate(features.matrix(deal, index, rows[at], scores.km, self.learner.associations)))
         compact = {position: i for i, position in enumerate(listed)}
         picks = [(compact[position], boost, propensity) for position, boost, propensity in picks]
         for position, _, _ in picks:
@@ -261,7 +270,7 @@ class EnginePolicy:
         partner = self.index.partners[row]
         if observation.open_referrals is not None:
             partner = replace(partner, open_referrals=observation.open_referrals)
-        self.learner.remember(deal, profile_id, features.pair_features(deal, partner))
+        self.learner.remember(deal, profile_id, features.pair_features(deal, partner, self.learner.associations))
 
 
 def capacity_discount(load: np.ndarray) -> np.ndarray:

@@ -56,7 +56,13 @@ class Scores:
             missing = np.unique(missing)
             learner = self.learner
             self._global[missing] = features.logits(
-                self.deal, self.index, self.rows[missing], learner.weights, learner.intercepts, self.km
+                self.deal,
+                self.index,
+                self.rows[missing],
+                learner.weights,
+                learner.intercepts,
+                self.km,
+                learner.associations,
             )
             self._done[missing] = True
         return np.asarray(self._global[at] + self.cells.cell_mean[self._cell[at]])
@@ -102,7 +108,7 @@ class Scores:
             slope, constant = cut.tangents(self.logit(cut.sample_of(self.m)))
             learner = self.learner
             combined = (slope @ learner.weights)[None, :]
-            every = features.logits(self.deal, self.index, None, combined, np.zeros(1), self.km)
+            every = features.logits(self.deal, self.index, None, combined, np.zeros(1), self.km, learner.associations)
             cells = (self.cells.cell_mean @ slope)[self._cell]
             linear = every[self.rows, 0] + cells + float(slope @ learner.intercepts) + constant
             self._upper = (linear, slope)

@@ -97,7 +97,9 @@ def every_score(engine: EnginePolicy, scores: Scores, optimism: float, taken: fr
     all, the learner's prediction for all."""
     learner = engine.learner
     rows, km = scores.rows, scores.km
-    global_logit = features.logits(scores.deal, scores.index, rows, learner.weights, learner.intercepts, km)
+    global_logit = features.logits(
+        scores.deal, scores.index, rows, learner.weights, learner.intercepts, km, learner.associations
+    )
     prediction = learner.predict_from_logits(scores.deal, global_logit, engine._positions_of_slots(scores.rows), now())
     sd = EXPLORATION_SCALE * np.sqrt(prediction.cell_variance)
     logit = global_logit + prediction.cell_mean
