@@ -293,10 +293,7 @@ def send_request(data: RequestInput, client_ip: str, now: datetime) -> RequestOu
             engagement = services.create_engagement(_engagement_input(data, fresh), ACTOR, now)
         except InvalidInput as exc:  # its "targets" are the partners chosen here
             raise InvalidInput({"profile_ids" if k == "targets" else k: v for k, v in exc.errors.items()}) from None
-        referral_ids = list(engagement.referrals.order_by("pk").values_list("pk", flat=True))
-        # One confirmation per request; it names the engagement through its first referral.
-        email = data.email.strip()
-        outbox.add([outbox.email(outbox.CUSTOMER_REQUEST_SENT, email, data.language, now, referral_ids[0])])
+        referral_ids = _confirm(engagement, data, now)
     return RequestOutcome(
         engagement=engagement,
         referral_ids=referral_ids,
@@ -315,11 +312,17 @@ def _route(data: RequestInput, now: datetime) -> RequestOutcome:
             if set(exc.errors) - {"route"}:
                 raise
             raise InvalidInput({"route": _("No partner can take your request now. Please try again later.")}) from None
-        referral_ids = list(engagement.referrals.order_by("pk").values_list("pk", flat=True))
-        email = data.email.strip()
-        outbox.add([outbox.email(outbox.CUSTOMER_REQUEST_SENT, email, data.language, now, referral_ids[0])])
+        referral_ids = _confirm(engagement, data, now)
     profiles = list(engagement.referrals.order_by("pk").values_list("profile_id", flat=True))
     return RequestOutcome(engagement=engagement, referral_ids=referral_ids, asked=partner_names(profiles))
+
+
+def _confirm(engagement: Engagement, data: RequestInput, now: datetime) -> list[int]:
+    """The request's referrals, and its one confirmation to the customer (naming it through its first referral),
+    in the caller's transaction."""
+    referral_ids = list(engagement.referrals.order_by("pk").values_list("pk", flat=True))
+    outbox.add([outbox.email(outbox.CUSTOMER_REQUEST_SENT, data.email.strip(), data.language, now, referral_ids[0])])
+    return referral_ids
 
 
 def _engagement_input(data: RequestInput, targets: list[int], route: int | None = None) -> services.EngagementInput:

@@ -20,7 +20,7 @@ from tests import factories
 from tests.browser.test_finder import cloud_partner
 from tests.browser.test_profiles_scorecard import _history as history
 from tests.browser.test_workspace import sample_referrals, shoot
-from tests.leadshare.test_russian_pages import Text, english_messages
+from tests.leadshare.test_russian_pages import english_messages, messages_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,14 +66,9 @@ def our_messages() -> tuple[set[str], set[str]]:
 
 
 def ours_in(html: str) -> list[str]:
-    """Our English messages on the page (the walk of tests/leadshare/test_russian_pages.py, without its checks of
-    any three English words: the browser tests' partners and customers write English)."""
-    whole, parts = our_messages()
-    page = Text()
-    page.feed(html)
-    found = [t for t in page.texts if t in whole]
-    found += [f"{p!r} in {t!r}" for t in page.texts if t not in whole for p in parts if p in t]
-    return sorted(set(found))
+    """Our English messages on the page (tests/leadshare/test_russian_pages.py's check, without its runs of any
+    three English words: the browser tests' partners and customers write English)."""
+    return sorted(set(messages_in(html, our_messages())[1]))
 
 
 def audit(page: Page, url: str, size: ViewportSize = WIDE, status: int = 200) -> list[str]:

@@ -91,12 +91,18 @@ def english_messages() -> tuple[set[str], set[str]]:
     return whole, parts
 
 
-def english_in(html: str, messages: tuple[set[str], set[str]]) -> list[str]:
+def messages_in(html: str, messages: tuple[set[str], set[str]]) -> tuple[Text, list[str]]:
+    """The page read, and our English messages on it: whole ones, or their fixed parts inside a text."""
     whole, parts = messages
     page = Text()
     page.feed(html)
     found = [t for t in page.texts if t in whole]
     found += [f"{p!r} in {t!r}" for t in page.texts if t not in whole for p in parts if p in t]
+    return page, found
+
+
+def english_in(html: str, messages: tuple[set[str], set[str]]) -> list[str]:
+    page, found = messages_in(html, messages)
     for text in page.texts:
         for run in ENGLISH_RUN.findall(text):
             if not any(run in allowed or allowed in run for allowed in ALLOWED):
