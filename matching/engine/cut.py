@@ -33,10 +33,17 @@ def sample_of(m: int) -> np.ndarray:
     return np.arange(0, m, max(1, m // TANGENT_SAMPLE))
 
 
-def top_by_bound(upper: np.ndarray, exact: Callable[[np.ndarray], np.ndarray], k: int) -> np.ndarray:
+def top_by_bound(
+    upper: np.ndarray,
+    exact: Callable[[np.ndarray], np.ndarray],
+    k: int,
+    tighter: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> np.ndarray:
     """Positions of the k largest `exact(positions)` scores, largest first, ties by position, given `upper`, an
     upper bound of each one's log score (-inf when it scores 0): `exact` is asked only of the partners whose
-    bound can reach the k-th score."""
+    bound can reach the k-th score. `tighter(positions)`, when given, is a tighter upper bound (still at or
+    above the log score) that costs less than `exact`: asked of those first, and `exact` only where it too
+    reaches the k-th score."""
     m = len(upper)
     if k <= 0 or m <= FIRST_CUT * k:
         return top(exact(np.arange(m)), k)
@@ -46,6 +53,8 @@ def top_by_bound(upper: np.ndarray, exact: Callable[[np.ndarray], np.ndarray], k
     with np.errstate(divide="ignore"):
         bar = np.log(kth) - BOUND_SLACK * (1.0 + abs(np.log(kth)))
     candidates = np.flatnonzero(upper >= bar)
+    if tighter is not None:
+        candidates = candidates[tighter(candidates) >= bar]
     return candidates[top(exact(candidates), k)]
 
 

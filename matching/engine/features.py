@@ -420,6 +420,26 @@ def _vector_cosines(
     return cosine, missing
 
 
+def cosine_bound(deal: Deal, index: PartnerIndex, upper: bool) -> np.ndarray | None:
+    """An `upper` (else lower) bound of `vector_cosine` for every row (n,), from the index's compact vectors
+    (compact.py) rather than the vectors; None when there is no compact copy or the need compares with none."""
+    with_vector, _, query = _comparable(deal, index)
+    found = index.compact_vectors() if query is not None else None
+    if query is None or found is None:
+        return None
+    bound = found.bound(query, upper)
+    if len(with_vector) == len(index):  # every row has a vector, in row order
+        return bound
+    every = np.zeros(len(index))
+    every[with_vector] = bound
+    return every
+
+
+def vector_cosines(deal: Deal, index: PartnerIndex, rows: np.ndarray) -> np.ndarray:
+    """`vector_cosine` of each of `rows` (0 for those without a vector), as `matrix` computes it."""
+    return _vector_cosines(deal, index, rows)[0]
+
+
 def _comparable(deal: Deal, index: PartnerIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """(the rows with a vector, their vectors, the need's unit vector, or None when it compares with none)."""
     with_vector, vectors = index.vectors()

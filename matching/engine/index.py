@@ -18,7 +18,7 @@ from typing import overload
 
 import numpy as np
 
-from matching.engine import eligibility
+from matching.engine import compact, eligibility
 from matching.engine.types import Deal, Partner
 
 # Past this share of changed rows, the remembered exclusions are dropped rather than patched.
@@ -110,6 +110,7 @@ class PartnerIndex:
         self._sorted_profiles: tuple[np.ndarray, np.ndarray] | None = None
         self._vectors: dict[int, np.ndarray] = {}
         self._vector_matrix: tuple[np.ndarray, np.ndarray] | None = None
+        self._compact: tuple[np.ndarray, compact.Compact] | None = None  # (the matrix it was built from, it)
         self._exclusions: dict[tuple[str, str, str], np.ndarray] = {}
         self._excluded: dict[tuple[str, str, str], dict[int, str]] = {}
         self._memo: dict[object, tuple[Callable[[RowSelector], np.ndarray], np.ndarray]] = {}
@@ -212,7 +213,7 @@ class PartnerIndex:
             else:
                 self._places.pop(row, None)
         if (old.vector if old else None) != (new.vector if new else None):
-            self._vector_matrix = None
+            self._vector_matrix = self._compact = None
             if new is not None and new.vector:
                 self._vectors[row] = _unit(new.vector)
             else:
@@ -340,6 +341,16 @@ class PartnerIndex:
             matrix = np.stack([self._vectors[row] for row in rows]) if rows else np.empty((0, 0), np.float32)
             self._vector_matrix = (np.array(rows, dtype=np.intp), matrix)
         return self._vector_matrix
+
+    def compact_vectors(self) -> compact.Compact | None:
+        """The compact copy of `vectors()`' matrix (compact.py), row for row, or None when it would not be
+        cheaper. Built from the matrix it is asked with, so it is never of vectors that changed since."""
+        _, matrix = self.vectors()
+        if not len(matrix) or not compact.worthwhile(matrix.shape[1]):
+            return None
+        if self._compact is None or self._compact[0] is not matrix:
+            self._compact = (matrix, compact.build(matrix))
+        return self._compact[1]
 
 
 class Rows(Sequence[Partner]):

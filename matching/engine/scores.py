@@ -12,13 +12,14 @@ from datetime import datetime
 
 import numpy as np
 
-from matching.engine import cut, features
+from matching.engine import compact, cut, features
 from matching.engine.index import PartnerIndex
 from matching.engine.learner import Learner, Prediction
 from matching.engine.types import Deal
 
 # Fewer eligible partners than this are all scored exactly: the tangents' sample would be most of them.
 EXACT_BELOW = 2 * cut.TANGENT_SAMPLE
+COSINE = features.COLUMN["vector_cosine"]
 
 
 class Scores:
@@ -48,6 +49,9 @@ class Scores:
         self._global = np.empty((self.m, 3))
         self._done = np.zeros(self.m, dtype=bool)
         self._upper: tuple[np.ndarray, np.ndarray] | None = None
+        # The bound's cosine term where it is bounded, not exact (`_bound`): (its weight, each partner's term).
+        self._loose: tuple[float, np.ndarray] | None = None
+        self._cosine = np.full(self.m, np.nan)  # the exact cosines `_tightening` read (nan: not yet)
 
     def logit(self, at: np.ndarray) -> np.ndarray:
         """Each stage's log-odds of the partners at positions `at` (len(at) x 3)."""
@@ -100,7 +104,10 @@ class Scores:
         most = optimism * sd_scale * np.sqrt(self.cells.cell_variance.max(axis=0)) if optimism else np.zeros(3)
         with np.errstate(divide="ignore"):
             upper = linear + float(slope @ most) + np.log(factor)
-        return cut.top_by_bound(upper, exact, k)
+        if self._loose is None:
+            return cut.top_by_bound(upper, exact, k)
+        weight, loose = self._loose
+        return cut.top_by_bound(upper, exact, k, lambda at: upper[at] + self._tightening(at, weight, loose))
 
     def _bound(self) -> tuple[np.ndarray, np.ndarray]:
         """(each partner's upper bound of sum(log sigmoid(logit)), without its factor; the tangents' slopes)."""
@@ -108,8 +115,27 @@ class Scores:
             slope, constant = cut.tangents(self.logit(cut.sample_of(self.m)))
             learner = self.learner
             combined = (slope @ learner.weights)[None, :]
+            weight = float(combined[0, COSINE])
+            bound = features.cosine_bound(self.deal, self.index, upper=weight > 0) if weight else None
+            if bound is not None:
+                # Bounded from the compact vectors rather than read from all of them: `_tightening` reads the
+                # vectors of the partners this bound lets through.
+                combined[0, COSINE] = 0.0
+                self._loose = (weight, weight * bound[self.rows])
             every = features.logits(self.deal, self.index, None, combined, np.zeros(1), self.km, learner.associations)
             cells = (self.cells.cell_mean @ slope)[self._cell]
             linear = every[self.rows, 0] + cells + float(slope @ learner.intercepts) + constant
+            if self._loose is not None:
+                linear += self._loose[1]
             self._upper = (linear, slope)
         return self._upper
+
+    def _tightening(self, at: np.ndarray, weight: float, loose: np.ndarray) -> np.ndarray:
+        """What the bound of the partners at `at` loses when their exact cosine replaces the `loose` term of its
+        `weight` (<= 0); the exact one moved by compact.SLACK, since its product here may round apart from
+        `logit`'s."""
+        missing = at[np.isnan(self._cosine[at])]
+        if len(missing):
+            self._cosine[missing] = features.vector_cosines(self.deal, self.index, self.rows[missing])
+        exact = self._cosine[at]
+        return np.minimum(weight * exact + abs(weight) * compact.SLACK - loose[at], 0.0)
