@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from random import Random
 
-from matching.engine import eligibility
+import numpy as np
+
+from matching.embeddings import Vector
+from matching.engine import compact, eligibility
 from matching.engine.index import ELIGIBLE, PartnerIndex
 from tests.matching.engine.builders_random import random_deal, random_partner
 
@@ -24,3 +28,33 @@ def test_the_remembered_hard_rules_answer_as_eligibility_exclusion_through_chang
         changed = rng.randrange(60)  # a partner changes between two decisions, as capacity fills
         partners = list(partners)
         partners[changed] = random_partner(rng, changed)
+
+
+def wide_vectors(seed: int, n: int) -> list[Vector]:
+    rows = np.random.default_rng(seed).standard_normal((n, 2 * compact.DIMENSIONS + 1))
+    return [Vector(row) for row in rows]
+
+
+def test_the_compact_vectors_follow_a_vector_that_changed_after_they_were_built():
+    partners = [replace(random_partner(Random(i), i), vector=v) for i, v in enumerate(wide_vectors(1, 40))]
+    index = PartnerIndex()
+    index.sync(partners)
+    built = index.compact_vectors()
+    changed = list(partners)
+    changed[9] = replace(partners[9], vector=wide_vectors(2, 1)[0])
+
+    index.sync(changed)
+    found = index.compact_vectors()
+
+    assert found is not built
+    new = np.asarray(changed[9].vector, dtype=np.float64)
+    assert np.allclose(found.coordinates[9], new / np.linalg.norm(new) @ found.basis, atol=1e-6)
+    assert index.compact_vectors() is found  # kept until a vector changes again
+
+
+def test_an_index_whose_vectors_are_few_dimensions_keeps_no_compact_copy():
+    narrow = np.random.default_rng(3).standard_normal((5, 2 * compact.DIMENSIONS))
+    index = PartnerIndex()
+    index.sync([replace(random_partner(Random(i), i), vector=Vector(row)) for i, row in enumerate(narrow)])
+
+    assert index.compact_vectors() is None

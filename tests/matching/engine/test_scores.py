@@ -4,6 +4,8 @@ record of some partners, and with the optimism of the exploration's shortlist.""
 
 from __future__ import annotations
 
+import copy
+from dataclasses import replace
 from datetime import timedelta
 from random import Random
 from unittest.mock import patch
@@ -12,12 +14,13 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.engine import cut, features
+from matching.embeddings import Vector
+from matching.engine import compact, cut, features
 from matching.engine import scores as scores_module
 from matching.engine.index import ELIGIBLE
 from matching.engine.learner import F
 from matching.engine.policy import EXPLORATION_SCALE, OPTIMISM_SD, EnginePolicy, capacity_discount, habits
-from matching.engine.scores import Scores
+from matching.engine.scores import COSINE, Scores
 from matching.engine.types import Deal, Outcome, Partner, Place
 from tests.matching.engine.builders import answer, deal, now, partner
 
@@ -26,9 +29,21 @@ PRODUCTS = ["crm", "erp", "mail", "cloud", "pos", "bi"]
 WORDS = ["crm", "cloud", "mail", "sales", "stock", "audit", "shop", "data"]
 
 
+# Wide embeddings lie mostly along a few common directions, as a model's do: their cosines spread over [-1, 1].
+COMMON = np.random.default_rng(0).standard_normal((4, 160))
+
+
+def embedding(rng: Random, dimensions: int) -> tuple[float, ...]:
+    noise = [rng.gauss(0, 1) for _ in range(dimensions)]
+    if dimensions != COMMON.shape[1]:
+        return tuple(noise)
+    along = np.array([rng.gauss(0, 1) for _ in range(len(COMMON))]) @ COMMON
+    return tuple((along + np.array(noise)).tolist())
+
+
 def market(rng: Random, m: int, dimensions: int) -> list[Partner]:
     def vector() -> tuple[float, ...] | None:
-        return tuple(rng.gauss(0, 1) for _ in range(dimensions)) if rng.random() < 0.8 else None
+        return embedding(rng, dimensions) if rng.random() < 0.8 else None
 
     return [
         partner(
@@ -59,7 +74,7 @@ def request(rng: Random, request_id: int, dimensions: int) -> Deal:
         lon=rng.uniform(6, 15),
         language=rng.choice(["de", "en"]),
         words=frozenset(rng.sample(WORDS, rng.randint(0, 3))),
-        vector=tuple(rng.gauss(0, 1) for _ in range(dimensions)) if rng.random() < 0.8 else None,
+        vector=embedding(rng, dimensions) if rng.random() < 0.8 else None,
     )
 
 
@@ -110,7 +125,8 @@ def every_score(engine: EnginePolicy, scores: Scores, optimism: float, taken: fr
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(30, 160), st.integers(1, 8), st.sampled_from([0, 4]))
+# 160 dimensions: the cosine is bounded from the compact copy of the vectors, and read only where that reaches
+@given(st.integers(0, 2**32 - 1), st.integers(30, 160), st.integers(1, 8), st.sampled_from([0, 4, 160]))
 def test_the_bounded_decision_finds_the_same_top_partners_in_the_same_order_as_scoring_them_all(seed, m, k, dimensions):
     rng = Random(seed)
     partners = market(rng, m, dimensions)
@@ -127,12 +143,12 @@ def test_the_bounded_decision_finds_the_same_top_partners_in_the_same_order_as_s
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(30, 160), st.integers(1, 8))
-def test_the_optimistic_shortlist_is_the_same_as_scoring_them_all_with_their_sd(seed, m, k):
+@given(st.integers(0, 2**32 - 1), st.integers(30, 160), st.integers(1, 8), st.sampled_from([4, 160]))
+def test_the_optimistic_shortlist_is_the_same_as_scoring_them_all_with_their_sd(seed, m, k, dimensions):
     rng = Random(seed)
-    partners = market(rng, m, 4)
+    partners = market(rng, m, dimensions)
     engine = engine_with_a_record(rng, partners)
-    scores = scores_of(engine, partners, request(rng, 99, 4))
+    scores = scores_of(engine, partners, request(rng, 99, dimensions))
     taken = frozenset(rng.sample(range(scores.m), min(2, scores.m)))
     k = min(k, scores.m - len(taken))
 
@@ -141,6 +157,25 @@ def test_the_optimistic_shortlist_is_the_same_as_scoring_them_all_with_their_sd(
         found = scores.top(k, OPTIMISM_SD, EXPLORATION_SCALE, taken)
 
     assert found.tolist() == expected.tolist()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(30, 160), st.sampled_from([4, 160]))
+def test_every_partners_bound_and_its_tightening_are_at_or_above_its_log_score(seed, m, dimensions):
+    rng = Random(seed)
+    partners = market(rng, m, dimensions)
+    engine = engine_with_a_record(rng, partners)
+    scores = scores_of(engine, partners, request(rng, 99, dimensions))
+    everyone = np.arange(scores.m)
+    log_score = np.log(cut.sigmoid(scores.logit(everyone)).prod(axis=1))
+    room = cut.BOUND_SLACK * (1.0 + np.abs(log_score))
+
+    bound, _ = scores._bound()
+
+    assert (bound >= log_score - room).all()
+    if scores._loose is not None:
+        weight, loose = scores._loose
+        assert (bound + scores._tightening(everyone, weight, loose) >= log_score - room).all()
 
 
 def test_a_decision_over_many_partners_scores_few_of_them_one_by_one():
@@ -152,3 +187,52 @@ def test_a_decision_over_many_partners_scores_few_of_them_one_by_one():
     scores.top(5)
 
     assert 0 < scores._done.sum() < scores.m / 4
+
+
+def test_a_decision_chooses_the_same_partners_in_the_same_order_with_the_compact_vectors_as_without():
+    rng = Random(11)
+    partners = market(rng, 1200, 160)  # more than EXACT_BELOW: bounded as over 100,000
+    engine = engine_with_a_record(rng, partners)
+    without = copy.deepcopy(engine)  # the index is not copied: each engine syncs its own
+
+    for request_id in range(100, 106):
+        need = request(rng, request_id, 160)
+        seed = rng.getrandbits(32)
+        compacted = engine.decide(need, partners, 3, frozenset(), now(), Random(seed))
+        with patch.object(compact, "worthwhile", return_value=False):
+            read = without.decide(need, partners, 3, frozenset(), now(), Random(seed))
+
+        assert compacted.chosen == read.chosen
+        assert [s.profile_id for s in compacted.ranked] == [s.profile_id for s in read.ranked]
+    assert engine.index.compact_vectors() is not None
+    assert without.index._compact is None
+
+
+def within_few_directions(rng: Random, n: int) -> list[Vector]:
+    """n unit vectors of 160 numbers in 8 common directions: the compact copy bounds their cosines tightly, so
+    a stale one would cut the partner whose vector changed."""
+    generator = np.random.default_rng(rng.getrandbits(32))
+    rows = generator.standard_normal((n, 8)) @ generator.standard_normal((8, 160))
+    return [Vector(row / np.linalg.norm(row)) for row in rows]
+
+
+def test_a_partner_whose_vector_changed_after_the_compact_copy_was_built_is_scored_by_its_new_vector():
+    rng = Random(5)
+    vectors = within_few_directions(rng, 301)
+    partners = [replace(p, vector=v) for p, v in zip(market(rng, 300, 0), vectors, strict=False)]
+    engine = engine_with_a_record(rng, partners, random_weights=False)
+    engine.learner.weights = np.zeros((3, F))
+    engine.learner.weights[:, COSINE] = 8.0  # the cosine alone decides
+    need = replace(request(rng, 99, 0), vector=vectors[300])
+    before = scores_of(engine, partners, need)
+    with patch.object(scores_module, "EXACT_BELOW", 0):
+        before.top(1)
+    changed = int(before.rows[-1])  # an eligible partner, whose vector becomes the need's own
+    partners[changed] = replace(partners[changed], vector=need.vector, capacity=None, open_referrals=0)
+
+    after = scores_of(engine, partners, need)
+    with patch.object(scores_module, "EXACT_BELOW", 0):
+        found = after.top(1)
+
+    assert after.rows[found].tolist() == [changed]
+    assert found.tolist() == cut.top(every_score(engine, after, 0.0, frozenset()), 1).tolist()
