@@ -2,8 +2,10 @@
 
 Over every eligible partner a decision does O(eligible) cheap work: the learner's cells (its record, sparse),
 the capacity and timeliness factor, and one upper bound of each log score, the features weighed by the
-tangents' slopes (a single linear combination). The global models' log-odds (three stages) are computed only
-for the partners whose bound can reach the top, and remembered for the rest of the decision. Pure.
+tangents' slopes (a single linear combination; a weighed embedding cosine by its own bound, compact.py, and
+read from the vectors only for the partners that bound lets through). The global models' log-odds (three
+stages) are computed only for the partners whose bound can reach the top, and remembered for the rest of the
+decision. Pure.
 """
 
 from __future__ import annotations
