@@ -538,7 +538,7 @@ class Learner:
         labels were read with moved (before the first replay, or with no answer yet, they say nothing)."""
         gaps = self.memberships.gaps
         learned = [
-            float(c) if np.ptp(column) > 1e-6 else gaps[kind]
+            float(c) if np.count_nonzero(column) >= membership.MIN_GAP_LABELS else gaps[kind]
             for column, c, kind in zip(columns.T, coefficients, ("i", "p"), strict=True)
         ]
         self.memberships.learned_gaps(*learned)

@@ -30,7 +30,8 @@ HALF_LIFE_DAYS = 90.0
 # Before the labels say otherwise: P(works in X) for a code it did not declare and for one it did, by kind.
 PRIOR_BASE_RATE = {"i": (0.1, 0.7), "p": (0.1, 0.6)}
 PRIOR_GAP = {"i": 2.0, "p": 1.5}  # log-odds between working in X and not
-GAP_RANGE = (0.0, 5.0)
+GAP_RANGE = (0.5, 5.0)  # above 0: with no gap no answer moves a belief, and no belief could teach one again
+MIN_GAP_LABELS = 200  # interest labels read with a moved belief before the gaps are learned from them
 BASE_RATE_WEIGHT = 20.0  # the hand-set base rate counts as this many beliefs
 BASE_RATE_RANGE = (0.01, 0.99)
 KINDS = ("i", "p")
