@@ -79,6 +79,8 @@ def engine_with_a_record(rng: Random, partners: list[Partner], random_weights: b
     engine.learner.intercepts = np.array([rng.gauss(0, 1) for _ in range(3)])
     # The accept and win stages read the interest cells' liking at a learned weight (decision 67).
     engine.learner.stacking = np.array([0.0, rng.gauss(0.5, 1), rng.gauss(0.5, 1)])
+    # The beliefs in a partner's industries and products weigh in by learned gaps (membership.py).
+    engine.learner.memberships.learned_gaps(rng.uniform(0.5, 5.0), rng.uniform(0.5, 5.0))
     return engine
 
 
