@@ -8,6 +8,9 @@ from accepted vs declined and expired, P(win | accepted) from won vs lost. Each 
 
 The cells are the partner's record on deals like this one: all its deals ("*"), the deal's industry ("i:"),
 each of its products ("p:"), its company size ("s:") and budget bucket ("b:").
+In the interest stage the industry and products are not Gaussian cells but beliefs that the partner works in
+them (membership.py, with MEMBERSHIP): P(works in X), moved by each interest answer's likelihood ratio, weighs in
+as a learned gap times its move from the base rate; the beliefs own those answers, the stage's cells the rest.
 
 Each cell is a Gaussian on the log-odds with prior N(0, its kind's variance), so a new partner starts at the
 global model's prediction from its declared profile; each answer updates the cells it matches by one Laplace
@@ -17,10 +20,10 @@ sampling draws from. The prior variances (per stage and kind) start at PRIOR_VAR
 them toward the spread of the cells it fitted (empirical Bayes), so how much partners differ is learned.
 
 A partner's liking of a kind of deal drives its interest, its acceptance and its win alike, but the interest
-stage hears of it within a day and the others weeks later, from few answers. So the interest stage's cells for
-the deal's kind (all but "*": the partner's liking, not its habit of answering) are also a term of the accept
-and win stages' log-odds, times a coefficient each stage learns with its global model (`stacking`: the liking
-is one more column of their logistic regression); their own cells then learn what is left.
+stage hears of it within a day and the others weeks later, from few answers. So the interest stage's cells and
+beliefs for the deal's kind (all but "*": the partner's liking, not its habit of answering) are also a term of
+the accept and win stages' log-odds, times a coefficient each stage learns with its global model (`stacking`:
+the liking is one more column of their logistic regression); their own cells then learn what is left.
 
 The expected value (EUR) of a deal is log-normal: the mean of log values of accepted and won deals in the
 deal's (budget bucket, industry), shrunk toward its budget bucket's, shrunk toward all deals'.
