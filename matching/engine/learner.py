@@ -484,7 +484,8 @@ class Learner:
         self._fitted_labels = len(self.labels)
         if EMPIRICAL_PRIORS and self.labels:
             self._estimate_prior_variances(max(label.at for label in self.labels))
-            if MEMBERSHIP and sum(label.stage == INTEREST for label in self.labels) >= MIN_LABELS:
+            interest_labels = sum(label.stage == INTEREST for label in self.labels)
+            if MEMBERSHIP and membership.LEARN_BASE_RATES and interest_labels >= MIN_LABELS:
                 self.memberships.estimate_base_rates(max(label.at for label in self.labels))
         self.version = self._version()
 

@@ -27,8 +27,11 @@ from matching.engine.types import Deal, Partner
 
 DAY = 86_400.0
 HALF_LIFE_DAYS = 90.0
-# Before the labels say otherwise: P(works in X) for a code it did not declare and for one it did, by kind.
-PRIOR_BASE_RATE = {"i": (0.1, 0.7), "p": (0.1, 0.6)}
+# P(works in X) before any answer, for a code it did not declare and for one it did, by kind. The undeclared
+# rate is optimistic (the beliefs that heard answers say about 0.06): it is what makes a partner's undeclared
+# codes worth a draw, and measured better under stress than the learned rate (docs/matching.md).
+PRIOR_BASE_RATE = {"i": (0.2, 0.7), "p": (0.2, 0.6)}
+LEARN_BASE_RATES = False  # whether each refit moves them toward the beliefs' (estimate_base_rates)
 PRIOR_GAP = {"i": 2.0, "p": 1.5}  # log-odds between working in X and not
 GAP_RANGE = (0.5, 5.0)  # above 0: with no gap no answer moves a belief, and no belief could teach one again
 MIN_GAP_LABELS = 200  # interest labels read with a moved belief before the gaps are learned from them

@@ -113,7 +113,7 @@ def belief(memberships: Memberships, key: str, at: float) -> float:
     return p
 
 
-def test_two_interested_answers_make_an_undeclared_industry_four_times_as_likely_and_three_skips_undo_it():
+def test_two_interested_answers_make_an_undeclared_industry_likely_and_three_skips_undo_it():
     memberships, at, base_rate = Memberships(), now().timestamp(), PRIOR_BASE_RATE["i"][0]
     for _ in range(2):
         memberships.learn("finance", ["ledger"], 0, frozenset(), -0.6, True, at)
@@ -122,7 +122,7 @@ def test_two_interested_answers_make_an_undeclared_industry_four_times_as_likely
         now_believed = belief(memberships, "i:finance", at)
         memberships.learn("finance", ["ledger"], 0, frozenset(), -0.6 + 2.0 * (now_believed - base_rate), False, at)
 
-    assert believed > 4 * base_rate
+    assert believed > 0.6
     assert belief(memberships, "i:finance", at) < base_rate
 
 
@@ -133,7 +133,8 @@ def test_a_belief_fades_back_toward_its_base_rate_with_time():
 
     years_later = belief(memberships, "i:finance", at + 2 * 365 * 86_400.0)
 
-    assert 0.1 < years_later < 0.1 + (then - 0.1) / 4
+    base_rate = PRIOR_BASE_RATE["i"][0]
+    assert base_rate < years_later < base_rate + (then - base_rate) / 4
 
 
 def test_an_answer_that_says_nothing_of_interest_moves_no_belief():
