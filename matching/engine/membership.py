@@ -10,8 +10,8 @@ HALF_LIFE_DAYS, so an old belief drifts back to the base rate and a few skips un
 
 The belief enters the interest log-odds as gap * (P(works) - base rate): 0 before any answer, where the global
 model already says what a declared (or inferred) code means; `gap` is the log-odds between a partner that works
-in X and one that does not. Both the gaps and the base rates are learned from the labels at each refit (the
-learner's `_fit_global` and `estimate_base_rates`); the hand-set values below hold until a stage has enough.
+in X and one that does not. The gaps are learned from the labels at each refit (the learner's `_fit_global`);
+the base rates are hand-set, the undeclared one optimistically (LEARN_BASE_RATES: `estimate_base_rates`).
 An industry's term weighs fully; each of a request's k products weighs 1/k (as `product_overlap` is a share).
 """
 
