@@ -175,6 +175,13 @@ class _Labels:
         return _said(words.BUDGET_ABOUT, budget=round(self.deal.budget_eur))
 
     def _responsiveness(self) -> Label:
+        """The partner's interest in the deal's industry (else one of its products), whose belief carries most
+        of these points once it has answers (learner.MEMBERSHIP); else its interest in all it was sent."""
+        if learning.MEMBERSHIP:
+            for key in learning.belief_keys(self.deal):
+                yes, total_ = self.learned.counts(learning.INTEREST, key, self.partner.profile_id)
+                if total_:
+                    return _said(words.INTERESTED_SIMILAR, yes=yes, total=total_, kind=key.split(":", 1)[1])
         yes, asked = self.learned.counts(learning.INTEREST, "*", self.partner.profile_id)
         if asked:
             return _said(words.INTERESTED_IN, yes=yes, asked=asked)

@@ -8,6 +8,9 @@ from accepted vs declined and expired, P(win | accepted) from won vs lost. Each 
 
 The cells are the partner's record on deals like this one: all its deals ("*"), the deal's industry ("i:"),
 each of its products ("p:"), its company size ("s:") and budget bucket ("b:").
+In the interest stage the industry and products are not Gaussian cells but beliefs that the partner works in
+them (membership.py, with MEMBERSHIP): P(works in X), moved by each interest answer's likelihood ratio, weighs in
+as a learned gap times its move from the base rate; the beliefs own those answers, the stage's cells the rest.
 
 Each cell is a Gaussian on the log-odds with prior N(0, its kind's variance), so a new partner starts at the
 global model's prediction from its declared profile; each answer updates the cells it matches by one Laplace
@@ -17,10 +20,10 @@ sampling draws from. The prior variances (per stage and kind) start at PRIOR_VAR
 them toward the spread of the cells it fitted (empirical Bayes), so how much partners differ is learned.
 
 A partner's liking of a kind of deal drives its interest, its acceptance and its win alike, but the interest
-stage hears of it within a day and the others weeks later, from few answers. So the interest stage's cells for
-the deal's kind (all but "*": the partner's liking, not its habit of answering) are also a term of the accept
-and win stages' log-odds, times a coefficient each stage learns with its global model (`stacking`: the liking
-is one more column of their logistic regression); their own cells then learn what is left.
+stage hears of it within a day and the others weeks later, from few answers. So the interest stage's cells and
+beliefs for the deal's kind (all but "*": the partner's liking, not its habit of answering) are also a term of
+the accept and win stages' log-odds, times a coefficient each stage learns with its global model (`stacking`:
+the liking is one more column of their logistic regression); their own cells then learn what is left.
 
 The expected value (EUR) of a deal is log-normal: the mean of log values of accepted and won deals in the
 deal's (budget bucket, industry), shrunk toward its budget bucket's, shrunk toward all deals'.
@@ -42,7 +45,9 @@ from math import exp, log
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from matching.engine import membership
 from matching.engine.features import COLUMN, Associations, F, budget_bucket
+from matching.engine.membership import Memberships
 from matching.engine.types import Deal, Observation, Outcome
 
 CODE_VERSION = "1"
@@ -61,6 +66,10 @@ NEGATIVE = {
 # a partner's undeclared preferences hide (tuned on the stress market, docs/matching.md), narrow for size and budget.
 PRIOR_VARIANCE = {"*": 0.25, "i": 0.5, "p": 0.5, "s": 0.04, "b": 0.04}
 
+
+# The interest stage learns a partner's industries and products as beliefs that it works in them (membership.py)
+# instead of Gaussian cells: the beliefs own those answers, so the interest stage has no "i:" nor "p:" cells.
+MEMBERSHIP = True
 
 EMPIRICAL_PRIORS = True  # each refit moves the prior variances toward the spread of the cells it fitted
 EMPIRICAL_PRIOR_WEIGHT = 20.0  # the hand-set variance counts as this many cells
@@ -141,6 +150,20 @@ def deal_cells(deal: Deal, stage: int) -> tuple[str, ...]:
         keys.append("s:" + deal.size)
     keys.append(f"b:{budget_bucket(deal)}")
     return tuple(keys)
+
+
+def belief_keys(deal: Deal) -> list[str]:
+    """The keys of the beliefs a deal reads (membership.py), its industry first."""
+    return [key for key, _ in membership.keys(deal.industry, sorted(deal.products))]
+
+
+def gaussian_cells(deal: Deal, stage: int) -> tuple[str, ...]:
+    """The deal's cells that are Gaussian: all of `deal_cells` but, in the interest stage with MEMBERSHIP,
+    the industry and products, which the beliefs own (one owner per answer: no evidence counted twice)."""
+    found = deal_cells(deal, stage)
+    if MEMBERSHIP and stage == INTEREST:
+        return tuple(key for key in found if kind(key) not in ("i", "p"))
+    return found
 
 
 @dataclass
@@ -290,6 +313,7 @@ class Learner:
         self._profile_array: np.ndarray | None = None
         self.deals: dict[int, Deal] = {}  # request id -> the deal as the engine saw it when deciding
         self.pair_features: dict[tuple[int, int], np.ndarray] = {}
+        self.declared: dict[tuple[int, int], frozenset[str]] = {}  # pair -> the deal's codes the partner declared
         self.associations = Associations()  # of the requests it was offered or told of, as they came
         self._reset()
 
@@ -303,6 +327,8 @@ class Learner:
         self.stacking = np.array(PRIOR_STACKING, dtype=np.float64)
         self.prior_variances = [dict(PRIOR_VARIANCE) for _ in STAGES]  # per stage, by kind of cell
         self._liking: dict[tuple[int, int, int], float] = {}  # a stacked stage's label -> the liking at its time
+        self.memberships = Memberships()
+        self._beliefs_at: dict[tuple[int, int, int], tuple[float, float]] = {}  # an interest label -> its columns
         for stage, weights in PRIOR_WEIGHTS.items():
             for name, weight in weights.items():
                 self.weights[stage, COLUMN[name]] = weight
@@ -324,10 +350,14 @@ class Learner:
         self.__dict__.setdefault("_liking", {})
         self.__dict__.setdefault("prior_variances", [dict(PRIOR_VARIANCE) for _ in STAGES])
         self.__dict__.setdefault("associations", Associations())
+        self.__dict__.setdefault("declared", {})
+        self.__dict__.setdefault("_beliefs_at", {})
         self.weights = _with_new_features(self.weights)
         for pair, x in self.pair_features.items():
             if len(x) < F:  # a pair decided before the feature existed had none of it
                 self.pair_features[pair] = np.concatenate([x, np.zeros(F - len(x))])
+        if "memberships" not in state:
+            self._replay_memberships()
 
     # -- remembering what was decided, so answers can be read against it -----------------------------------
 
@@ -345,9 +375,26 @@ class Learner:
             self._profile_array = np.array(self._profile_of_slot, dtype=np.int64)
         return self._profile_array
 
-    def remember(self, deal: Deal, profile_id: int, features: np.ndarray) -> None:
+    def remember(
+        self, deal: Deal, profile_id: int, features: np.ndarray, declared: frozenset[str] | None = None
+    ) -> None:
+        """`declared`: the deal's industry and products the partner declared, as "i:code" and "p:code"
+        (`declared_codes`); without it, read off the features (exact for the industry, and for the products
+        when it declared all or none of them)."""
         self.deals[deal.request_id] = deal
         self.pair_features[(deal.request_id, profile_id)] = features
+        if declared is not None:
+            self.declared[(deal.request_id, profile_id)] = declared
+
+    def _declared(self, request_id: int, profile_id: int) -> frozenset[str]:
+        found = self.declared.get((request_id, profile_id))
+        if found is not None:
+            return found
+        deal, x = self.deals[request_id], self.pair_features[(request_id, profile_id)]
+        codes = {"i:" + deal.industry} if deal.industry and x[COLUMN["industry_match"]] else set()
+        if x[COLUMN["product_overlap"]] >= 1.0:
+            codes |= {"p:" + product for product in deal.products}
+        return frozenset(codes)
 
     # -- learning ------------------------------------------------------------------------------------------
 
@@ -422,6 +469,7 @@ class Learner:
         """The interest stage first, then the stacked stages, which read the liking it learned."""
         self.cells = [{}, {}, {}]
         self._liking = {}
+        self.memberships.forget()
         self._fit_global(INTEREST)
         for label in self.labels:  # the interest cells in time order, each stacked label's liking as it was then
             if label.stage == INTEREST:
@@ -436,6 +484,9 @@ class Learner:
         self._fitted_labels = len(self.labels)
         if EMPIRICAL_PRIORS and self.labels:
             self._estimate_prior_variances(max(label.at for label in self.labels))
+            interest_labels = sum(label.stage == INTEREST for label in self.labels)
+            if MEMBERSHIP and membership.LEARN_BASE_RATES and interest_labels >= MIN_LABELS:
+                self.memberships.estimate_base_rates(max(label.at for label in self.labels))
         self.version = self._version()
 
     def _estimate_prior_variances(self, now: float) -> None:
@@ -469,6 +520,9 @@ class Learner:
         x = np.stack([self.pair_features[(label.request_id, label.profile_id)] for label in chosen])
         if stage in STACKED:
             x = np.column_stack([x, [self._liking[_key(label)] for label in chosen]])
+        beliefs = MEMBERSHIP and stage == INTEREST
+        if beliefs:
+            x = np.column_stack([x, [self._beliefs_at.get(_key(label), (0.0, 0.0)) for label in chosen]])
         latest = max(label.at for label in self.labels)
         ages = latest - np.array([label.at for label in chosen])
         weights = np.exp2(-ages / (GLOBAL_HALF_LIFE_DAYS * DAY))
@@ -480,6 +534,18 @@ class Learner:
         self.intercepts[stage] = model.intercept_[0]
         if stage in STACKED:
             self.stacking[stage] = model.coef_[0][F]
+        if beliefs:
+            self._learn_gaps(x[:, F:], model.coef_[0][F:])
+
+    def _learn_gaps(self, columns: np.ndarray, coefficients: np.ndarray) -> None:
+        """The beliefs' gaps from the interest model's coefficients of their columns, where the beliefs the
+        labels were read with moved (before the first replay, or with no answer yet, they say nothing)."""
+        gaps = self.memberships.gaps
+        learned = [
+            float(c) if np.count_nonzero(column) >= membership.MIN_GAP_LABELS else gaps[kind]
+            for column, c, kind in zip(columns.T, coefficients, ("i", "p"), strict=True)
+        ]
+        self.memberships.learned_gaps(*learned)
 
     def _liking_of(self, label: Label) -> float:
         """The partner's liking of the label's kind of deal as the interest cells held it when the label came
@@ -490,9 +556,11 @@ class Learner:
             slot = self.slot(label.profile_id)
             tables = self.cells[INTEREST]
             found = 0.0
-            for cell in deal_cells(self.deals[label.request_id], INTEREST):
+            deal = self.deals[label.request_id]
+            for cell in gaussian_cells(deal, INTEREST):
                 if cell != "*" and cell in tables:
                     found += tables[cell].get(slot, label.at)[0]
+            found += self._belief_term(deal, label.profile_id, label.at)
             self._liking[key] = found
         return found
 
@@ -505,11 +573,13 @@ class Learner:
             offset += self.stacking[label.stage] * self._liking_of(label)
         slot = self.slot(label.profile_id)
         tables = self.cells[label.stage]
-        keys = deal_cells(deal, label.stage)
+        keys = gaussian_cells(deal, label.stage)
         current = [
             tables.setdefault(key, Cells(self._prior_precision(label.stage, key))).get(slot, label.at) for key in keys
         ]
         z = offset + sum(mean for mean, _ in current)
+        if MEMBERSHIP and label.stage == INTEREST:
+            z += self._learn_beliefs(label, deal, z)
         total_variance = sum(variance for _, variance in current)
         p = 1.0 / (1.0 + exp(-z))
         curvature = p * (1.0 - p)
@@ -519,6 +589,42 @@ class Learner:
             tables[key].set(
                 slot, mean + variance * step, variance - variance * variance * shrink, label.at, bool(label.y)
             )
+
+    def _learn_beliefs(self, label: Label, deal: Deal, logit: float) -> float:
+        """Move the pair's beliefs by the interest answer, given its log-odds without them; their term before
+        it. Remembers their columns as they were, for the interest model to learn the gaps from."""
+        declared = self._declared(label.request_id, label.profile_id)
+        slot, products = self.slot(label.profile_id), sorted(deal.products)
+        memberships = self.memberships
+        self._beliefs_at[_key(label)] = memberships.columns(deal.industry, products, slot, declared, label.at)
+        term = memberships.term(deal.industry, products, slot, declared, label.at)
+        memberships.learn(deal.industry, products, slot, declared, logit + term, bool(label.y), label.at)
+        return term
+
+    def _belief_term(self, deal: Deal, profile_id: int, at: float) -> float:
+        if not MEMBERSHIP:
+            return 0.0
+        declared = (
+            self._declared(deal.request_id, profile_id)
+            if (deal.request_id, profile_id) in self.pair_features
+            else frozenset()
+        )
+        return self.memberships.term(deal.industry, sorted(deal.products), self.slot(profile_id), declared, at)
+
+    def _replay_memberships(self) -> None:
+        """The beliefs of an engine stored before them, from its interest answers read against what it holds
+        now (its next refit replays them in time order against the models of their time)."""
+        self.memberships = Memberships()
+        for label in self.labels:
+            if label.stage == INTEREST and MEMBERSHIP:
+                deal = self.deals[label.request_id]
+                slot = self.slot(label.profile_id)
+                x = self.pair_features[(label.request_id, label.profile_id)]
+                z = float(self.weights[INTEREST] @ x + self.intercepts[INTEREST])
+                for key in gaussian_cells(deal, INTEREST):
+                    table = self.cells[INTEREST].get(key)
+                    z += table.get(slot, label.at)[0] if table is not None else 0.0
+                self._learn_beliefs(label, deal, z)
 
     def _record_wait(self, profile_id: int, hours: float, at: float) -> None:
         faded = self._waits.setdefault(profile_id, [0.0, 0.0, at])
@@ -546,8 +652,9 @@ class Learner:
             sums[2] += sign * logged * logged
 
     def _version(self) -> str:
+        beliefs = np.array([*self.memberships.gaps.values(), *np.ravel(list(self.memberships.base_rates.values()))])
         digest = hashlib.sha256(
-            self.weights.tobytes() + self.intercepts.tobytes() + self.stacking.tobytes()
+            self.weights.tobytes() + self.intercepts.tobytes() + self.stacking.tobytes() + beliefs.tobytes()
         ).hexdigest()[:8]
         return f"engine-{CODE_VERSION}.{len(self.observations)}.{digest}"
 
@@ -567,20 +674,33 @@ class Learner:
         """`predict`, given the global models' log-odds (m, 3) already (features.logits)."""
         m = len(global_logit)
         mean = np.zeros((m, 3))
-        keys = [deal_cells(deal, stage) for stage in (INTEREST, ACCEPT, WIN)]
+        keys = [gaussian_cells(deal, stage) for stage in (INTEREST, ACCEPT, WIN)]
         priors = [
             sum(1.0 / self._prior_precision(stage, key) for key in keys[stage]) for stage in (INTEREST, ACCEPT, WIN)
         ]
+        if MEMBERSHIP:
+            priors[INTEREST] += self.memberships.prior_variance(deal.industry, sorted(deal.products))
         variance = np.repeat([priors], m, axis=0)
         if len(position_of_slot):
-            self._add_cells(keys, position_of_slot, now.timestamp(), mean, variance)
+            self._add_cells(deal, keys, position_of_slot, now.timestamp(), mean, variance)
         value, baseline = self.expected_value(deal)
         return Prediction(global_logit, mean, variance, value, baseline)
 
     def _add_cells(
-        self, keys: Sequence[Sequence[str]], position: np.ndarray, now: float, mean: np.ndarray, variance: np.ndarray
+        self,
+        deal: Deal,
+        keys: Sequence[Sequence[str]],
+        position: np.ndarray,
+        now: float,
+        mean: np.ndarray,
+        variance: np.ndarray,
     ) -> None:
         liking = np.zeros(len(mean))
+        if MEMBERSHIP:
+            spread = np.zeros(len(mean))
+            self.memberships.add(deal.industry, sorted(deal.products), position, now, liking, spread)
+            mean[:, INTEREST] += liking
+            variance[:, INTEREST] += spread
         for stage in (INTEREST, ACCEPT, WIN):
             for key in keys[stage]:
                 table = self.cells[stage].get(key)
@@ -615,6 +735,8 @@ class Learner:
 
     def counts(self, stage: int, key: str, profile_id: int) -> tuple[int, int]:
         slot = self.slot_of.get(profile_id)
+        if MEMBERSHIP and stage == INTEREST and kind(key) in ("i", "p"):
+            return (0, 0) if slot is None else self.memberships.counts(key, slot)
         table = self.cells[stage].get(key)
         return (0, 0) if slot is None or table is None else table.counts(slot)
 

@@ -29,6 +29,7 @@ from matching.engine import cut, explain, features
 from matching.engine import learner as learning
 from matching.engine.index import ELIGIBLE, PartnerIndex
 from matching.engine.learner import Learner, Prediction
+from matching.engine.membership import declared_codes
 from matching.engine.scores import Scores
 from matching.engine.types import Deal, Decision, Observation, Partner, Scored
 
@@ -36,7 +37,7 @@ NEW_PARTNER_DAYS = 30
 NEW_PARTNER_OFFERS = 5
 SHORTLIST = 64
 OPTIMISM_SD = 2.5
-EXPLORATION_SCALE = 0.1  # of the posterior sd drawn from: tuned on the simulator (docs/matching.md)
+EXPLORATION_SCALE = 0.3  # of the posterior sd drawn from: tuned on the simulator with the beliefs (docs/matching.md)
 CAPACITY_PENALTY = 0.5  # the share of a score lost at capacity
 LATE_PENALTY = 0.25  # the share of a score lost when the first answer comes after TIMELY_HOURS
 PROPENSITY_DRAWS = 31
@@ -121,7 +122,9 @@ class EnginePolicy:
         compact = {position: i for i, position in enumerate(listed)}
         picks = [(compact[position], boost, propensity) for position, boost, propensity in picks]
         for position, _, _ in picks:
-            self.learner.remember(deal, int(index.profile_ids[rows[at[position]]]), x[position])
+            row = int(rows[at[position]])
+            declared = declared_codes(deal, index.partners[row])
+            self.learner.remember(deal, int(index.profile_ids[row]), x[position], declared)
         prediction = scores.prediction(at)
         ranked = self._ranked(deal, x, rows[at], prediction, discount[at], speed[at], list(range(len(listed))), picks)
         return Decision(self.name, self.model_version, deal.request_id, ranked, tuple(chosen), excluded)
@@ -270,7 +273,8 @@ class EnginePolicy:
         partner = self.index.partners[row]
         if observation.open_referrals is not None:
             partner = replace(partner, open_referrals=observation.open_referrals)
-        self.learner.remember(deal, profile_id, features.pair_features(deal, partner, self.learner.associations))
+        x = features.pair_features(deal, partner, self.learner.associations)
+        self.learner.remember(deal, profile_id, x, declared_codes(deal, partner))
 
 
 def capacity_discount(load: np.ndarray) -> np.ndarray:

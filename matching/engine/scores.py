@@ -102,10 +102,12 @@ class Scores:
         if k <= 0 or self.m <= max(cut.FIRST_CUT * k, EXACT_BELOW):
             return cut.top(exact(np.arange(self.m)), k)
         linear, slope = self._bound()
-        # Nobody's log-odds move by more than the largest sd's worth.
-        most = optimism * sd_scale * np.sqrt(self.cells.cell_variance.max(axis=0)) if optimism else np.zeros(3)
+        # Each partner's log-odds move by its own sd's worth (the slopes are positive): a bound as tight for the
+        # many partners the learner knows little of as for the few whose beliefs are uncertain.
         with np.errstate(divide="ignore"):
-            upper = linear + float(slope @ most) + np.log(factor)
+            upper = linear + np.log(factor)
+        if optimism:
+            upper += ((optimism * sd_scale * np.sqrt(self.cells.cell_variance)) @ slope)[self._cell]
         if self._loose is None:
             return cut.top_by_bound(upper, exact, k)
         weight, loose = self._loose

@@ -22,7 +22,8 @@ IDS = np.array([ACCEPTING, DECLINING, UNKNOWN], dtype=np.int64)
 
 def test_a_partner_that_accepted_crm_deals_fits_the_next_one_better_than_one_that_declined_them():
     accepting, declining, unknown = fit.of_learner(trained().learner, crm_deal(9), IDS, NOW)
-    assert accepting > unknown == 0.5 > declining
+    assert accepting > unknown == 0.5
+    assert accepting - declining > 0.15  # both work in CRM (interested in 5 of 5): the declines tell them apart
 
 
 def test_declining_crm_deals_says_nothing_of_an_erp_deal():
@@ -60,7 +61,10 @@ def test_the_stored_engine_answers_and_names_the_record_behind_each_fit():
     deal = fit.search_deal(NOW, need="crm", industry="retail", product="crm")
     assert fit.values(deal, IDS, NOW).tolist() == fit.of_learner(policy.learner, deal, IDS, NOW).tolist()
     assert fit.record(fit.learner(), deal, ACCEPTING, NOW) == fit.Record("interested", "product", "crm", 5, 5)
-    assert fit.record(fit.learner(), deal, DECLINING, NOW) == fit.Record("accepted", "product", "crm", 0, 5)
+    # Interested in 5 of 5 CRM requests, it surely works in CRM (membership.py): that moves its fit more than its
+    # declines, which its acceptance record says.
+    assert fit.record(fit.learner(), deal, DECLINING, NOW) == fit.Record("interested", "product", "crm", 5, 5)
+    assert fit._log_ratios(fit.learner(), fit._shifts(fit.learner(), deal, DECLINING, NOW))[1] < -0.5
     assert fit.record(fit.learner(), deal, UNKNOWN, NOW) is None
 
 

@@ -8,9 +8,10 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from matching.engine import features
+from matching.engine import features, membership
 from matching.engine import learner as learner_module
 from matching.engine.learner import ACCEPT, INTEREST, PRIOR_VARIANCE, WIN, Learner
+from matching.engine.membership import PRIOR_GAP
 from matching.engine.types import Observation, Outcome
 from tests.matching.engine.builders import deal, now, partner
 
@@ -184,10 +185,12 @@ def interest_market(rates: list[int]) -> Learner:
     return learned
 
 
-def test_the_cells_prior_variances_follow_how_much_partners_differ():
+def test_the_cells_prior_variances_and_the_beliefs_gap_follow_how_much_partners_differ(monkeypatch):
+    monkeypatch.setattr(membership, "MIN_GAP_LABELS", 50)  # a market of 120 answers
+
     alike, unlike = interest_market([6] * 10), interest_market([1, 11] * 5)
 
-    assert alike.prior_variances[INTEREST]["i"] < PRIOR_VARIANCE["i"] < unlike.prior_variances[INTEREST]["i"]
+    assert alike.memberships.gaps["i"] < PRIOR_GAP["i"] < unlike.memberships.gaps["i"]
     assert alike.prior_variances[INTEREST]["*"] < PRIOR_VARIANCE["*"] < unlike.prior_variances[INTEREST]["*"]
     assert alike.prior_variances[ACCEPT] == unlike.prior_variances[ACCEPT] == PRIOR_VARIANCE  # nothing learned
 

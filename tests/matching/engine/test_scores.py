@@ -94,6 +94,8 @@ def engine_with_a_record(rng: Random, partners: list[Partner], random_weights: b
     engine.learner.intercepts = np.array([rng.gauss(0, 1) for _ in range(3)])
     # The accept and win stages read the interest cells' liking at a learned weight (decision 67).
     engine.learner.stacking = np.array([0.0, rng.gauss(0.5, 1), rng.gauss(0.5, 1)])
+    # The beliefs in a partner's industries and products weigh in by learned gaps (membership.py).
+    engine.learner.memberships.learned_gaps(rng.uniform(0.5, 5.0), rng.uniform(0.5, 5.0))
     return engine
 
 
@@ -223,6 +225,8 @@ def test_a_partner_whose_vector_changed_after_the_compact_copy_was_built_is_scor
     engine = engine_with_a_record(rng, partners, random_weights=False)
     engine.learner.weights = np.zeros((3, F))
     engine.learner.weights[:, COSINE] = 8.0  # the cosine alone decides
+    engine.learner.memberships.gaps = {"i": 0.0, "p": 0.0}  # ... not the beliefs the record moved
+    engine.learner.intercepts = np.full(3, -10.0)  # ... nor the answering habits: no stage's chance is near 1
     need = replace(request(rng, 99, 0), vector=vectors[300])
     before = scores_of(engine, partners, need)
     with patch.object(scores_module, "EXACT_BELOW", 0):

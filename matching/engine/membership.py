@@ -1,0 +1,253 @@
+"""Whether a partner works in an industry, or offers a product, as a two-point belief per (partner, code). Pure.
+
+A firm works in an industry or it does not: its interest in a request of that industry is high or low, not
+somewhere on a continuum. So the interest stage does not learn a partner's industries and products as Gaussian
+cells (one small Laplace step per answer, many answers before an undeclared industry is routed to it) but as
+P(it works in X), which starts at a base rate (one for codes it declared, one for codes it did not) and is moved
+by each interest answer's likelihood ratio: one "interested" in an undeclared industry multiplies the odds by
+several, and a skip of a declared one divides them. The evidence (the sum of the log ratios) fades with
+HALF_LIFE_DAYS, so an old belief drifts back to the base rate and a few skips undo it after a partner moves on.
+
+The belief enters the interest log-odds as gap * (P(works) - base rate): 0 before any answer, where the global
+model already says what a declared (or inferred) code means; `gap` is the log-odds between a partner that works
+in X and one that does not. The gaps are learned from the labels at each refit (the learner's `_fit_global`);
+the base rates are hand-set, the undeclared one optimistically (LEARN_BASE_RATES: `estimate_base_rates`).
+An industry's term weighs fully; each of a request's k products weighs 1/k (as `product_overlap` is a share).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from math import exp, log
+
+import numpy as np
+
+from matching.engine.types import Deal, Partner
+
+DAY = 86_400.0
+HALF_LIFE_DAYS = 90.0
+# P(works in X) before any answer, for a code it did not declare and for one it did, by kind. The undeclared
+# rate is optimistic (the beliefs that heard answers say about 0.06): it is what makes a partner's undeclared
+# codes worth a draw, and measured better under stress than the learned rate (docs/matching.md).
+PRIOR_BASE_RATE = {"i": (0.2, 0.7), "p": (0.2, 0.6)}
+LEARN_BASE_RATES = False  # whether each refit moves them toward the beliefs' (estimate_base_rates)
+PRIOR_GAP = {"i": 2.0, "p": 1.5}  # log-odds between working in X and not
+GAP_RANGE = (0.5, 5.0)  # above 0: with no gap no answer moves a belief, and no belief could teach one again
+MIN_GAP_LABELS = 200  # interest labels read with a moved belief before the gaps are learned from them
+BASE_RATE_WEIGHT = 20.0  # the hand-set base rate counts as this many beliefs
+BASE_RATE_RANGE = (0.01, 0.99)
+KINDS = ("i", "p")
+
+
+def keys(industry: str, products: Sequence[str]) -> list[tuple[str, float]]:
+    """The belief keys a request of `industry` and `products` reads, each with its share of its kind's gap."""
+    found = [("i:" + industry, 1.0)] if industry else []
+    found += [("p:" + product, 1.0 / len(products)) for product in sorted(products)]
+    return found
+
+
+def declared_codes(deal: Deal, partner: Partner) -> frozenset[str]:
+    """The deal's industry and products the partner declared, as belief keys."""
+    codes = {"i:" + deal.industry} if deal.industry and deal.industry in partner.industries else set()
+    return frozenset(codes | {"p:" + product for product in deal.products & partner.products})
+
+
+@dataclass
+class Beliefs:
+    """One code's beliefs per partner slot, as growing arrays for vectorised reading."""
+
+    slots: list[int] = field(default_factory=list)
+    position: dict[int, int] = field(default_factory=dict)
+    evidence: list[float] = field(default_factory=list)  # the sum of log likelihood ratios, faded to `at`
+    at: list[float] = field(default_factory=list)
+    declared: list[bool] = field(default_factory=list)
+    successes: list[int] = field(default_factory=list)  # raw counts, for the words a partner reads
+    trials: list[int] = field(default_factory=list)
+    _arrays: tuple[np.ndarray, ...] | None = None
+
+    def get(self, slot: int, at: float) -> tuple[float, bool] | None:
+        """(the faded evidence, declared) of a slot with a record, else None."""
+        i = self.position.get(slot)
+        if i is None:
+            return None
+        return self.evidence[i] * _fade(at - self.at[i]), self.declared[i]
+
+    def add(self, slot: int, declared: bool, ratio: float, at: float, success: bool) -> None:
+        i = self.position.get(slot)
+        if i is None:
+            i = self.position[slot] = len(self.slots)
+            self.slots.append(slot)
+            self.evidence.append(0.0)
+            self.at.append(at)
+            self.declared.append(declared)
+            self.successes.append(0)
+            self.trials.append(0)
+        self.evidence[i] = self.evidence[i] * _fade(at - self.at[i]) + ratio
+        self.at[i] = max(self.at[i], at)
+        self.successes[i] += int(success)
+        self.trials[i] += 1
+        self._arrays = None
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        if self._arrays is None:
+            self._arrays = (
+                np.array(self.slots, dtype=np.intp),
+                np.array(self.evidence),
+                np.array(self.at),
+                np.array(self.declared, dtype=bool),
+            )
+        return self._arrays
+
+    def counts(self, slot: int) -> tuple[int, int]:
+        i = self.position.get(slot)
+        return (0, 0) if i is None else (self.successes[i], self.trials[i])
+
+
+class Memberships:
+    """Every (partner slot, industry or product) belief, with the gaps and base rates they are read with."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, Beliefs] = {}
+        self.gaps = dict(PRIOR_GAP)
+        self.base_rates = {kind: list(rates) for kind, rates in PRIOR_BASE_RATE.items()}
+
+    def forget(self) -> None:
+        """Drop the beliefs, keep the gaps and base rates learned (a refit replays the answers with them)."""
+        self.tables = {}
+
+    def base_rate(self, key: str, declared: bool) -> float:
+        return self.base_rates[key[0]][int(declared)]
+
+    def terms(
+        self, industry: str, products: Sequence[str], slot: int, declared: frozenset[str], at: float
+    ) -> list[tuple[str, float, float, float]]:
+        """(key, weight, P(works), base rate) of each belief a request reads, weight its log-odds gap."""
+        found = []
+        for key, share in keys(industry, products):
+            table = self.tables.get(key)
+            record = table.get(slot, at) if table is not None else None
+            evidence, said = record if record is not None else (0.0, key in declared)
+            prior = self.base_rate(key, said)
+            found.append((key, share * self.gaps[key[0]], _sigmoid(_logit(prior) + evidence), prior))
+        return found
+
+    def term(self, industry: str, products: Sequence[str], slot: int, declared: frozenset[str], at: float) -> float:
+        """The beliefs' part of the interest log-odds."""
+        return sum(w * (p - prior) for _, w, p, prior in self.terms(industry, products, slot, declared, at))
+
+    def columns(
+        self, industry: str, products: Sequence[str], slot: int, declared: frozenset[str], at: float
+    ) -> tuple[float, float]:
+        """(P(works) - base rate of the industry, the mean of it over the products): the terms without their
+        gaps, the columns from which the interest model learns the gaps."""
+        by_kind = {"i": 0.0, "p": 0.0}
+        for key, w, p, prior in self.terms(industry, products, slot, declared, at):
+            gap = self.gaps[key[0]]
+            by_kind[key[0]] += (w / gap if gap else 0.0) * (p - prior)
+        return by_kind["i"], by_kind["p"]
+
+    def learn(
+        self,
+        industry: str,
+        products: Sequence[str],
+        slot: int,
+        declared: frozenset[str],
+        logit: float,
+        interested: bool,
+        at: float,
+    ) -> None:
+        """Each belief moved by the answer's likelihood ratio, given the pair's interest log-odds `logit` with
+        every belief at its current value (the others held there: one answer, one step each)."""
+        for key, w, p, prior in self.terms(industry, products, slot, declared, at):
+            rest = logit - w * (p - prior)
+            works, not_works = (
+                _log_likelihood(interested, rest + w * (1 - prior)),
+                _log_likelihood(interested, rest - w * prior),
+            )
+            table = self.tables.setdefault(key, Beliefs())
+            table.add(slot, key in declared, works - not_works, at, interested)
+
+    def add(
+        self,
+        industry: str,
+        products: Sequence[str],
+        position: np.ndarray,
+        now: float,
+        mean: np.ndarray,
+        variance: np.ndarray,
+    ) -> None:
+        """Add each slot's beliefs' term to `mean` and their spread to `variance` (rows by `position`, -1: not
+        among them): the Gaussian the interest stage's Thompson draw takes, against `prior_variance`'s."""
+        for key, share in keys(industry, products):
+            table = self.tables.get(key)
+            if table is None or not table.slots:
+                continue
+            w = share * self.gaps[key[0]]
+            slots, evidence, at, declared = table.arrays()
+            rows = position[slots]
+            present = rows >= 0
+            fade = np.exp2(-np.maximum(now - at[present], 0.0) / (HALF_LIFE_DAYS * DAY))
+            rates = np.array(self.base_rates[key[0]])[declared[present].astype(np.intp)]
+            p = _sigmoids(np.log(rates / (1.0 - rates)) + evidence[present] * fade)
+            mean[rows[present]] += w * (p - rates)
+            variance[rows[present]] += w * w * (p * (1.0 - p) - self._spread(key))
+
+    def prior_variance(self, industry: str, products: Sequence[str]) -> float:
+        """The beliefs' spread (log-odds) for a partner without a record: an undeclared code's."""
+        total = 0.0
+        for key, share in keys(industry, products):
+            w = share * self.gaps[key[0]]
+            total += w * w * self._spread(key)
+        return total
+
+    def _spread(self, key: str) -> float:
+        prior = self.base_rate(key, False)
+        return prior * (1.0 - prior)
+
+    def counts(self, key: str, slot: int) -> tuple[int, int]:
+        table = self.tables.get(key)
+        return (0, 0) if table is None else table.counts(slot)
+
+    def estimate_base_rates(self, now: float) -> None:
+        """Empirical Bayes, as the cells' prior variances: the mean P(works) of the beliefs that heard an answer,
+        declared and not, shrunk toward the hand-set rate by BASE_RATE_WEIGHT beliefs."""
+        sums = {(kind, said): [0.0, 0.0] for kind in KINDS for said in (False, True)}
+        for key, table in self.tables.items():
+            for slot in table.slots:
+                evidence, said = table.get(slot, now) or (0.0, False)
+                found = sums[(key[0], said)]
+                found[0] += _sigmoid(_logit(self.base_rate(key, said)) + evidence)
+                found[1] += 1.0
+        for (kind, said), (total, count) in sums.items():
+            estimate = (total + BASE_RATE_WEIGHT * PRIOR_BASE_RATE[kind][int(said)]) / (count + BASE_RATE_WEIGHT)
+            self.base_rates[kind][int(said)] = float(np.clip(estimate, *BASE_RATE_RANGE))
+
+    def learned_gaps(self, industry: float, product: float) -> None:
+        """The gaps the interest model fitted on `columns` (kept in GAP_RANGE)."""
+        self.gaps = {"i": float(np.clip(industry, *GAP_RANGE)), "p": float(np.clip(product, *GAP_RANGE))}
+
+
+def _log_likelihood(interested: bool, logit: float) -> float:
+    """log P(the answer | interest log-odds `logit`)."""
+    return -_softplus(-logit) if interested else -_softplus(logit)
+
+
+def _softplus(x: float) -> float:
+    return x + log(1.0 + exp(-x)) if x > 0 else log(1.0 + exp(x))
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + exp(-x)) if x >= 0 else exp(x) / (1.0 + exp(x))
+
+
+def _logit(p: float) -> float:
+    return log(p / (1.0 - p))
+
+
+def _sigmoids(x: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-x)))
+
+
+def _fade(seconds: float) -> float:
+    return 2.0 ** (-max(seconds, 0.0) / (HALF_LIFE_DAYS * DAY))

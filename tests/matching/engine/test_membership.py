@@ -1,0 +1,168 @@
+"""A partner's industries and products are learned as beliefs that it works in them: two answers move them far,
+for that industry only, a refit replays them exactly, they fade back to the base rate, and old engines load."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from random import Random
+
+import pytest
+
+from matching.engine import labels as words
+from matching.engine import learner as learner_module
+from matching.engine.learner import INTEREST, Learner
+from matching.engine.membership import PRIOR_BASE_RATE, Memberships
+from matching.engine.policy import EnginePolicy
+from matching.engine.types import Decision, Label, Outcome, Partner
+from tests.matching.engine.builders import answer, deal, now, partner
+
+KEEN, OTHER = 1, 2
+
+
+def finance(request_id: int, at=None):  # type: ignore[no-untyped-def]
+    """A request of an industry and a product neither builders.partner declares."""
+    return deal(request_id, at, industry="finance", products=frozenset({"ledger"}))
+
+
+def logistics(request_id: int, at=None):  # type: ignore[no-untyped-def]
+    return deal(request_id, at, industry="logistics", products=frozenset({"fleet"}))
+
+
+def engine_after(answers: list[tuple[int, object, Outcome]]) -> tuple[EnginePolicy, list[Partner]]:
+    """Partners KEEN and OTHER, equal; each (profile, request maker, outcome) is one request sent to that one
+    partner alone and its first answer, a day apart, ending a week before now."""
+    engine = EnginePolicy()
+    partners = [partner(KEEN), partner(OTHER)]
+    for n, (profile_id, make, outcome) in enumerate(answers):
+        at = now() - timedelta(days=7 + len(answers) - n)
+        request = make(100 + n, at)  # type: ignore[operator]
+        engine.decide(request, [p for p in partners if p.profile_id == profile_id], 1, frozenset(), at, Random(n))
+        answer(engine, request.request_id, profile_id, [outcome], at)
+    return engine, partners
+
+
+def order(decision: Decision) -> list[int]:
+    return [scored.profile_id for scored in decision.ranked]
+
+
+def test_a_partner_interested_in_two_of_two_requests_of_an_undeclared_industry_ranks_first_for_the_next_one():
+    engine, partners = engine_after([(KEEN, finance, Outcome.INTERESTED)] * 2)
+
+    decision = engine.decide(finance(1), partners, 1, frozenset(), now(), Random(0))
+
+    assert order(decision) == [KEEN, OTHER]
+    keen, other = decision.ranked
+    assert keen.p_interested > other.p_interested + 0.2
+
+
+def test_what_two_answers_teach_of_one_undeclared_industry_is_of_that_industry_not_of_another():
+    engine, partners = engine_after(
+        [(KEEN, finance, Outcome.INTERESTED)] * 2 + [(OTHER, logistics, Outcome.INTERESTED)] * 2
+    )
+
+    for_finance = engine.decide(finance(1), partners, 1, frozenset(), now(), Random(0))
+    for_logistics = engine.decide(logistics(2), partners, 1, frozenset(), now(), Random(0))
+
+    assert order(for_finance) == [KEEN, OTHER]
+    assert order(for_logistics) == [OTHER, KEEN]
+
+
+def test_a_partner_that_skipped_its_declared_industry_twice_ranks_below_one_that_did_not():
+    engine, partners = engine_after([(KEEN, deal, Outcome.SKIPPED)] * 2 + [(OTHER, deal, Outcome.INTERESTED)] * 2)
+    fresh = partner(3)
+
+    decision = engine.decide(deal(1), [*partners, fresh], 2, frozenset(), now(), Random(0))
+
+    assert order(decision) == [OTHER, 3, KEEN]
+
+
+def test_the_partner_reads_its_interest_in_the_requests_industry():
+    engine, partners = engine_after([(KEEN, finance, Outcome.INTERESTED)] * 2)
+
+    decision = engine.decide(finance(1), partners, 2, frozenset(), now(), Random(0))
+
+    said = {s.profile_id: {c.signal: c.label for c in s.contributions} for s in decision.ranked}
+    assert said[KEEN]["responsiveness"] == Label(words.INTERESTED_SIMILAR, {"yes": 2, "total": 2, "kind": "finance"})
+    assert said[OTHER]["responsiveness"] == Label(words.NO_ANSWERS)
+
+
+def test_a_decisions_contributions_add_up_to_its_score_with_beliefs():
+    engine, partners = engine_after([(KEEN, finance, Outcome.INTERESTED), (OTHER, finance, Outcome.SKIPPED)])
+
+    decision = engine.decide(finance(1), partners, 2, frozenset(), now(), Random(0))
+
+    for scored in decision.ranked:
+        assert sum(c.points for c in scored.contributions) == pytest.approx(scored.score, rel=1e-12)
+
+
+def test_a_full_refit_replays_the_beliefs_the_answers_taught():
+    engine, _ = engine_after([(KEEN, finance, Outcome.INTERESTED), (KEEN, deal, Outcome.SKIPPED)] * 3)
+    refitted, _ = engine_after([(KEEN, finance, Outcome.INTERESTED), (KEEN, deal, Outcome.SKIPPED)] * 3)
+    refitted.fit(list(reversed(refitted.learner.observations)))
+    slot, at = engine.learner.slot(KEEN), now().timestamp()
+
+    for key in ("i:finance", "p:ledger", "i:retail", "p:crm"):
+        assert refitted.learner.memberships.tables[key].get(slot, at) == engine.learner.memberships.tables[key].get(
+            slot, at
+        )
+    assert refitted.learner.memberships.tables["i:finance"].counts(slot) == (3, 3)
+
+
+def belief(memberships: Memberships, key: str, at: float) -> float:
+    ((_, _, p, _),) = [t for t in memberships.terms("finance", ["ledger"], 0, frozenset(), at) if t[0] == key]
+    return p
+
+
+def test_two_interested_answers_make_an_undeclared_industry_likely_and_three_skips_undo_it():
+    memberships, at, base_rate = Memberships(), now().timestamp(), PRIOR_BASE_RATE["i"][0]
+    for _ in range(2):
+        memberships.learn("finance", ["ledger"], 0, frozenset(), -0.6, True, at)
+    believed = belief(memberships, "i:finance", at)
+    for _ in range(3):
+        now_believed = belief(memberships, "i:finance", at)
+        memberships.learn("finance", ["ledger"], 0, frozenset(), -0.6 + 2.0 * (now_believed - base_rate), False, at)
+
+    assert believed > 0.6
+    assert belief(memberships, "i:finance", at) < base_rate
+
+
+def test_a_belief_fades_back_toward_its_base_rate_with_time():
+    memberships, at = Memberships(), now().timestamp()
+    memberships.learn("finance", ["ledger"], 0, frozenset(), -0.6, True, at)
+    then = belief(memberships, "i:finance", at)
+
+    years_later = belief(memberships, "i:finance", at + 2 * 365 * 86_400.0)
+
+    base_rate = PRIOR_BASE_RATE["i"][0]
+    assert base_rate < years_later < base_rate + (then - base_rate) / 4
+
+
+def test_an_answer_that_says_nothing_of_interest_moves_no_belief():
+    engine, _ = engine_after([(KEEN, finance, Outcome.MISSED)])
+
+    assert engine.learner.memberships.tables == {}
+
+
+def test_an_engine_stored_before_the_beliefs_loads_and_replays_them_from_its_answers():
+    engine, _ = engine_after([(KEEN, finance, Outcome.INTERESTED)] * 2)
+    state = dict(engine.learner.__dict__)
+    del state["memberships"], state["declared"], state["_beliefs_at"]
+    old = Learner.__new__(Learner)
+
+    old.__setstate__(state)
+
+    slot = old.slot(KEEN)
+    assert old.memberships.tables["i:finance"].counts(slot) == (2, 2)
+    assert old.counts(INTEREST, "i:finance", KEEN) == (2, 2)
+    evidence, declared = old.memberships.tables["i:finance"].get(slot, now().timestamp())
+    assert evidence > 1.0  # read against the cells it holds now, not those of each answer's time: near, not equal
+    assert declared is False
+
+
+def test_without_beliefs_the_interest_stage_learns_industries_as_gaussian_cells(monkeypatch):
+    monkeypatch.setattr(learner_module, "MEMBERSHIP", False)
+
+    engine, _ = engine_after([(KEEN, finance, Outcome.INTERESTED)] * 2)
+
+    assert engine.learner.memberships.tables == {}
+    assert engine.learner.cells[INTEREST]["i:finance"].counts(engine.learner.slot(KEEN)) == (2, 2)
