@@ -42,6 +42,7 @@ NEW_PARTNER_OFFERS = 5
 PROBE_RATE = 0.5  # the share of decisions with a place to spare whose last place goes to a probe
 PROBE_OPTIMISM = 2.0  # the interest stage's posterior sds a probe's upside is counted at
 PROBE_STAGES = (1.0, 0.0, 0.0)  # whose uncertainty is probed for: interest only
+PROBE_FAST = 2.0  # a probe's weight: its upside times its answering habits (`habits`) to this power
 PROBE_CANDIDATES = 16  # the partners with the best optimistic scores a probe is drawn among
 CAPACITY_PENALTY = 0.5  # the share of a score lost at capacity
 LATE_PENALTY = 0.25  # the share of a score lost when the first answer comes after TIMELY_HOURS
@@ -116,7 +117,7 @@ class EnginePolicy:
         if floor is not None:
             picks.append(floor)
         best = scores.top(RANKED + places)  # the value is the same for every partner
-        picks = self._greedy_picks(scores, best, places, picks, generator)
+        picks = self._greedy_picks(scores, speed, best, places, picks, generator)
 
         chosen = [int(index.profile_ids[rows[position]]) for position, _, _ in picks]
         # Full feature rows only for the candidates listed: the learner keeps the chosen ones' to learn from.
@@ -161,6 +162,7 @@ class EnginePolicy:
     def _greedy_picks(
         self,
         scores: Scores,
+        speed: np.ndarray,
         best: np.ndarray,
         places: int,
         picks: list[tuple[int, str, float]],
@@ -174,12 +176,12 @@ class EnginePolicy:
         greedy = [position for position in best.tolist() if position not in taken][:left]
         picks.extend((position, "", 1.0) for position in greedy[:-1])
         last = greedy[-1]
-        probe = self._probe_pick(scores, last, frozenset(taken | set(greedy)), generator) if left >= 2 else None
+        probe = self._probe_pick(scores, speed, last, frozenset(taken | set(greedy)), generator) if left >= 2 else None
         picks.append(probe if probe is not None else (last, "", 1.0))
         return picks
 
     def _probe_pick(
-        self, scores: Scores, last: int, taken: frozenset[int], generator: np.random.Generator
+        self, scores: Scores, speed: np.ndarray, last: int, taken: frozenset[int], generator: np.random.Generator
     ) -> tuple[int, str, float] | None:
         """The last place: the greedy pick `last` (None: it stays) or a probe, each with its exact propensity.
         A probe's upside is what its optimistic score (its interest as if it liked this kind of deal as much as
@@ -192,7 +194,7 @@ class EnginePolicy:
             return None
         logit = scores.logit(candidates) + PROBE_OPTIMISM * scores.sd(candidates, stages)
         optimistic = _sigmoid(logit).prod(axis=1) * scores.factor[candidates]
-        upside = np.maximum(optimistic - scores.exact(np.array([last]))[0], 0.0)
+        upside = np.maximum(optimistic - scores.exact(np.array([last]))[0], 0.0) * speed[candidates] ** PROBE_FAST
         if not upside.any():
             return None
         if generator.random() >= PROBE_RATE:

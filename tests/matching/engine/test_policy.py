@@ -385,3 +385,25 @@ def test_a_partner_that_said_no_thanks_to_five_retail_crm_deals_is_not_probed_fo
 
     probed = {decision.chosen[-1] for decision in made if decision.ranked and any(s.boost for s in decision.ranked)}
     assert probed == {ALSO_UNTRIED}
+
+
+def test_a_probe_prefers_a_partner_that_answers_within_hours_to_one_as_unknown_that_answers_after_two_days(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    fast, slow = UNTRIED, ALSO_UNTRIED
+    engine, partners = EnginePolicy(), probing_market()
+    for request_id in range(2, 7):  # both say No thanks to manufacturing ERP deals, one within hours, one in two days
+        at = now() - timedelta(days=10 - request_id)
+        erp = deal(request_id, at, industry="manufacturing", products=frozenset({"erp"}))
+        engine.decide(erp, partners, 4, frozenset(), at, Random(request_id))
+        for profile_id, hours in ((fast, 3), (slow, 50)):
+            answered = at + timedelta(hours=hours)
+            engine.observe(Observation(request_id, profile_id, Outcome.SKIPPED, answered, None, timedelta(hours=hours)))
+
+    def odds_of_the_fast_one(power: float) -> float:
+        monkeypatch.setattr(policy, "PROBE_FAST", power)
+        last = {chosen_scored(decision)[1] for decision in decisions(engine, partners, 2, n=60)}
+        chance = {profile_id: propensity for profile_id, boost, propensity in last if boost}
+        return chance[fast] / chance[slow]
+
+    assert odds_of_the_fast_one(policy.PROBE_FAST) > odds_of_the_fast_one(0.0) > 1.0
