@@ -12,9 +12,10 @@ A decision:
 4. fills the other places greedily by expected value, except that the last of two or more places is, with
    probability PROBE_RATE, a probe (`_probe_pick`, docs/matching.md "Exploration that pays"): one partner
    whose score, with its interest stage's log-odds PROBE_OPTIMISM posterior sds higher, would beat the greedy
-   last pick's, drawn in proportion to by how much. The first place is never a probe, a decision has at most
-   one, and each pick's propensity is exact: 1 for the places before the last, 1 - PROBE_RATE for the
-   greedy last pick (when a probe was possible), PROBE_RATE * its share of the upside for a probe.
+   last pick's, drawn in proportion to by how much times its answering habits squared (PROBE_FAST). The
+   first place is never a probe, a decision has at most one, and each pick's propensity is exact: 1 for the
+   places before the last, 1 - PROBE_RATE for the greedy last pick (when a probe was possible), PROBE_RATE *
+   its share of the weights for a probe.
 5. `ranked` holds the best RANKED partners by expected value and every chosen one, each with its
    contributions (explain.py); its `score` is their sum.
 """
@@ -39,7 +40,7 @@ NEW_PARTNER_DAYS = 30
 NEW_PARTNER_OFFERS = 5
 # A probe is sent where its answer comes within a day and teaches the interest stage's cells of the request's
 # industry and products; acceptance and winning are learned from few answers, weeks later, so not probed for.
-PROBE_RATE = 0.5  # the share of decisions with a place to spare whose last place goes to a probe
+PROBE_RATE = 0.25  # the share of decisions with a place to spare whose last place goes to a probe
 PROBE_OPTIMISM = 2.0  # the interest stage's posterior sds a probe's upside is counted at
 PROBE_STAGES = (1.0, 0.0, 0.0)  # whose uncertainty is probed for: interest only
 PROBE_FAST = 2.0  # a probe's weight: its upside times its answering habits (`habits`) to this power
@@ -186,7 +187,8 @@ class EnginePolicy:
         """The last place: the greedy pick `last` (None: it stays) or a probe, each with its exact propensity.
         A probe's upside is what its optimistic score (its interest as if it liked this kind of deal as much as
         PROBE_OPTIMISM sds allow) exceeds `last`'s score by: a partner the engine knows well has none, and one
-        it knows nothing about but that would be a poor pick even if it liked the deal has none either."""
+        it knows nothing about but that would be a poor pick even if it liked the deal has none either. The
+        upside is weighed by how soon the partner answers: a quick No thanks lets the cascade ask the next."""
         stages = np.array(PROBE_STAGES)
         found = scores.top(min(PROBE_CANDIDATES, scores.m - len(taken)), PROBE_OPTIMISM, stages, taken)
         candidates = np.array([position for position in found.tolist() if position not in taken], dtype=np.intp)
@@ -194,12 +196,13 @@ class EnginePolicy:
             return None
         logit = scores.logit(candidates) + PROBE_OPTIMISM * scores.sd(candidates, stages)
         optimistic = _sigmoid(logit).prod(axis=1) * scores.factor[candidates]
-        upside = np.maximum(optimistic - scores.exact(np.array([last]))[0], 0.0) * speed[candidates] ** PROBE_FAST
-        if not upside.any():
+        upside = np.maximum(optimistic - scores.exact(np.array([last]))[0], 0.0)
+        weight = upside * speed[candidates] ** PROBE_FAST
+        if not weight.any():
             return None
         if generator.random() >= PROBE_RATE:
             return last, "", 1.0 - PROBE_RATE
-        share = upside / upside.sum()
+        share = weight / weight.sum()
         chosen = int(generator.choice(len(candidates), p=share))
         return int(candidates[chosen]), explain.EXPLORATION, PROBE_RATE * float(share[chosen])
 
