@@ -40,7 +40,7 @@ NEW_PARTNER_DAYS = 30
 NEW_PARTNER_OFFERS = 5
 # A probe is sent where its answer comes within a day and teaches the interest stage's cells of the request's
 # industry and products; acceptance and winning are learned from few answers, weeks later, so not probed for.
-PROBE_RATE = 0.25  # the share of decisions with a place to spare whose last place goes to a probe
+PROBE_RATE = 0.5  # the share of decisions with a place to spare whose last place goes to a probe
 PROBE_OPTIMISM = 2.0  # the interest stage's posterior sds a probe's upside is counted at
 PROBE_STAGES = (1.0, 0.0, 0.0)  # whose uncertainty is probed for: interest only
 PROBE_FAST = 2.0  # a probe's weight: its upside times its answering habits (`habits`) to this power
