@@ -4,7 +4,7 @@
 Prints, per market and seed, the engine's won deals per request after the warm-up and its share of requests
 with an interested partner within 24 h, then their means. The other policies' figures do not change when only
 the engine does; they are in docs/matching.md. BENCH_MATCHING_WORKERS (2) runs side by side.
-BENCH_ENGINE_PATCH="learner.EMPIRICAL_PRIORS=False;policy.EXPLORATION_SCALE=0" sets the engine's module constants
+BENCH_ENGINE_PATCH="learner.EMPIRICAL_PRIORS=False;policy.PROBE_RATE=0" sets the engine's module constants
 (Python literals) for the run, so a variant is measured without editing the code.
 """
 

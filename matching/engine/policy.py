@@ -1,5 +1,6 @@
-"""The production routing policy: the hard rules, then the expected value of sending, explored by Thompson
-sampling, with a floor of exposure for qualified new partners. Learns only from what `observe` gets.
+"""The production routing policy: the hard rules, then the expected value of sending, with one bounded probe
+of what the engine does not know yet and a floor of exposure for qualified new partners. Learns only from what
+`observe` gets.
 
 A decision:
 1. asks `eligibility.exclusion` of every partner (through the index's memo) and lists the excluded;
@@ -8,10 +9,13 @@ A decision:
 3. reserves one place for a qualified new partner (joined in the last NEW_PARTNER_DAYS, offered fewer than
    NEW_PARTNER_OFFERS requests, its declared industry, products or services match the request): the one with
    the fewest offers so far, ties drawn uniformly, so its propensity is exact;
-4. fills the other places by Thompson sampling: each stage's log-odds drawn from the learner's posterior,
-   among a shortlist of the SHORTLIST partners with the highest optimistic score (the others would not be
-   drawn into the top places); a pick the plain expected value would not have made is an "exploration";
-   its propensity is how often it lands in the places over PROPENSITY_DRAWS re-draws (plus the real one).
+4. fills the other places greedily by expected value, except that the last of two or more places is, with
+   probability PROBE_RATE, a probe (`_probe_pick`, docs/matching.md "Exploration that pays"): one partner
+   whose score, with its interest stage's log-odds PROBE_OPTIMISM posterior sds higher, would beat the greedy
+   last pick's, drawn in proportion to by how much times its answering habits squared (PROBE_FAST). The
+   first place is never a probe, a decision has at most one, and each pick's propensity is exact: 1 for the
+   places before the last, 1 - PROBE_RATE for the greedy last pick (when a probe was possible), PROBE_RATE *
+   its share of the weights for a probe.
 5. `ranked` holds the best RANKED partners by expected value and every chosen one, each with its
    contributions (explain.py); its `score` is their sum.
 """
@@ -35,12 +39,15 @@ from matching.engine.types import Deal, Decision, Observation, Partner, Scored
 
 NEW_PARTNER_DAYS = 30
 NEW_PARTNER_OFFERS = 5
-SHORTLIST = 64
-OPTIMISM_SD = 2.5
-EXPLORATION_SCALE = 0.3  # of the posterior sd drawn from: tuned on the simulator with the beliefs (docs/matching.md)
+# A probe is sent where its answer comes within a day and teaches the interest stage's cells of the request's
+# industry and products; acceptance and winning are learned from few answers, weeks later, so not probed for.
+PROBE_RATE = 0.5  # the share of decisions with a place to spare whose last place goes to a probe
+PROBE_OPTIMISM = 2.0  # the interest stage's posterior sds a probe's upside is counted at
+PROBE_STAGES = (1.0, 0.0, 0.0)  # whose uncertainty is probed for: interest only
+PROBE_FAST = 2.0  # a probe's weight: its upside times its answering habits (`habits`) to this power
+PROBE_CANDIDATES = 16  # the partners with the best optimistic scores a probe is drawn among
 CAPACITY_PENALTY = 0.5  # the share of a score lost at capacity
 LATE_PENALTY = 0.25  # the share of a score lost when the first answer comes after TIMELY_HOURS
-PROPENSITY_DRAWS = 31
 RANKED = 20
 
 
@@ -112,7 +119,7 @@ class EnginePolicy:
         if floor is not None:
             picks.append(floor)
         best = scores.top(RANKED + places)  # the value is the same for every partner
-        picks = self._thompson_picks(scores, best, places, picks, generator)
+        picks = self._greedy_picks(scores, speed, best, places, picks, generator)
 
         chosen = [int(index.profile_ids[rows[position]]) for position, _, _ in picks]
         # Full feature rows only for the candidates listed: the learner keeps the chosen ones' to learn from.
@@ -156,35 +163,51 @@ class EnginePolicy:
         ties = sorted(p for p in hungry if offers[profile_of[p]] == fewest)
         return ties[int(generator.integers(len(ties)))], explain.NEW_PARTNER, 1.0 / len(ties)
 
-    def _thompson_picks(
+    def _greedy_picks(
         self,
         scores: Scores,
+        speed: np.ndarray,
         best: np.ndarray,
         places: int,
         picks: list[tuple[int, str, float]],
         generator: np.random.Generator,
     ) -> list[tuple[int, str, float]]:
+        """The places left by expected value, the last of two or more perhaps a probe (`_probe_pick`)."""
         left = places - len(picks)
         if left <= 0:
             return picks
-        taken = frozenset(position for position, _, _ in picks)
-        # Below every other partner's optimistic score: the taken ones score 0.
-        shortlist = scores.top(min(SHORTLIST, scores.m - len(taken)), OPTIMISM_SD, EXPLORATION_SCALE, taken)
-        logit = scores.logit(shortlist)
-        sd = scores.sd(shortlist, EXPLORATION_SCALE)
-        draws = logit + sd * generator.standard_normal((PROPENSITY_DRAWS + 1, len(shortlist), 3))
-        sampled = _sigmoid(draws).prod(axis=2) * scores.factor[shortlist]  # (draws, shortlist)
-        order = np.argsort(-sampled, axis=1, kind="stable")[:, :left]
-        landed = np.zeros(len(shortlist))
-        for draw in order:
-            landed[draw] += 1.0
-        propensity = landed / (PROPENSITY_DRAWS + 1)
+        taken = {position for position, _, _ in picks}
         greedy = [position for position in best.tolist() if position not in taken][:left]
-        for i in order[0].tolist():
-            position = int(shortlist[i])
-            boost = "" if position in greedy else explain.EXPLORATION
-            picks.append((position, boost, float(propensity[i])))
+        picks.extend((position, "", 1.0) for position in greedy[:-1])
+        last = greedy[-1]
+        probe = self._probe_pick(scores, speed, last, frozenset(taken | set(greedy)), generator) if left >= 2 else None
+        picks.append(probe if probe is not None else (last, "", 1.0))
         return picks
+
+    def _probe_pick(
+        self, scores: Scores, speed: np.ndarray, last: int, taken: frozenset[int], generator: np.random.Generator
+    ) -> tuple[int, str, float] | None:
+        """The last place: the greedy pick `last` (None: it stays) or a probe, each with its exact propensity.
+        A probe's upside is what its optimistic score (its interest as if it liked this kind of deal as much as
+        PROBE_OPTIMISM sds allow) exceeds `last`'s score by: a partner the engine knows well has none, and one
+        it knows nothing about but that would be a poor pick even if it liked the deal has none either. The
+        upside is weighed by how soon the partner answers: a quick No thanks lets the cascade ask the next."""
+        stages = np.array(PROBE_STAGES)
+        found = scores.top(min(PROBE_CANDIDATES, scores.m - len(taken)), PROBE_OPTIMISM, stages, taken)
+        candidates = np.array([position for position in found.tolist() if position not in taken], dtype=np.intp)
+        if not len(candidates):
+            return None
+        logit = scores.logit(candidates) + PROBE_OPTIMISM * scores.sd(candidates, stages)
+        optimistic = _sigmoid(logit).prod(axis=1) * scores.factor[candidates]
+        upside = np.maximum(optimistic - scores.exact(np.array([last]))[0], 0.0)
+        weight = upside * speed[candidates] ** PROBE_FAST
+        if not weight.any():
+            return None
+        if generator.random() >= PROBE_RATE:
+            return last, "", 1.0 - PROBE_RATE
+        share = weight / weight.sum()
+        chosen = int(generator.choice(len(candidates), p=share))
+        return int(candidates[chosen]), explain.EXPLORATION, PROBE_RATE * float(share[chosen])
 
     def _ranked(
         self,

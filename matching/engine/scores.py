@@ -73,9 +73,13 @@ class Scores:
             self._done[missing] = True
         return np.asarray(self._global[at] + self.cells.cell_mean[self._cell[at]])
 
-    def sd(self, at: np.ndarray, scale: float) -> np.ndarray:
-        """`scale` times each stage's posterior sd of the partners at `at`."""
+    def sd(self, at: np.ndarray, scale: float | np.ndarray) -> np.ndarray:
+        """`scale` (one for all stages, or one per stage) times each stage's posterior sd of the partners at `at`."""
         return np.asarray(scale * np.sqrt(self.cells.cell_variance[self._cell[at]]))
+
+    def exact(self, at: np.ndarray) -> np.ndarray:
+        """The expected value of sending (up to the deal's value, the same for all) of the partners at `at`."""
+        return np.asarray(cut.sigmoid(self.logit(at)).prod(axis=1) * self.factor[at])
 
     def prediction(self, at: np.ndarray) -> Prediction:
         """The learner's prediction for the partners at `at`, in that order."""
@@ -86,7 +90,11 @@ class Scores:
         )
 
     def top(
-        self, k: int, optimism: float = 0.0, sd_scale: float = 0.0, taken: frozenset[int] = frozenset()
+        self,
+        k: int,
+        optimism: float = 0.0,
+        sd_scale: float | np.ndarray = 0.0,
+        taken: frozenset[int] = frozenset(),
     ) -> np.ndarray:
         """Positions of the k best prod(sigmoid(logit + optimism * sd)) * factor (sd: `sd(at, sd_scale)`),
         largest first, ties by position; the partners at `taken` score 0."""

@@ -3,6 +3,7 @@ partners their floor, never asks anyone twice, and its stored contributions add 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 from random import Random
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.engine import eligibility, features, policy
+from matching.engine import eligibility, explain, features, policy
 from matching.engine.policy import NEW_PARTNER_OFFERS, EnginePolicy, timeliness_factor
 from matching.engine.types import Decision, Observation, Outcome, Partner
 from tests.matching.engine.builders import answer, deal, now, partner
@@ -312,3 +313,97 @@ def test_an_engine_without_explanations_chooses_the_same_partners_and_lists_only
     for scored in unexplained.ranked:
         assert scored.score == pytest.approx(by_id[scored.profile_id].score, rel=1e-9)
         assert scored.propensity == by_id[scored.profile_id].propensity
+
+
+BEST, BUSY, UNTRIED, ALSO_UNTRIED = 1, 2, 3, 4
+
+
+def probing_market() -> list[Partner]:
+    """Two partners that declare retail CRM (one of them half full), and two that declare CRM but not retail:
+    the engine knows nothing yet of how much the last two like retail deals."""
+    return [
+        partner(BEST),
+        partner(BUSY, capacity=2, open_referrals=1),
+        partner(UNTRIED, industries=frozenset({"health"})),
+        partner(ALSO_UNTRIED, industries=frozenset({"health"})),
+    ]
+
+
+def decisions(engine: EnginePolicy, partners: list[Partner], count: int, n: int = 200) -> list[Decision]:
+    return [engine.decide(deal(1), partners, count, frozenset(), now(), Random(seed)) for seed in range(n)]
+
+
+def chosen_scored(decision: Decision) -> list[tuple[int, str, float]]:
+    by_id = {s.profile_id: s for s in decision.ranked}
+    return [(p, by_id[p].boost, by_id[p].propensity) for p in decision.chosen]
+
+
+def test_the_first_place_is_never_a_probe_and_a_decision_probes_at_most_one_place():
+    made = decisions(EnginePolicy(), probing_market(), 3)
+
+    assert {decision.chosen[0] for decision in made} == {BEST}
+    probes = [decision for decision in made if any(s.boost for s in decision.ranked)]
+    assert 0 < len(probes) < len(made)
+    for decision in probes:
+        (probe,) = [s for s in decision.ranked if s.boost]
+        assert (probe.boost, decision.chosen[-1]) == (explain.EXPLORATION, probe.profile_id)
+        assert probe.profile_id in (UNTRIED, ALSO_UNTRIED)
+        assert str(probe.contributions[-1].label) == "exploring: few answers from you yet"
+        assert probe.score < decision.ranked[1].score  # the greedy pick it displaced scores higher
+
+
+def test_a_single_place_such_as_a_cascade_offer_is_never_a_probe():
+    made = decisions(EnginePolicy(), probing_market(), 1)
+
+    assert {tuple(chosen_scored(decision)) for decision in made} == {((BEST, "", 1.0),)}
+
+
+def test_each_pick_of_the_last_place_says_exactly_how_likely_it_was():
+    made = decisions(EnginePolicy(), probing_market(), 2, n=2000)
+
+    assert {chosen_scored(decision)[0] for decision in made} == {(BEST, "", 1.0)}
+    last = Counter(chosen_scored(decision)[1] for decision in made)
+    assert {(profile_id, boost) for profile_id, boost, _ in last} == {
+        (BUSY, ""),
+        (UNTRIED, explain.EXPLORATION),
+        (ALSO_UNTRIED, explain.EXPLORATION),
+    }
+    assert sum(propensity for _, _, propensity in last) == pytest.approx(1.0, abs=1e-12)
+    assert ((BUSY, "", 1.0 - policy.PROBE_RATE)) in last
+    for (_, _, propensity), times in last.items():
+        assert times / len(made) == pytest.approx(propensity, abs=0.035)
+
+
+def test_a_partner_that_said_no_thanks_to_five_retail_crm_deals_is_not_probed_for_the_next():
+    engine, partners = EnginePolicy(), probing_market()
+    for request_id in range(2, 7):
+        at = now() - timedelta(days=10 - request_id)
+        engine.decide(deal(request_id, at), partners, 3, frozenset(), at, Random(request_id))
+        answer(engine, request_id, UNTRIED, [Outcome.OFFERED, Outcome.SKIPPED], at)
+
+    made = decisions(engine, partners, 2)
+
+    probed = {decision.chosen[-1] for decision in made if decision.ranked and any(s.boost for s in decision.ranked)}
+    assert probed == {ALSO_UNTRIED}
+
+
+def test_a_probe_prefers_a_partner_that_answers_within_hours_to_one_as_unknown_that_answers_after_two_days(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    fast, slow = UNTRIED, ALSO_UNTRIED
+    engine, partners = EnginePolicy(), probing_market()
+    for request_id in range(2, 7):  # both say No thanks to manufacturing ERP deals, one within hours, one in two days
+        at = now() - timedelta(days=10 - request_id)
+        erp = deal(request_id, at, industry="manufacturing", products=frozenset({"erp"}))
+        engine.decide(erp, partners, 4, frozenset(), at, Random(request_id))
+        for profile_id, hours in ((fast, 3), (slow, 50)):
+            answered = at + timedelta(hours=hours)
+            engine.observe(Observation(request_id, profile_id, Outcome.SKIPPED, answered, None, timedelta(hours=hours)))
+
+    def odds_of_the_fast_one(power: float) -> float:
+        monkeypatch.setattr(policy, "PROBE_FAST", power)
+        last = {chosen_scored(decision)[1] for decision in decisions(engine, partners, 2, n=60)}
+        chance = {profile_id: propensity for profile_id, boost, propensity in last if boost}
+        return chance[fast] / chance[slow]
+
+    assert odds_of_the_fast_one(policy.PROBE_FAST) > odds_of_the_fast_one(0.0) > 1.0

@@ -1,6 +1,6 @@
 """A decision scores exactly only the partners whose bound can reach the top, and finds the same top partners, in
 the same order, as scoring every eligible partner: with the embeddings' cosine bounded, with the learner's
-record of some partners, and with the optimism of the exploration's shortlist."""
+record of some partners, and with the optimism of the probe's candidates."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from matching.engine import compact, cut, features
 from matching.engine import scores as scores_module
 from matching.engine.index import ELIGIBLE
 from matching.engine.learner import F
-from matching.engine.policy import EXPLORATION_SCALE, OPTIMISM_SD, EnginePolicy, capacity_discount, habits
+from matching.engine.policy import PROBE_OPTIMISM, PROBE_STAGES, EnginePolicy, capacity_discount, habits
 from matching.engine.scores import COSINE, Scores
 from matching.engine.types import Deal, Outcome, Partner, Place
 from tests.matching.engine.builders import answer, deal, now, partner
@@ -118,7 +118,7 @@ def every_score(engine: EnginePolicy, scores: Scores, optimism: float, taken: fr
         scores.deal, scores.index, rows, learner.weights, learner.intercepts, km, learner.associations
     )
     prediction = learner.predict_from_logits(scores.deal, global_logit, engine._positions_of_slots(scores.rows), now())
-    sd = EXPLORATION_SCALE * np.sqrt(prediction.cell_variance)
+    sd = np.array(PROBE_STAGES) * np.sqrt(prediction.cell_variance)
     logit = global_logit + prediction.cell_mean
     logit = logit + optimism * sd if optimism else logit
     factor = scores.factor.copy()
@@ -146,7 +146,9 @@ def test_the_bounded_decision_finds_the_same_top_partners_in_the_same_order_as_s
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(30, 160), st.integers(1, 8), st.sampled_from([4, 160]))
-def test_the_optimistic_shortlist_is_the_same_as_scoring_them_all_with_their_sd(seed, m, k, dimensions):
+def test_the_probes_optimistic_candidates_are_the_same_as_scoring_them_all_with_their_interest_sd(
+    seed, m, k, dimensions
+):
     rng = Random(seed)
     partners = market(rng, m, dimensions)
     engine = engine_with_a_record(rng, partners)
@@ -154,9 +156,9 @@ def test_the_optimistic_shortlist_is_the_same_as_scoring_them_all_with_their_sd(
     taken = frozenset(rng.sample(range(scores.m), min(2, scores.m)))
     k = min(k, scores.m - len(taken))
 
-    expected = cut.top(every_score(engine, scores, OPTIMISM_SD, taken), k)
+    expected = cut.top(every_score(engine, scores, PROBE_OPTIMISM, taken), k)
     with patch.object(scores_module, "EXACT_BELOW", 0):
-        found = scores.top(k, OPTIMISM_SD, EXPLORATION_SCALE, taken)
+        found = scores.top(k, PROBE_OPTIMISM, np.array(PROBE_STAGES), taken)
 
     assert found.tolist() == expected.tolist()
 
