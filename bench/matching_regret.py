@@ -1,5 +1,5 @@
 """Where the engine's won deals go, against the oracle's: `python -m bench.matching_regret [market] [seed]`
-(a diagnosis, docs/matching.md "Where the gap goes"; not part of `make bench`).
+(a diagnosis, docs/matching-history.md "Where the gap goes"; not part of `make bench`).
 
 It plays one market with the production engine, and at each decision after the warm-up compares, for every
 eligible partner, the engine's estimate of each stage (answers in time, interested, accepts, wins, with its

@@ -1,5 +1,5 @@
 """The engine alone on a few seeds of the default and the stress market: `python -m bench.matching_tune
-[default:0,1 stress:0,1 ...]` (a tuning aid, docs/matching.md "The engine's tuning"; not part of `make bench`).
+[default:0,1 stress:0,1 ...]` (a tuning aid, docs/matching-history.md "The engine's tuning"; not part of `make bench`).
 
 Prints, per market and seed, the engine's won deals per request after the warm-up and its share of requests
 with an interested partner within 24 h, then their means. The other policies' figures do not change when only

@@ -15,8 +15,8 @@ as a learned gap times its move from the base rate; the beliefs own those answer
 Each cell is a Gaussian on the log-odds with prior N(0, its kind's variance), so a new partner starts at the
 global model's prediction from its declared profile; each answer updates the cells it matches by one Laplace
 step (assumed-density filtering, the rank-one update split over the cells by their variance), and evidence
-fades with a half-life, so last month counts more than last year. The cells' posteriors are what Thompson
-sampling draws from. The prior variances (per stage and kind) start at PRIOR_VARIANCE and each refit moves
+fades with a half-life, so last month counts more than last year. The cells' posterior spread is what a
+probe's optimism reads. The prior variances (per stage and kind) start at PRIOR_VARIANCE and each refit moves
 them toward the spread of the cells it fitted (empirical Bayes), so how much partners differ is learned.
 
 A partner's liking of a kind of deal drives its interest, its acceptance and its win alike, but the interest

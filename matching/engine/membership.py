@@ -29,7 +29,7 @@ DAY = 86_400.0
 HALF_LIFE_DAYS = 90.0
 # P(works in X) before any answer, for a code it did not declare and for one it did, by kind. The undeclared
 # rate is optimistic (the beliefs that heard answers say about 0.06): it is what makes a partner's undeclared
-# codes worth a draw, and measured better under stress than the learned rate (docs/matching.md).
+# codes worth a draw, and measured better under stress than the learned rate (docs/matching-history.md).
 PRIOR_BASE_RATE = {"i": (0.2, 0.7), "p": (0.2, 0.6)}
 LEARN_BASE_RATES = False  # whether each refit moves them toward the beliefs' (estimate_base_rates)
 PRIOR_GAP = {"i": 2.0, "p": 1.5}  # log-odds between working in X and not

@@ -10,7 +10,7 @@ A decision:
    NEW_PARTNER_OFFERS requests, its declared industry, products or services match the request): the one with
    the fewest offers so far, ties drawn uniformly, so its propensity is exact;
 4. fills the other places greedily by expected value, except that the last of two or more places is, with
-   probability PROBE_RATE, a probe (`_probe_pick`, docs/matching.md "Exploration that pays"): one partner
+   probability PROBE_RATE, a probe (`_probe_pick`, docs/matching-history.md "Exploration that pays"): one partner
    whose score, with its interest stage's log-odds PROBE_OPTIMISM posterior sds higher, would beat the greedy
    last pick's, drawn in proportion to by how much times its answering habits squared (PROBE_FAST). The
    first place is never a probe, a decision has at most one, and each pick's propensity is exact: 1 for the
