@@ -134,7 +134,7 @@ def inferred(deal: Deal, index: PartnerIndex, associations: Associations | None)
             at = index.products.of(product)
             industry[at] = np.maximum(industry[at], p)
         industry[index.industries.of(deal.industry)] = 0.0
-    for item in deal.products:
+    for item in sorted(deal.products):  # in one order in every process: float sums depend on it
         best = np.zeros(n)
         for code, p in _strongest(associations.industries_naming(item, deal)):
             at = index.industries.of(code)
@@ -256,9 +256,9 @@ def logits(
         add_rows("industry_match", index.industries, deal.industry)
     else:
         constant += w["industry_unknown"]
-    for item in deal.products:
+    for item in sorted(deal.products):  # in one order in every process: float sums depend on it
         add_rows("product_overlap", index.products, item, 1.0 / len(deal.products))
-    for item in deal.services:
+    for item in sorted(deal.services):
         add_rows("service_overlap", index.services, item, 1.0 / len(deal.services))
     if deal.size:
         in_target = index.memo(("sizes", deal.size), lambda r: _declares(index, "sizes", deal.size, r))
@@ -280,7 +280,7 @@ def logits(
         declared = index.memo(("languages", deal.language), lambda r: _declares(index, "languages", deal.language, r))
         add_dense("language_declared", declared[at])
     if deal.words and w["words_cosine"].any():
-        for item in deal.words:
+        for item in sorted(deal.words):
             add_rows(
                 "words_cosine",
                 index.keywords,

@@ -77,6 +77,10 @@ class Scores:
         """`scale` (one for all stages, or one per stage) times each stage's posterior sd of the partners at `at`."""
         return np.asarray(scale * np.sqrt(self.cells.cell_variance[self._cell[at]]))
 
+    def scored(self) -> np.ndarray:
+        """The positions whose log-odds this decision has computed so far (all of them below EXACT_BELOW)."""
+        return np.flatnonzero(self._done)
+
     def exact(self, at: np.ndarray) -> np.ndarray:
         """The expected value of sending (up to the deal's value, the same for all) of the partners at `at`."""
         return np.asarray(cut.sigmoid(self.logit(at)).prod(axis=1) * self.factor[at])
