@@ -13,6 +13,8 @@ model already says what a declared (or inferred) code means; `gap` is the log-od
 in X and one that does not. The gaps are learned from the labels at each refit (the learner's `_fit_global`);
 the base rates are hand-set, the undeclared one optimistically (LEARN_BASE_RATES: `estimate_base_rates`).
 An industry's term weighs fully; each of a request's k products weighs 1/k (as `product_overlap` is a share).
+A partner's industry beliefs are coupled (COUPLING): the mass its recorded ones lose against their base rates
+moves to its undeclared industries' priors, and a confirmed undeclared one takes it back from them.
 """
 
 from __future__ import annotations
@@ -41,8 +43,9 @@ KINDS = ("i", "p")
 # A firm works in one or two industries, so a partner's industry beliefs share one expected count: the mass its
 # recorded industry beliefs lose against their base rates (skips of what it declared) moves to its undeclared
 # industries' priors, and the mass a confirmed undeclared one gains comes back out of them; this many of each
-# unit of it lands on each undeclared industry (about 1 / the undeclared industries). 0: independent beliefs.
-COUPLING = 0.15
+# unit of it lands on each undeclared industry (more than 1 / their number, as the undeclared base rate is
+# optimistic: measured 0.06, 0.15, 0.3 in docs/matching-history.md). 0: independent beliefs.
+COUPLING = 0.3
 
 
 def keys(industry: str, products: Sequence[str]) -> list[tuple[str, float]]:
