@@ -669,9 +669,15 @@ class Learner:
         )
 
     def predict_from_logits(
-        self, deal: Deal, global_logit: np.ndarray, position_of_slot: np.ndarray, now: datetime
+        self,
+        deal: Deal,
+        global_logit: np.ndarray,
+        position_of_slot: np.ndarray,
+        now: datetime,
+        declares: np.ndarray | None = None,
     ) -> Prediction:
-        """`predict`, given the global models' log-odds (m, 3) already (features.logits)."""
+        """`predict`, given the global models' log-odds (m, 3) already (features.logits); `declares`: whether
+        each row's partner declared the deal's industry (Memberships.add)."""
         m = len(global_logit)
         mean = np.zeros((m, 3))
         keys = [gaussian_cells(deal, stage) for stage in (INTEREST, ACCEPT, WIN)]
@@ -682,7 +688,7 @@ class Learner:
             priors[INTEREST] += self.memberships.prior_variance(deal.industry, sorted(deal.products))
         variance = np.repeat([priors], m, axis=0)
         if len(position_of_slot):
-            self._add_cells(deal, keys, position_of_slot, now.timestamp(), mean, variance)
+            self._add_cells(deal, keys, position_of_slot, now.timestamp(), mean, variance, declares)
         value, baseline = self.expected_value(deal)
         return Prediction(global_logit, mean, variance, value, baseline)
 
@@ -694,11 +700,12 @@ class Learner:
         now: float,
         mean: np.ndarray,
         variance: np.ndarray,
+        declares: np.ndarray | None,
     ) -> None:
         liking = np.zeros(len(mean))
         if MEMBERSHIP:
             spread = np.zeros(len(mean))
-            self.memberships.add(deal.industry, sorted(deal.products), position, now, liking, spread)
+            self.memberships.add(deal.industry, sorted(deal.products), position, now, liking, spread, declares)
             mean[:, INTEREST] += liking
             variance[:, INTEREST] += spread
         for stage in (INTEREST, ACCEPT, WIN):

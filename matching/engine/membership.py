@@ -13,6 +13,8 @@ model already says what a declared (or inferred) code means; `gap` is the log-od
 in X and one that does not. The gaps are learned from the labels at each refit (the learner's `_fit_global`);
 the base rates are hand-set, the undeclared one optimistically (LEARN_BASE_RATES: `estimate_base_rates`).
 An industry's term weighs fully; each of a request's k products weighs 1/k (as `product_overlap` is a share).
+A partner's industry beliefs are coupled (COUPLING): the mass its recorded ones lose against their base rates
+moves to its undeclared industries' priors, and a confirmed undeclared one takes it back from them.
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ MIN_GAP_LABELS = 200  # interest labels read with a moved belief before the gaps
 BASE_RATE_WEIGHT = 20.0  # the hand-set base rate counts as this many beliefs
 BASE_RATE_RANGE = (0.01, 0.99)
 KINDS = ("i", "p")
+# A firm works in one or two industries, so a partner's industry beliefs share one expected count: the mass its
+# recorded industry beliefs lose against their base rates (skips of what it declared) moves to its undeclared
+# industries' priors, and the mass a confirmed undeclared one gains comes back out of them; this many of each
+# unit of it lands on each undeclared industry (more than 1 / their number, as the undeclared base rate is
+# optimistic: measured 0.06, 0.15, 0.3 in docs/matching-history.md). 0: independent beliefs.
+COUPLING = 0.3
 
 
 def keys(industry: str, products: Sequence[str]) -> list[tuple[str, float]]:
@@ -129,8 +137,26 @@ class Memberships:
             record = table.get(slot, at) if table is not None else None
             evidence, said = record if record is not None else (0.0, key in declared)
             prior = self.base_rate(key, said)
-            found.append((key, share * self.gaps[key[0]], _sigmoid(_logit(prior) + evidence), prior))
+            start = prior if said or key[0] != "i" else self._coupled(prior, self.moved(slot, at, key))
+            found.append((key, share * self.gaps[key[0]], _sigmoid(_logit(start) + evidence), prior))
         return found
+
+    def moved(self, slot: int, at: float, without: str) -> float:
+        """The mass the slot's industry beliefs other than `without` lost against their base rates (each read
+        from its base rate, uncoupled, so that no belief's prior depends on its own)."""
+        if not COUPLING:
+            return 0.0
+        lost = 0.0
+        for key, table in self.tables.items():
+            record = table.get(slot, at) if key[0] == "i" and key != without else None
+            if record is not None:
+                prior = self.base_rate(key, record[1])
+                lost += prior - _sigmoid(_logit(prior) + record[0])
+        return lost
+
+    @staticmethod
+    def _coupled(prior: float, lost: float) -> float:
+        return float(np.clip(prior + COUPLING * lost, *BASE_RATE_RANGE))
 
     def term(self, industry: str, products: Sequence[str], slot: int, declared: frozenset[str], at: float) -> float:
         """The beliefs' part of the interest log-odds."""
@@ -176,22 +202,73 @@ class Memberships:
         now: float,
         mean: np.ndarray,
         variance: np.ndarray,
+        declares: np.ndarray | None = None,
     ) -> None:
         """Add each slot's beliefs' term to `mean` and their spread to `variance` (rows by `position`, -1: not
-        among them): the Gaussian the interest stage's Thompson draw takes, against `prior_variance`'s."""
+        among them): the Gaussian the interest stage's Thompson draw takes, against `prior_variance`'s.
+        `declares`: whether each row's partner declared `industry` (None: only the rows with a record of it move
+        by the other industries' beliefs)."""
+        lost = self._lost(position, now) if COUPLING and industry else None
         for key, share in keys(industry, products):
             table = self.tables.get(key)
+            w = share * self.gaps[key[0]]
+            if key[0] == "i" and lost is not None:
+                self._add_coupled(key, table, position, now, lost, declares, w, mean, variance)
+                continue
             if table is None or not table.slots:
                 continue
-            w = share * self.gaps[key[0]]
             slots, evidence, at, declared = table.arrays()
             rows = position[slots]
             present = rows >= 0
-            fade = np.exp2(-np.maximum(now - at[present], 0.0) / (HALF_LIFE_DAYS * DAY))
             rates = np.array(self.base_rates[key[0]])[declared[present].astype(np.intp)]
-            p = _sigmoids(np.log(rates / (1.0 - rates)) + evidence[present] * fade)
+            p = _sigmoids(np.log(rates / (1.0 - rates)) + evidence[present] * _fades(now, at[present]))
             mean[rows[present]] += w * (p - rates)
             variance[rows[present]] += w * w * (p * (1.0 - p) - self._spread(key))
+
+    def _lost(self, position: np.ndarray, now: float) -> np.ndarray:
+        """`moved` of every slot (by slot), over all its industry beliefs."""
+        lost = np.zeros(len(position))
+        for key, table in self.tables.items():
+            if key[0] == "i" and table.slots:
+                lost[table.arrays()[0]] += self._lost_by(key, table, now)
+        return lost
+
+    def _lost_by(self, key: str, table: Beliefs, now: float) -> np.ndarray:
+        _, evidence, at, declared = table.arrays()
+        rates = np.array(self.base_rates[key[0]])[declared.astype(np.intp)]
+        return np.asarray(rates - _sigmoids(np.log(rates / (1.0 - rates)) + evidence * _fades(now, at)))
+
+    def _add_coupled(
+        self,
+        key: str,
+        table: Beliefs | None,
+        position: np.ndarray,
+        now: float,
+        lost: np.ndarray,
+        declares: np.ndarray | None,
+        w: float,
+        mean: np.ndarray,
+        variance: np.ndarray,
+    ) -> None:
+        """`add` of an industry's beliefs, each undeclared one's prior moved by the slot's other industries'."""
+        n = len(position)
+        evidence, said, recorded, others = np.zeros(n), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), lost.copy()
+        if declares is not None:
+            known = position >= 0
+            said[known] = declares[position[known]]
+        if table is not None and table.slots:
+            slots, faded, at, declared = table.arrays()
+            evidence[slots] = faded * _fades(now, at)
+            said[slots] = declared
+            recorded[slots] = True
+            others[slots] -= self._lost_by(key, table, now)
+        touched = (position >= 0) & (recorded | ((others != 0.0) & ~said & (declares is not None)))
+        rates = np.array(self.base_rates[key[0]])[said[touched].astype(np.intp)]
+        start = np.where(said[touched], rates, np.clip(rates + COUPLING * others[touched], *BASE_RATE_RANGE))
+        p = _sigmoids(np.log(start / (1.0 - start)) + evidence[touched])
+        rows = position[touched]
+        mean[rows] += w * (p - rates)
+        variance[rows] += w * w * (p * (1.0 - p) - self._spread(key))
 
     def prior_variance(self, industry: str, products: Sequence[str]) -> float:
         """The beliefs' spread (log-odds) for a partner without a record: an undeclared code's."""
@@ -247,6 +324,10 @@ def _logit(p: float) -> float:
 
 def _sigmoids(x: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-x)))
+
+
+def _fades(now: float, at: np.ndarray) -> np.ndarray:
+    return np.asarray(np.exp2(-np.maximum(now - at, 0.0) / (HALF_LIFE_DAYS * DAY)))
 
 
 def _fade(seconds: float) -> float:

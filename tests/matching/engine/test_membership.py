@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 from random import Random
 
+import numpy as np
 import pytest
 
 from matching.engine import labels as words
 from matching.engine import learner as learner_module
+from matching.engine import membership as membership_module
 from matching.engine.learner import INTEREST, Learner
 from matching.engine.membership import PRIOR_BASE_RATE, Memberships
 from matching.engine.policy import EnginePolicy
@@ -166,3 +168,67 @@ def test_without_beliefs_the_interest_stage_learns_industries_as_gaussian_cells(
 
     assert engine.learner.memberships.tables == {}
     assert engine.learner.cells[INTEREST]["i:finance"].counts(engine.learner.slot(KEEN)) == (2, 2)
+
+
+COUPLING = 0.15  # a strength measured (docs/matching-history.md), not the one the engine keeps
+
+
+@pytest.fixture
+def coupled(monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(membership_module, "COUPLING", COUPLING)
+
+
+def skipped_retail_twice() -> Memberships:
+    """Slot 0 skipped two requests of retail, an industry it declared."""
+    memberships, at = Memberships(), now().timestamp()
+    for _ in range(2):
+        term = memberships.term("retail", ["crm"], 0, frozenset({"i:retail", "p:crm"}), at)
+        memberships.learn("retail", ["crm"], 0, frozenset({"i:retail", "p:crm"}), -0.6 + term, False, at)
+    return memberships
+
+
+def test_a_partner_that_skipped_its_declared_industry_twice_is_believed_likelier_in_an_undeclared_one(coupled):
+    memberships, at = skipped_retail_twice(), now().timestamp()
+    declared_rate, undeclared_rate = PRIOR_BASE_RATE["i"][1], PRIOR_BASE_RATE["i"][0]
+    (retail,) = [p for key, _, p, _ in memberships.terms("retail", [], 0, frozenset({"i:retail"}), at)]
+
+    finance = belief(memberships, "i:finance", at)
+
+    assert retail < declared_rate - 0.2
+    assert finance == pytest.approx(undeclared_rate + COUPLING * (declared_rate - retail), rel=1e-12)
+    assert belief(Memberships(), "i:finance", at) == undeclared_rate
+
+
+def test_a_confirmed_undeclared_industry_lowers_the_partners_other_undeclared_ones(coupled):
+    memberships, at = Memberships(), now().timestamp()
+    for _ in range(2):
+        term = memberships.term("finance", ["ledger"], 0, frozenset(), at)
+        memberships.learn("finance", ["ledger"], 0, frozenset(), -0.6 + term, True, at)
+    confirmed = belief(memberships, "i:finance", at)
+
+    (logistics,) = [p for key, _, p, _ in memberships.terms("logistics", [], 0, frozenset(), at) if key[0] == "i"]
+
+    undeclared_rate = PRIOR_BASE_RATE["i"][0]
+    assert confirmed > 0.6
+    assert logistics == pytest.approx(undeclared_rate - COUPLING * (confirmed - undeclared_rate), rel=1e-12)
+    assert belief(memberships, "i:finance", at) == confirmed  # its own belief is not moved by itself
+
+
+def test_the_decisions_coupled_beliefs_are_the_ones_each_partner_reads(coupled):
+    memberships, at = skipped_retail_twice(), now().timestamp()
+    memberships.learn("logistics", [], 1, frozenset(), -0.6, True, at)
+    position = np.array([0, 1])  # slot -> row
+    mean, variance = np.zeros(2), np.zeros(2)
+
+    memberships.add("finance", ["ledger"], position, at, mean, variance, np.array([False, False]))
+
+    for slot in (0, 1):
+        assert mean[slot] == pytest.approx(memberships.term("finance", ["ledger"], slot, frozenset(), at), rel=1e-12)
+    assert mean[0] > 0.0 > mean[1]
+
+
+def test_with_no_coupling_an_industrys_belief_hears_only_its_own_answers(monkeypatch):
+    monkeypatch.setattr(membership_module, "COUPLING", 0.0)
+    memberships, at = skipped_retail_twice(), now().timestamp()
+
+    assert belief(memberships, "i:finance", at) == PRIOR_BASE_RATE["i"][0]

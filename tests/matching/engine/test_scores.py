@@ -117,7 +117,9 @@ def every_score(engine: EnginePolicy, scores: Scores, optimism: float, taken: fr
     global_logit = features.logits(
         scores.deal, scores.index, rows, learner.weights, learner.intercepts, km, learner.associations
     )
-    prediction = learner.predict_from_logits(scores.deal, global_logit, engine._positions_of_slots(scores.rows), now())
+    declares = np.isin(rows, scores.index.industries.of(scores.deal.industry))
+    positions = engine._positions_of_slots(rows)
+    prediction = learner.predict_from_logits(scores.deal, global_logit, positions, now(), declares)
     sd = np.array(PROBE_STAGES) * np.sqrt(prediction.cell_variance)
     logit = global_logit + prediction.cell_mean
     logit = logit + optimism * sd if optimism else logit
