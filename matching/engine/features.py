@@ -397,6 +397,9 @@ def distances(deal: Deal, index: PartnerIndex) -> np.ndarray:
     return km
 
 
+GATHERED_AT_MOST = 4  # rows of the vector matrix gathered for their cosine, at most one in this many; else all
+
+
 def _vector_cosines(
     deal: Deal, index: PartnerIndex, rows: np.ndarray | slice, product: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -414,7 +417,9 @@ def _vector_cosines(
         return cosine[rows], missing[rows]
     at = np.minimum(np.searchsorted(with_vector, rows), len(with_vector) - 1)
     has = np.flatnonzero(with_vector[at] == rows)
-    if product:
+    if product and len(has) * GATHERED_AT_MOST > len(with_vector):
+        cosine[has] = (vectors @ query)[at[has]]  # one pass over the matrix reads less than gathering most of it
+    elif product:
         cosine[has] = vectors[at[has]] @ query
     missing[has] = 0.0
     return cosine, missing

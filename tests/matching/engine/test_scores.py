@@ -11,6 +11,7 @@ from random import Random
 from unittest.mock import patch
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -244,3 +245,21 @@ def test_a_partner_whose_vector_changed_after_the_compact_copy_was_built_is_scor
 
     assert after.rows[found].tolist() == [changed]
     assert found.tolist() == cut.top(every_score(engine, after, 0.0, frozenset()), 1).tolist()
+
+
+def test_the_cosines_of_most_rows_come_from_one_pass_over_the_vectors_and_equal_those_gathered_row_by_row():
+    rng = Random(8)
+    partners = market(rng, 200, 160)
+    index = EnginePolicy().index
+    index.sync(partners)
+    need = replace(request(rng, 99, 160), vector=embedding(rng, 160))
+    with_vectors = sum(p.vector is not None for p in partners)
+    few = np.arange(0, 200, 10)  # one row in ten: gathered
+    most = np.arange(200)  # every row: one pass over the matrix
+    assert len(few) * features.GATHERED_AT_MOST <= with_vectors < with_vectors * features.GATHERED_AT_MOST
+
+    gathered = features.vector_cosines(need, index, few)
+    in_one_pass = features.vector_cosines(need, index, most)
+
+    assert gathered.tolist() == pytest.approx(in_one_pass[few].tolist(), abs=1e-6)
+    assert np.count_nonzero(in_one_pass) == with_vectors
