@@ -45,7 +45,7 @@ from math import exp, log
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from matching.engine import membership
+from matching.engine import fading, membership
 from matching.engine.features import COLUMN, Associations, F, budget_bucket
 from matching.engine.membership import Memberships
 from matching.engine.types import Deal, Observation, Outcome
@@ -80,7 +80,6 @@ def kind(key: str) -> str:
     return key.split(":", 1)[0]
 
 
-HALF_LIFE_DAYS = 90.0  # a cell's evidence halves every 90 days
 TIMELY_HOURS = 24.0  # a first answer within this long is timely: the customer hears back the same day
 TIMELY_PRIOR_COUNT = 4.0  # a partner's timeliness is shrunk toward everyone's by this many offers' worth
 TIMELY_PRIOR = (1.0, 2.0)  # everyone's rate starts at 1 timely answer of 2, which the faded record outweighs
@@ -92,7 +91,6 @@ MIN_LABELS = 40  # a stage keeps its prior weights until it has this many answer
 MIN_EACH_CLASS = 5
 REFIT_GROWTH = 1.5
 REGULARISATION_C = 1.0
-DAY = 86_400.0
 
 # Before a stage has learned anything: what the declared profile should mean (log-odds per feature).
 PRIOR_INTERCEPT = (-0.6, 0.8, -0.6)
@@ -185,7 +183,7 @@ class Cells:
         i = self.position.get(slot)
         if i is None:
             return 0.0, 1.0 / self.prior_precision
-        fade = _fade(at - self.at[i])
+        fade = fading.fade(at - self.at[i])
         precision = self.prior_precision + self.excess[i] * fade
         return self.eta[i] * fade / precision, 1.0 / precision
 
@@ -225,7 +223,8 @@ class Cells:
 @dataclass
 class Timeliness:
     """How often each partner's first answer came within TIMELY_HOURS of the offer (a missed offer: never),
-    faded with HALF_LIFE_DAYS so last month counts more than last year, and everyone's rate to shrink toward."""
+    faded with the engine's half-life (fading.py), so last month counts more than last year, and everyone's rate
+    to shrink toward."""
 
     yes: list[float] = field(default_factory=list)  # per slot, faded timely answers
     asked: list[float] = field(default_factory=list)  # per slot, faded first answers and misses
@@ -255,7 +254,7 @@ class Timeliness:
         rate = self.overall()
         if slot >= len(self.yes):
             return rate, 0.0
-        fade = _fade(now - self.at[slot])
+        fade = fading.fade(now - self.at[slot])
         yes, asked = self.yes[slot] * fade, self.asked[slot] * fade
         return (yes + TIMELY_PRIOR_COUNT * rate) / (asked + TIMELY_PRIOR_COUNT), asked
 
@@ -278,7 +277,7 @@ class Timeliness:
         yes, asked, at = self._arrays
         rows = position_of_slot[:n]
         present = rows >= 0
-        fade = np.exp2(-np.maximum(now - at[present], 0.0) / (HALF_LIFE_DAYS * DAY))
+        fade = fading.fades(now, at[present])
         return rows[present], (yes[present] * fade + TIMELY_PRIOR_COUNT * rate) / (
             asked[present] * fade + TIMELY_PRIOR_COUNT
         )
@@ -525,7 +524,7 @@ class Learner:
             x = np.column_stack([x, [self._beliefs_at.get(_key(label), (0.0, 0.0)) for label in chosen]])
         latest = max(label.at for label in self.labels)
         ages = latest - np.array([label.at for label in chosen])
-        weights = np.exp2(-ages / (GLOBAL_HALF_LIFE_DAYS * DAY))
+        weights = np.exp2(-ages / (GLOBAL_HALF_LIFE_DAYS * fading.DAY))
         model = LogisticRegression(C=REGULARISATION_C, max_iter=500)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a stage whose labels do not converge keeps the last iterate
@@ -628,7 +627,7 @@ class Learner:
 
     def _record_wait(self, profile_id: int, hours: float, at: float) -> None:
         faded = self._waits.setdefault(profile_id, [0.0, 0.0, at])
-        fade = _fade(at - faded[2])
+        fade = fading.fade(at - faded[2])
         faded[0] = faded[0] * fade + log(max(hours, 1.0 / 60.0))
         faded[1] = faded[1] * fade + 1.0
         faded[2] = at
@@ -716,7 +715,7 @@ class Learner:
                 slots, eta, excess, at = table.arrays()
                 rows = position[slots]
                 present = rows >= 0
-                fade = np.exp2(-np.maximum(now - at[present], 0.0) / (HALF_LIFE_DAYS * DAY))
+                fade = fading.fades(now, at[present])
                 precision = table.prior_precision + excess[present] * fade
                 cell_mean = eta[present] * fade / precision
                 mean[rows[present], stage] += cell_mean
@@ -765,14 +764,10 @@ def _key(label: Label) -> tuple[int, int, int]:
 def _faded_add(yes: float, asked: float, then: float, timely: bool, at: float) -> tuple[float, float, float]:
     """Faded counts with one more answer at `at`; an answer recorded out of order is faded to the latest."""
     if at >= then:
-        fade = _fade(at - then)
+        fade = fading.fade(at - then)
         return yes * fade + float(timely), asked * fade + 1.0, at
-    fade = _fade(then - at)
+    fade = fading.fade(then - at)
     return yes + fade * float(timely), asked + fade, then
-
-
-def _fade(seconds: float) -> float:
-    return 2.0 ** (-max(seconds, 0.0) / (HALF_LIFE_DAYS * DAY))
 
 
 def _shrunk(sums: list[float] | None, prior_mean: float, prior_variance: float) -> tuple[float, float]:

@@ -6,7 +6,8 @@ cells (one small Laplace step per answer, many answers before an undeclared indu
 P(it works in X), which starts at a base rate (one for codes it declared, one for codes it did not) and is moved
 by each interest answer's likelihood ratio: one "interested" in an undeclared industry multiplies the odds by
 several, and a skip of a declared one divides them. The evidence (the sum of the log ratios) fades with
-HALF_LIFE_DAYS, so an old belief drifts back to the base rate and a few skips undo it after a partner moves on.
+the engine's half-life (fading.py), so an old belief drifts back to the base rate and a few skips undo it
+after a partner moves on.
 
 The belief enters the interest log-odds as gap * (P(works) - base rate): 0 before any answer, where the global
 model already says what a declared (or inferred) code means; `gap` is the log-odds between a partner that works
@@ -25,10 +26,9 @@ from math import exp, log
 
 import numpy as np
 
+from matching.engine import fading
 from matching.engine.types import Deal, Partner
 
-DAY = 86_400.0
-HALF_LIFE_DAYS = 90.0
 # P(works in X) before any answer, for a code it did not declare and for one it did, by kind. The undeclared
 # rate is optimistic (the beliefs that heard answers say about 0.06): it is what makes a partner's undeclared
 # codes worth a draw, and measured better under stress than the learned rate (docs/matching-history.md).
@@ -79,7 +79,7 @@ class Beliefs:
         i = self.position.get(slot)
         if i is None:
             return None
-        return self.evidence[i] * _fade(at - self.at[i]), self.declared[i]
+        return self.evidence[i] * fading.fade(at - self.at[i]), self.declared[i]
 
     def add(self, slot: int, declared: bool, ratio: float, at: float, success: bool) -> None:
         i = self.position.get(slot)
@@ -91,7 +91,7 @@ class Beliefs:
             self.declared.append(declared)
             self.successes.append(0)
             self.trials.append(0)
-        self.evidence[i] = self.evidence[i] * _fade(at - self.at[i]) + ratio
+        self.evidence[i] = self.evidence[i] * fading.fade(at - self.at[i]) + ratio
         self.at[i] = max(self.at[i], at)
         self.successes[i] += int(success)
         self.trials[i] += 1
@@ -221,7 +221,7 @@ class Memberships:
             rows = position[slots]
             present = rows >= 0
             rates = np.array(self.base_rates[key[0]])[declared[present].astype(np.intp)]
-            p = _sigmoids(np.log(rates / (1.0 - rates)) + evidence[present] * _fades(now, at[present]))
+            p = _sigmoids(np.log(rates / (1.0 - rates)) + evidence[present] * fading.fades(now, at[present]))
             mean[rows[present]] += w * (p - rates)
             variance[rows[present]] += w * w * (p * (1.0 - p) - self._spread(key))
 
@@ -236,7 +236,7 @@ class Memberships:
     def _lost_by(self, key: str, table: Beliefs, now: float) -> np.ndarray:
         _, evidence, at, declared = table.arrays()
         rates = np.array(self.base_rates[key[0]])[declared.astype(np.intp)]
-        return np.asarray(rates - _sigmoids(np.log(rates / (1.0 - rates)) + evidence * _fades(now, at)))
+        return np.asarray(rates - _sigmoids(np.log(rates / (1.0 - rates)) + evidence * fading.fades(now, at)))
 
     def _add_coupled(
         self,
@@ -258,7 +258,7 @@ class Memberships:
             said[known] = declares[position[known]]
         if table is not None and table.slots:
             slots, faded, at, declared = table.arrays()
-            evidence[slots] = faded * _fades(now, at)
+            evidence[slots] = faded * fading.fades(now, at)
             said[slots] = declared
             recorded[slots] = True
             others[slots] -= self._lost_by(key, table, now)
@@ -324,11 +324,3 @@ def _logit(p: float) -> float:
 
 def _sigmoids(x: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-x)))
-
-
-def _fades(now: float, at: np.ndarray) -> np.ndarray:
-    return np.asarray(np.exp2(-np.maximum(now - at, 0.0) / (HALF_LIFE_DAYS * DAY)))
-
-
-def _fade(seconds: float) -> float:
-    return 2.0 ** (-max(seconds, 0.0) / (HALF_LIFE_DAYS * DAY))
