@@ -199,13 +199,12 @@ class EnginePolicy:
         optimistic = _sigmoid(scores.logit(pool) + PROBE_OPTIMISM * scores.sd(pool, stages)).prod(axis=1)
         optimistic *= scores.factor[pool]
         optimistic[np.isin(pool, list(taken))] = 0.0
-        found = pool[cut.top(optimistic, min(PROBE_CANDIDATES, len(pool) - len(taken)))]
-        candidates = np.array([position for position in found.tolist() if position not in taken], dtype=np.intp)
-        if not len(candidates):
+        best = cut.top(optimistic, min(PROBE_CANDIDATES, len(pool) - len(taken)))
+        best = best[~np.isin(pool[best], list(taken))]
+        if not len(best):
             return None
-        logit = scores.logit(candidates) + PROBE_OPTIMISM * scores.sd(candidates, stages)
-        optimistic = _sigmoid(logit).prod(axis=1) * scores.factor[candidates]
-        upside = np.maximum(optimistic - scores.exact(np.array([last]))[0], 0.0)
+        candidates = pool[best]
+        upside = np.maximum(optimistic[best] - scores.exact(np.array([last]))[0], 0.0)
         weight = upside * speed[candidates] ** PROBE_FAST
         if not weight.any():
             return None
