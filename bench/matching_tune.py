@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from bench.matching import SIMULATOR
+from bench.matching import RECOVERY_WINDOWS, SIMULATOR
 from matching.simulator import config as simulator_config
 from matching.simulator import metrics, policies
 from matching.simulator.exchange import run_market
@@ -37,13 +37,13 @@ def patch(spec: str) -> None:
         setattr(importlib.import_module(f"matching.engine.{module}"), name, ast.literal_eval(literal.strip()))
 
 
-def one(job: tuple[str, int]) -> tuple[str, int, float, float, float]:
+def one(job: tuple[str, int]) -> tuple[str, int, float, float, float, list[float]]:
     market_name, seed = job
     patch(os.environ.get("BENCH_ENGINE_PATCH", ""))
     config = simulator_config.load(SIMULATOR / f"{market_name}.toml")
     market = build_market(config, seed, START)
     began = time.perf_counter()
-    trace = run_market(market, policies.make("engine", market))
+    trace = run_market(market, policies.make(os.environ.get("BENCH_TUNE_POLICY", "engine"), market))
     figures = metrics.of_run(trace, market)
     return (
         market_name,
@@ -51,7 +51,17 @@ def one(job: tuple[str, int]) -> tuple[str, int, float, float, float]:
         figures["won_per_request_after_warmup"],
         figures["interested_within_24h"],
         time.perf_counter() - began,
+        around_shift(trace.won, market.arrival_hours, config.preference_shift_day),
     )
+
+
+def around_shift(won: np.ndarray, arrival_hours: np.ndarray, shift_day: int) -> list[float]:
+    """Won deals per request of the requests arriving in each of bench.matching's RECOVERY_WINDOWS (days from
+    the preference shift); empty without a shift."""
+    if not shift_day:
+        return []
+    days = arrival_hours / 24.0 - shift_day
+    return [float(np.mean(won[(days >= low) & (days < high)])) for low, high in RECOVERY_WINDOWS]
 
 
 def jobs(arguments: list[str]) -> list[tuple[str, int]]:
@@ -70,11 +80,14 @@ def main() -> None:
         results = list(pool.map(one, todo))
     for name in dict.fromkeys(job[0] for job in todo):
         rows = [r for r in results if r[0] == name]
-        for _, seed, won, quick, seconds in rows:
-            print(f"{name} seed {seed}: won {won:.3f}  interested<24h {100 * quick:.1f}%  ({seconds:.0f} s)")
+        for _, seed, won, quick, seconds, shift in rows:
+            windows = "  around the shift " + " ".join(f"{w:.3f}" for w in shift) if shift else ""
+            print(f"{name} seed {seed}: won {won:.3f}  interested<24h {100 * quick:.1f}%{windows}  ({seconds:.0f} s)")
+        shifts = [r[5] for r in rows if r[5]]
+        windows = "  around the shift " + " ".join(f"{w:.3f}" for w in np.mean(shifts, axis=0)) if shifts else ""
         print(
             f"{name} mean: won {np.mean([r[2] for r in rows]):.4f}"
-            f"  interested<24h {100 * np.mean([r[3] for r in rows]):.2f}%"
+            f"  interested<24h {100 * np.mean([r[3] for r in rows]):.2f}%{windows}"
         )
 
 

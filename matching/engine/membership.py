@@ -6,8 +6,8 @@ cells (one small Laplace step per answer, many answers before an undeclared indu
 P(it works in X), which starts at a base rate (one for codes it declared, one for codes it did not) and is moved
 by each interest answer's likelihood ratio: one "interested" in an undeclared industry multiplies the odds by
 several, and a skip of a declared one divides them. The evidence (the sum of the log ratios) fades with
-the engine's half-life (fading.py), so an old belief drifts back to the base rate and a few skips undo it
-after a partner moves on.
+the engine's half-life (fading.py), so an old belief drifts back to the base rate, and it is held within
+EVIDENCE_CAP, so a few skips undo it after a partner moves on, however long its record.
 
 The belief enters the interest log-odds as gap * (P(works) - base rate): 0 before any answer, where the global
 model already says what a declared (or inferred) code means; `gap` is the log-odds between a partner that works
@@ -46,6 +46,12 @@ KINDS = ("i", "p")
 # unit of it lands on each undeclared industry (more than 1 / their number, as the undeclared base rate is
 # optimistic: measured 0.06, 0.15, 0.3 in docs/matching-history.md). 0: independent beliefs.
 COUPLING = 0.3
+# A partner can change what it does: a belief is then a two-state chain that may switch, and such a chain's
+# filtered log-odds never pass about log(1 / its switching hazard), however many answers agreed. So the evidence
+# is held within this many log-odds (P(works) at most 0.97 from the undeclared base rate, 0.995 from the
+# declared one): twenty "interested" answers in an industry are not undone by twenty skips after the partner
+# left it, but by a handful. Measured under stress, every seed up (docs/matching-history.md).
+EVIDENCE_CAP = 5.0
 
 
 def keys(industry: str, products: Sequence[str]) -> list[tuple[str, float]]:
@@ -91,7 +97,8 @@ class Beliefs:
             self.declared.append(declared)
             self.successes.append(0)
             self.trials.append(0)
-        self.evidence[i] = self.evidence[i] * fading.fade(at - self.at[i]) + ratio
+        faded = self.evidence[i] * fading.fade(at - self.at[i])
+        self.evidence[i] = min(EVIDENCE_CAP, max(-EVIDENCE_CAP, faded + ratio))
         self.at[i] = max(self.at[i], at)
         self.successes[i] += int(success)
         self.trials[i] += 1

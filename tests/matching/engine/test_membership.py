@@ -128,6 +128,36 @@ def test_two_interested_answers_make_an_undeclared_industry_likely_and_three_ski
     assert belief(memberships, "i:finance", at) < base_rate
 
 
+def answered(memberships: Memberships, interested: bool, times: int, at: float) -> None:
+    """`times` answers to finance requests from slot 0, each read at the belief as it then stands."""
+    base_rate = PRIOR_BASE_RATE["i"][0]
+    for _ in range(times):
+        p = belief(memberships, "i:finance", at)
+        memberships.learn("finance", ["ledger"], 0, frozenset(), -0.6 + 2.0 * (p - base_rate), interested, at)
+
+
+def test_twenty_interested_answers_are_undone_by_five_skips_once_the_partner_moved_on():
+    memberships, at = Memberships(), now().timestamp()
+    answered(memberships, True, 20, at)
+    surest = belief(memberships, "i:finance", at)
+
+    answered(memberships, False, 5, at)
+
+    assert memberships.tables["i:finance"].get(0, at) == (pytest.approx(0.0, abs=1e-9), False)
+    assert round(surest, 4) == 0.9738
+    assert belief(memberships, "i:finance", at) == pytest.approx(PRIOR_BASE_RATE["i"][0])
+
+
+def test_without_the_cap_twenty_interested_answers_outweigh_five_skips(monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(membership_module, "EVIDENCE_CAP", float("inf"))
+    memberships, at = Memberships(), now().timestamp()
+    answered(memberships, True, 20, at)
+
+    answered(memberships, False, 5, at)
+
+    assert belief(memberships, "i:finance", at) > 0.99999
+
+
 def test_a_belief_fades_back_toward_its_base_rate_with_time():
     memberships, at = Memberships(), now().timestamp()
     memberships.learn("finance", ["ledger"], 0, frozenset(), -0.6, True, at)
