@@ -41,6 +41,7 @@ def say(message: str) -> None:
 
 def main() -> None:
     out = Path(os.environ.get("BENCH_TMP") or tempfile.mkdtemp(prefix="leadshare-matching-"))
+    out.mkdir(parents=True, exist_ok=True)  # before the runs: a folder that cannot be made fails in a second
     workers = int(os.environ.get("BENCH_MATCHING_WORKERS", "2"))
     # The simulated year starts at a fixed instant so the bench's figures do not depend on the day it runs.
     start = datetime(2026, 1, 5, tzinfo=UTC)
