@@ -122,24 +122,32 @@ def _strongest(found: dict[str, float]) -> list[tuple[str, float]]:
     return [(code, -p) for p, code in strong]
 
 
-def inferred(deal: Deal, index: PartnerIndex, associations: Associations | None) -> tuple[np.ndarray, np.ndarray]:
-    """(`industry_inferred`, `products_inferred`) of every row (n,): 0 for what a row declares itself, since
-    `industry_match` and `product_overlap` say that, and 0 without associations."""
-    n = len(index)
+def inferred(
+    deal: Deal, index: PartnerIndex, associations: Associations | None, rows: np.ndarray | slice = slice(None)
+) -> tuple[np.ndarray, np.ndarray]:
+    """(`industry_inferred`, `products_inferred`) of each of `rows` (sorted; every row by default): 0 for what a
+    row declares itself, since `industry_match` and `product_overlap` say that, and 0 without associations.
+    Only the rows asked for are touched: a decision asks again for the few it scores exactly."""
+    every = isinstance(rows, slice)
+    n = len(index) if every else len(rows)
     industry, products = np.zeros(n), np.zeros(n)
     if associations is None:
         return industry, products
+
+    def declaring(postings: Postings, item: str) -> np.ndarray:
+        return postings.of(item) if every else postings.within(item, rows)  # type: ignore[arg-type]
+
     if deal.industry:
         for product, p in _strongest(associations.products_typical_of(deal.industry, deal)):
-            at = index.products.of(product)
+            at = declaring(index.products, product)
             industry[at] = np.maximum(industry[at], p)
-        industry[index.industries.of(deal.industry)] = 0.0
+        industry[declaring(index.industries, deal.industry)] = 0.0
     for item in sorted(deal.products):  # in one order in every process: float sums depend on it
         best = np.zeros(n)
         for code, p in _strongest(associations.industries_naming(item, deal)):
-            at = index.industries.of(code)
+            at = declaring(index.industries, code)
             best[at] = np.maximum(best[at], p)
-        best[index.products.of(item)] = 0.0
+        best[declaring(index.products, item)] = 0.0
         products += best / len(deal.products)
     return industry, products
 
@@ -261,8 +269,7 @@ def logits(
     for item in sorted(deal.services):
         add_rows("service_overlap", index.services, item, 1.0 / len(deal.services))
     if deal.size:
-        in_target = index.memo(("sizes", deal.size), lambda r: _declares(index, "sizes", deal.size, r))
-        add_dense("size_in_target", in_target[at])
+        add_dense("size_in_target", declared(index, "sizes", deal.size)[at])
     else:
         constant += w["size_any"]
 
@@ -277,8 +284,7 @@ def logits(
     add_dense("km_near", np.where(known & ~serves_wide, np.where(known, km, 0.0), 0.0) / KM_SCALE)
 
     if deal.language:
-        declared = index.memo(("languages", deal.language), lambda r: _declares(index, "languages", deal.language, r))
-        add_dense("language_declared", declared[at])
+        add_dense("language_declared", declared(index, "languages", deal.language)[at])
     if deal.words and w["words_cosine"].any():
         for item in sorted(deal.words):
             add_rows(
@@ -295,9 +301,9 @@ def logits(
     else:
         constant += w["vector_missing"]
     if associations is not None and (w["industry_inferred"].any() or w["products_inferred"].any()):
-        industry_inferred, products_inferred = inferred(deal, index, associations)
-        add_dense("industry_inferred", industry_inferred[at])
-        add_dense("products_inferred", products_inferred[at])
+        industry_inferred, products_inferred = inferred(deal, index, associations, at)
+        add_dense("industry_inferred", industry_inferred)
+        add_dense("products_inferred", products_inferred)
 
     if deal.source in SOURCES:
         constant += w["source_" + deal.source]
@@ -323,8 +329,14 @@ def _static(deal: Deal, index: PartnerIndex, w: dict[str, np.ndarray], at: np.nd
     return z
 
 
+def declared(index: PartnerIndex, attribute: str, item: str) -> np.ndarray:
+    """Whether each row declared `item` among its `attribute` (industries, sizes, languages) (n,), kept by the
+    index's memo, which patches only the rows that change between decisions."""
+    return index.memo((attribute, item), lambda rows: _declares(index, attribute, item, rows))
+
+
 def _declares(index: PartnerIndex, attribute: str, item: str, rows: np.ndarray | slice) -> np.ndarray:
-    """Whether each of `rows` declared `item` among its `attribute` (sizes, languages)."""
+    """Whether each of `rows` declared `item` among its `attribute`."""
     if isinstance(rows, slice):
         declared = np.zeros(len(index), dtype=bool)
         declared[getattr(index, attribute).of(item)] = True

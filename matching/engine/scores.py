@@ -46,7 +46,8 @@ class Scores:
         compact = np.full(len(positions), -1, dtype=np.intp)
         compact[known] = np.arange(len(known))
         declares = np.zeros(len(known) + 1, dtype=bool)
-        declares[: len(known)] = np.isin(rows[positions[known]], index.industries.of(deal.industry))
+        if deal.industry:
+            declares[: len(known)] = features.declared(index, "industries", deal.industry)[rows[positions[known]]]
         self.cells = learner.predict_from_logits(deal, np.zeros((len(known) + 1, 3)), compact, now, declares)
         self._cell = np.full(self.m, len(known), dtype=np.intp)
         self._cell[positions[known]] = np.arange(len(known))
