@@ -128,14 +128,14 @@ def inferred(
     """(`industry_inferred`, `products_inferred`) of each of `rows` (sorted; every row by default): 0 for what a
     row declares itself, since `industry_match` and `product_overlap` say that, and 0 without associations.
     Only the rows asked for are touched: a decision asks again for the few it scores exactly."""
-    every = isinstance(rows, slice)
-    n = len(index) if every else len(rows)
+    subset = None if isinstance(rows, slice) else rows
+    n = len(index) if subset is None else len(subset)
     industry, products = np.zeros(n), np.zeros(n)
     if associations is None:
         return industry, products
 
     def declaring(postings: Postings, item: str) -> np.ndarray:
-        return postings.of(item) if every else postings.within(item, rows)  # type: ignore[arg-type]
+        return postings.of(item) if subset is None else postings.within(item, subset)
 
     if deal.industry:
         for product, p in _strongest(associations.products_typical_of(deal.industry, deal)):
