@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from django.db.models import Prefetch
 from django.utils.formats import number_format
 from django.utils.translation import get_language_info, gettext, ngettext, pgettext
 
@@ -216,12 +217,17 @@ class DecisionView:
 def decisions_of(engagement: Engagement) -> list[DecisionView]:
     """Every routing decision of the request, oldest first, with all its candidates in rank order."""
     words = Vocabulary()
-    decisions = RoutingDecision.objects.filter(engagement=engagement).order_by("created_at", "id")
+    ranked = RoutingCandidate.objects.select_related("profile__partner").order_by("rank")
+    decisions = (
+        RoutingDecision.objects.filter(engagement=engagement)
+        .order_by("created_at", "id")
+        .prefetch_related(Prefetch("candidates", queryset=ranked))
+    )
     return [_decision_view(d, words) for d in decisions]
 
 
 def _decision_view(decision: RoutingDecision, words: Vocabulary) -> DecisionView:
-    rows = decision.candidates.select_related("profile__partner").order_by("rank")
+    rows = decision.candidates.all()  # prefetched in rank order, with their profiles and partners
     return DecisionView(
         id=decision.pk,
         created_at=decision.created_at,

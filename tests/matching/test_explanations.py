@@ -189,6 +189,27 @@ def test_the_operator_reads_every_candidate_in_rank_order_with_each_signals_poin
     ]
 
 
+def test_the_operator_reads_a_requests_decisions_in_the_same_queries_however_many_the_cascade_made(
+    django_assert_num_queries,
+):
+    profiles = [factories.profile(factories.partner(f"Partner {n}")) for n in range(4)]
+    engagement = factories.engagement(profiles[:1])
+    decided(engagement, [(profiles[0], THEIRS, True, ""), (profiles[1], MINE, False, "")])
+    for profile in profiles[1:]:  # the cascade's offers, one decision each
+        decided(engagement, [(profile, MINE, True, "")])
+
+    # The decisions; every candidate with its profile and partner; the four taxonomies the labels name codes from.
+    with django_assert_num_queries(6):
+        decisions = explanations.decisions_of(engagement)
+
+    assert [[(c.partner_name, c.chosen) for c in d.candidates] for d in decisions] == [
+        [("Partner 0", True), ("Partner 1", False)],
+        [("Partner 1", True)],
+        [("Partner 2", True)],
+        [("Partner 3", True)],
+    ]
+
+
 def test_every_label_a_real_decision_stores_reads_in_russian():
     for _ in range(3):
         factories.profile()
