@@ -85,7 +85,7 @@ class Probe(EnginePolicy):
         km = features.distances(deal, index)
         logit = features.logits(deal, index, rows, learner.weights, learner.intercepts, km, learner.associations)
         positions = self._positions_of_slots(rows)
-        declares = np.isin(rows, index.industries.of(deal.industry))
+        declares = features.declared(index, "industries", deal.industry)[rows]
         prediction = learner.predict_from_logits(deal, logit, positions, now, declares)
         p = _sigmoid(prediction.global_logit + prediction.cell_mean)
         answering = np.full(len(rows), learner.answering.overall())

@@ -23,11 +23,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from math import exp, log
+from typing import TypeVar
 
 import numpy as np
 
 from matching.engine import fading
 from matching.engine.types import Deal, Partner
+
+T = TypeVar("T", float, np.ndarray)
 
 # P(works in X) before any answer, for a code it did not declare and for one it did, by kind. The undeclared
 # rate is optimistic (the beliefs that heard answers say about 0.06): it is what makes a partner's undeclared
@@ -144,7 +147,7 @@ class Memberships:
             record = table.get(slot, at) if table is not None else None
             evidence, said = record if record is not None else (0.0, key in declared)
             prior = self.base_rate(key, said)
-            start = prior if said or key[0] != "i" else self._coupled(prior, self.moved(slot, at, key))
+            start = prior if said or key[0] != "i" else float(_coupled(prior, self.moved(slot, at, key)))
             found.append((key, share * self.gaps[key[0]], _sigmoid(_logit(start) + evidence), prior))
         return found
 
@@ -160,10 +163,6 @@ class Memberships:
                 prior = self.base_rate(key, record[1])
                 lost += prior - _sigmoid(_logit(prior) + record[0])
         return lost
-
-    @staticmethod
-    def _coupled(prior: float, lost: float) -> float:
-        return float(np.clip(prior + COUPLING * lost, *BASE_RATE_RANGE))
 
     def term(self, industry: str, products: Sequence[str], slot: int, declared: frozenset[str], at: float) -> float:
         """The beliefs' part of the interest log-odds."""
@@ -271,7 +270,7 @@ class Memberships:
             others[slots] -= self._lost_by(key, table, now)
         touched = (position >= 0) & (recorded | ((others != 0.0) & ~said & (declares is not None)))
         rates = np.array(self.base_rates[key[0]])[said[touched].astype(np.intp)]
-        start = np.where(said[touched], rates, np.clip(rates + COUPLING * others[touched], *BASE_RATE_RANGE))
+        start = np.where(said[touched], rates, _coupled(rates, others[touched]))
         p = _sigmoids(np.log(start / (1.0 - start)) + evidence[touched])
         rows = position[touched]
         mean[rows] += w * (p - rates)
@@ -310,6 +309,11 @@ class Memberships:
     def learned_gaps(self, industry: float, product: float) -> None:
         """The gaps the interest model fitted on `columns` (kept in GAP_RANGE)."""
         self.gaps = {"i": float(np.clip(industry, *GAP_RANGE)), "p": float(np.clip(product, *GAP_RANGE))}
+
+
+def _coupled(prior: T, lost: T) -> T:
+    """An undeclared industry's prior, moved by what the partner's other industry beliefs lost (COUPLING)."""
+    return np.clip(prior + COUPLING * lost, *BASE_RATE_RANGE)
 
 
 def _log_likelihood(interested: bool, logit: float) -> float:
