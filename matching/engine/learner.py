@@ -395,6 +395,10 @@ class Learner:
             codes |= {"p:" + product for product in deal.products}
         return frozenset(codes)
 
+    def _inferred(self, request_id: int, profile_id: int) -> float:
+        """The pair's `industry_inferred` when decided."""
+        return float(self.pair_features[(request_id, profile_id)][COLUMN["industry_inferred"]])
+
     # -- learning ------------------------------------------------------------------------------------------
 
     def fit(self, observations: Iterable[Observation]) -> None:
@@ -593,22 +597,25 @@ class Learner:
         """Move the pair's beliefs by the interest answer, given its log-odds without them; their term before
         it. Remembers their columns as they were, for the interest model to learn the gaps from."""
         declared = self._declared(label.request_id, label.profile_id)
+        inferred = self._inferred(label.request_id, label.profile_id)
         slot, products = self.slot(label.profile_id), sorted(deal.products)
         memberships = self.memberships
-        self._beliefs_at[_key(label)] = memberships.columns(deal.industry, products, slot, declared, label.at)
-        term = memberships.term(deal.industry, products, slot, declared, label.at)
-        memberships.learn(deal.industry, products, slot, declared, logit + term, bool(label.y), label.at)
+        self._beliefs_at[_key(label)] = memberships.columns(deal.industry, products, slot, declared, label.at, inferred)
+        term = memberships.term(deal.industry, products, slot, declared, label.at, inferred)
+        memberships.learn(deal.industry, products, slot, declared, logit + term, bool(label.y), label.at, inferred)
         return term
 
     def _belief_term(self, deal: Deal, profile_id: int, at: float) -> float:
         if not MEMBERSHIP:
             return 0.0
-        declared = (
-            self._declared(deal.request_id, profile_id)
-            if (deal.request_id, profile_id) in self.pair_features
-            else frozenset()
+        if (deal.request_id, profile_id) in self.pair_features:
+            declared = self._declared(deal.request_id, profile_id)
+            inferred = self._inferred(deal.request_id, profile_id)
+        else:
+            declared, inferred = frozenset(), 0.0
+        return self.memberships.term(
+            deal.industry, sorted(deal.products), self.slot(profile_id), declared, at, inferred
         )
-        return self.memberships.term(deal.industry, sorted(deal.products), self.slot(profile_id), declared, at)
 
     def _replay_memberships(self) -> None:
         """The beliefs of an engine stored before them, from its interest answers read against what it holds
@@ -674,9 +681,10 @@ class Learner:
         position_of_slot: np.ndarray,
         now: datetime,
         declares: np.ndarray | None = None,
+        inferred: np.ndarray | None = None,
     ) -> Prediction:
         """`predict`, given the global models' log-odds (m, 3) already (features.logits); `declares`: whether
-        each row's partner declared the deal's industry (Memberships.add)."""
+        each row's partner declared the deal's industry, `inferred` its `industry_inferred` (Memberships.add)."""
         m = len(global_logit)
         mean = np.zeros((m, 3))
         keys = [gaussian_cells(deal, stage) for stage in (INTEREST, ACCEPT, WIN)]
@@ -687,7 +695,7 @@ class Learner:
             priors[INTEREST] += self.memberships.prior_variance(deal.industry, sorted(deal.products))
         variance = np.repeat([priors], m, axis=0)
         if len(position_of_slot):
-            self._add_cells(deal, keys, position_of_slot, now.timestamp(), mean, variance, declares)
+            self._add_cells(deal, keys, position_of_slot, now.timestamp(), mean, variance, declares, inferred)
         value, baseline = self.expected_value(deal)
         return Prediction(global_logit, mean, variance, value, baseline)
 
@@ -700,11 +708,14 @@ class Learner:
         mean: np.ndarray,
         variance: np.ndarray,
         declares: np.ndarray | None,
+        inferred: np.ndarray | None = None,
     ) -> None:
         liking = np.zeros(len(mean))
         if MEMBERSHIP:
             spread = np.zeros(len(mean))
-            self.memberships.add(deal.industry, sorted(deal.products), position, now, liking, spread, declares)
+            self.memberships.add(
+                deal.industry, sorted(deal.products), position, now, liking, spread, declares, inferred
+            )
             mean[:, INTEREST] += liking
             variance[:, INTEREST] += spread
         for stage in (INTEREST, ACCEPT, WIN):

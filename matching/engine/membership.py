@@ -55,6 +55,9 @@ COUPLING = 0.3
 # declared one): twenty "interested" answers in an industry are not undone by twenty skips after the partner
 # left it, but by a handful. Measured under stress, every seed up (docs/matching-history.md).
 EVIDENCE_CAP = 5.0
+# An undeclared industry is far likelier where the partner declares products that requests of that industry name
+# (`features.inferred`, 0..1): so its base rate rises from the undeclared one by this much of the association.
+INFERRED_LIFT = 0.3
 
 
 def keys(industry: str, products: Sequence[str]) -> list[tuple[str, float]]:
@@ -79,18 +82,19 @@ class Beliefs:
     evidence: list[float] = field(default_factory=list)  # the sum of log likelihood ratios, faded to `at`
     at: list[float] = field(default_factory=list)
     declared: list[bool] = field(default_factory=list)
+    inferred: list[float] = field(default_factory=list)  # the industry's association with the declared products
     successes: list[int] = field(default_factory=list)  # raw counts, for the words a partner reads
     trials: list[int] = field(default_factory=list)
     _arrays: tuple[np.ndarray, ...] | None = None
 
-    def get(self, slot: int, at: float) -> tuple[float, bool] | None:
-        """(the faded evidence, declared) of a slot with a record, else None."""
+    def get(self, slot: int, at: float) -> tuple[float, bool, float] | None:
+        """(the faded evidence, declared, inferred) of a slot with a record, else None."""
         i = self.position.get(slot)
         if i is None:
             return None
-        return self.evidence[i] * fading.fade(at - self.at[i]), self.declared[i]
+        return self.evidence[i] * fading.fade(at - self.at[i]), self.declared[i], self.inferred[i]
 
-    def add(self, slot: int, declared: bool, ratio: float, at: float, success: bool) -> None:
+    def add(self, slot: int, declared: bool, inferred: float, ratio: float, at: float, success: bool) -> None:
         i = self.position.get(slot)
         if i is None:
             i = self.position[slot] = len(self.slots)
@@ -98,6 +102,7 @@ class Beliefs:
             self.evidence.append(0.0)
             self.at.append(at)
             self.declared.append(declared)
+            self.inferred.append(inferred)
             self.successes.append(0)
             self.trials.append(0)
         faded = self.evidence[i] * fading.fade(at - self.at[i])
@@ -114,6 +119,7 @@ class Beliefs:
                 np.array(self.evidence),
                 np.array(self.at),
                 np.array(self.declared, dtype=bool),
+                np.array(self.inferred),
             )
         return self._arrays
 
@@ -134,19 +140,36 @@ class Memberships:
         """Drop the beliefs, keep the gaps and base rates learned (a refit replays the answers with them)."""
         self.tables = {}
 
-    def base_rate(self, key: str, declared: bool) -> float:
-        return self.base_rates[key[0]][int(declared)]
+    def base_rate(self, key: str, declared: bool, inferred: float = 0.0) -> float:
+        """P(works in `key`) before any answer: by whether the partner declared it, and for an undeclared
+        industry by its association with the products the partner declares (INFERRED_LIFT)."""
+        return float(self._rates(key, np.array([declared]), np.array([inferred]))[0])
+
+    def _rates(self, key: str, declared: np.ndarray, inferred: np.ndarray) -> np.ndarray:
+        rates = np.array(self.base_rates[key[0]])[declared.astype(np.intp)]
+        if key[0] == "i" and INFERRED_LIFT:
+            rates = np.where(declared, rates, np.minimum(rates + INFERRED_LIFT * inferred, BASE_RATE_RANGE[1]))
+        return rates
 
     def terms(
-        self, industry: str, products: Sequence[str], slot: int, declared: frozenset[str], at: float
+        self,
+        industry: str,
+        products: Sequence[str],
+        slot: int,
+        declared: frozenset[str],
+        at: float,
+        inferred: float = 0.0,
     ) -> list[tuple[str, float, float, float]]:
-        """(key, weight, P(works), base rate) of each belief a request reads, weight its log-odds gap."""
+        """(key, weight, P(works), base rate) of each belief a request reads, weight its log-odds gap;
+        `inferred`: the pair's `industry_inferred`, read by an industry without a record."""
         found = []
         for key, share in keys(industry, products):
             table = self.tables.get(key)
             record = table.get(slot, at) if table is not None else None
-            evidence, said = record if record is not None else (0.0, key in declared)
-            prior = self.base_rate(key, said)
+            evidence, said, association = (
+                record if record is not None else (0.0, key in declared, inferred if key[0] == "i" else 0.0)
+            )
+            prior = self.base_rate(key, said, association)
             start = prior if said or key[0] != "i" else float(_coupled(prior, self.moved(slot, at, key)))
             found.append((key, share * self.gaps[key[0]], _sigmoid(_logit(start) + evidence), prior))
         return found
@@ -160,21 +183,35 @@ class Memberships:
         for key, table in self.tables.items():
             record = table.get(slot, at) if key[0] == "i" and key != without else None
             if record is not None:
-                prior = self.base_rate(key, record[1])
+                prior = self.base_rate(key, record[1], record[2])
                 lost += prior - _sigmoid(_logit(prior) + record[0])
         return lost
 
-    def term(self, industry: str, products: Sequence[str], slot: int, declared: frozenset[str], at: float) -> float:
+    def term(
+        self,
+        industry: str,
+        products: Sequence[str],
+        slot: int,
+        declared: frozenset[str],
+        at: float,
+        inferred: float = 0.0,
+    ) -> float:
         """The beliefs' part of the interest log-odds."""
-        return sum(w * (p - prior) for _, w, p, prior in self.terms(industry, products, slot, declared, at))
+        return sum(w * (p - prior) for _, w, p, prior in self.terms(industry, products, slot, declared, at, inferred))
 
     def columns(
-        self, industry: str, products: Sequence[str], slot: int, declared: frozenset[str], at: float
+        self,
+        industry: str,
+        products: Sequence[str],
+        slot: int,
+        declared: frozenset[str],
+        at: float,
+        inferred: float = 0.0,
     ) -> tuple[float, float]:
         """(P(works) - base rate of the industry, the mean of it over the products): the terms without their
         gaps, the columns from which the interest model learns the gaps."""
         by_kind = {"i": 0.0, "p": 0.0}
-        for key, w, p, prior in self.terms(industry, products, slot, declared, at):
+        for key, w, p, prior in self.terms(industry, products, slot, declared, at, inferred):
             gap = self.gaps[key[0]]
             by_kind[key[0]] += (w / gap if gap else 0.0) * (p - prior)
         return by_kind["i"], by_kind["p"]
@@ -188,17 +225,19 @@ class Memberships:
         logit: float,
         interested: bool,
         at: float,
+        inferred: float = 0.0,
     ) -> None:
         """Each belief moved by the answer's likelihood ratio, given the pair's interest log-odds `logit` with
         every belief at its current value (the others held there: one answer, one step each)."""
-        for key, w, p, prior in self.terms(industry, products, slot, declared, at):
+        for key, w, p, prior in self.terms(industry, products, slot, declared, at, inferred):
             rest = logit - w * (p - prior)
             works, not_works = (
                 _log_likelihood(interested, rest + w * (1 - prior)),
                 _log_likelihood(interested, rest - w * prior),
             )
             table = self.tables.setdefault(key, Beliefs())
-            table.add(slot, key in declared, works - not_works, at, interested)
+            association = inferred if key[0] == "i" and key not in declared else 0.0
+            table.add(slot, key in declared, association, works - not_works, at, interested)
 
     def add(
         self,
@@ -209,21 +248,22 @@ class Memberships:
         mean: np.ndarray,
         variance: np.ndarray,
         declares: np.ndarray | None = None,
+        inferred: np.ndarray | None = None,
     ) -> None:
         """Add each slot's beliefs' term to `mean` and their spread to `variance` (rows by `position`, -1: not
         among them): the Gaussian the interest stage's Thompson draw takes, against `prior_variance`'s.
-        `declares`: whether each row's partner declared `industry` (None: only the rows with a record of it move
-        by the other industries' beliefs)."""
-        lost = self._lost(position, now) if COUPLING and industry else None
+        `declares`: whether each row's partner declared `industry`, `inferred` its `industry_inferred` (None:
+        only the rows with a record of it differ from a partner without one)."""
         for key, share in keys(industry, products):
             table = self.tables.get(key)
             w = share * self.gaps[key[0]]
-            if key[0] == "i" and lost is not None:
-                self._add_coupled(key, table, position, now, lost, declares, w, mean, variance)
+            if key[0] == "i":
+                lost = self._lost(position, now) if COUPLING else np.zeros(len(position))
+                self._add_industry(key, table, position, now, lost, declares, inferred, w, mean, variance)
                 continue
             if table is None or not table.slots:
                 continue
-            slots, evidence, at, declared = table.arrays()
+            slots, evidence, at, declared, _ = table.arrays()
             rows = position[slots]
             present = rows >= 0
             rates = np.array(self.base_rates[key[0]])[declared[present].astype(np.intp)]
@@ -240,11 +280,11 @@ class Memberships:
         return lost
 
     def _lost_by(self, key: str, table: Beliefs, now: float) -> np.ndarray:
-        _, evidence, at, declared = table.arrays()
-        rates = np.array(self.base_rates[key[0]])[declared.astype(np.intp)]
+        _, evidence, at, declared, inferred = table.arrays()
+        rates = self._rates(key, declared, inferred)
         return np.asarray(rates - _sigmoids(np.log(rates / (1.0 - rates)) + evidence * fading.fades(now, at)))
 
-    def _add_coupled(
+    def _add_industry(
         self,
         key: str,
         table: Beliefs | None,
@@ -252,24 +292,32 @@ class Memberships:
         now: float,
         lost: np.ndarray,
         declares: np.ndarray | None,
+        inferred: np.ndarray | None,
         w: float,
         mean: np.ndarray,
         variance: np.ndarray,
     ) -> None:
-        """`add` of an industry's beliefs, each undeclared one's prior moved by the slot's other industries'."""
+        """`add` of an industry's beliefs, each undeclared one's prior raised by its association and moved by
+        the slot's other industries'."""
         n = len(position)
         evidence, said, recorded, others = np.zeros(n), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), lost.copy()
+        association = np.zeros(n)
+        known = position >= 0
         if declares is not None:
-            known = position >= 0
             said[known] = declares[position[known]]
+        if inferred is not None:
+            association[known] = inferred[position[known]]
         if table is not None and table.slots:
-            slots, faded, at, declared = table.arrays()
+            slots, faded, at, declared, first = table.arrays()
             evidence[slots] = faded * fading.fades(now, at)
             said[slots] = declared
+            association[slots] = first
             recorded[slots] = True
-            others[slots] -= self._lost_by(key, table, now)
-        touched = (position >= 0) & (recorded | ((others != 0.0) & ~said & (declares is not None)))
-        rates = np.array(self.base_rates[key[0]])[said[touched].astype(np.intp)]
+            if COUPLING:
+                others[slots] -= self._lost_by(key, table, now)
+        moved = (others != 0.0) & (declares is not None)
+        touched = known & (recorded | (~said & (moved | (association != 0.0))))
+        rates = self._rates(key, said[touched], association[touched])
         start = np.where(said[touched], rates, _coupled(rates, others[touched]))
         p = _sigmoids(np.log(start / (1.0 - start)) + evidence[touched])
         rows = position[touched]
@@ -298,9 +346,9 @@ class Memberships:
         sums = {(kind, said): [0.0, 0.0] for kind in KINDS for said in (False, True)}
         for key, table in self.tables.items():
             for slot in table.slots:
-                evidence, said = table.get(slot, now) or (0.0, False)
+                evidence, said, inferred = table.get(slot, now) or (0.0, False, 0.0)
                 found = sums[(key[0], said)]
-                found[0] += _sigmoid(_logit(self.base_rate(key, said)) + evidence)
+                found[0] += _sigmoid(_logit(self.base_rate(key, said, inferred)) + evidence)
                 found[1] += 1.0
         for (kind, said), (total, count) in sums.items():
             estimate = (total + BASE_RATE_WEIGHT * PRIOR_BASE_RATE[kind][int(said)]) / (count + BASE_RATE_WEIGHT)

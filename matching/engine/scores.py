@@ -45,10 +45,13 @@ class Scores:
         known = np.flatnonzero(positions >= 0)
         compact = np.full(len(positions), -1, dtype=np.intp)
         compact[known] = np.arange(len(known))
-        declares = np.zeros(len(known) + 1, dtype=bool)
+        declares, inferred = np.zeros(len(known) + 1, dtype=bool), np.zeros(len(known) + 1)
         if deal.industry:
-            declares[: len(known)] = features.declared(index, "industries", deal.industry)[rows[positions[known]]]
-        self.cells = learner.predict_from_logits(deal, np.zeros((len(known) + 1, 3)), compact, now, declares)
+            at = rows[positions[known]]
+            declares[: len(known)] = features.declared(index, "industries", deal.industry)[at]
+            order = np.argsort(at)
+            inferred[order] = features.inferred(deal, index, learner.associations, at[order])[0]
+        self.cells = learner.predict_from_logits(deal, np.zeros((len(known) + 1, 3)), compact, now, declares, inferred)
         self._cell = np.full(self.m, len(known), dtype=np.intp)
         self._cell[positions[known]] = np.arange(len(known))
         self._global = np.empty((self.m, 3))

@@ -12,8 +12,9 @@ import pytest
 from matching.engine import labels as words
 from matching.engine import learner as learner_module
 from matching.engine import membership as membership_module
+from matching.engine.features import ASSOCIATION_SMOOTHING, COLUMN
 from matching.engine.learner import INTEREST, Learner
-from matching.engine.membership import PRIOR_BASE_RATE, Memberships
+from matching.engine.membership import INFERRED_LIFT, PRIOR_BASE_RATE, Memberships
 from matching.engine.policy import EnginePolicy
 from matching.engine.types import Decision, Label, Outcome, Partner
 from tests.matching.engine.builders import answer, deal, now, partner
@@ -143,7 +144,7 @@ def test_twenty_interested_answers_are_undone_by_five_skips_once_the_partner_mov
 
     answered(memberships, False, 5, at)
 
-    assert memberships.tables["i:finance"].get(0, at) == (pytest.approx(0.0, abs=1e-9), False)
+    assert memberships.tables["i:finance"].get(0, at) == (pytest.approx(0.0, abs=1e-9), False, 0.0)
     assert round(surest, 4) == 0.9738
     assert belief(memberships, "i:finance", at) == pytest.approx(PRIOR_BASE_RATE["i"][0])
 
@@ -186,7 +187,7 @@ def test_an_engine_stored_before_the_beliefs_loads_and_replays_them_from_its_ans
     slot = old.slot(KEEN)
     assert old.memberships.tables["i:finance"].counts(slot) == (2, 2)
     assert old.counts(INTEREST, "i:finance", KEEN) == (2, 2)
-    evidence, declared = old.memberships.tables["i:finance"].get(slot, now().timestamp())
+    evidence, declared, _ = old.memberships.tables["i:finance"].get(slot, now().timestamp())
     assert evidence > 1.0  # read against the cells it holds now, not those of each answer's time: near, not equal
     assert declared is False
 
@@ -262,3 +263,64 @@ def test_with_no_coupling_an_industrys_belief_hears_only_its_own_answers(monkeyp
     memberships, at = skipped_retail_twice(), now().timestamp()
 
     assert belief(memberships, "i:finance", at) == PRIOR_BASE_RATE["i"][0]
+
+
+def test_an_undeclared_industrys_base_rate_rises_with_its_association_to_the_products_the_partner_declares():
+    memberships = Memberships()
+    undeclared_rate, declared_rate = PRIOR_BASE_RATE["i"]
+
+    assert memberships.base_rate("i:finance", False, 0.5) == pytest.approx(undeclared_rate + INFERRED_LIFT * 0.5)
+    assert memberships.base_rate("i:finance", False, 0.0) == undeclared_rate
+    assert memberships.base_rate("i:finance", True, 0.5) == declared_rate
+    assert memberships.base_rate("p:ledger", False, 0.5) == PRIOR_BASE_RATE["p"][0]
+
+
+def test_one_interested_answer_moves_an_associated_industry_further_than_one_without_a_reason():
+    at = now().timestamp()
+    believed = {}
+    for inferred in (0.0, 0.6):
+        memberships = Memberships()
+        before = memberships.term("finance", [], 0, frozenset(), at, inferred)
+        memberships.learn("finance", [], 0, frozenset(), -0.6 + before, True, at, inferred)
+        ((_, _, p, prior),) = memberships.terms("finance", [], 0, frozenset(), at)
+        believed[inferred] = (before, prior, p)
+
+    assert believed[0.0][:2] == (0.0, PRIOR_BASE_RATE["i"][0])
+    assert believed[0.6][:2] == (0.0, pytest.approx(PRIOR_BASE_RATE["i"][0] + INFERRED_LIFT * 0.6))
+    assert believed[0.6][2] > believed[0.0][2] + 0.1  # the record keeps the association it was first read with
+
+
+def test_a_decision_reads_a_partners_association_in_its_spread_not_in_its_mean():
+    memberships, at = Memberships(), now().timestamp()
+    memberships.learn("logistics", [], 2, frozenset(), -0.6, True, at)  # a record, so the slots exist
+    position = np.array([0, 1, 2])
+    mean, variance = np.zeros(3), np.zeros(3)
+
+    memberships.add("finance", [], position, at, mean, variance, np.zeros(3, dtype=bool), np.array([0.6, 0.0, 0.0]))
+
+    rate, undeclared_rate = PRIOR_BASE_RATE["i"][0] + INFERRED_LIFT * 0.6, PRIOR_BASE_RATE["i"][0]
+    gap = memberships.gaps["i"]
+    assert mean[:2] == pytest.approx([0.0, 0.0], abs=1e-12)
+    assert variance[0] == pytest.approx(gap * gap * (rate * (1 - rate) - undeclared_rate * (1 - undeclared_rate)))
+    assert variance[1] == 0.0
+
+
+def finance_crm(request_id: int, at=None):  # type: ignore[no-untyped-def]
+    """A request of an industry neither partner declares, naming a product both do."""
+    return deal(request_id, at, industry="finance", products=frozenset({"crm"}))
+
+
+def test_a_pairs_association_is_the_one_its_features_recorded_and_a_refit_replays_it():
+    """Once the engine saw two finance requests name crm, finance is inferred for KEEN, which declares crm."""
+    answers = [(OTHER, finance_crm, Outcome.SKIPPED)] * 2 + [(KEEN, finance_crm, Outcome.SKIPPED)] * 2
+    engine, _ = engine_after(answers)
+    refitted, _ = engine_after(answers)
+    refitted.fit(list(reversed(refitted.learner.observations)))
+    slot, at = engine.learner.slot(KEEN), now().timestamp()
+    first = engine.learner.pair_features[(102, KEEN)]
+
+    record = engine.learner.memberships.tables["i:finance"].get(slot, at)
+
+    assert first[COLUMN["industry_inferred"]] == pytest.approx(2 / (2 + ASSOCIATION_SMOOTHING))
+    assert record is not None and record[2] == first[COLUMN["industry_inferred"]]
+    assert refitted.learner.memberships.tables["i:finance"].get(slot, at) == record
