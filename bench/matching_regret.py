@@ -86,7 +86,8 @@ class Probe(EnginePolicy):
         logit = features.logits(deal, index, rows, learner.weights, learner.intercepts, km, learner.associations)
         positions = self._positions_of_slots(rows)
         declares = features.declared(index, "industries", deal.industry)[rows]
-        prediction = learner.predict_from_logits(deal, logit, positions, now, declares)
+        inferred = features.inferred(deal, index, learner.associations, rows)[0]
+        prediction = learner.predict_from_logits(deal, logit, positions, now, declares, inferred)
         p = _sigmoid(prediction.global_logit + prediction.cell_mean)
         answering = np.full(len(rows), learner.answering.overall())
         known, rates = learner.answering.known(positions, now.timestamp())

@@ -3,7 +3,8 @@
 A firm works in an industry or it does not: its interest in a request of that industry is high or low, not
 somewhere on a continuum. So the interest stage does not learn a partner's industries and products as Gaussian
 cells (one small Laplace step per answer, many answers before an undeclared industry is routed to it) but as
-P(it works in X), which starts at a base rate (one for codes it declared, one for codes it did not) and is moved
+P(it works in X), which starts at a base rate (one for codes it declared, one for codes it did not, raised for an
+undeclared industry by its association with the products the partner declares: INFERRED_LIFT) and is moved
 by each interest answer's likelihood ratio: one "interested" in an undeclared industry multiplies the odds by
 several, and a skip of a declared one divides them. The evidence (the sum of the log ratios) fades with
 the engine's half-life (fading.py), so an old belief drifts back to the base rate, and it is held within
