@@ -119,8 +119,9 @@ def every_score(engine: EnginePolicy, scores: Scores, optimism: float, taken: fr
         scores.deal, scores.index, rows, learner.weights, learner.intercepts, km, learner.associations
     )
     declares = np.isin(rows, scores.index.industries.of(scores.deal.industry))
+    inferred = features.inferred(scores.deal, scores.index, learner.associations, rows)[0]
     positions = engine._positions_of_slots(rows)
-    prediction = learner.predict_from_logits(scores.deal, global_logit, positions, now(), declares)
+    prediction = learner.predict_from_logits(scores.deal, global_logit, positions, now(), declares, inferred)
     sd = np.array(PROBE_STAGES) * np.sqrt(prediction.cell_variance)
     logit = global_logit + prediction.cell_mean
     logit = logit + optimism * sd if optimism else logit
