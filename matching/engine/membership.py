@@ -144,13 +144,13 @@ class Memberships:
     def base_rate(self, key: str, declared: bool, inferred: float = 0.0) -> float:
         """P(works in `key`) before any answer: by whether the partner declared it, and for an undeclared
         industry by its association with the products the partner declares (INFERRED_LIFT)."""
-        return float(self._rates(key, np.array([declared]), np.array([inferred]))[0])
+        rate = self.base_rates[key[0]][int(declared)]
+        return rate if declared else float(_lifted(key, rate, inferred))
 
     def _rates(self, key: str, declared: np.ndarray, inferred: np.ndarray) -> np.ndarray:
+        """`base_rate` of each (declared, inferred)."""
         rates = np.array(self.base_rates[key[0]])[declared.astype(np.intp)]
-        if key[0] == "i" and INFERRED_LIFT:
-            rates = np.where(declared, rates, np.minimum(rates + INFERRED_LIFT * inferred, BASE_RATE_RANGE[1]))
-        return rates
+        return np.where(declared, rates, _lifted(key, rates, inferred))
 
     def terms(
         self,
@@ -167,9 +167,7 @@ class Memberships:
         for key, share in keys(industry, products):
             table = self.tables.get(key)
             record = table.get(slot, at) if table is not None else None
-            evidence, said, association = (
-                record if record is not None else (0.0, key in declared, inferred if key[0] == "i" else 0.0)
-            )
+            evidence, said, association = record if record is not None else (0.0, key in declared, inferred)
             prior = self.base_rate(key, said, association)
             start = prior if said or key[0] != "i" else float(_coupled(prior, self.moved(slot, at, key)))
             found.append((key, share * self.gaps[key[0]], _sigmoid(_logit(start) + evidence), prior))
@@ -237,8 +235,7 @@ class Memberships:
                 _log_likelihood(interested, rest - w * prior),
             )
             table = self.tables.setdefault(key, Beliefs())
-            association = inferred if key[0] == "i" and key not in declared else 0.0
-            table.add(slot, key in declared, association, works - not_works, at, interested)
+            table.add(slot, key in declared, inferred if key[0] == "i" else 0.0, works - not_works, at, interested)
 
     def add(
         self,
@@ -358,6 +355,13 @@ class Memberships:
     def learned_gaps(self, industry: float, product: float) -> None:
         """The gaps the interest model fitted on `columns` (kept in GAP_RANGE)."""
         self.gaps = {"i": float(np.clip(industry, *GAP_RANGE)), "p": float(np.clip(product, *GAP_RANGE))}
+
+
+def _lifted(key: str, rate: T, inferred: T) -> T:
+    """An undeclared code's base rate `rate`, raised by its association (INFERRED_LIFT; industries only)."""
+    if key[0] != "i" or not INFERRED_LIFT:
+        return rate
+    return np.minimum(rate + INFERRED_LIFT * inferred, BASE_RATE_RANGE[1])
 
 
 def _coupled(prior: T, lost: T) -> T:
