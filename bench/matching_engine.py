@@ -20,8 +20,9 @@ Four kinds of decision:
     (the rows above learned from requests without one: their cosine weighs nothing, and is not computed).
 Decisions use one BLAS thread, as the routing service's do. The first decision of a kind builds the index
 (reported apart: "cold"); then one decision per (size, country) fills the memo of the hard rules, as a running
-process has. The partners are frozen out of the garbage collector's sweeps (gc.freeze), as a web process does
-with its snapshot. No Django; the table goes to stdout.
+process has. The partners are frozen out of the garbage collector's sweeps (gc.freeze; the product's processes
+do not freeze theirs), and the process's heap and collector are set as every process of the product sets them
+(matching/engine/runtime.py). No Django; the table goes to stdout.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from threadpoolctl import threadpool_limits
 
 from matching.embeddings import DIMENSIONS as PRODUCT_DIMENSIONS
 from matching.embeddings import Vector
+from matching.engine import runtime
 from matching.engine.policy import EnginePolicy
 from matching.engine.types import SIZES, Deal, Observation, Outcome, Partner, Place
 
@@ -268,6 +270,7 @@ def timed(
 
 def main() -> None:
     threadpool_limits(limits=1, user_api="blas")  # as the routing service decides (matching/routing.py)
+    runtime.prepare()  # as every process of the product does (matching/apps.py)
     old_policy = baseline_policy(BASELINE) if BASELINE else None
 
     def engines(people: list[Partner], seed: int, make: MakeDeal | None = None) -> tuple[EnginePolicy, Any]:

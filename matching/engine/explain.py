@@ -12,7 +12,7 @@ S - S0 whatever their signs, plus S0 itself as the "base" points. The score repo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from math import exp
 
@@ -92,11 +92,15 @@ def contributions(
         axis=1,
     )
     points = terms * _log_mean(score, baseline)[:, None]
+    records = _DealCells(deal)
     result = []
     for i, candidate in enumerate(candidates):
-        said = _Labels(deal, candidate, learned)
+        said = _Labels(deal, records, candidate, learned)
         parts = [Contribution("base", Label(words.BASE), float(baseline[i]))]
-        parts += [Contribution(signal, said.of(signal), float(p)) for signal, p in zip(SIGNALS, points[i], strict=True)]
+        parts += [
+            Contribution(signal, label(said), float(p))
+            for signal, label, p in zip(SIGNALS, _LABELS, points[i], strict=True)
+        ]
         if candidate.boost:
             boost = words.NEW_PARTNER if candidate.boost == NEW_PARTNER else words.EXPLORING
             parts.append(Contribution("boost", Label(boost), 0.0))
@@ -109,16 +113,20 @@ def total(parts: Sequence[Contribution]) -> float:
     return sum((part.points for part in parts), 0.0)
 
 
+class _DealCells:
+    """The deal's cells a record is read from, most specific first: the same for every candidate of a decision."""
+
+    def __init__(self, deal: Deal) -> None:
+        self.beliefs = learning.belief_keys(deal)
+        stages = (learning.INTEREST, learning.ACCEPT, learning.WIN)
+        self.by_stage = {stage: sorted(learning.deal_cells(deal, stage), key=_specificity) for stage in stages}
+
+
 class _Labels:
-    def __init__(self, deal: Deal, candidate: Candidate, learned: learning.Learner) -> None:
-        self.deal, self.candidate, self.learned = deal, candidate, learned
+    def __init__(self, deal: Deal, cells: _DealCells, candidate: Candidate, learned: learning.Learner) -> None:
+        self.deal, self.cells, self.candidate, self.learned = deal, cells, candidate, learned
         self.x = candidate.features
         self.partner = candidate.partner
-
-    def of(self, signal: str) -> Label:
-        method = getattr(self, "_" + signal.replace(" ", "_"))
-        label: Label = method()
-        return label
 
     def _industry(self) -> Label:
         if self.x[COLUMN["industry_match"]]:
@@ -178,7 +186,7 @@ class _Labels:
         """The partner's interest in the deal's industry (else one of its products), whose belief carries most
         of these points once it has answers (learner.MEMBERSHIP); else its interest in all it was sent."""
         if learning.MEMBERSHIP:
-            for key in learning.belief_keys(self.deal):
+            for key in self.cells.beliefs:
                 yes, total_ = self.learned.counts(learning.INTEREST, key, self.partner.profile_id)
                 if total_:
                     return _said(words.INTERESTED_SIMILAR, yes=yes, total=total_, kind=key.split(":", 1)[1])
@@ -209,7 +217,7 @@ class _Labels:
 
     def _counts(self, stage: int, template: str, liking_only: bool = False) -> Label | None:
         profile_id = self.partner.profile_id
-        for key in sorted(learning.deal_cells(self.deal, stage), key=_specificity):
+        for key in self.cells.by_stage[stage]:
             yes, total_ = self.learned.counts(stage, key, profile_id)
             if total_ and not (liking_only and key == "*"):
                 kind = key.split(":", 1)[1] if key.startswith(("p:", "i:")) else ""
@@ -223,6 +231,12 @@ class _Labels:
         if self.partner.capacity is None:
             return _said(words.CAPACITY_UNLIMITED)
         return _said(words.CAPACITY_OPEN, open=self.partner.open_referrals, capacity=self.partner.capacity)
+
+
+# Each signal's label, in SIGNALS' order.
+_LABELS: tuple[Callable[[_Labels], Label], ...] = tuple(
+    getattr(_Labels, "_" + signal.replace(" ", "_")) for signal in SIGNALS
+)
 
 
 def _said(template: str, **values: LabelValue) -> Label:

@@ -152,15 +152,13 @@ class EnginePolicy:
         recent = recent[features.qualifies(deal, index)[recent]]
         at = np.minimum(np.searchsorted(rows, recent), len(rows) - 1)
         new = at[rows[at] == recent]  # the eligible ones, as positions in rows
-        profile_ids = index.profile_ids[rows[new]].tolist()
-        offers = {p: self.learner.offer_count(p) for p in profile_ids}
-        pairs = zip(new.tolist(), profile_ids, strict=True)
-        hungry = [int(position) for position, p in pairs if offers[p] < NEW_PARTNER_OFFERS]
+        offer_count = self.learner.offer_count
+        offers = [offer_count(p) for p in index.profile_ids[rows[new]].tolist()]
+        hungry = [(n, position) for n, position in zip(offers, new.tolist(), strict=True) if n < NEW_PARTNER_OFFERS]
         if not hungry:
             return None
-        profile_of = dict(zip(new.tolist(), profile_ids, strict=True))
-        fewest = min(offers[profile_of[position]] for position in hungry)
-        ties = sorted(p for p in hungry if offers[profile_of[p]] == fewest)
+        fewest = min(n for n, _ in hungry)
+        ties = sorted(position for n, position in hungry if n == fewest)
         return ties[int(generator.integers(len(ties)))], explain.NEW_PARTNER, 1.0 / len(ties)
 
     def _greedy_picks(
