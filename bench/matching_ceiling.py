@@ -13,6 +13,9 @@ figure a learner has to earn by learning it:
 - `preferences from tags`: a partner's liking of each industry and product is the expected liking given
   whether it declared it (the share of declared, and of undeclared, codes that partners truly prefer, over the
   whole market, per phase of the preference shift); all else true;
+- `... and a quarter known` (half, three quarters): as the fourth, but the true liking of that share of the
+  (partner, code) pairs, drawn at random, is known: how much of the preferences a learner must know to reach a
+  share of the oracle;
 - `tags only`: both of the first and the fourth: nothing of a partner beyond its tags and the market's shares.
 
 Prints each variant's won deals per request after the warm-up (mean over the seeds, and each seed's), its share
@@ -57,6 +60,21 @@ def _tags(market: m.Market, truth: m.PartnerTruth) -> m.PartnerTruth:
     )
 
 
+def _tags_and_some(share: float) -> Callable[[m.Market, m.PartnerTruth], m.PartnerTruth]:
+    """`_tags`, but the truth of `share` of the (partner, code) likings, drawn at random, is known."""
+
+    def blind(market: m.Market, truth: m.PartnerTruth) -> m.PartnerTruth:
+        rng = np.random.default_rng([market.seed, 7])
+        tagged = _tags(market, truth)
+        kept = {}
+        for name in ("industry_affinity", "product_affinity"):
+            known = rng.random(getattr(truth, name).shape[1:]) < share
+            kept[name] = np.where(known, getattr(truth, name), getattr(tagged, name))
+        return replace(truth, **kept)
+
+    return blind
+
+
 def expected_affinity(market: m.Market, affinity: np.ndarray, kind: str) -> np.ndarray:
     """`affinity` (phase, partner, code) replaced by its expectation given whether the partner declared the code:
     P(preferred | declared) * the liking of a preferred code + the rest * that of another, and the same for the
@@ -80,6 +98,9 @@ BLINDS: dict[str, tuple[Callable[[m.Market, m.PartnerTruth], m.PartnerTruth], ..
     "no intercepts": (_intercepts,),
     "no answering habits": (_habits,),
     "preferences from tags": (_tags,),
+    "... and a quarter known": (_tags_and_some(0.25),),
+    "... and half known": (_tags_and_some(0.5),),
+    "... and three quarters known": (_tags_and_some(0.75),),
     "tags only": (_intercepts, _tags),
 }
 

@@ -123,8 +123,8 @@ class _DealCells:
 
 
 class _Labels:
-    def __init__(self, deal: Deal, cells: _DealCells, candidate: Candidate, learned: learning.Learner) -> None:
-        self.deal, self.cells, self.candidate, self.learned = deal, cells, candidate, learned
+    def __init__(self, deal: Deal, records: _DealCells, candidate: Candidate, learned: learning.Learner) -> None:
+        self.deal, self.records, self.candidate, self.learned = deal, records, candidate, learned
         self.x = candidate.features
         self.partner = candidate.partner
 
@@ -186,7 +186,7 @@ class _Labels:
         """The partner's interest in the deal's industry (else one of its products), whose belief carries most
         of these points once it has answers (learner.MEMBERSHIP); else its interest in all it was sent."""
         if learning.MEMBERSHIP:
-            for key in self.cells.beliefs:
+            for key in self.records.beliefs:
                 yes, total_ = self.learned.counts(learning.INTEREST, key, self.partner.profile_id)
                 if total_:
                     return _said(words.INTERESTED_SIMILAR, yes=yes, total=total_, kind=key.split(":", 1)[1])
@@ -217,7 +217,7 @@ class _Labels:
 
     def _counts(self, stage: int, template: str, liking_only: bool = False) -> Label | None:
         profile_id = self.partner.profile_id
-        for key in self.cells.by_stage[stage]:
+        for key in self.records.by_stage[stage]:
             yes, total_ = self.learned.counts(stage, key, profile_id)
             if total_ and not (liking_only and key == "*"):
                 kind = key.split(":", 1)[1] if key.startswith(("p:", "i:")) else ""
