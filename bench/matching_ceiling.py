@@ -17,6 +17,12 @@ figure a learner has to earn by learning it:
   (partner, code) pairs, drawn at random, is known: how much of the preferences a learner must know to reach a
   share of the oracle;
 - `tags only`: both of the first and the fourth: nothing of a partner beyond its tags and the market's shares.
+- `industries from tags`, `products from tags`: the fourth for one kind of code only;
+- `no budget preference`: every partner's preferred deal size (log budget) at the market's mean;
+- `sizes from tags`: a partner's liking of each company size as expected given whether it declared it;
+- `tags, sizes, no budget`: the fourth and the two before: nothing of a partner's preferences beyond its tags.
+
+BENCH_CEILING_VARIANTS="oracle;no budget preference" runs only the variants named.
 
 Prints each variant's won deals per request after the warm-up (mean over the seeds, and each seed's), its share
 of the oracle's, and its interested within 24 h.
@@ -34,6 +40,7 @@ import numpy as np
 
 from bench.matching import SIMULATOR
 from bench.matching_tune import START, jobs
+from matching.engine.types import SIZES
 from matching.simulator import config as simulator_config
 from matching.simulator import market as m
 from matching.simulator import metrics, policies
@@ -58,6 +65,29 @@ def _tags(market: m.Market, truth: m.PartnerTruth) -> m.PartnerTruth:
         industry_affinity=expected_affinity(market, truth.industry_affinity, "industry"),
         product_affinity=expected_affinity(market, truth.product_affinity, "product"),
     )
+
+
+def _budget(market: m.Market, truth: m.PartnerTruth) -> m.PartnerTruth:
+    return replace(truth, budget_centre=np.full_like(truth.budget_centre, float(np.mean(truth.budget_centre))))
+
+
+def _sizes(market: m.Market, truth: m.PartnerTruth) -> m.PartnerTruth:
+    """Each partner's liking of each company size as expected given whether it declared the size."""
+    declared = np.zeros(truth.size_affinity.shape, dtype=bool)
+    for i, profile in enumerate(market.profiles):
+        for size in profile.sizes:
+            declared[i, SIZES.index(size)] = True
+    preferred = truth.size_affinity > 0
+    share = np.where(declared, preferred[declared].mean(), preferred[~declared].mean())
+    return replace(truth, size_affinity=(2 * share - 1) * m.SIZE_AFFINITY)
+
+
+def _industry_tags(market: m.Market, truth: m.PartnerTruth) -> m.PartnerTruth:
+    return replace(truth, industry_affinity=expected_affinity(market, truth.industry_affinity, "industry"))
+
+
+def _product_tags(market: m.Market, truth: m.PartnerTruth) -> m.PartnerTruth:
+    return replace(truth, product_affinity=expected_affinity(market, truth.product_affinity, "product"))
 
 
 def _tags_and_some(share: float) -> Callable[[m.Market, m.PartnerTruth], m.PartnerTruth]:
@@ -102,6 +132,11 @@ BLINDS: dict[str, tuple[Callable[[m.Market, m.PartnerTruth], m.PartnerTruth], ..
     "... and half known": (_tags_and_some(0.5),),
     "... and three quarters known": (_tags_and_some(0.75),),
     "tags only": (_intercepts, _tags),
+    "industries from tags": (_industry_tags,),
+    "products from tags": (_product_tags,),
+    "no budget preference": (_budget,),
+    "sizes from tags": (_sizes,),
+    "tags, sizes, no budget": (_tags, _sizes, _budget),
 }
 
 
@@ -123,14 +158,15 @@ def one(job: tuple[str, int, str]) -> tuple[str, int, str, float, float]:
 
 
 def main() -> None:
-    todo = [(name, seed, variant) for name, seed in jobs(sys.argv[1:]) for variant in BLINDS]
+    chosen = [v for v in os.environ.get("BENCH_CEILING_VARIANTS", "").split(";") if v] or list(BLINDS)
+    todo = [(name, seed, variant) for name, seed in jobs(sys.argv[1:]) for variant in chosen]
     workers = int(os.environ.get("BENCH_MATCHING_WORKERS", "2"))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(one, todo))
     for name in dict.fromkeys(job[0] for job in todo):
         oracle = np.mean([r[3] for r in results if r[0] == name and r[2] == "oracle"])
         print(f"{name}: won/request after warm-up (% of the oracle; interested < 24 h) and per seed")
-        for variant in BLINDS:
+        for variant in chosen:
             rows = [r for r in results if r[0] == name and r[2] == variant]
             won = float(np.mean([r[3] for r in rows]))
             quick = 100 * float(np.mean([r[4] for r in rows]))

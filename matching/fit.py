@@ -88,8 +88,9 @@ def of_learner(learned: engine_learner.Learner, deal: Deal, profile_ids: Ids, no
     return found
 
 
-# (the learner's version, its slots, the deal's cells, the hour) -> (the learner, its fits): the learner itself is
-# compared too (held, so that its id is never another's) since two learners can share a version.
+# (the learner's version, its slots, the deal's cells, its place among budgets, the hour) -> (the learner, its
+# fits): the learner itself is compared too (held, so that its id is never another's) since two learners can share
+# a version.
 _by_kind_of_deal: OrderedDict[tuple[object, ...], tuple[engine_learner.Learner, Floats]] = OrderedDict()
 KEPT = 16  # kinds of deal whose fits are kept (a search's next pages and facets ask again): about 0.5 MB each
 _kept_lock = threading.Lock()
@@ -100,7 +101,7 @@ def _of_slots(learned: engine_learner.Learner, deal: Deal, now: datetime) -> Flo
     evidence's half-life is 90 days: an hour changes nothing a reader sees), kept for the next searches."""
     hour = now.replace(minute=0, second=0, microsecond=0)
     cells = tuple(engine_learner.deal_cells(deal, stage) for stage in range(3))
-    key = (learned.version, len(learned.profile_of_slot()), cells, hour)
+    key = (learned.version, len(learned.profile_of_slot()), cells, learned.budgets.of(deal), hour)
     with _kept_lock:
         kept = _by_kind_of_deal.get(key)
         if kept is not None and kept[0] is learned:

@@ -7,7 +7,9 @@ from accepted vs declined and expired, P(win | accepted) from won vs lost. Each 
   + the sum of the partner's cells that match the deal                      per-partner, shrunk toward 0
 
 The cells are the partner's record on deals like this one: all its deals ("*"), the deal's industry ("i:"),
-each of its products ("p:"), its company size ("s:") and budget bucket ("b:").
+each of its products ("p:"), its company size ("s:") and budget bucket ("b:"). One more interest cell is a slope,
+not a kind of deal: the partner's taste for larger or smaller deals (`TASTE`), whose term is its mean times where
+the deal's budget sits among the requests seen (budget.py), so that every answer teaches it.
 In the interest stage the industry and products are not Gaussian cells but beliefs that the partner works in
 them (membership.py, with MEMBERSHIP): P(works in X), moved by each interest answer's likelihood ratio, weighs in
 as a learned gap times its move from the base rate; the beliefs own those answers, the stage's cells the rest.
@@ -46,6 +48,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from matching.engine import fading, membership
+from matching.engine.budget import BudgetScale
 from matching.engine.features import COLUMN, Associations, F, budget_bucket
 from matching.engine.membership import Memberships
 from matching.engine.types import Deal, Observation, Outcome
@@ -64,7 +67,11 @@ NEGATIVE = {
 
 # Each cell's log-odds ~ N(0, variance) before any answer, by kind of cell: wide for industries and products, where
 # a partner's undeclared preferences hide (tuned on the stress market, docs/matching.md), narrow for size and budget.
-PRIOR_VARIANCE = {"*": 0.25, "i": 0.5, "p": 0.5, "s": 0.04, "b": 0.04}
+PRIOR_VARIANCE = {"*": 0.25, "i": 0.5, "p": 0.5, "s": 0.04, "b": 0.04, "v": 1.0}
+# A partner's taste for larger or smaller deals: its interest log-odds per standard deviation of log budget
+# (budget.py), one cell of kind "v" learned from every interest answer (docs/matching-history.md).
+TASTE = "v:budget"
+TASTE_ON = True
 
 
 # The interest stage learns a partner's industries and products as beliefs that it works in them (membership.py)
@@ -148,6 +155,15 @@ def deal_cells(deal: Deal, stage: int) -> tuple[str, ...]:
         keys.append("s:" + deal.size)
     keys.append(f"b:{budget_bucket(deal)}")
     return tuple(keys)
+
+
+def weighted_cells(deal: Deal, stage: int, place: float) -> list[tuple[str, float]]:
+    """The deal's Gaussian cells (`gaussian_cells`), each with the multiple of its mean the deal's log-odds takes:
+    1 for a kind of deal; for the interest stage's `TASTE`, the deal's place among the budgets seen (`place`)."""
+    found = [(key, 1.0) for key in gaussian_cells(deal, stage)]
+    if TASTE_ON and stage == INTEREST and place:
+        found.append((TASTE, place))
+    return found
 
 
 def belief_keys(deal: Deal) -> list[str]:
@@ -314,6 +330,7 @@ class Learner:
         self.pair_features: dict[tuple[int, int], np.ndarray] = {}
         self.declared: dict[tuple[int, int], frozenset[str]] = {}  # pair -> the deal's codes the partner declared
         self.associations = Associations()  # of the requests it was offered or told of, as they came
+        self.budgets = BudgetScale()  # ... and where each one's budget sat among those before it
         self._reset()
 
     def _reset(self) -> None:
@@ -351,6 +368,9 @@ class Learner:
         self.__dict__.setdefault("associations", Associations())
         self.__dict__.setdefault("declared", {})
         self.__dict__.setdefault("_beliefs_at", {})
+        self.__dict__.setdefault("budgets", BudgetScale())
+        for variances in self.prior_variances:
+            variances.setdefault(kind(TASTE), PRIOR_VARIANCE[kind(TASTE)])
         self.weights = _with_new_features(self.weights)
         for pair, x in self.pair_features.items():
             if len(x) < F:  # a pair decided before the feature existed had none of it
@@ -381,6 +401,7 @@ class Learner:
         (`declared_codes`); without it, read off the features (exact for the industry, and for the products
         when it declared all or none of them)."""
         self.deals[deal.request_id] = deal
+        self.budgets.note(deal)
         self.pair_features[(deal.request_id, profile_id)] = features
         if declared is not None:
             self.declared[(deal.request_id, profile_id)] = declared
@@ -508,6 +529,8 @@ class Learner:
                         found[0] += mean * mean + variance
                         found[1] += 1.0
             for name, (total, count) in sums.items():
+                if name == kind(TASTE):
+                    continue  # hand-set: measured better at 1 than at its estimate (docs/matching-history.md)
                 estimate = (total + EMPIRICAL_PRIOR_WEIGHT * PRIOR_VARIANCE[name]) / (count + EMPIRICAL_PRIOR_WEIGHT)
                 self.prior_variances[stage][name] = float(np.clip(estimate, *EMPIRICAL_RANGE))
 
@@ -560,9 +583,9 @@ class Learner:
             tables = self.cells[INTEREST]
             found = 0.0
             deal = self.deals[label.request_id]
-            for cell in gaussian_cells(deal, INTEREST):
+            for cell, multiple in weighted_cells(deal, INTEREST, self.budgets.of(deal)):
                 if cell != "*" and cell in tables:
-                    found += tables[cell].get(slot, label.at)[0]
+                    found += multiple * tables[cell].get(slot, label.at)[0]
             found += self._belief_term(deal, label.profile_id, label.at)
             self._liking[key] = found
         return found
@@ -576,22 +599,22 @@ class Learner:
             offset += self.stacking[label.stage] * self._liking_of(label)
         slot = self.slot(label.profile_id)
         tables = self.cells[label.stage]
-        keys = gaussian_cells(deal, label.stage)
+        cells = weighted_cells(deal, label.stage, self.budgets.of(deal))
         current = [
-            tables.setdefault(key, Cells(self._prior_precision(label.stage, key))).get(slot, label.at) for key in keys
+            tables.setdefault(key, Cells(self._prior_precision(label.stage, key))).get(slot, label.at)
+            for key, _ in cells
         ]
-        z = offset + sum(mean for mean, _ in current)
+        z = offset + sum(a * mean for (_, a), (mean, _) in zip(cells, current, strict=True))
         if MEMBERSHIP and label.stage == INTEREST:
             z += self._learn_beliefs(label, deal, z)
-        total_variance = sum(variance for _, variance in current)
+        total_variance = sum(a * a * variance for (_, a), (_, variance) in zip(cells, current, strict=True))
         p = 1.0 / (1.0 + exp(-z))
         curvature = p * (1.0 - p)
         step = (label.y - p) / (1.0 + curvature * total_variance)
         shrink = curvature / (1.0 + curvature * total_variance)
-        for key, (mean, variance) in zip(keys, current, strict=True):
-            tables[key].set(
-                slot, mean + variance * step, variance - variance * variance * shrink, label.at, bool(label.y)
-            )
+        for (key, a), (mean, variance) in zip(cells, current, strict=True):
+            moved = variance - a * a * variance * variance * shrink
+            tables[key].set(slot, mean + a * variance * step, moved, label.at, bool(label.y))
 
     def _learn_beliefs(self, label: Label, deal: Deal, logit: float) -> float:
         """Move the pair's beliefs by the interest answer, given its log-odds without them; their term before
@@ -627,9 +650,9 @@ class Learner:
                 slot = self.slot(label.profile_id)
                 x = self.pair_features[(label.request_id, label.profile_id)]
                 z = float(self.weights[INTEREST] @ x + self.intercepts[INTEREST])
-                for key in gaussian_cells(deal, INTEREST):
+                for key, a in weighted_cells(deal, INTEREST, self.budgets.of(deal)):
                     table = self.cells[INTEREST].get(key)
-                    z += table.get(slot, label.at)[0] if table is not None else 0.0
+                    z += a * table.get(slot, label.at)[0] if table is not None else 0.0
                 self._learn_beliefs(label, deal, z)
 
     def _record_wait(self, profile_id: int, hours: float, at: float) -> None:
@@ -687,10 +710,9 @@ class Learner:
         each row's partner declared the deal's industry, `inferred` its `industry_inferred` (Memberships.add)."""
         m = len(global_logit)
         mean = np.zeros((m, 3))
-        keys = [gaussian_cells(deal, stage) for stage in (INTEREST, ACCEPT, WIN)]
-        priors = [
-            sum(1.0 / self._prior_precision(stage, key) for key in keys[stage]) for stage in (INTEREST, ACCEPT, WIN)
-        ]
+        place = self.budgets.of(deal)
+        keys = [weighted_cells(deal, stage, place) for stage in (INTEREST, ACCEPT, WIN)]
+        priors = [sum(a * a / self._prior_precision(stage, key) for key, a in keys[stage]) for stage in range(3)]
         if MEMBERSHIP:
             priors[INTEREST] += self.memberships.prior_variance(deal.industry, sorted(deal.products))
         variance = np.repeat([priors], m, axis=0)
@@ -702,7 +724,7 @@ class Learner:
     def _add_cells(
         self,
         deal: Deal,
-        keys: Sequence[Sequence[str]],
+        keys: Sequence[Sequence[tuple[str, float]]],
         position: np.ndarray,
         now: float,
         mean: np.ndarray,
@@ -719,7 +741,7 @@ class Learner:
             mean[:, INTEREST] += liking
             variance[:, INTEREST] += spread
         for stage in (INTEREST, ACCEPT, WIN):
-            for key in keys[stage]:
+            for key, a in keys[stage]:
                 table = self.cells[stage].get(key)
                 if table is None or not table.slots:
                     continue
@@ -728,9 +750,9 @@ class Learner:
                 present = rows >= 0
                 fade = fading.fades(now, at[present])
                 precision = table.prior_precision + excess[present] * fade
-                cell_mean = eta[present] * fade / precision
+                cell_mean = eta[present] * fade / precision if a == 1.0 else a * eta[present] * fade / precision
                 mean[rows[present], stage] += cell_mean
-                variance[rows[present], stage] += 1.0 / precision - 1.0 / table.prior_precision
+                variance[rows[present], stage] += a * a * (1.0 / precision - 1.0 / table.prior_precision)
                 if stage == INTEREST and key != "*":
                     liking[rows[present]] += cell_mean
         # The stacked term is a point estimate: Thompson's draws stay per stage, from each stage's own cells.

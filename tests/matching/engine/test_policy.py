@@ -57,6 +57,37 @@ def test_declining_crm_deals_says_nothing_about_an_erp_deal_of_another_industry_
     assert declines.score == accepts.score
 
 
+BIG, SMALL = 1, 2
+
+
+def engine_after_deals_of_two_sizes() -> tuple[EnginePolicy, list[Partner]]:
+    """Of 30 retail CRM deals of 7,000 or 50,000 EUR, partner BIG wanted the larger ones and partner SMALL the
+    smaller ones; otherwise they are the same."""
+    engine = EnginePolicy()
+    partners = [partner(BIG), partner(SMALL)]
+    for request_id in range(1, 31):
+        at = now() - timedelta(days=40 - request_id)
+        large = request_id % 2 == 0
+        engine.decide(
+            deal(request_id, at, budget_eur=50_000.0 if large else 7_000.0), partners, 2, frozenset(), at, Random(0)
+        )
+        for profile_id, keen in ((BIG, large), (SMALL, not large)):
+            answer(engine, request_id, profile_id, [Outcome.INTERESTED if keen else Outcome.SKIPPED], at)
+    return engine, partners
+
+
+@pytest.mark.parametrize(("budget", "first"), [(300_000.0, BIG), (1_500.0, SMALL)])
+def test_a_partner_keen_on_larger_deals_ranks_first_for_a_deal_larger_than_any_it_answered_and_not_for_a_smaller(
+    budget, first
+):
+    engine, partners = engine_after_deals_of_two_sizes()
+
+    decision = engine.decide(deal(31, budget_eur=budget), partners, 1, frozenset(), now(), Random(0))
+
+    assert order(decision)[0] == first
+    assert decision.ranked[0].p_interested > decision.ranked[1].p_interested
+
+
 def test_a_partner_that_answers_within_hours_ranks_above_one_as_interested_that_answers_after_two_days():
     fast, slow = 1, 2
     engine, partners = EnginePolicy(), [partner(fast), partner(slow)]
