@@ -42,7 +42,7 @@ class BudgetScale:
         if deal.request_id <= 0 or deal.request_id in self.placed:
             return
         self.placed[deal.request_id] = self._place(deal)
-        logged = _log_budget(deal)
+        logged = log_budget(deal)
         if logged is None:
             return
         self.count += 1
@@ -60,7 +60,7 @@ class BudgetScale:
         spread = sqrt(max(self.squares / self.count - mean * mean, 0.0))
         if spread <= 0.0:
             return 0.0
-        logged = _log_budget(deal)
+        logged = log_budget(deal)
         if logged is None:
             of_size = self.by_size.get(deal.size) if deal.size else None
             if of_size is None or of_size[0] < MIN_OF_SIZE:
@@ -69,5 +69,6 @@ class BudgetScale:
         return min(FURTHEST, max(-FURTHEST, (logged - mean) / spread))
 
 
-def _log_budget(deal: Deal) -> float | None:
+def log_budget(deal: Deal) -> float | None:
+    """The log of the deal's budget in EUR, None without a positive one."""
     return log(deal.budget_eur) if deal.budget_eur is not None and deal.budget_eur > 0 else None

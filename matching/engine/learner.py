@@ -48,7 +48,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from matching.engine import fading, membership
-from matching.engine.budget import BudgetScale
+from matching.engine.budget import BudgetScale, log_budget
 from matching.engine.features import COLUMN, Associations, F, budget_bucket
 from matching.engine.membership import Memberships
 from matching.engine.types import Deal, Observation, Outcome
@@ -750,7 +750,7 @@ class Learner:
                 present = rows >= 0
                 fade = fading.fades(now, at[present])
                 precision = table.prior_precision + excess[present] * fade
-                cell_mean = eta[present] * fade / precision if a == 1.0 else a * eta[present] * fade / precision
+                cell_mean = a * eta[present] * fade / precision
                 mean[rows[present], stage] += cell_mean
                 variance[rows[present], stage] += a * a * (1.0 / precision - 1.0 / table.prior_precision)
                 if stage == INTEREST and key != "*":
@@ -765,7 +765,8 @@ class Learner:
         mu, var = _shrunk(self._value_sums.get((None, None)), VALUE_PRIOR_LOG, VALUE_PRIOR_VARIANCE)
         baseline = exp(mu + var / 2)
         bucket = budget_bucket(deal)
-        prior = log(deal.budget_eur) if deal.budget_eur and deal.budget_eur > 0 else mu
+        logged = log_budget(deal)
+        prior = mu if logged is None else logged
         mu, var = _shrunk(self._value_sums.get((bucket, None)), (mu + prior) / 2, var)
         mu, var = _shrunk(self._value_sums.get((bucket, deal.industry)), mu, var)
         return exp(mu + var / 2), baseline
