@@ -47,7 +47,7 @@ PROBE_STAGES = (1.0, 0.0, 0.0)  # whose uncertainty is probed for: interest only
 PROBE_FAST = 2.0  # a probe's weight: its upside times its answering habits (`habits`) to this power
 PROBE_CANDIDATES = 16  # the partners with the best optimistic scores a probe is drawn among
 CAPACITY_PENALTY = 0.5  # the share of a score lost at capacity
-LATE_PENALTY = 0.25  # the share of a score lost when the first answer comes after TIMELY_HOURS
+LATE_PENALTY = 0.6  # the share of a score lost when the first answer comes after TIMELY_HOURS (decision 79)
 RANKED = 20
 
 

@@ -19,10 +19,10 @@ def interested(profile_id: int, request: Deal, rng: Random) -> bool:
     return rng.random() < (0.9 if WANTS[profile_id] in request.products else 0.1)
 
 
-def run_market(engine: EnginePolicy, requests: int) -> list[bool]:
+def run_market(engine: EnginePolicy, requests: int, truth_seed: int = 42) -> list[bool]:
     """Each request goes to one partner; returns whether each was interested."""
     partners = [partner(i, products=frozenset(PRODUCTS)) for i in WANTS]
-    truth = Random(42)
+    truth = Random(truth_seed)
     results = []
     for request_id in range(1, requests + 1):
         at = now() - timedelta(hours=3 * (requests - request_id))
@@ -41,14 +41,21 @@ def run_market(engine: EnginePolicy, requests: int) -> list[bool]:
     return results
 
 
+# One partner a request leaves no place to explore (a probe takes the last of two or more), so which partner
+# happened to be interested first shapes how soon each product finds its partner: a market's last 100 requests
+# range from 57 to 92 interested across these twelve draws of the answers, for the same engine.
+TRUTHS = range(40, 52)
+
+
 def test_the_engine_learns_who_wants_which_deals_from_its_answers():
+    markets = [run_market(EnginePolicy(seed=1), 300, truth) for truth in TRUTHS]
     engine = EnginePolicy(seed=1)
+    run_market(engine, 300)
 
-    results = run_market(engine, 300)
-
-    first, last = sum(results[:100]), sum(results[-100:])
+    first = sum(sum(results[:100]) for results in markets) / len(markets)
+    last = sum(sum(results[-100:]) for results in markets) / len(markets)
     assert first < last
-    assert last >= 70  # the oracle gets about 90 of 100, asking at random about 37; exploring the funnel costs
+    assert last >= 75  # the oracle gets about 90 of 100, asking at random about 37; exploring the funnel costs
     for profile_id, product in WANTS.items():
         decision = engine.decide(
             deal(1000, products=frozenset({product})), [partner(i) for i in WANTS], 1, frozenset(), now(), Random(0)

@@ -431,10 +431,17 @@ def test_a_probe_prefers_a_partner_that_answers_within_hours_to_one_as_unknown_t
             answered = at + timedelta(hours=hours)
             engine.observe(Observation(request_id, profile_id, Outcome.SKIPPED, answered, None, timedelta(hours=hours)))
 
-    def odds_of_the_fast_one(power: float) -> float:
+    def chances_of_a_probe(power: float) -> dict[int, float]:
         monkeypatch.setattr(policy, "PROBE_FAST", power)
         last = {chosen_scored(decision)[1] for decision in decisions(engine, partners, 2, n=60)}
-        chance = {profile_id: propensity for profile_id, boost, propensity in last if boost}
+        return {profile_id: propensity for profile_id, boost, propensity in last if boost}
+
+    def odds_of_the_fast_one(power: float) -> float:
+        chance = chances_of_a_probe(power)
         return chance[fast] / chance[slow]
 
+    # The score's own discount of a late first answer leaves the slow one without an upside to probe for...
+    assert chances_of_a_probe(policy.PROBE_FAST) == {fast: pytest.approx(policy.PROBE_RATE)}
+    # ... and where that discount is mild enough for both to be worth a probe, the probe still prefers the fast one.
+    monkeypatch.setattr(policy, "LATE_PENALTY", 0.25)
     assert odds_of_the_fast_one(policy.PROBE_FAST) > odds_of_the_fast_one(0.0) > 1.0
