@@ -219,15 +219,18 @@ def timed(
 ) -> list[str]:
     current: list[Partner] | tuple[Partner, ...] = tuple(people)
     engines = [engine] if baseline is None else [engine, baseline]
+    # Each engine decides on the same requests with the same random numbers: a decision changes what an engine
+    # remembers (the floor counts each partner's offers), so one stream shared in turn would set them apart.
+    request, seed = make(rng, 10**6, "", ""), rng.getrandbits(32)
     started = time.perf_counter()
-    engine.decide(make(rng, 10**6, "", ""), current, 3, frozenset(), NOW, rng)
+    engine.decide(request, current, 3, frozenset(), NOW, random.Random(seed))
     cold = (time.perf_counter() - started) * 1000
     if baseline is not None:
-        baseline.decide(make(rng, 10**6, "", ""), current, 3, frozenset(), NOW, rng)
+        baseline.decide(request, current, 3, frozenset(), NOW, random.Random(seed))
     for size, country in itertools.product(SIZES, COUNTRIES):
-        request = make(rng, 10**6, size, country)
+        request, seed = make(rng, 10**6, size, country), rng.getrandbits(32)
         for each in engines:
-            each.decide(request, current, 3, frozenset(), NOW, rng)
+            each.decide(request, current, 3, frozenset(), NOW, random.Random(seed))
     new, old = Times(), Times()
     same = 0
     for i in range(REPEAT):

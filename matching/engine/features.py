@@ -409,7 +409,11 @@ def distances(deal: Deal, index: PartnerIndex) -> np.ndarray:
     return km
 
 
-GATHERED_AT_MOST = 4  # rows of the vector matrix gathered for their cosine, at most one in this many; else all
+# Rows of the vector matrix gathered for their cosine: at most half of them (else one pass over all reads less),
+# GATHER_CHUNK at a time, so that the copy stays in the cache instead of going out to memory and back (100,000 x
+# 512 float32, 22% of rows: 16 ms gathered at once, 6.6 ms in chunks, 17 ms for one pass over all).
+GATHERED_AT_MOST = 2
+GATHER_CHUNK = 256
 
 
 def _vector_cosines(
@@ -432,7 +436,10 @@ def _vector_cosines(
     if product and len(has) * GATHERED_AT_MOST > len(with_vector):
         cosine[has] = (vectors @ query)[at[has]]  # one pass over the matrix reads less than gathering most of it
     elif product:
-        cosine[has] = vectors[at[has]] @ query
+        gathered = at[has]
+        for start in range(0, len(gathered), GATHER_CHUNK):
+            chunk = slice(start, start + GATHER_CHUNK)
+            cosine[has[chunk]] = vectors[gathered[chunk]] @ query
     missing[has] = 0.0
     return cosine, missing
 

@@ -248,7 +248,7 @@ def test_a_partner_whose_vector_changed_after_the_compact_copy_was_built_is_scor
     assert found.tolist() == cut.top(every_score(engine, after, 0.0, frozenset()), 1).tolist()
 
 
-def test_the_cosines_of_most_rows_come_from_one_pass_over_the_vectors_and_equal_those_gathered_row_by_row():
+def test_the_cosines_of_most_rows_come_from_one_pass_over_the_vectors_and_equal_those_gathered_in_chunks():
     rng = Random(8)
     partners = market(rng, 200, 160)
     index = EnginePolicy().index
@@ -260,7 +260,10 @@ def test_the_cosines_of_most_rows_come_from_one_pass_over_the_vectors_and_equal_
     assert len(few) * features.GATHERED_AT_MOST <= with_vectors < with_vectors * features.GATHERED_AT_MOST
 
     gathered = features.vector_cosines(need, index, few)
+    with patch.object(features, "GATHER_CHUNK", 3):
+        gathered_in_chunks = features.vector_cosines(need, index, few)
     in_one_pass = features.vector_cosines(need, index, most)
 
     assert gathered.tolist() == pytest.approx(in_one_pass[few].tolist(), abs=1e-6)
+    assert gathered_in_chunks.tolist() == pytest.approx(gathered.tolist(), abs=1e-6)
     assert np.count_nonzero(in_one_pass) == with_vectors
