@@ -219,9 +219,11 @@ def matrix(
     if bucket:
         out[:, COLUMN["budget_small"] + bucket - 1] = 1.0
     out[:, COLUMN["load"]] = load(index)[rows]
-    industry_inferred, products_inferred = inferred(deal, index, associations)
-    out[:, COLUMN["industry_inferred"]] = industry_inferred[rows]
-    out[:, COLUMN["products_inferred"]] = products_inferred[rows]
+    # For the rows asked only (a decision's few listed candidates, not every partner).
+    asked, back = np.unique(rows, return_inverse=True)
+    industry_inferred, products_inferred = inferred(deal, index, associations, asked)
+    out[:, COLUMN["industry_inferred"]] = industry_inferred[back]
+    out[:, COLUMN["products_inferred"]] = products_inferred[back]
     return out
 
 
