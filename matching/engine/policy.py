@@ -9,13 +9,13 @@ A decision:
 3. reserves one place for a qualified new partner (joined in the last NEW_PARTNER_DAYS, offered fewer than
    NEW_PARTNER_OFFERS requests, its declared industry, products or services match the request): the one with
    the fewest offers so far, ties drawn uniformly, so its propensity is exact;
-4. fills the other places greedily by expected value, except that the last of two or more places is, with
-   probability PROBE_RATE, a probe (`_probe_pick`, docs/matching-history.md "Exploration that pays"): one partner
-   whose score, with its interest stage's log-odds PROBE_OPTIMISM posterior sds higher, would beat the greedy
-   last pick's, drawn in proportion to by how much times its answering habits squared (PROBE_FAST). The
-   first place is never a probe, a decision has at most one, and each pick's propensity is exact: 1 for the
-   places before the last, 1 - PROBE_RATE for the greedy last pick (when a probe was possible), PROBE_RATE *
-   its share of the weights for a probe.
+4. fills the other places greedily by expected value, except that the last of two or more places may be a
+   probe (`_probe_pick`, docs/matching-history.md "Exploration that pays"): one partner whose score, with its
+   interest stage's log-odds PROBE_OPTIMISM posterior sds higher, would beat the greedy last pick's, drawn in
+   proportion to by how much times its answering habits squared (PROBE_FAST), at a rate that rises as the probe
+   gets cheaper (`probe_rate`, decision 81). The first place is never a probe, a decision has at most one, and
+   each pick's propensity is exact: 1 for the places before the last, 1 - the rate for the greedy last pick
+   (when a probe was possible), the rate * its share of the weights for a probe.
 5. `ranked` holds the best RANKED partners by expected value and every chosen one, each with its
    contributions (explain.py); its `score` is their sum.
 """
@@ -41,7 +41,10 @@ NEW_PARTNER_DAYS = 30
 NEW_PARTNER_OFFERS = 5
 # A probe is sent where its answer comes within a day and teaches the interest stage's cells of the request's
 # industry and products; acceptance and winning are learned from few answers, weeks later, so not probed for.
-PROBE_RATE = 0.5  # the share of decisions with a place to spare whose last place goes to a probe
+# How often the last place goes to a probe (`probe_rate`): PROBE_RATE where the probe is expected to lose now as
+# much as it may find, up to PROBE_RATE_MOST where it costs nothing.
+PROBE_RATE = 0.5
+PROBE_RATE_MOST = 0.9
 PROBE_OPTIMISM = 2.0  # the interest stage's posterior sds a probe's upside is counted at
 PROBE_STAGES = (1.0, 0.0, 0.0)  # whose uncertainty is probed for: interest only
 PROBE_FAST = 2.0  # a probe's weight: its upside times its answering habits (`habits`) to this power
@@ -202,15 +205,18 @@ class EnginePolicy:
         if not len(best):
             return None
         candidates = pool[best]
-        upside = np.maximum(optimistic[best] - scores.exact(np.array([last]))[0], 0.0)
+        last_score = scores.exact(np.array([last]))[0]
+        upside = np.maximum(optimistic[best] - last_score, 0.0)
         weight = upside * speed[candidates] ** PROBE_FAST
         if not weight.any():
             return None
-        if generator.random() >= PROBE_RATE:
-            return last, "", 1.0 - PROBE_RATE
         share = weight / weight.sum()
+        loss = np.maximum(last_score - scores.exact(candidates), 0.0)
+        rate = probe_rate(share, upside, loss)
+        if generator.random() >= rate:
+            return last, "", 1.0 - rate
         chosen = int(generator.choice(len(candidates), p=share))
-        return int(candidates[chosen]), explain.EXPLORATION, PROBE_RATE * float(share[chosen])
+        return int(candidates[chosen]), explain.EXPLORATION, rate * float(share[chosen])
 
     def _ranked(
         self,
@@ -341,3 +347,14 @@ def top_products(logit: np.ndarray, factor: np.ndarray, k: int) -> np.ndarray:
 
 _top = cut.top
 _sigmoid = cut.sigmoid
+
+
+def probe_rate(share: np.ndarray, upside: np.ndarray, loss: np.ndarray) -> float:
+    """How often the last place goes to a probe drawn by `share`, from each candidate's `upside` (its optimistic
+    score above the greedy pick's) and `loss` (its expected score below it, what the request loses now if the
+    candidate is what it seems): 2 * PROBE_RATE times the expected upside's part of the upside and the loss, at
+    most PROBE_RATE_MOST. A probe as likely to find as to cost is made at PROBE_RATE; one that costs little is
+    made almost always, since the request hardly pays for what it teaches; one that costs much, seldom
+    (decision 81). `share` puts weight only where there is an upside, so the expected upside is positive."""
+    gain, cost = float(share @ upside), float(share @ loss)
+    return min(PROBE_RATE_MOST, 2.0 * PROBE_RATE * gain / (gain + cost))

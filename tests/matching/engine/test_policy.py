@@ -400,7 +400,8 @@ def test_each_pick_of_the_last_place_says_exactly_how_likely_it_was():
         (ALSO_UNTRIED, explain.EXPLORATION),
     }
     assert sum(propensity for _, _, propensity in last) == pytest.approx(1.0, abs=1e-12)
-    assert ((BUSY, "", 1.0 - policy.PROBE_RATE)) in last
+    (greedy,) = [propensity for profile_id, _, propensity in last if profile_id == BUSY]
+    assert 1.0 - policy.PROBE_RATE_MOST <= greedy < 1.0  # 1 - the probe's rate
     for (_, _, propensity), times in last.items():
         assert times / len(made) == pytest.approx(propensity, abs=0.035)
 
@@ -441,7 +442,22 @@ def test_a_probe_prefers_a_partner_that_answers_within_hours_to_one_as_unknown_t
         return chance[fast] / chance[slow]
 
     # The score's own discount of a late first answer leaves the slow one without an upside to probe for...
-    assert chances_of_a_probe(policy.PROBE_FAST) == {fast: pytest.approx(policy.PROBE_RATE)}
+    assert set(chances_of_a_probe(policy.PROBE_FAST)) == {fast}
     # ... and where that discount is mild enough for both to be worth a probe, the probe still prefers the fast one.
     monkeypatch.setattr(policy, "LATE_PENALTY", 0.25)
     assert odds_of_the_fast_one(policy.PROBE_FAST) > odds_of_the_fast_one(0.0) > 1.0
+
+
+@pytest.mark.parametrize(
+    ("share", "upside", "loss", "rate"),
+    [
+        ([1.0], [0.1], [0.1], 0.5),  # as likely to find as to cost: PROBE_RATE
+        ([1.0], [0.1], [0.0], 0.9),  # costs nothing now: PROBE_RATE_MOST
+        ([1.0], [0.1], [0.3], 0.25),  # costs three times what it may find
+        ([0.75, 0.25], [0.2, 0.4], [0.1, 0.5], 0.25 / 0.45),  # expected over the draw: 0.25 to find, 0.2 to cost
+    ],
+)
+def test_a_probe_is_made_more_often_the_less_it_costs_the_request_against_what_it_may_find(
+    share: list[float], upside: list[float], loss: list[float], rate: float
+):
+    assert policy.probe_rate(np.array(share), np.array(upside), np.array(loss)) == pytest.approx(rate, abs=1e-12)
