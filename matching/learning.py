@@ -64,6 +64,7 @@ OUTCOME_OF_ACTION = {
     Action.LOSE.value: Outcome.LOST,
 }
 FIRST_ANSWERS = (Outcome.INTERESTED, Outcome.SKIPPED)
+TURNED_DOWN = (Outcome.SKIPPED, Outcome.DECLINED)  # the answers that carry the partner's reason
 
 
 def to_eur(amount: Decimal | float | None, currency: str) -> float | None:
@@ -173,6 +174,7 @@ def observations(events: Iterable[ReferralEvent]) -> list[Observation]:
                 value_eur=_value_eur(referral, outcome),
                 waited=event.at - referral.created_at if outcome in FIRST_ANSWERS else None,
                 open_referrals=open_before.get(event.pk),
+                reason=event.reason if outcome in TURNED_DOWN else "",
             )
         )
     return found

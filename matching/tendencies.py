@@ -22,7 +22,7 @@ from console.models import SpamVerdict
 from finder import text
 from matching import learning, preferences
 from matching.engine import features
-from matching.engine.types import Deal, Partner
+from matching.engine.types import NOT_ABOUT_THE_DEAL, Deal, Partner
 from matching.explanations import Vocabulary
 from matching.preferences import Answer, Key, Tally
 from referrals.lifecycle import State
@@ -48,12 +48,14 @@ class Words:
 def answers(partner_id: int, now: datetime) -> list[Answer]:
     """The partner's answered referrals of the window, newest first: what kind of deal each was, and which of
     its profile's tags (as they are now) the request matched. Requests confirmed as spam are left out: closing
-    them was the programme's decision, not the partner's."""
+    them was the programme's decision, not the partner's. So is a request turned down for a reason that is not
+    about the deal (NOT_ABOUT_THE_DEAL: it was full, say): it says nothing of the deal's kind or of its tags."""
     rows = list(
         Referral.objects.ranked()
         .filter(partner_id=partner_id, created_at__gte=now - timedelta(weeks=WEEKS))
         .filter(Q(negotiating_at__isnull=False) | Q(state__in=TURNED_DOWN))
         .exclude(engagement_id__in=SpamVerdict.objects.confirmed_requests())
+        .exclude(state__in=TURNED_DOWN, reason__in=NOT_ABOUT_THE_DEAL)
         .select_related("engagement")
         .order_by("-created_at", "-id")[:MAX_ANSWERS]
     )

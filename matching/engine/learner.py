@@ -51,7 +51,7 @@ from matching.engine import fading, membership
 from matching.engine.budget import BudgetScale, log_budget
 from matching.engine.features import COLUMN, Associations, F, budget_bucket
 from matching.engine.membership import Memberships
-from matching.engine.types import Deal, Observation, Outcome
+from matching.engine.types import NOT_ABOUT_THE_DEAL, Deal, Observation, Outcome
 
 CODE_VERSION = "1"
 INTEREST, ACCEPT, WIN = 0, 1, 2
@@ -472,10 +472,14 @@ class Learner:
         return added
 
     def _says_nothing_of_its_stage(self, o: Observation) -> bool:
-        """A miss is the answering habit's to learn (`answering`), not a lack of interest; a loss after another
-        partner won the request is the customer having bought once, not this partner failing."""
+        """A miss is the answering habit's to learn (`answering`), not a lack of interest; a No thanks or a decline
+        for a reason that is not about the deal (NOT_ABOUT_THE_DEAL: it was full, say) is no lack of taste for
+        deals of its kind; a loss after another partner won the request is the customer having bought once, not
+        this partner failing."""
         if o.outcome is Outcome.MISSED:
             return ANSWER_STAGE
+        if o.outcome in (Outcome.SKIPPED, Outcome.DECLINED):
+            return o.reason in NOT_ABOUT_THE_DEAL
         return (
             o.outcome is Outcome.LOST and CENSOR_LOSSES and self.won_by.get(o.request_id, o.profile_id) != o.profile_id
         )

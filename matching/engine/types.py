@@ -82,12 +82,20 @@ class Outcome(StrEnum):
     LOST = "lost"
 
 
+# The reasons for turning a referral down (taxonomy.seed's codes) that say nothing about whether the partner wants
+# deals of its kind: it was full, the customer is outside the region it serves, the request is spam or a
+# duplicate. The one owner of that rule: the engine learns no taste from such an answer (learner.py), and the
+# scorecard counts it neither against the deal's kind nor against the tags that brought it (matching.tendencies).
+NOT_ABOUT_THE_DEAL = frozenset({"no-capacity", "region-not-served", "spam", "duplicate"})
+
+
 @dataclass(frozen=True)
 class Observation:
     """One recorded event of one referral. `value_eur` is the accepted estimate (ACCEPTED) or the final value
     (WON), converted to EUR; `waited` is the time from the offer to a first answer (INTERESTED, SKIPPED);
     `open_referrals` is how many referrals the partner had open when it was offered this one (OFFERED), so the
-    engine learns the pair's `load` as it was at the decision, not as it is when the history is read."""
+    engine learns the pair's `load` as it was at the decision, not as it is when the history is read; `reason`
+    is the partner's reason code for turning it down (SKIPPED, DECLINED), "" when it gave none."""
 
     request_id: int
     profile_id: int
@@ -96,6 +104,7 @@ class Observation:
     value_eur: float | None = None
     waited: timedelta | None = None
     open_referrals: int | None = None
+    reason: str = ""
 
 
 LabelValue = str | int

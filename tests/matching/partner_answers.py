@@ -53,9 +53,13 @@ def answered(profile: BusinessProfile, answer: str, at: Any, **request: Any) -> 
     if answer == "accept":
         services.mark_interested(referral.pk, me, at + HOUR)
         services.accept(referral.pk, me, at + 2 * HOUR, "1000", "EUR", factories.close_date())
-    elif answer == "decline":
+    elif answer in ("decline", "decline-full"):
         services.mark_interested(referral.pk, me, at + HOUR)
-        services.decline(referral.pk, me, at + 2 * HOUR, "not-our-field")
-    elif answer in ("skip", "spam"):
-        services.skip(referral.pk, me, at + HOUR, "spam" if answer == "spam" else "not-our-field")
+        services.decline(referral.pk, me, at + 2 * HOUR, "no-capacity" if answer == "decline-full" else "not-our-field")
+    elif answer in SKIP_REASONS:
+        services.skip(referral.pk, me, at + HOUR, SKIP_REASONS[answer])
     return referral
+
+
+# The skip answers `answered` gives, with the reason each gives.
+SKIP_REASONS = {"skip": "not-our-field", "spam": "spam", "full": "no-capacity", "out-of-region": "region-not-served"}

@@ -48,6 +48,21 @@ def test_the_history_becomes_observations_in_order_with_values_in_eur_and_import
     ]
 
 
+def test_a_no_thanks_and_a_decline_tell_the_partners_reason_and_no_other_answer_does():
+    skipped, declined = factories.profile(), factories.profile()
+    engagement = factories.engagement([skipped, declined])
+    actor = ActorRef.system("test")
+    services.skip(_referral(engagement, skipped).pk, actor, NOW + 1 * H, reason="no-capacity")
+    services.mark_interested(_referral(engagement, declined).pk, actor, NOW + 2 * H)
+    services.decline(_referral(engagement, declined).pk, actor, NOW + 3 * H, "region-not-served")
+
+    assert learning.recorded_observations()[2:] == [
+        Observation(engagement.pk, skipped.pk, Outcome.SKIPPED, NOW + 1 * H, waited=1 * H, reason="no-capacity"),
+        Observation(engagement.pk, declined.pk, Outcome.INTERESTED, NOW + 2 * H, waited=2 * H),
+        Observation(engagement.pk, declined.pk, Outcome.DECLINED, NOW + 3 * H, reason="region-not-served"),
+    ]
+
+
 def test_each_offer_tells_the_open_referrals_its_profile_had_when_offered_imported_ones_too_not_those_now():
     busy = factories.profile(capacity=5)
     first = factories.referral(busy, NOW)

@@ -42,6 +42,10 @@ def partner_answers() -> BusinessProfile:
     services.apply_deadline(missed.pk, NOW - 17 * DAY)
     # Older than the window.
     answered(profile, "decline", NOW - (tendencies.WEEKS * 7 + 1) * DAY, **CRM_DEAL)
+    # Turned down for reasons that are not about the deal: it was full, or the customer is out of its region.
+    answered(profile, "full", at + 12 * DAY, **BACKUP_DEAL)
+    answered(profile, "decline-full", at + 13 * DAY, **SMALL_MAIL_DEAL)
+    answered(profile, "out-of-region", at + 14 * DAY, **CRM_DEAL)
     # Confirmed as spam by the programme.
     flagged = answered(profile, "spam", NOW - 2 * DAY, **SMALL_MAIL_DEAL)
     admin_services.confirm_spam(factories.user(None, role=Role.PROGRAMME_ADMIN), flagged.pk, "", NOW - DAY)

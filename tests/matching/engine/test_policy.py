@@ -57,6 +57,48 @@ def test_declining_crm_deals_says_nothing_about_an_erp_deal_of_another_industry_
     assert declines.score == accepts.score
 
 
+FULL, NOT_OUR_FIELD, UNASKED = 1, 2, 3
+
+
+def engine_after_five_crm_deals_turned_down(outcomes: list[Outcome]) -> tuple[EnginePolicy, list[Partner]]:
+    """Partners FULL and NOT_OUR_FIELD each gave `outcomes` to five retail CRM deals, the first saying it had no
+    capacity, the second that it is not its field; UNASKED, otherwise the same, was never offered one."""
+    engine = EnginePolicy()
+    partners = [partner(FULL), partner(NOT_OUR_FIELD), partner(UNASKED)]
+    for request_id in range(1, 6):
+        at = now() - timedelta(days=40 - request_id)
+        engine.decide(deal(request_id, at), partners[:2], 2, frozenset(), at, Random(request_id))
+        for profile_id, reason in ((FULL, "no-capacity"), (NOT_OUR_FIELD, "not-our-field")):
+            for i, outcome in enumerate(outcomes):
+                waited = timedelta(hours=2) if outcome is Outcome.SKIPPED else None
+                said = reason if outcome in (Outcome.SKIPPED, Outcome.DECLINED) else ""
+                answered = at + timedelta(hours=i)
+                engine.observe(Observation(request_id, profile_id, outcome, answered, None, waited, reason=said))
+    return engine, partners
+
+
+def test_no_thanks_for_no_capacity_says_nothing_of_a_partners_interest_in_crm_deals_and_not_our_field_does():
+    engine, partners = engine_after_five_crm_deals_turned_down([Outcome.SKIPPED])
+
+    decision = engine.decide(deal(6), partners, 1, frozenset(), now(), Random(0))
+
+    by_id = {scored.profile_id: scored for scored in decision.ranked}
+    assert by_id[FULL].p_interested == by_id[UNASKED].p_interested
+    assert by_id[NOT_OUR_FIELD].p_interested < by_id[FULL].p_interested
+    assert order(decision).index(NOT_OUR_FIELD) > order(decision).index(FULL)
+
+
+def test_a_decline_for_no_capacity_says_nothing_of_accepting_crm_deals_and_one_as_not_our_field_does():
+    engine, partners = engine_after_five_crm_deals_turned_down([Outcome.INTERESTED, Outcome.DECLINED])
+
+    decision = engine.decide(deal(6), partners, 1, frozenset(), now(), Random(0))
+
+    by_id = {scored.profile_id: scored for scored in decision.ranked}
+    assert by_id[FULL].p_accept == by_id[UNASKED].p_accept
+    assert by_id[NOT_OUR_FIELD].p_accept < by_id[FULL].p_accept
+    assert by_id[FULL].p_interested > by_id[UNASKED].p_interested  # it was interested, each time
+
+
 BIG, SMALL = 1, 2
 
 
