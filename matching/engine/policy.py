@@ -5,7 +5,7 @@ of what the engine does not know yet and a floor of exposure for qualified new p
 A decision:
 1. asks `eligibility.exclusion` of every partner (through the index's memo) and lists the excluded;
 2. scores each eligible partner: P(interested) * P(accept | interested) * P(win | accepted) * E[value]
-   * capacity discount (1 - (open / capacity)^2 / 2: a partner nearing its capacity gets less);
+   * capacity discount (1 - (open / capacity)^1.5: a partner nearing its capacity gets less, nothing at it);
 3. reserves one place for a qualified new partner (joined in the last NEW_PARTNER_DAYS, offered fewer than
    NEW_PARTNER_OFFERS requests, its declared industry, products or services match the request): the one with
    the fewest offers so far, ties drawn uniformly, so its propensity is exact;
@@ -49,7 +49,11 @@ PROBE_OPTIMISM = 2.0  # the interest stage's posterior sds a probe's upside is c
 PROBE_STAGES = (1.0, 0.0, 0.0)  # whose uncertainty is probed for: interest only
 PROBE_FAST = 2.0  # a probe's weight: its upside times its answering habits (`habits`) to this power
 PROBE_CANDIDATES = 16  # the partners with the best optimistic scores a probe is drawn among
-CAPACITY_PENALTY = 0.5  # the share of a score lost at capacity
+# A partner's capacity is the programme's to spend on the requests that need it most: the discount (1 - u^1.5 for
+# u = open / capacity) leaves a score whole with room to spare, takes 35% of it half full and all of it at
+# capacity, so a near-full partner goes to the requests where it beats the others by most (decision 83).
+CAPACITY_PENALTY = 1.0  # the share of a score lost at capacity
+CAPACITY_POWER = 1.5  # how the loss grows with the load: later than in proportion, sooner than its square
 LATE_PENALTY = 0.6  # the share of a score lost when the first answer comes after TIMELY_HOURS (decision 79)
 RANKED = 20
 
@@ -110,9 +114,9 @@ class EnginePolicy:
         learner = self.learner
         positions = self._positions_of_slots(rows)
         speed = habits(learner, positions, len(rows), now.timestamp())
-        discount = index.memo(("discount", CAPACITY_PENALTY), lambda at: capacity_discount(features.load(index)[at]))[
-            rows
-        ]
+        discount = index.memo(
+            ("discount", CAPACITY_PENALTY, CAPACITY_POWER), lambda at: capacity_discount(features.load(index)[at])
+        )[rows]
         scores = Scores(deal, index, learner, rows, positions, discount * speed, now)
         generator = np.random.default_rng([self.seed, rng.getrandbits(64)])
 
@@ -310,8 +314,8 @@ class EnginePolicy:
 
 
 def capacity_discount(load: np.ndarray) -> np.ndarray:
-    """1 with room to spare, 1/2 at capacity: (1 - u^2 / 2) for u = open / capacity (`features.load`)."""
-    return np.asarray(1.0 - CAPACITY_PENALTY * load * load)
+    """1 with room to spare, 0 at capacity: 1 - u^1.5 for u = open / capacity (`features.load`)."""
+    return np.asarray(1.0 - CAPACITY_PENALTY * load**CAPACITY_POWER)
 
 
 def habits(learner: learning.Learner, positions: np.ndarray, m: int, now: float) -> np.ndarray:

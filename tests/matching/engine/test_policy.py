@@ -171,7 +171,7 @@ def test_a_partner_nearing_capacity_is_discounted():
     free, half_full = decision.ranked
     assert order(decision) == [2, 1]
     assert half_full.p_interested < free.p_interested  # the load feature: a busier partner is less interested
-    discount = 1 - policy.CAPACITY_PENALTY * (1 / 2) ** 2
+    discount = 1 - policy.CAPACITY_PENALTY * (1 / 2) ** policy.CAPACITY_POWER
     interest = half_full.p_interested / free.p_interested
     assert half_full.score == pytest.approx(free.score * discount * interest, rel=1e-12)
     assert {c.signal: str(c.label) for c in decision.ranked[1].contributions}["capacity"] == "1 of 2 open referrals"
@@ -392,11 +392,11 @@ BEST, BUSY, UNTRIED, ALSO_UNTRIED = 1, 2, 3, 4
 
 
 def probing_market() -> list[Partner]:
-    """Two partners that declare retail CRM (one of them half full), and two that declare CRM but not retail:
+    """Two partners that declare retail CRM (one of them a quarter full), and two that declare CRM but not retail:
     the engine knows nothing yet of how much the last two like retail deals."""
     return [
         partner(BEST),
-        partner(BUSY, capacity=2, open_referrals=1),
+        partner(BUSY, capacity=4, open_referrals=1),
         partner(UNTRIED, industries=frozenset({"health"})),
         partner(ALSO_UNTRIED, industries=frozenset({"health"})),
     ]
