@@ -22,7 +22,7 @@ from finder import text
 from matching import profiles, roster, vectors
 from matching.engine.index import PartnerIndex
 from matching.engine.policy import EnginePolicy
-from matching.engine.types import Deal, Observation, Outcome, Partner
+from matching.engine.types import TURNED_DOWN, Deal, Observation, Outcome, Partner
 from matching.models import EngineState
 from partners import cities
 from referrals import lifecycle
@@ -64,7 +64,6 @@ OUTCOME_OF_ACTION = {
     Action.LOSE.value: Outcome.LOST,
 }
 FIRST_ANSWERS = (Outcome.INTERESTED, Outcome.SKIPPED)
-TURNED_DOWN = (Outcome.SKIPPED, Outcome.DECLINED)  # the answers that carry the partner's reason
 
 
 def to_eur(amount: Decimal | float | None, currency: str) -> float | None:

@@ -51,7 +51,7 @@ from matching.engine import fading, membership
 from matching.engine.budget import BudgetScale, log_budget
 from matching.engine.features import COLUMN, Associations, F, budget_bucket
 from matching.engine.membership import Memberships
-from matching.engine.types import NOT_ABOUT_THE_DEAL, Deal, Observation, Outcome
+from matching.engine.types import NOT_ABOUT_THE_DEAL, TURNED_DOWN, Deal, Observation, Outcome
 
 CODE_VERSION = "1"
 INTEREST, ACCEPT, WIN = 0, 1, 2
@@ -478,7 +478,7 @@ class Learner:
         this partner failing."""
         if o.outcome is Outcome.MISSED:
             return ANSWER_STAGE
-        if o.outcome in (Outcome.SKIPPED, Outcome.DECLINED):
+        if o.outcome in TURNED_DOWN:
             return o.reason in NOT_ABOUT_THE_DEAL
         return (
             o.outcome is Outcome.LOST and CENSOR_LOSSES and self.won_by.get(o.request_id, o.profile_id) != o.profile_id

@@ -82,6 +82,8 @@ class Outcome(StrEnum):
     LOST = "lost"
 
 
+# The answers that turn a referral down, the ones that carry the partner's reason (`Observation.reason`).
+TURNED_DOWN = frozenset({Outcome.SKIPPED, Outcome.DECLINED})
 # The reasons for turning a referral down (taxonomy.seed's codes) that say nothing about whether the partner wants
 # deals of its kind: it was full, the customer is outside the region it serves, the request is spam or a
 # duplicate. The one owner of that rule: the engine learns no taste from such an answer (learner.py), and the

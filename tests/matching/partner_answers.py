@@ -53,13 +53,14 @@ def answered(profile: BusinessProfile, answer: str, at: Any, **request: Any) -> 
     if answer == "accept":
         services.mark_interested(referral.pk, me, at + HOUR)
         services.accept(referral.pk, me, at + 2 * HOUR, "1000", "EUR", factories.close_date())
-    elif answer in ("decline", "decline-full"):
+    elif answer in DECLINE_REASONS:
         services.mark_interested(referral.pk, me, at + HOUR)
-        services.decline(referral.pk, me, at + 2 * HOUR, "no-capacity" if answer == "decline-full" else "not-our-field")
+        services.decline(referral.pk, me, at + 2 * HOUR, DECLINE_REASONS[answer])
     elif answer in SKIP_REASONS:
         services.skip(referral.pk, me, at + HOUR, SKIP_REASONS[answer])
     return referral
 
 
-# The skip answers `answered` gives, with the reason each gives.
+# The declines and skips `answered` gives, with the reason each gives.
+DECLINE_REASONS = {"decline": "not-our-field", "decline-full": "no-capacity"}
 SKIP_REASONS = {"skip": "not-our-field", "spam": "spam", "full": "no-capacity", "out-of-region": "region-not-served"}

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from matching.engine import eligibility, explain, features, policy
 from matching.engine.policy import NEW_PARTNER_OFFERS, EnginePolicy, timeliness_factor
-from matching.engine.types import Decision, Observation, Outcome, Partner
+from matching.engine.types import TURNED_DOWN, Decision, Observation, Outcome, Partner
 from tests.matching.engine.builders import answer, deal, now, partner
 
 ACCEPTS, DECLINES = 1, 2
@@ -71,7 +71,7 @@ def engine_after_five_crm_deals_turned_down(outcomes: list[Outcome]) -> tuple[En
         for profile_id, reason in ((FULL, "no-capacity"), (NOT_OUR_FIELD, "not-our-field")):
             for i, outcome in enumerate(outcomes):
                 waited = timedelta(hours=2) if outcome is Outcome.SKIPPED else None
-                said = reason if outcome in (Outcome.SKIPPED, Outcome.DECLINED) else ""
+                said = reason if outcome in TURNED_DOWN else ""
                 answered = at + timedelta(hours=i)
                 engine.observe(Observation(request_id, profile_id, outcome, answered, None, waited, reason=said))
     return engine, partners
