@@ -31,7 +31,7 @@ def test_the_remembered_hard_rules_answer_as_eligibility_exclusion_through_chang
 
 
 def wide_vectors(seed: int, n: int) -> list[Vector]:
-    rows = np.random.default_rng(seed).standard_normal((n, 2 * compact.DIMENSIONS + 1))
+    rows = np.random.default_rng(seed).standard_normal((n, compact.WORTHWHILE_ABOVE + 1))
     return [Vector(row) for row in rows]
 
 
@@ -48,12 +48,13 @@ def test_the_compact_vectors_follow_a_vector_that_changed_after_they_were_built(
 
     assert found is not built
     new = np.asarray(changed[9].vector, dtype=np.float64)
-    assert np.allclose(found.coordinates[9], new / np.linalg.norm(new) @ found.basis, atol=1e-6)
+    unit = new / np.linalg.norm(new)
+    assert np.allclose(found.codes[9] * found.scale[9], unit, atol=found.scale[9])
     assert index.compact_vectors() is found  # kept until a vector changes again
 
 
 def test_an_index_whose_vectors_are_few_dimensions_keeps_no_compact_copy():
-    narrow = np.random.default_rng(3).standard_normal((5, 2 * compact.DIMENSIONS))
+    narrow = np.random.default_rng(3).standard_normal((5, compact.WORTHWHILE_ABOVE))
     index = PartnerIndex()
     index.sync([replace(random_partner(Random(i), i), vector=Vector(row)) for i, row in enumerate(narrow)])
 
