@@ -10,8 +10,8 @@ rest) and the need q = t q' + f:
     q . p = s t (q' . p') + t q' . e + f . p,   and   |t q' . e + f . p| <= t |q'| |e| + |f| |p|
 
 (Cauchy-Schwarz), so the bound is within about 0.02 of the cosine on any unit vectors of 512 numbers, however
-they spread: a bound from a few principal axes (what this module kept before: decision 84) is exact too but
-says almost nothing on vectors that spread over every direction. Pure: no Django.
+they spread: a bound from a few principal axes (what this module kept until decision 84, from decision 71) is
+exact too but says almost nothing on vectors that spread over every direction. Pure: no Django.
 """
 
 from __future__ import annotations
