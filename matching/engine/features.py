@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from functools import cache
 from math import log
 
 import numpy as np
@@ -23,6 +24,11 @@ SOURCES = ("agent", "advertising", "import")  # one-hot; the finder is the basel
 LOCAL_KM = 50.0
 DISTANCE_SCALE = log(1.0 + 1000.0)  # log km scaled so 1000 km is 1
 KM_SCALE = 1000.0
+# The distance features, whose log-odds a decision bounds for every partner from a table by the chord to its
+# nearest place (`distance_bound`) rather than computing its km: CHORD_STEPS steps per unit of chord (a step
+# is 0.78 km), a power of 2 so that a chord's step is exact.
+DISTANCE_FEATURES = ("log_km", "remote", "local", "log_km_wide", "km_near")
+CHORD_STEPS = 2**13
 
 FEATURES = (
     "industry_match",  # the request's industry is one the partner declared
@@ -233,13 +239,14 @@ def logits(
     rows: np.ndarray | None,
     weights: np.ndarray,
     intercepts: np.ndarray,
-    km: np.ndarray,
+    km: np.ndarray | None,
     associations: Associations | None = None,
 ) -> np.ndarray:
     """`matrix(deal, index, rows, km, associations) @ weights.T + intercepts` (len(rows) x stages; every row
     when `rows` is None) without building the matrix: each feature's weights are added only to the rows that
     have it (from the postings), so a decision builds full rows only for the few candidates it lists. `km` is
-    `distances(deal, index)`. Held to `matrix` by a test."""
+    `distances(deal, index)` (it need be right at `rows` only), or None where the distance features weigh
+    nothing (a decision's bound adds theirs apart: `distance_bound`). Held to `matrix` by a test."""
     every = rows is None
     at: np.ndarray | slice = slice(None) if rows is None else rows
     stages = range(len(intercepts))
@@ -275,15 +282,18 @@ def logits(
     else:
         constant += w["size_any"]
 
-    km = km[at]
-    known = ~np.isnan(km)
-    log_km = np.where(known, np.log1p(np.where(known, km, 0.0)) / DISTANCE_SCALE, 0.0)
-    serves_wide = index.serves_wide[at]
-    add_dense("log_km", log_km)
-    add_dense("log_km_wide", log_km * serves_wide)
-    add_dense("remote", ~known)
-    add_dense("local", known & (np.where(known, km, np.inf) <= LOCAL_KM))
-    add_dense("km_near", np.where(known & ~serves_wide, np.where(known, km, 0.0), 0.0) / KM_SCALE)
+    if km is not None:
+        km = km[at]
+        known = ~np.isnan(km)
+        log_km = np.where(known, np.log1p(np.where(known, km, 0.0)) / DISTANCE_SCALE, 0.0)
+        serves_wide = index.serves_wide[at]
+        add_dense("log_km", log_km)
+        add_dense("log_km_wide", log_km * serves_wide)
+        add_dense("remote", ~known)
+        add_dense("local", known & (np.where(known, km, np.inf) <= LOCAL_KM))
+        add_dense("km_near", np.where(known & ~serves_wide, np.where(known, km, 0.0), 0.0) / KM_SCALE)
+    elif any(w[name].any() for name in DISTANCE_FEATURES):
+        raise ValueError("the distance features weigh something: their km are needed")
 
     if deal.language:
         add_dense("language_declared", declared(index, "languages", deal.language)[at])
@@ -390,10 +400,16 @@ def pair_features(deal: Deal, partner: Partner, associations: Associations | Non
 
 def distances(deal: Deal, index: PartnerIndex) -> np.ndarray:
     """Great-circle km from the request to each row's nearest place (nan when either has none)."""
+    dots = nearest_dots(deal, index)
+    return np.full(len(index), np.nan) if dots is None else km_of_dots(dots)
+
+
+def nearest_dots(deal: Deal, index: PartnerIndex) -> np.ndarray | None:
+    """The dot product of the request's point on the unit sphere with each row's nearest place (n,), nan for a
+    row without a place; None when the request or every row has none. The nearest place has the largest one."""
     layers = index.places()
     if deal.lat is None or deal.lon is None or not layers:
-        return np.full(len(index), np.nan)
-    # The nearest place has the largest dot product with the request's point; the chord gives the arc.
+        return None
     # Written out, not a BLAS product: a threaded one waits on other processes' cores.
     qx, qy, qz = unit_sphere(deal.lat, deal.lon)
     rows, points, _ = layers[0]
@@ -405,22 +421,74 @@ def distances(deal: Deal, index: PartnerIndex) -> np.ndarray:
         dots += others[1] * qy
         dots += others[2] * qz
         nearest[at] = np.maximum(nearest[at], dots)
-    # In place, step for step as 2R asin(min(1, sqrt(max(2 - 2 dot, 0)) / 2)) (the same numbers): a new array
-    # a step over 100,000 rows costs more than the arithmetic.
-    arc = nearest
-    arc *= -2.0
-    arc += 2.0
-    np.maximum(arc, 0.0, out=arc)
-    np.sqrt(arc, out=arc)
+    if len(rows) == len(index):  # every row has a place (rows are sorted and distinct)
+        return nearest
+    every = np.full(len(index), np.nan)
+    every[rows] = nearest
+    return every
+
+
+def km_of_dots(dots: np.ndarray) -> np.ndarray:
+    """The great-circle km of each `nearest_dots` value (nan stays nan), in a new array."""
+    return _km_of_chords(_chords(dots))
+
+
+def _km_of_chords(chord: np.ndarray) -> np.ndarray:
+    """2R asin(min(1, chord / 2)), in place: a new array a step over 100,000 rows costs more than the arithmetic."""
+    arc = chord
     arc *= 0.5
     np.minimum(arc, 1.0, out=arc)
     np.arcsin(arc, out=arc)
     arc *= 2 * EARTH_RADIUS_KM
-    if len(rows) == len(index):  # every row has a place (rows are sorted and distinct)
-        return arc
-    km = np.full(len(index), np.nan)
-    km[rows] = arc
-    return km
+    return arc
+
+
+def _chords(dots: np.ndarray) -> np.ndarray:
+    """The chord between two points on the unit sphere, sqrt(max(2 - 2 dot, 0)), in a new array (the same
+    numbers for a row's km and for its step in `distance_bound`, so its km lies between its step's ends')."""
+    chord = dots * -2.0
+    chord += 2.0
+    np.maximum(chord, 0.0, out=chord)
+    np.sqrt(chord, out=chord)
+    return chord
+
+
+@cache
+def _step_ends() -> tuple[np.ndarray, np.ndarray]:
+    """(km, log_km) of each step's first chord, exactly (a power of 2 divides it), read only."""
+    km = _km_of_chords(np.arange(2 * CHORD_STEPS + 2) / CHORD_STEPS)
+    log_km = np.log1p(km) / DISTANCE_SCALE
+    km.flags.writeable = log_km.flags.writeable = False
+    return km, log_km
+
+
+def distance_bound(dots: np.ndarray, serves_wide: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """An upper bound of what the distance features add to the log-odds weighed by `weights` (F,), for each row
+    of `nearest_dots` (n,) and whether it serves other countries than its own (n,): each feature is monotone in
+    the km, so over a step of chord its largest value is at one end, and their sum bounds theirs (held to the
+    features by a property test). The km of a step's ends only, not of every row: no arcsine or logarithm of
+    100,000 numbers per decision."""
+    w = {name: float(weights[COLUMN[name]]) for name in DISTANCE_FEATURES}
+    km, log_km = _step_ends()
+
+    def most(values: np.ndarray) -> np.ndarray:  # a monotone term's largest value over each step
+        return np.maximum(values[:-1], values[1:])
+
+    local = most(w["local"] * (km <= LOCAL_KM))
+    own_country = most(w["log_km"] * log_km) + most(w["km_near"] * km / KM_SCALE) + local
+    wide = most((w["log_km"] + w["log_km_wide"]) * log_km) + local
+    table = np.concatenate([own_country, wide])
+    placed = ~np.isnan(dots)
+    every = bool(placed.all())
+    chord = _chords(dots if every else dots[placed])
+    chord *= CHORD_STEPS
+    step = np.minimum(chord.astype(np.intp), 2 * CHORD_STEPS)
+    step += (serves_wide if every else serves_wide[placed]) * (2 * CHORD_STEPS + 1)
+    if every:
+        return table[step]
+    bound = np.full(len(dots), w["remote"])
+    bound[placed] = table[step]
+    return bound
 
 
 # Rows of the vector matrix gathered for their cosine: at most half of them (else one pass over all reads less),

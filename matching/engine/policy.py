@@ -132,7 +132,7 @@ class EnginePolicy:
         # Full feature rows only for the candidates listed: the learner keeps the chosen ones' to learn from.
         listed = sorted(set(best[:RANKED].tolist() if self.explained else ()) | {position for position, _, _ in picks})
         at = np.array(listed, dtype=np.intp)
-        x = dict(enumerate(features.matrix(deal, index, rows[at], scores.km, self.learner.associations)))
+        x = dict(enumerate(features.matrix(deal, index, rows[at], scores.km_at(rows[at]), self.learner.associations)))
         compact = {position: i for i, position in enumerate(listed)}
         picks = [(compact[position], boost, propensity) for position, boost, propensity in picks]
         for position, _, _ in picks:

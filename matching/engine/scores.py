@@ -2,10 +2,11 @@
 
 Over every eligible partner a decision does O(eligible) cheap work: the learner's cells (its record, sparse),
 the capacity and timeliness factor, and one upper bound of each log score, the features weighed by the
-tangents' slopes (a single linear combination; a weighed embedding cosine by its own bound, compact.py, and
-read from the vectors only for the partners that bound lets through). The global models' log-odds (three
-stages) are computed only for the partners whose bound can reach the top, and remembered for the rest of the
-decision. Pure.
+tangents' slopes (a single linear combination; the distance features by a table over the chord to the nearest
+place, features.distance_bound, so the km only of the partners scored exactly; a weighed embedding cosine by
+its own bound, compact.py, and read from the vectors only for the partners that bound lets through). The global
+models' log-odds (three stages) are computed only for the partners whose bound can reach the top, and
+remembered for the rest of the decision. Pure.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from matching.engine.types import Deal
 # Fewer eligible partners than this are all scored exactly: the tangents' sample would be most of them.
 EXACT_BELOW = 2 * cut.TANGENT_SAMPLE
 COSINE = features.COLUMN["vector_cosine"]
+DISTANCE = [features.COLUMN[name] for name in features.DISTANCE_FEATURES]
 
 
 class Scores:
@@ -40,7 +42,11 @@ class Scores:
     ) -> None:
         self.deal, self.index, self.learner, self.rows, self.factor = deal, index, learner, rows, factor
         self.m = len(rows)
-        self.km = features.distances(deal, index)
+        # The km of a partner only when its exact log-odds are asked for (`km_at`): its nearest place's dot
+        # product is all the bound needs (features.distance_bound).
+        self._dots = features.nearest_dots(deal, index)
+        self._km = np.full(len(index), np.nan)
+        self._km_done = np.full(len(index), self._dots is None)  # all nan and right without a place
         # The learner's cells of the partners with a record, and (last) of one without: row `_cell[position]`.
         known = np.flatnonzero(positions >= 0)
         compact = np.full(len(positions), -1, dtype=np.intp)
@@ -61,19 +67,29 @@ class Scores:
         self._loose: tuple[float, np.ndarray] | None = None
         self._cosine = np.full(self.m, np.nan)  # the exact cosines `_tightening` read (nan: not yet)
 
+    def km_at(self, rows: np.ndarray) -> np.ndarray:
+        """`features.distances(deal, index)` as far as it is right at the index's `rows` (and at every row asked
+        before): the km of the rows not asked yet are nan."""
+        missing = rows[~self._km_done[rows]]
+        if len(missing):
+            self._km[missing] = features.km_of_dots(self._dots[missing])  # type: ignore[index]
+            self._km_done[missing] = True
+        return self._km
+
     def logit(self, at: np.ndarray) -> np.ndarray:
         """Each stage's log-odds of the partners at positions `at` (len(at) x 3)."""
         missing = at[~self._done[at]]
         if len(missing):
             missing = np.unique(missing)
             learner = self.learner
+            rows = self.rows[missing]
             self._global[missing] = features.logits(
                 self.deal,
                 self.index,
-                self.rows[missing],
+                rows,
                 learner.weights,
                 learner.intercepts,
-                self.km,
+                self.km_at(rows),
                 learner.associations,
             )
             self._done[missing] = True
@@ -144,9 +160,17 @@ class Scores:
                 # vectors of the partners this bound lets through.
                 combined[0, COSINE] = 0.0
                 self._loose = (weight, weight * bound[self.rows])
-            every = features.logits(self.deal, self.index, None, combined, np.zeros(1), self.km, learner.associations)
+            km: np.ndarray | None = self._km
+            distance = None
+            if self._dots is not None:
+                distance = features.distance_bound(self._dots, self.index.serves_wide, combined[0])[self.rows]
+                combined[0, DISTANCE] = 0.0
+                km = None
+            every = features.logits(self.deal, self.index, None, combined, np.zeros(1), km, learner.associations)
             cells = (self.cells.cell_mean @ slope)[self._cell]
             linear = every[self.rows, 0] + cells + float(slope @ learner.intercepts) + constant
+            if distance is not None:
+                linear += distance
             if self._loose is not None:
                 linear += self._loose[1]
             self._upper = (linear, slope)

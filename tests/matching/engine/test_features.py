@@ -7,9 +7,12 @@ from random import Random
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matching.engine import eligibility, features
 from matching.engine.index import PartnerIndex
+from matching.engine.types import Place
 from tests.matching.engine.builders import deal, partner
 from tests.matching.engine.builders_random import random_deal, random_partner
 
@@ -138,3 +141,30 @@ def test_a_request_matches_a_partner_term_by_term():
 
     expected = {("industry", "retail"), ("product", "crm"), ("keyword", "cloud")}
     assert features.matched_terms(request, someone) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.lists(st.floats(-3.0, 3.0), min_size=5, max_size=5))
+def test_the_distance_bound_is_at_or_above_what_the_distance_features_add_and_within_a_step_of_it(seed, weighs):
+    rng = Random(seed)
+    index = PartnerIndex()
+    # Some partners without a place, some serving other countries, some within LOCAL_KM of the request.
+    partners = [random_partner(rng, i) for i in range(60)]
+    partners += [partner(100 + i, places=(Place(52.52 + rng.uniform(-0.6, 0.6), 13.40),)) for i in range(20)]
+    index.sync(partners)
+    request = replace(random_deal(rng, 1), lat=52.52, lon=13.40)
+    weights = np.zeros((1, features.F))
+    for name, weight in zip(features.DISTANCE_FEATURES, weighs, strict=True):
+        weights[0, features.COLUMN[name]] = weight
+    everyone = np.arange(len(partners))
+    exact = features.logits(request, index, everyone, weights, np.zeros(1), features.distances(request, index))[:, 0]
+
+    bound = features.distance_bound(features.nearest_dots(request, index), index.serves_wide, weights[0])
+
+    assert np.all(bound >= exact - 1e-12)  # the same numbers summed in another order
+    step_km = 2 * 6371.0088 / features.CHORD_STEPS  # a step of chord is at most this many km of arc, and the
+    slack = sum(abs(w) for w in weighs) * (step_km / features.KM_SCALE + 1.0)  # log_km moves at most 1 per km
+    placed = ~np.isnan(features.distances(request, index))
+    near_edge = np.abs(features.distances(request, index) - features.LOCAL_KM) < step_km
+    assert np.all((bound - exact)[placed & ~near_edge] <= slack)
+    assert np.all(bound[~placed] == exact[~placed])

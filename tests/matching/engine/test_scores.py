@@ -114,7 +114,7 @@ def every_score(engine: EnginePolicy, scores: Scores, optimism: float, taken: fr
     """Every eligible partner scored, as a decision did before it bounded them: the global models' log-odds of
     all, the learner's prediction for all."""
     learner = engine.learner
-    rows, km = scores.rows, scores.km
+    rows, km = scores.rows, features.distances(scores.deal, scores.index)
     global_logit = features.logits(
         scores.deal, scores.index, rows, learner.weights, learner.intercepts, km, learner.associations
     )
