@@ -13,10 +13,11 @@ instead; the pair's regret is split:
   two products, adds up to the pair's regret exactly);
 - by cause, one per pair, the first that holds: the engine's pick was its new-partner floor or an exploration;
   the passed-over partner is new to the engine (fewer than NEW_OFFERS offers); it truly wants the request's
-  industry or one of its products without declaring it; the stage the engine misjudged most (its log error on
-  the passed-over partner less that on its pick) is winning and the partner has fewer than FEW_CLOSED closed
-  deals (win propensity unknown); it is the capacity discount (load); the interest stage, with the two partners
-  more than FAR_KM apart in distance to the customer (distance); else that stage's name.
+  industry without declaring it (split by what the engine had heard of it in that industry: never asked, asked
+  and never interested, interested before), or one of its products; the stage the engine misjudged most (its
+  log error on the passed-over partner less that on its pick) is winning and the partner has fewer than
+  FEW_CLOSED closed deals (win propensity unknown); it is the capacity discount (load); the interest stage, with
+  the two partners more than FAR_KM apart in distance to the customer (distance); else that stage's name.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from bench.matching import SIMULATOR
 from bench.matching_tune import START
 from matching.engine import explain, features
 from matching.engine.index import ELIGIBLE
+from matching.engine.learner import INTEREST
 from matching.engine.policy import EnginePolicy, capacity_discount, timeliness_factor
 from matching.engine.types import Deal, Decision, Observation, Outcome, Partner
 from matching.simulator import config as simulator_config
@@ -129,11 +131,13 @@ class Probe(EnginePolicy):
             scale = _log_mean(true_win[o], true_win[c])
             for s, name in enumerate(TRUTH_STAGES):
                 tally.by_stage[name] += scale * float(np.log(truth[o, s] / truth[c, s]))
-            cause = self._cause(deal, partners, estimate, truth, km, o, c, boosts.get(int(profile_ids[c]), ""), hours)
+            boost = boosts.get(int(profile_ids[c]), "")
+            cause = self._cause(deal, partners, estimate, truth, km, o, c, boost, hours)
             tally.by_cause[cause] += regret
             tally.pairs_by_cause[cause] += 1
 
     def _cause(self, deal, partners, estimate, truth, km, o, c, boost, hours) -> str:  # type: ignore[no-untyped-def]
+        tally = self.tally
         if boost == explain.NEW_PARTNER:
             return "the new-partner floor's pick"
         if boost == explain.EXPLORATION:
@@ -141,8 +145,16 @@ class Probe(EnginePolicy):
         partner = partners[o]
         if self.learner.offer_count(partner.profile_id) < NEW_OFFERS:
             return f"new to the engine (< {NEW_OFFERS} offers)"
-        if self._undeclared(deal, partner, hours):
-            return "undeclared industry or product it wants"
+        undeclared = self._undeclared(deal, partner, hours)
+        if undeclared == "product":
+            return "undeclared product it wants (industry declared or not wanted)"
+        if undeclared == "industry":
+            yes, asked = self.learner.counts(INTEREST, "i:" + deal.industry, partner.profile_id)
+            if yes:
+                for s, name in enumerate(TRUTH_STAGES):
+                    tally.error[("heard interested", name)].append(float(estimate[o, STAGES.index(name)] - truth[o, s]))
+                return "undeclared industry it wants, heard interested in it before"
+            return "undeclared industry it wants, " + ("asked, never interested" if asked else "never asked in it")
         # The engine's log error on each stage: how much more it thought of its pick than of the passed-over
         # partner, beyond what the truth says (factors without a true counterpart are compared with 1).
         truth_full = np.ones((2, len(STAGES)))
@@ -160,17 +172,20 @@ class Probe(EnginePolicy):
             return "distance"
         return f"{worst} misjudged"
 
-    def _undeclared(self, deal: Deal, partner: Partner, hours: float) -> bool:
+    def _undeclared(self, deal: Deal, partner: Partner, hours: float) -> str:
+        """ "industry" when the partner truly wants the request's industry without declaring it, else "product"
+        when it wants one of its products without declaring it, else ""."""
         market, r = self.market, deal.request_id - 1
         i = partner.profile_id - 1
         phase = 1 if market.shifted(hours) else 0
         industry = int(market.requests.industry[r])
         if market.truth.industry_affinity[phase, i, industry] > 0 and deal.industry not in partner.industries:
-            return True
-        return any(
+            return "industry"
+        wanted = any(
             market.truth.product_affinity[phase, i, int(p)] > 0 and f"product{int(p)}" not in partner.products
             for p in market.requests.products[r]
         )
+        return "product" if wanted else ""
 
     @staticmethod
     def _error(tally: Tally, who: str, estimate: np.ndarray, truth: np.ndarray) -> None:
@@ -198,11 +213,15 @@ def report(tally: Tally) -> None:
         print(f"  {name:12s} {tally.by_stage[name]:8.1f}  {tally.by_stage[name] / total:6.1%}")
     print("\nRegret by cause:")
     for cause, regret in sorted(tally.by_cause.items(), key=lambda item: -item[1]):
-        print(f"  {cause:45s} {regret:8.1f}  {regret / total:6.1%}  ({tally.pairs_by_cause[cause]} pairs)")
-    print("\nMean estimate - truth (probability), chosen / passed over:")
+        print(f"  {cause:62s} {regret:8.1f}  {regret / total:6.1%}  ({tally.pairs_by_cause[cause]} pairs)")
+    print("\nMean estimate - truth (probability), chosen / passed over / passed over, heard interested before:")
     for name in TRUTH_STAGES:
-        chosen, passed = tally.error[("chosen", name)], tally.error[("passed over", name)]
-        print(f"  {name:12s} {np.mean(chosen):+.3f} / {np.mean(passed) if passed else float('nan'):+.3f}")
+        chosen, passed, heard = (tally.error[(who, name)] for who in ("chosen", "passed over", "heard interested"))
+        print(f"  {name:12s} {np.mean(chosen):+.3f} / {_mean(passed):+.3f} / {_mean(heard):+.3f}")
+
+
+def _mean(values: list[float]) -> float:
+    return float(np.mean(values)) if values else float("nan")
 
 
 def main() -> None:
@@ -215,6 +234,10 @@ def main() -> None:
     report(probe.tally)
     learned = probe.learner
     print("\nLearned at the end: stacking", np.round(learned.stacking, 3).tolist())
+    print("  gaps", {kind: round(gap, 3) for kind, gap in learned.memberships.gaps.items()})
+    for name in ("load", "industry_match", "product_overlap", "log_km", "km_near", "local", "industry_inferred"):
+        weights = learned.weights[:, features.COLUMN[name]]
+        print(f"  weights of {name} (interest, accept, win):", np.round(weights, 3).tolist())
     for stage, variances in zip(("interest", "accept", "win"), learned.prior_variances, strict=True):
         print(f"  prior variances, {stage}:", {kind: round(v, 3) for kind, v in variances.items()})
 
