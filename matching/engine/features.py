@@ -200,12 +200,8 @@ def matrix(
         out[:, COLUMN["size_any"]] = True
 
     km = (distances(deal, index) if km is None else km)[rows]
-    known = ~np.isnan(km)
-    out[:, COLUMN["log_km"]] = np.where(known, np.log1p(np.where(known, km, 0.0)) / DISTANCE_SCALE, 0.0)
-    out[:, COLUMN["remote"]] = ~known
-    out[:, COLUMN["local"]] = known & (np.where(known, km, np.inf) <= LOCAL_KM)
-    out[:, COLUMN["log_km_wide"]] = np.where(index.serves_wide[rows], out[:, COLUMN["log_km"]], 0.0)
-    out[:, COLUMN["km_near"]] = np.where(known & ~index.serves_wide[rows], np.where(known, km, 0.0), 0.0) / KM_SCALE
+    for name, values in distance_features(km, index.serves_wide[rows]).items():
+        out[:, COLUMN[name]] = values
 
     if deal.language:
         declared = np.zeros(n, dtype=bool)
@@ -283,15 +279,8 @@ def logits(
         constant += w["size_any"]
 
     if km is not None:
-        km = km[at]
-        known = ~np.isnan(km)
-        log_km = np.where(known, np.log1p(np.where(known, km, 0.0)) / DISTANCE_SCALE, 0.0)
-        serves_wide = index.serves_wide[at]
-        add_dense("log_km", log_km)
-        add_dense("log_km_wide", log_km * serves_wide)
-        add_dense("remote", ~known)
-        add_dense("local", known & (np.where(known, km, np.inf) <= LOCAL_KM))
-        add_dense("km_near", np.where(known & ~serves_wide, np.where(known, km, 0.0), 0.0) / KM_SCALE)
+        for name, values in distance_features(km[at], index.serves_wide[at]).items():
+            add_dense(name, values)
     elif any(w[name].any() for name in DISTANCE_FEATURES):
         raise ValueError("the distance features weigh something: their km are needed")
 
@@ -354,6 +343,20 @@ def _declares(index: PartnerIndex, attribute: str, item: str, rows: np.ndarray |
         declared[getattr(index, attribute).of(item)] = True
         return declared[rows]
     return np.array([item in getattr(index.partners[row], attribute) for row in rows.tolist()], dtype=bool)
+
+
+def distance_features(km: np.ndarray, serves_wide: np.ndarray) -> dict[str, np.ndarray]:
+    """The DISTANCE_FEATURES of rows `km` from the request (nan: unknown) that serve other countries than their
+    own or not: the one definition `matrix`, `logits` and `distance_bound` read."""
+    known = ~np.isnan(km)
+    log_km = np.where(known, np.log1p(np.where(known, km, 0.0)) / DISTANCE_SCALE, 0.0)
+    return {
+        "log_km": log_km,
+        "remote": ~known,
+        "local": known & (np.where(known, km, np.inf) <= LOCAL_KM),
+        "log_km_wide": log_km * serves_wide,
+        "km_near": np.where(known & ~serves_wide, np.where(known, km, 0.0), 0.0) / KM_SCALE,
+    }
 
 
 def load(index: PartnerIndex) -> np.ndarray:
@@ -454,12 +457,11 @@ def _chords(dots: np.ndarray) -> np.ndarray:
 
 
 @cache
-def _step_ends() -> tuple[np.ndarray, np.ndarray]:
-    """(km, log_km) of each step's first chord, exactly (a power of 2 divides it), read only."""
+def _step_ends() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The distance features at each step's first chord (exact: a power of 2 divides it), for a partner serving
+    its own country only and for one serving wider."""
     km = _km_of_chords(np.arange(2 * CHORD_STEPS + 2) / CHORD_STEPS)
-    log_km = np.log1p(km) / DISTANCE_SCALE
-    km.flags.writeable = log_km.flags.writeable = False
-    return km, log_km
+    return distance_features(km, np.zeros(len(km), dtype=bool)), distance_features(km, np.ones(len(km), dtype=bool))
 
 
 def distance_bound(dots: np.ndarray, serves_wide: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -469,15 +471,16 @@ def distance_bound(dots: np.ndarray, serves_wide: np.ndarray, weights: np.ndarra
     features by a property test). The km of a step's ends only, not of every row: no arcsine or logarithm of
     100,000 numbers per decision."""
     w = {name: float(weights[COLUMN[name]]) for name in DISTANCE_FEATURES}
-    km, log_km = _step_ends()
 
     def most(values: np.ndarray) -> np.ndarray:  # a monotone term's largest value over each step
         return np.maximum(values[:-1], values[1:])
 
-    local = most(w["local"] * (km <= LOCAL_KM))
-    own_country = most(w["log_km"] * log_km) + most(w["km_near"] * km / KM_SCALE) + local
-    wide = most((w["log_km"] + w["log_km_wide"]) * log_km) + local
-    table = np.concatenate([own_country, wide])
+    def table(ends: dict[str, np.ndarray]) -> np.ndarray:
+        # log_km and log_km_wide both rise with log km, so their sum is monotone; km_near and local apart
+        logs = w["log_km"] * ends["log_km"] + w["log_km_wide"] * ends["log_km_wide"]
+        return most(logs) + most(w["km_near"] * ends["km_near"]) + most(w["local"] * ends["local"])
+
+    tables = np.concatenate([table(ends) for ends in _step_ends()])
     placed = ~np.isnan(dots)
     every = bool(placed.all())
     chord = _chords(dots if every else dots[placed])
@@ -485,9 +488,9 @@ def distance_bound(dots: np.ndarray, serves_wide: np.ndarray, weights: np.ndarra
     step = np.minimum(chord.astype(np.intp), 2 * CHORD_STEPS)
     step += (serves_wide if every else serves_wide[placed]) * (2 * CHORD_STEPS + 1)
     if every:
-        return table[step]
+        return tables[step]
     bound = np.full(len(dots), w["remote"])
-    bound[placed] = table[step]
+    bound[placed] = tables[step]
     return bound
 
 
