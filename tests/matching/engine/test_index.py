@@ -6,10 +6,12 @@ from dataclasses import replace
 from random import Random
 
 import numpy as np
+import pytest
 
 from matching.embeddings import Vector
 from matching.engine import compact, eligibility
-from matching.engine.index import ELIGIBLE, PartnerIndex
+from matching.engine import index as index_module
+from matching.engine.index import ELIGIBLE, PartnerIndex, eligibility_key
 from tests.matching.engine.builders_random import random_deal, random_partner
 
 
@@ -28,6 +30,26 @@ def test_the_remembered_hard_rules_answer_as_eligibility_exclusion_through_chang
         changed = rng.randrange(60)  # a partner changes between two decisions, as capacity fills
         partners = list(partners)
         partners[changed] = random_partner(rng, changed)
+
+
+def test_the_index_remembers_the_hard_rules_of_the_most_recently_asked_keys_only(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(index_module, "EXCLUSION_KEYS", 2)
+    rng = Random(5)
+    partners = [random_partner(rng, i) for i in range(40)]
+    index = PartnerIndex()
+    index.sync(partners)
+    german, french, polish = (replace(random_deal(rng, 1), size="10-49", country=c) for c in ("DE", "FR", "PL"))
+
+    for request in (german, french, german, polish):
+        index.exclusions(request, frozenset())
+        index.excluded(request, frozenset(), index.exclusions(request, frozenset()))
+
+    kept = [eligibility_key(german), eligibility_key(polish)]
+    assert list(index._exclusions) == kept
+    assert set(index._excluded) == set(kept)
+    again = index.exclusions(french, frozenset())  # dropped, so asked again of the rules' owner
+    assert index.reasons(again) == [eligibility.exclusion(french, p, frozenset()) for p in partners]
+    assert list(index._exclusions) == [eligibility_key(polish), eligibility_key(french)]
 
 
 def wide_vectors(seed: int, n: int) -> list[Vector]:
