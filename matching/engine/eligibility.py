@@ -26,7 +26,7 @@ def exclusion(deal: Deal, partner: Partner, asked: frozenset[int]) -> str:
         return ALREADY_ASKED
     if not partner.accepting:
         return PAUSED
-    if partner.capacity is not None and partner.open_referrals >= partner.capacity:
+    if at_capacity(partner):
         return OVER_CAPACITY
     # A customer of unknown size may be of any size: a partner that opted out of the sizes it did not name is
     # not sent one (as `referrals.services.targetable_profiles(None)` reads it in the database).
@@ -38,6 +38,27 @@ def exclusion(deal: Deal, partner: Partner, asked: frozenset[int]) -> str:
     if deal.country and deal.country not in served:
         return REGION
     return ""
+
+
+def at_capacity(partner: Partner) -> bool:
+    return partner.capacity is not None and partner.open_referrals >= partner.capacity
+
+
+Signature = tuple[bool, bool, bool, frozenset[str], frozenset[str], frozenset[str], str]
+
+
+def signature(partner: Partner) -> Signature:
+    """What of a partner `exclusion` reads, besides its profile id (held to it by a test): partners alike in it
+    are excluded alike from every request, so an index asks `exclusion` once per signature, not per partner."""
+    return (
+        partner.accepting,
+        at_capacity(partner),
+        partner.only_target_sizes,
+        partner.sizes,
+        partner.languages,
+        partner.serves_countries,
+        partner.country,
+    )
 
 
 def distance_km(deal: Deal, partner: Partner) -> float | None:

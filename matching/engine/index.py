@@ -4,8 +4,10 @@ under 20 ms (docs/decisions.md).
 A decision gets its partners as a sequence of frozen `Partner`s. Re-encoding them all (and asking
 `eligibility.exclusion` for each) costs ~0.5 s per 100,000, so the index re-encodes only the rows whose
 `Partner` changed since the last call (the objects are frozen, so an object equal to the one held is unchanged
-data), remembers `exclusion`'s answers per `eligibility_key(deal)`, and patches what it remembers per row
-(`memo`) in the changed rows only: an update costs O(changed), besides one C-speed comparison of the lists.
+data), remembers `exclusion`'s answers per `eligibility_key(deal)` (asked once per `eligibility.signature`, what
+it reads of a partner, so a request of a new key costs a pass over the signatures, not the partners), and
+patches what it remembers per row (`memo`) in the changed rows only: an update costs O(changed), besides one
+C-speed comparison of the lists.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from math import cos, radians, sin
 from typing import overload
 
@@ -33,6 +36,7 @@ CHUNK = 1024  # rows held and compared at once by `sync`: tuple equality runs in
 
 RowSelector = np.ndarray | slice
 _NONE = np.empty(0, dtype=np.intp)
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # a probe request's instant: the hard rules read none
 
 
 def eligibility_key(deal: Deal) -> tuple[str, str, str]:
@@ -98,6 +102,7 @@ class PartnerIndex:
         self.profile_ids = np.empty(0, dtype=np.int64)
         self.joined = np.empty(0, dtype=np.float64)  # POSIX seconds
         self.capacity = np.empty(0, dtype=np.float64)  # nan when unlimited
+        self.signature = np.empty(0, dtype=np.int32)  # each row's `eligibility.signature`, numbered
         self.open_referrals = np.empty(0, dtype=np.float64)
         self.declares_industries = np.empty(0, dtype=bool)
         self.declares_sizes = np.empty(0, dtype=bool)
@@ -118,6 +123,9 @@ class PartnerIndex:
         self._compact: tuple[np.ndarray, compact.Compact] | None = None  # (the matrix it was built from, it)
         self._exclusions: dict[tuple[str, str, str], np.ndarray] = {}
         self._excluded: dict[tuple[str, str, str], dict[int, str]] = {}
+        self._signatures: dict[eligibility.Signature, int] = {}
+        self._signed: list[Partner] = []  # a partner of each signature, by its number
+        self._by_signature: dict[tuple[str, str, str], np.ndarray] = {}  # key -> each signature's reason code
         self._memo: dict[object, tuple[Callable[[RowSelector], np.ndarray], np.ndarray]] = {}
         self._reasons: list[str] = [""]
         self._reason_array = np.array(self._reasons, dtype=object)
@@ -179,6 +187,7 @@ class PartnerIndex:
             ("profile_ids", 0),
             ("joined", 0.0),
             ("capacity", np.nan),
+            ("signature", -1),
             ("open_referrals", 0.0),
             ("declares_industries", False),
             ("declares_sizes", False),
@@ -229,6 +238,12 @@ class PartnerIndex:
         self.profile_ids[row] = new.profile_id
         self.joined[row] = new.joined_at.timestamp()
         self.capacity[row] = np.nan if new.capacity is None else float(new.capacity)
+        signature = eligibility.signature(new)
+        number = self._signatures.get(signature)
+        if number is None:
+            number = self._signatures[signature] = len(self._signed)
+            self._signed.append(new)
+        self.signature[row] = number
         self.open_referrals[row] = float(new.open_referrals)
         self.declares_industries[row] = bool(new.industries)
         self.declares_sizes[row] = bool(new.sizes)
@@ -248,11 +263,8 @@ class PartnerIndex:
                 oldest = next(iter(self._exclusions))
                 del self._exclusions[oldest]
                 self._excluded.pop(oldest, None)
-            codes = np.fromiter(
-                (self._code(eligibility.exclusion(deal, p, frozenset())) for p in self.partners),
-                dtype=np.int16,
-                count=len(self.partners),
-            )
+                self._by_signature.pop(oldest, None)
+            codes = self._signature_codes(key)[self.signature]
             self._exclusions[key] = codes
         if not asked:
             return codes
@@ -285,6 +297,18 @@ class PartnerIndex:
         """The hard rules' words for `codes`."""
         return list(self._reason_array[codes].tolist())
 
+    def _signature_codes(self, key: tuple[str, str, str]) -> np.ndarray:
+        """Each signature's reason code for requests of `key`, asked of `eligibility.exclusion` once for each
+        (partners alike in what it reads are excluded alike): a key asked for the first time costs a pass over
+        the signatures, not over the partners."""
+        found = self._by_signature.get(key, np.empty(0, dtype=np.int16))
+        if len(found) < len(self._signed):
+            size, language, country = key
+            probe = Deal(request_id=0, at=_EPOCH, size=size, language=language, country=country)
+            more = [self._code(eligibility.exclusion(probe, p, frozenset())) for p in self._signed[len(found) :]]
+            found = self._by_signature[key] = np.concatenate([found, np.array(more, dtype=np.int16)])
+        return found
+
     def _code(self, reason: str) -> int:
         try:
             return self._reasons.index(reason)
@@ -309,19 +333,18 @@ class PartnerIndex:
             self._exclusions.clear()
             self._excluded.clear()
             return
+        at = np.array(rows, dtype=np.intp)
         for key, codes in self._exclusions.items():
-            size, language, country = key
-            probe = Deal(request_id=0, at=self.partners[0].joined_at, size=size, language=language, country=country)
+            codes[at] = self._signature_codes(key)[self.signature[at]]
             excluded = self._excluded.get(key)
+            if excluded is None:
+                continue
             for row in rows:
-                reason = eligibility.exclusion(probe, self.partners[row], frozenset())
-                codes[row] = self._code(reason)
-                if excluded is not None:
-                    profile_id = self.partners[row].profile_id
-                    if reason:
-                        excluded[profile_id] = reason
-                    else:
-                        excluded.pop(profile_id, None)
+                profile_id = self.partners[row].profile_id
+                if codes[row] != ELIGIBLE:
+                    excluded[profile_id] = self._reasons[int(codes[row])]
+                else:
+                    excluded.pop(profile_id, None)
 
     # -- geometry and embeddings, flattened when first asked -------------------------------------------------
 

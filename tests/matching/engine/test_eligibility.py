@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from random import Random
 
 import pytest
 
 from matching.engine import eligibility
-from matching.engine.types import Deal, Partner, Place
+from matching.engine.types import SIZES, Deal, Partner, Place
+from tests.matching.engine.builders_random import random_partner
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a pure function of its arguments: any fixed instant will do
 DEAL = Deal(request_id=1, at=AT, size="50-249", country="DE", language="de", lat=52.52, lon=13.405)
@@ -60,3 +62,22 @@ def test_the_distance_is_to_the_nearest_place():
     nearer = replace(PARTNER, places=(Place(48.137, 11.575), Place(52.4, 13.0)))
     assert eligibility.distance_km(DEAL, nearer) == pytest.approx(30.5, abs=0.1)
     assert eligibility.distance_km(replace(DEAL, lat=None), PARTNER) is None
+
+
+def test_partners_alike_in_their_signature_are_excluded_alike_from_every_request():
+    rng = Random(4)
+    partners = [random_partner(rng, i) for i in range(3000)]
+    requests = [
+        replace(DEAL, size=size, language=language, country=country)
+        for size in ("", *SIZES)
+        for language in ("de", "en", "pl")
+        for country in ("DE", "AT", "PL")
+    ]
+    alike: dict[eligibility.Signature, list[Partner]] = {}
+    for partner in partners:
+        alike.setdefault(eligibility.signature(partner), []).append(partner)
+
+    assert len(alike) < 0.75 * len(partners)  # many share one: what else differs (places, capacity) is not read
+    for group in alike.values():
+        for request in requests:
+            assert len({eligibility.exclusion(request, p, frozenset()) for p in group}) == 1
