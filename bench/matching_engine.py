@@ -9,7 +9,7 @@ wall clock adds whatever else the machine is doing). Beside each figure, the sam
 was at git revision BENCH_ENGINE_BASELINE (the commit before the speed work; "" for none), loaded from git into
 a package of its own and trained the same way: old and new decide on the same request in turn, in alternating
 order, so both see the same load; and the table says whether they chose the same partners in the same order.
-Four kinds of decision:
+Six kinds of decision:
   - steady: the caller passes the same tuple of partners each time (nothing changed);
   - changed: the caller passes a new list in which 3 partners changed (the ones just chosen, one more open
     referral each), as a simulator or the product does between two requests;
@@ -18,11 +18,13 @@ Four kinds of decision:
     (matching.embeddings.Vector, float32 buffers; matching.roster gives every profile one);
   - the same, by an engine that learned from requests with embeddings too, so its models weigh the cosine
     (the rows above learned from requests without one: their cosine weighs nothing, and is not computed).
+  - first of a key: as steady, but only the first decision of each (size, country) of the requests, before
+    the index remembers the hard rules' answers for it (30 decisions, one per key).
 Decisions use one BLAS thread, as the routing service's do. The first decision of a kind builds the index
-(reported apart: "cold"); then one decision per (size, country) fills the memo of the hard rules, as a running
-process has. The partners are frozen out of the garbage collector's sweeps (gc.freeze; the product's processes
-do not freeze theirs), and the process's heap and collector are set as every process of the product sets them
-(matching/engine/runtime.py). No Django; the table goes to stdout.
+(reported apart: "cold"); then, except in "first of a key", one decision per (size, country) fills the memo of
+the hard rules, as a running process has. The partners are frozen out of the garbage collector's sweeps
+(gc.freeze; the product's processes do not freeze theirs), and the process's heap and collector are set as
+every process of the product sets them (matching/engine/runtime.py). No Django; the table goes to stdout.
 """
 
 from __future__ import annotations
@@ -271,6 +273,40 @@ def timed(
     ]
 
 
+def first_of_each_key(engine: EnginePolicy, baseline: Any, people: list[Partner], rng: random.Random) -> list[str]:
+    """ "First of a key": the first decision of each (size, country), the hard rules asked for it anew."""
+    current = tuple(people)
+    request, seed = plain(rng, 10**6, "", ""), rng.getrandbits(32)
+    # Builds the index with a key no later request has (no size), so each request after it is its key's first.
+    for each in (engine, baseline):
+        if each is not None:
+            each.decide(replace(request, size=""), current, 3, frozenset(), NOW, random.Random(seed))
+    new, old = Times(), Times()
+    same = 0
+    for i, (size, country) in enumerate(itertools.product(SIZES, COUNTRIES)):
+        request, seed = plain(rng, 10**6 + i, size, country), rng.getrandbits(32)
+        turns = [(new, engine), (old, baseline)] if i % 2 == 0 else [(old, baseline), (new, engine)]
+        decisions = {id(t): t.decide(each, request, current, random.Random(seed)) for t, each in turns if each}
+        same += baseline is not None and decisions[id(new)].chosen == decisions[id(old)].chosen
+    n = len(new.cpu)
+
+    def cell(ours: list[float], theirs: list[float], at: int) -> str:
+        figure = f"{percentiles(ours)[at]:.1f}"
+        return figure if baseline is None else f"{figure} ({percentiles(theirs)[at]:.1f})"
+
+    return [
+        "first of a key",
+        f"{len(people):,}",
+        "-",
+        cell(new.cpu, old.cpu, 0),
+        cell(new.cpu, old.cpu, 1),
+        cell(new.wall, old.wall, 0),
+        cell(new.wall, old.wall, 1),
+        f"{max(new.wall):.1f}",
+        f"{same}/{n}" if baseline is not None else "-",
+    ]
+
+
 def main() -> None:
     threadpool_limits(limits=1, user_api="blas")  # as the routing service decides (matching/routing.py)
     runtime.prepare()  # as every process of the product does (matching/apps.py)
@@ -289,6 +325,7 @@ def main() -> None:
     rows = [timed("steady", engine, baseline, people, rng, plain)]
     engine, baseline = engines(people, 21)
     rows.append(timed("changed", engine, baseline, people, rng, plain))
+    rows.append(first_of_each_key(*engines(people, 21), people, rng))
     rows.append(timed("with embeddings", *engines(with_vectors, 22), with_vectors, rng, embedded))
     del with_vectors
     product = with_product_vectors(people, 13)
