@@ -13,7 +13,7 @@ C-speed comparison of the lists.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from math import cos, radians, sin
@@ -118,11 +118,11 @@ class PartnerIndex:
         self._places: dict[int, tuple[tuple[float, float, float], ...]] = {}
         self._place_arrays: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         self._sorted_profiles: tuple[np.ndarray, np.ndarray] | None = None
+        self._profile_snapshot: np.ndarray | None = None  # profile_ids as they were at the last change of one
         self._vectors: dict[int, np.ndarray] = {}
         self._vector_matrix: tuple[np.ndarray, np.ndarray] | None = None
         self._compact: tuple[np.ndarray, compact.Compact] | None = None  # (the matrix it was built from, it)
         self._exclusions: dict[tuple[str, str, str], np.ndarray] = {}
-        self._excluded: dict[tuple[str, str, str], dict[int, str]] = {}
         self._signatures: dict[eligibility.Signature, int] = {}
         self._signed: list[Partner] = []  # a partner of each signature, by its number
         self._by_signature: dict[tuple[str, str, str], np.ndarray] = {}  # key -> each signature's reason code
@@ -216,8 +216,7 @@ class PartnerIndex:
             if before != after:
                 postings.replace(row, before, after)
         if (old.profile_id if old else None) != (new.profile_id if new else None):
-            self._sorted_profiles = None
-            self._excluded.clear()
+            self._sorted_profiles = self._profile_snapshot = None
         if old is not None and self.row_of_profile.get(old.profile_id) == row:
             del self.row_of_profile[old.profile_id]
         if (old.places if old else ()) != (new.places if new else ()):
@@ -262,7 +261,6 @@ class PartnerIndex:
             while len(self._exclusions) >= EXCLUSION_KEYS:
                 oldest = next(iter(self._exclusions))
                 del self._exclusions[oldest]
-                self._excluded.pop(oldest, None)
                 self._by_signature.pop(oldest, None)
             codes = self._signature_codes(key)[self.signature]
             self._exclusions[key] = codes
@@ -275,23 +273,12 @@ class PartnerIndex:
                 codes[row] = self._code(eligibility.exclusion(deal, self.partners[row], asked))
         return codes
 
-    def excluded(self, deal: Deal, asked: frozenset[int], codes: np.ndarray) -> dict[int, str]:
-        """Profile id -> the hard rule that excludes it, for `codes` (`exclusions(deal, asked)`): a new dict,
-        from one remembered per `eligibility_key(deal)` and patched with the asked rows."""
-        key = eligibility_key(deal)
-        found = self._excluded.get(key)
-        if found is None:
-            plain = self._exclusions[key]
-            rows = np.flatnonzero(plain != ELIGIBLE)
-            found = self._excluded[key] = dict(
-                zip(self.profile_ids[rows].tolist(), self.reasons(plain[rows]), strict=True)
-            )
-        result = dict(found)
-        for profile_id in asked:
-            row = self.row_of_profile.get(profile_id)
-            if row is not None and codes[row] != ELIGIBLE:
-                result[profile_id] = self._reasons[int(codes[row])]
-        return result
+    def excluded(self, codes: np.ndarray) -> Excluded:
+        """Profile id -> the hard rule that excludes it, for `codes` (`exclusions(deal, asked)`), as they are now
+        (whatever the index's later changes)."""
+        if self._profile_snapshot is None:
+            self._profile_snapshot = self.profile_ids.copy()
+        return Excluded(self._profile_snapshot, codes.copy(), self._reason_array)
 
     def reasons(self, codes: np.ndarray) -> list[str]:
         """The hard rules' words for `codes`."""
@@ -331,20 +318,10 @@ class PartnerIndex:
     def _patch_exclusions(self, rows: list[int], resized: bool) -> None:
         if resized or len(rows) > REBUILD_SHARE * max(1, len(self.partners)):
             self._exclusions.clear()
-            self._excluded.clear()
             return
         at = np.array(rows, dtype=np.intp)
         for key, codes in self._exclusions.items():
             codes[at] = self._signature_codes(key)[self.signature[at]]
-            excluded = self._excluded.get(key)
-            if excluded is None:
-                continue
-            for row in rows:
-                profile_id = self.partners[row].profile_id
-                if codes[row] != ELIGIBLE:
-                    excluded[profile_id] = self._reasons[int(codes[row])]
-                else:
-                    excluded.pop(profile_id, None)
 
     # -- geometry and embeddings, flattened when first asked -------------------------------------------------
 
@@ -434,6 +411,36 @@ class Rows(Sequence[Partner]):
             changed.extend(range(start + common, start + len(piece)))
         changed.extend(range(len(source), self._n))
         return Rows(tuple(chunks)), changed
+
+
+class Excluded(Mapping[int, str]):
+    """A decision's excluded partners, profile id -> the hard rule that excludes it, read from its reason codes:
+    most of 100,000 partners may be excluded (a request from a country few serve), so the dict is built only
+    when a caller reads it (the routing service stores how many each rule excluded, and asks of one partner)."""
+
+    def __init__(self, profile_ids: np.ndarray, codes: np.ndarray, reasons: np.ndarray) -> None:
+        self._profile_ids, self._codes, self._reasons = profile_ids, codes, reasons
+        self._dict: dict[int, str] | None = None
+
+    def _built(self) -> dict[int, str]:
+        if self._dict is None:
+            rows = np.flatnonzero(self._codes != ELIGIBLE)
+            self._dict = dict(
+                zip(self._profile_ids[rows].tolist(), self._reasons[self._codes[rows]].tolist(), strict=True)
+            )
+        return self._dict
+
+    def __getitem__(self, profile_id: int) -> str:
+        return self._built()[profile_id]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._built())
+
+    def __len__(self) -> int:
+        return len(self._built())
+
+    def __repr__(self) -> str:
+        return f"Excluded({self._built()!r})"
 
 
 def unit_sphere(lat: float, lon: float) -> tuple[float, float, float]:

@@ -106,7 +106,7 @@ class EnginePolicy:
         index.sync(partners)
         self.learner.deals[deal.request_id] = deal
         codes = index.exclusions(deal, asked)
-        excluded = index.excluded(deal, asked, codes)
+        excluded = index.excluded(codes)
         rows = np.flatnonzero(codes == ELIGIBLE)
         if not len(rows):
             return Decision(self.name, self.model_version, deal.request_id, (), (), excluded)

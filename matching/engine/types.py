@@ -167,7 +167,7 @@ class Decision:
     deal_id: int
     ranked: tuple[Scored, ...]  # eligible candidates, best first
     chosen: tuple[int, ...]  # profile ids, in the order they were chosen
-    excluded: dict[int, str] = field(default_factory=dict)  # profile id -> hard rule that excluded it
+    excluded: Mapping[int, str] = field(default_factory=dict)  # profile id -> hard rule that excluded it
 
 
 class Policy(Protocol):

@@ -41,13 +41,13 @@ def test_what_the_index_remembers_per_row_stays_what_a_fresh_index_computes_thro
         codes = kept.exclusions(request, asked)
         load = features.load(kept).copy()
         languages = kept.memo(("languages", "de"), lambda at: features._declares(kept, "languages", "de", at)).copy()
-        excluded = kept.excluded(request, asked, codes)
+        excluded = kept.excluded(codes)
 
         fresh = PartnerIndex()
         fresh.sync(list(partners))
         fresh_codes = fresh.exclusions(request, asked)
         assert kept.reasons(codes) == fresh.reasons(fresh_codes)
-        assert excluded == fresh.excluded(request, asked, fresh_codes)
+        assert excluded == fresh.excluded(fresh_codes)
         assert load.tolist() == features.load(fresh).tolist()
         assert languages.tolist() == [("de" in p.languages) for p in partners]
 
