@@ -1,5 +1,5 @@
 """A change of some partners costs the index those rows only: it finds them by comparing the lists, patches what
-it remembers per row and the excluded partners, and answers as an index built afresh."""
+it remembers per row, and answers (the excluded partners too) as an index built afresh."""
 
 from __future__ import annotations
 
