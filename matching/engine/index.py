@@ -13,7 +13,7 @@ C-speed comparison of the lists.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, Sequence, ValuesView
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from math import cos, radians, sin
@@ -438,6 +438,16 @@ class Excluded(Mapping[int, str]):
 
     def __len__(self) -> int:
         return len(self._built())
+
+    # The dict's own views, not Mapping's, which would look every key up again.
+    def keys(self) -> KeysView[int]:
+        return self._built().keys()
+
+    def values(self) -> ValuesView[str]:
+        return self._built().values()
+
+    def items(self) -> ItemsView[int, str]:
+        return self._built().items()
 
     def __repr__(self) -> str:
         return f"Excluded({self._built()!r})"
