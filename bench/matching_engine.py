@@ -20,6 +20,8 @@ Six kinds of decision:
     (the rows above learned from requests without one: their cosine weighs nothing, and is not computed).
   - first of a key: as steady, but only the first decision of each (size, country) of the requests, before
     the index remembers the hard rules' answers for it (30 decisions, one per key).
+BENCH_ENGINE_KINDS picks some of them (steady,changed,first,embeddings,product,weighed: all by default). Each
+kind's engines are freed before the next kind's are trained.
 Decisions use one BLAS thread, as the routing service's do. The first decision of a kind builds the index
 (reported apart: "cold"); then, except in "first of a key", one decision per (size, country) fills the memo of
 the hard rules, as a running process has. The partners are frozen out of the garbage collector's sweeps
@@ -58,6 +60,7 @@ PROFILES = int(os.environ.get("BENCH_ENGINE_PROFILES", "100000"))
 HISTORY = int(os.environ.get("BENCH_ENGINE_HISTORY", "5000"))
 REPEAT = int(os.environ.get("BENCH_ENGINE_REPEAT", "200"))
 BASELINE = os.environ.get("BENCH_ENGINE_BASELINE", "e91b9290b085fc88fd482cf28b2c896f5c2ad4fd")
+KINDS = set(os.environ.get("BENCH_ENGINE_KINDS", "steady,changed,first,embeddings,product,weighed").split(","))
 DIMENSIONS = 64
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a bench's own clock: nothing here reads the wall clock's date
 COUNTRIES = {"DE": (52.5, 13.4), "FR": (48.9, 2.35), "PL": (52.2, 21.0), "RU": (55.75, 37.6), "GB": (51.5, -0.1)}
@@ -319,21 +322,32 @@ def main() -> None:
 
     rng = random.Random(11)
     people = partners(rng, vectors=False)
-    with_vectors = partners(random.Random(12), vectors=True)
+    with_vectors = partners(random.Random(12), vectors=True) if "embeddings" in KINDS else []
     gc.freeze()
-    engine, baseline = engines(people, 21)
-    rows = [timed("steady", engine, baseline, people, rng, plain)]
-    engine, baseline = engines(people, 21)
-    rows.append(timed("changed", engine, baseline, people, rng, plain))
-    rows.append(first_of_each_key(*engines(people, 21), people, rng))
-    rows.append(timed("with embeddings", *engines(with_vectors, 22), with_vectors, rng, embedded))
-    del with_vectors
-    product = with_product_vectors(people, 13)
-    rows.append(timed("product embeddings", *engines(product, 23), product, rng, product_deal))
-    rows.append(timed("product, cosine weighed", *engines(product, 24, product_deal), product, rng, product_deal))
+    rows, versions = [], []
+
+    def measure(kind: str, row: Callable[[], list[str]]) -> None:
+        if kind in KINDS:
+            rows.append(row())
+
+    def run(name: str, pair: tuple[EnginePolicy, Any], people: list[Partner], make: MakeDeal) -> list[str]:
+        versions.append(pair[0].model_version)
+        return timed(name, *pair, people, rng, make)
+
+    measure("steady", lambda: run("steady", engines(people, 21), people, plain))
+    measure("changed", lambda: run("changed", engines(people, 21), people, plain))
+    measure("first", lambda: first_of_each_key(*engines(people, 21), people, rng))
+    measure("embeddings", lambda: run("with embeddings", engines(with_vectors, 22), with_vectors, embedded))
+    with_vectors = []  # freed before the product's embeddings are made
+    product = with_product_vectors(people, 13) if {"product", "weighed"} & KINDS else []
+    measure("product", lambda: run("product embeddings", engines(product, 23), product, product_deal))
+    measure(
+        "weighed",
+        lambda: run("product, cosine weighed", engines(product, 24, product_deal), product, product_deal),
+    )
     header = ["decision", "profiles", "cold ms", "CPU p50", "CPU p95", "wall p50", "wall p95", "wall max", "same"]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    print(f"Matching engine: one decision of 3 partners, {REPEAT} decisions, model {engine.model_version}")
+    print(f"Matching engine: one decision of 3 partners, {REPEAT} decisions, models {', '.join(versions)}")
     print(f"ms; in brackets the engine at {BASELINE[:12]}, deciding in turn with ours" if old_policy else "ms")
     print(f"load average before: {LOAD_BEFORE}; after: {_load()}")
     for row in [header, *rows]:
