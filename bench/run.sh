@@ -21,3 +21,4 @@ BENCH_PG_URL="$url" BENCH_TMP="$work" .venv/bin/python -m bench.pages
 .venv/bin/python -m bench.api
 BENCH_PG_URL="$url" BENCH_TMP="$work" .venv/bin/python -m bench.finder
 BENCH_TMP="$work" .venv/bin/python -m bench.matching
+OPENBLAS_NUM_THREADS=1 .venv/bin/python -m bench.matching_engine
