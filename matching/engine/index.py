@@ -431,7 +431,12 @@ class Excluded(Mapping[int, str]):
         return self._dict
 
     def __getitem__(self, profile_id: int) -> str:
-        return self._built()[profile_id]
+        if self._dict is None:  # one partner asked of (the routing service's `refusal`): no dict of them all
+            for row in np.flatnonzero(self._profile_ids == profile_id).tolist():
+                if self._codes[row] != ELIGIBLE:
+                    return str(self._reasons[self._codes[row]])
+            raise KeyError(profile_id)
+        return self._dict[profile_id]
 
     def __iter__(self) -> Iterator[int]:
         return iter(self._built())

@@ -73,6 +73,21 @@ def test_a_decisions_excluded_partners_stay_as_they_were_when_the_partners_chang
     assert after == {profile_id: reason for profile_id, reason in now.items() if reason}
 
 
+def test_one_partner_is_looked_up_among_a_decisions_excluded_partners_as_in_all_of_them():
+    rng = Random(7)
+    partners = [random_partner(rng, i) for i in range(40)]
+    index = PartnerIndex()
+    index.sync(partners)
+    request = random_deal(rng, 1)
+    reasons = {p.profile_id: eligibility.exclusion(request, p, frozenset()) for p in partners}
+    codes = index.exclusions(request, frozenset())
+
+    one_by_one = {profile_id: index.excluded(codes).get(profile_id) for profile_id in [*reasons, 999]}
+
+    assert one_by_one == {**{profile_id: reason or None for profile_id, reason in reasons.items()}, 999: None}
+    assert dict(index.excluded(codes)) == {profile_id: reason for profile_id, reason in reasons.items() if reason}
+
+
 def wide_vectors(seed: int, n: int) -> list[Vector]:
     rows = np.random.default_rng(seed).standard_normal((n, compact.WORTHWHILE_ABOVE + 1))
     return [Vector(row) for row in rows]
