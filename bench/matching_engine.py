@@ -259,22 +259,7 @@ def timed(
                 j = by_id[profile_id]
                 people[j] = replace(people[j], open_referrals=min(people[j].open_referrals + 1, 10))
             current = people
-
-    def cell(ours: list[float], theirs: list[float], at: int) -> str:
-        figure = f"{percentiles(ours)[at]:.1f}"
-        return figure if baseline is None else f"{figure} ({percentiles(theirs)[at]:.1f})"
-
-    return [
-        kind,
-        f"{len(people):,}",
-        f"{cold:.0f}",
-        cell(new.cpu, old.cpu, 0),
-        cell(new.cpu, old.cpu, 1),
-        cell(new.wall, old.wall, 0),
-        cell(new.wall, old.wall, 1),
-        f"{max(new.wall):.1f}",
-        f"{same}/{REPEAT}" if baseline is not None else "-",
-    ]
+    return table_row(kind, len(people), f"{cold:.0f}", new, old if baseline is not None else None, same)
 
 
 def first_of_each_key(engine: EnginePolicy, baseline: Any, people: list[Partner], rng: random.Random) -> list[str]:
@@ -292,22 +277,26 @@ def first_of_each_key(engine: EnginePolicy, baseline: Any, people: list[Partner]
         turns = [(new, engine), (old, baseline)] if i % 2 == 0 else [(old, baseline), (new, engine)]
         decisions = {id(t): t.decide(each, request, current, random.Random(seed)) for t, each in turns if each}
         same += baseline is not None and decisions[id(new)].chosen == decisions[id(old)].chosen
-    n = len(new.cpu)
+    return table_row("first of a key", len(people), "-", new, old if baseline is not None else None, same)
 
-    def cell(ours: list[float], theirs: list[float], at: int) -> str:
-        figure = f"{percentiles(ours)[at]:.1f}"
-        return figure if baseline is None else f"{figure} ({percentiles(theirs)[at]:.1f})"
+
+def table_row(kind: str, profiles: int, cold: str, new: Times, old: Times | None, same: int) -> list[str]:
+    """A row of the table: our figures, and in brackets the baseline's (`old`, None without one)."""
+
+    def cell(clock: str, at: int) -> str:
+        figure = f"{percentiles(getattr(new, clock))[at]:.1f}"
+        return figure if old is None else f"{figure} ({percentiles(getattr(old, clock))[at]:.1f})"
 
     return [
-        "first of a key",
-        f"{len(people):,}",
-        "-",
-        cell(new.cpu, old.cpu, 0),
-        cell(new.cpu, old.cpu, 1),
-        cell(new.wall, old.wall, 0),
-        cell(new.wall, old.wall, 1),
+        kind,
+        f"{profiles:,}",
+        cold,
+        cell("cpu", 0),
+        cell("cpu", 1),
+        cell("wall", 0),
+        cell("wall", 1),
         f"{max(new.wall):.1f}",
-        f"{same}/{n}" if baseline is not None else "-",
+        f"{same}/{len(new.cpu)}" if old is not None else "-",
     ]
 
 

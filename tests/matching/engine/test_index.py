@@ -12,6 +12,7 @@ from matching.embeddings import Vector
 from matching.engine import compact, eligibility
 from matching.engine import index as index_module
 from matching.engine.index import ELIGIBLE, PartnerIndex, eligibility_key
+from matching.engine.types import Deal, Partner
 from tests.matching.engine.builders_random import random_deal, random_partner
 
 
@@ -49,15 +50,24 @@ def test_the_index_remembers_the_hard_rules_of_the_most_recently_asked_keys_only
     assert list(index._exclusions) == [eligibility_key(polish), eligibility_key(french)]
 
 
-def test_a_decisions_excluded_partners_stay_as_they_were_when_the_partners_change_after_it():
-    rng = Random(6)
-    partners = [random_partner(rng, i) for i in range(40)]
+def synced(seed: int) -> tuple[list[Partner], PartnerIndex]:
+    partners = [random_partner(Random(seed * 1000 + i), i) for i in range(40)]
     index = PartnerIndex()
     index.sync(partners)
-    request = random_deal(rng, 1)
+    return partners, index
+
+
+def excluded_by_the_rules(request: Deal, partners: list[Partner], asked: frozenset[int]) -> dict[int, str]:
+    found = {p.profile_id: eligibility.exclusion(request, p, asked) for p in partners}
+    return {profile_id: reason for profile_id, reason in found.items() if reason}
+
+
+def test_a_decisions_excluded_partners_stay_as_they_were_when_the_partners_change_after_it():
+    partners, index = synced(6)
+    request = random_deal(Random(6), 1)
     asked = [frozenset(), frozenset({3})]
     excluded = [index.excluded(index.exclusions(request, each)) for each in asked]
-    before = [{p.profile_id: eligibility.exclusion(request, p, each) for p in partners} for each in asked]
+    before = [excluded_by_the_rules(request, partners, each) for each in asked]
     changed = list(partners)
     for row in (3, 8, 21):  # fewer than REBUILD_SHARE of the rows: the remembered codes are patched in place
         changed[row] = replace(partners[row], accepting=not partners[row].accepting)
@@ -66,26 +76,23 @@ def test_a_decisions_excluded_partners_stay_as_they_were_when_the_partners_chang
     index.sync(changed)
     after = index.excluded(index.exclusions(request, frozenset()))
 
-    for found, reasons in zip(excluded, before, strict=True):
-        assert found == {profile_id: reason for profile_id, reason in reasons.items() if reason}
+    assert excluded == before
     assert excluded[1][3] == eligibility.ALREADY_ASKED
-    now = {p.profile_id: eligibility.exclusion(request, p, frozenset()) for p in changed}
-    assert after == {profile_id: reason for profile_id, reason in now.items() if reason}
+    assert after == excluded_by_the_rules(request, changed, frozenset())
 
 
 def test_one_partner_is_looked_up_among_a_decisions_excluded_partners_as_in_all_of_them():
-    rng = Random(7)
-    partners = [random_partner(rng, i) for i in range(40)]
-    index = PartnerIndex()
-    index.sync(partners)
-    request = random_deal(rng, 1)
-    reasons = {p.profile_id: eligibility.exclusion(request, p, frozenset()) for p in partners}
+    partners, index = synced(7)
+    request = random_deal(Random(7), 1)
+    expected = excluded_by_the_rules(request, partners, frozenset())
     codes = index.exclusions(request, frozenset())
 
-    one_by_one = {profile_id: index.excluded(codes).get(profile_id) for profile_id in [*reasons, 999]}
+    one_by_one = {p.profile_id: index.excluded(codes).get(p.profile_id) for p in partners}
 
-    assert one_by_one == {**{profile_id: reason or None for profile_id, reason in reasons.items()}, 999: None}
-    assert dict(index.excluded(codes)) == {profile_id: reason for profile_id, reason in reasons.items() if reason}
+    assert {profile_id: reason for profile_id, reason in one_by_one.items() if reason} == expected
+    assert len(expected) < len(partners) and None in one_by_one.values()
+    assert index.excluded(codes).get(999) is None
+    assert dict(index.excluded(codes)) == expected
 
 
 def wide_vectors(seed: int, n: int) -> list[Vector]:
