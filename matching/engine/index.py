@@ -21,7 +21,7 @@ from typing import overload
 
 import numpy as np
 
-from matching.engine import compact, eligibility
+from matching.engine import compact, eligibility, identities
 from matching.engine.types import Deal, Partner
 
 # Past this share of changed rows, the remembered exclusions are dropped rather than patched.
@@ -98,7 +98,7 @@ class PartnerIndex:
     def __init__(self) -> None:
         self.partners = Rows()
         self.version = 0  # bumped whenever a row changes
-        self._last: Sequence[Partner] | None = None
+        self._last: tuple[Partner, ...] | None = None
         self.profile_ids = np.empty(0, dtype=np.int64)
         self.joined = np.empty(0, dtype=np.float64)  # POSIX seconds
         self.capacity = np.empty(0, dtype=np.float64)  # nan when unlimited
@@ -162,12 +162,14 @@ class PartnerIndex:
 
     def sync(self, partners: Sequence[Partner]) -> None:
         """Make the rows `partners`, re-encoding only the rows whose partner is not equal to the one held."""
-        if partners is self._last and isinstance(partners, tuple):
+        if partners is self._last:
             return  # the same immutable tuple of frozen partners: nothing can have changed
         n_old, n_new = len(self.partners), len(partners)
         held = self.partners
         self.partners, changed = held.updated(partners)
-        self._last = partners
+        # Only a tuple can be known unchanged by its identity. A list is not held: its last reference would be
+        # ours, and freeing 100,000 references at the next sync would cost that decision ~1.5 ms.
+        self._last = partners if isinstance(partners, tuple) else None
         if not changed:
             return
         self._resize(n_new)
@@ -367,11 +369,17 @@ class PartnerIndex:
 class Rows(Sequence[Partner]):
     """The partners of the rows, held in tuples of CHUNK. A change replaces the chunks it touches only: no copy
     of the whole sequence per decision, and nothing new for the garbage collector's young generations to sweep
-    but those chunks (a new list of 100,000 partners costs each of its sweeps ~2 ms)."""
+    but those chunks (a new list of 100,000 partners costs each of its sweeps ~2 ms). Where CPython lets it,
+    the rows also keep their partners' addresses, which find the chunks a caller changed without touching the
+    partners (`identities`; the chunks hold the partners, so their addresses cannot be taken by others)."""
 
-    def __init__(self, chunks: tuple[tuple[Partner, ...], ...] = ()) -> None:
+    def __init__(self, chunks: tuple[tuple[Partner, ...], ...] = (), addresses: np.ndarray | None = None) -> None:
         self._chunks = chunks
         self._n = sum(len(chunk) for chunk in chunks)
+        self._addresses = addresses
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_addresses": None}  # another process's objects live at other addresses
 
     def __len__(self) -> int:
         return self._n
@@ -393,24 +401,43 @@ class Rows(Sequence[Partner]):
         return itertools.chain.from_iterable(self._chunks)
 
     def updated(self, partners: Sequence[Partner]) -> tuple[Rows, list[int]]:
-        """(the rows `partners`, keeping the chunks that are equal; the rows where they differ from these, and the
-        rows only one of them has). Chunks compare in C (tuple equality tries identity first), then object by
-        object within the chunks that differ."""
+        """(the rows `partners`, keeping the chunks that are the same objects or equal; the rows where they differ
+        from these, and the rows only one of them has). Chunks compare by their partners' addresses where those
+        can be read, else in C (tuple equality tries identity first); then object by object within the chunks
+        that differ."""
         source = partners if isinstance(partners, tuple | list) else list(partners)
+        addresses = identities.addresses(source)
+        same = self._same_chunks(addresses)
         chunks: list[tuple[Partner, ...]] = []
         changed: list[int] = []
         for j, start in enumerate(range(0, len(source), CHUNK)):
-            piece = tuple(source[start : start + CHUNK])
             old = self._chunks[j] if j < len(self._chunks) else ()
+            if j in same:
+                chunks.append(old)
+                continue
+            piece = tuple(source[start : start + CHUNK])
             if piece == old:
                 chunks.append(old)
+                if addresses is not None:  # equal partners, maybe other objects: the addresses of those held
+                    addresses[start : start + len(old)] = identities.addresses(old)
                 continue
             chunks.append(piece)
             common = min(len(piece), len(old))
             changed.extend(start + i for i in range(common) if piece[i] is not old[i] and piece[i] != old[i])
             changed.extend(range(start + common, start + len(piece)))
         changed.extend(range(len(source), self._n))
-        return Rows(tuple(chunks)), changed
+        return Rows(tuple(chunks), addresses), changed
+
+    def _same_chunks(self, addresses: np.ndarray | None) -> set[int] | range:
+        """The chunks whose every partner is the one held, known from the addresses (none without them)."""
+        if addresses is None or self._addresses is None:
+            return set()
+        common = min(len(addresses), self._n)
+        full = common // CHUNK  # chunks of CHUNK rows both have; a shorter last one is compared in C
+        moved = np.flatnonzero(addresses[: full * CHUNK] != self._addresses[: full * CHUNK])
+        if not len(moved):
+            return range(full)
+        return set(range(full)) - set((moved // CHUNK).tolist())
 
 
 class Excluded(Mapping[int, str]):

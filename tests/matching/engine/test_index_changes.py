@@ -8,9 +8,10 @@ from dataclasses import replace
 from random import Random
 
 import numpy as np
+import pytest
 
-from matching.engine import features
-from matching.engine.index import PartnerIndex, Rows
+from matching.engine import features, identities
+from matching.engine.index import CHUNK, PartnerIndex, Rows
 from tests.matching.engine.builders_random import random_deal, random_partner
 
 
@@ -28,6 +29,60 @@ def test_the_changed_rows_are_the_partners_not_equal_to_the_ones_held_and_the_ro
     assert Rows().updated(old[:10])[0].updated(new[:12])[1] == [5, 10, 11]
     assert held.updated(tuple(old))[1] == []
     assert list(held.updated(new)[0]) == new
+
+
+def test_the_addresses_of_a_list_or_a_tuple_are_its_items_ids_and_other_sequences_have_none():
+    items = [object() for _ in range(5)]
+
+    assert identities.AVAILABLE
+    assert identities.addresses(items).tolist() == [id(x) for x in items]
+    assert identities.addresses(tuple(items)).tolist() == [id(x) for x in items]
+    assert identities.addresses([]).tolist() == []
+    assert identities.addresses(range(3)) is None
+
+
+@pytest.mark.parametrize("readable", [True, False])
+def test_rows_found_changed_by_their_addresses_are_the_rows_found_by_comparing_the_partners(
+    monkeypatch: pytest.MonkeyPatch, readable: bool
+):
+    monkeypatch.setattr(identities, "AVAILABLE", readable)
+    rng = Random(5)
+    partners = [random_partner(rng, i) for i in range(3 * CHUNK + 100)]
+    held, _ = Rows().updated(partners)
+    for _ in range(40):
+        expected = set()
+        partners = list(partners)
+        for row in rng.sample(range(len(partners)), rng.randint(0, 4)):
+            if rng.random() < 0.5:  # equal, another object: not a change, but the rows may keep either
+                partners[row] = replace(partners[row])
+            else:
+                partners[row] = replace(partners[row], open_referrals=partners[row].open_referrals + 1)
+                expected.add(row)
+        if rng.random() < 0.2:
+            cut = rng.randint(CHUNK, len(partners))
+            expected = {row for row in expected if row < cut} | set(range(cut, len(partners)))
+            partners = partners[:cut]
+        if rng.random() < 0.2:
+            grown = [random_partner(rng, 10_000 + len(partners) + i) for i in range(rng.randint(1, 50))]
+            expected |= set(range(len(partners), len(partners) + len(grown)))
+            partners = partners + grown
+        given = partners if rng.random() < 0.5 else tuple(partners)
+
+        held, changed = held.updated(given)
+
+        assert sorted(changed) == sorted(expected)
+        assert list(held) == partners
+        if readable:  # the addresses kept are those of the partners the rows hold
+            assert held._addresses is not None and held._addresses.tolist() == [id(p) for p in held]
+
+
+def test_rows_read_from_a_pickle_keep_no_addresses():
+    rng = Random(6)
+    held, _ = Rows().updated([random_partner(rng, i) for i in range(10)])
+
+    loaded = pickle.loads(pickle.dumps(held))  # noqa: S301 - its own pickle
+
+    assert held._addresses is not None and loaded._addresses is None and list(loaded) == list(held)
 
 
 def test_what_the_index_remembers_per_row_stays_what_a_fresh_index_computes_through_changes():
