@@ -38,9 +38,10 @@ def _read(items: Sequence[object]) -> np.ndarray | None:
         start = _tuple_items(items)
     else:
         return None
-    if not n:
-        return np.empty(0, dtype=np.uintp)
-    return np.ctypeslib.as_array((ctypes.c_size_t * n).from_address(start)).astype(np.uintp, copy=True)
+    found = np.empty(n, dtype=np.uintp)
+    if n:  # copied with memmove: a ctypes array type per length would stay cached for the process's life
+        ctypes.memmove(found.ctypes.data, start, n * found.itemsize)
+    return found
 
 
 def _layout_is_known() -> bool:
