@@ -86,6 +86,8 @@ def test_a_paused_profile_is_not_chosen_by_the_next_decision(committed):
 
 def test_a_profile_edited_through_the_service_is_read_again_and_only_it():
     edited, other = factories.profile(), factories.profile()
+    for _ in range(3):  # one change of five: caught up, not made anew (roster.REBUILD_SHARE)
+        factories.profile()
     user = factories.user(edited.partner)
     before = _by_id()
     kept = roster.current()
@@ -97,6 +99,21 @@ def test_a_profile_edited_through_the_service_is_read_again_and_only_it():
     assert after.partners[after.position[other.pk]] is before[other.pk]
     assert after.partners[after.position[edited.pk]].keywords == {"cloud", "email", "migrat"}
     assert after.partners[after.position[edited.pk]].capacity == 4
+    assert after.position is kept.position  # no profile came or went: the positions are shared, not copied
+
+
+def test_a_new_profile_gets_a_position_of_its_own_copy_and_the_kept_roster_keeps_its_own():
+    first, *others = [factories.profile() for _ in range(5)]
+    kept = roster.current()
+    roster._keep("default", kept)
+
+    second = factories.profile()
+    found = roster.current()
+
+    before = {first.pk: 0} | {profile.pk: i + 1 for i, profile in enumerate(others)}
+    assert found.position == before | {second.pk: 5}
+    assert kept.position == before
+    assert found.partners[:5] == kept.partners and found.partners[5].profile_id == second.pk
 
 
 def test_a_profile_at_capacity_is_not_chosen_by_the_next_decision_and_is_again_once_a_referral_closes(committed):
