@@ -428,16 +428,14 @@ class Rows(Sequence[Partner]):
         changed.extend(range(len(source), self._n))
         return Rows(tuple(chunks), addresses), changed
 
-    def _same_chunks(self, addresses: np.ndarray | None) -> set[int] | range:
+    def _same_chunks(self, addresses: np.ndarray | None) -> set[int]:
         """The chunks whose every partner is the one held, known from the addresses (none without them)."""
         if addresses is None or self._addresses is None:
             return set()
-        common = min(len(addresses), self._n)
-        full = common // CHUNK  # chunks of CHUNK rows both have; a shorter last one is compared in C
+        # The chunks of CHUNK rows both have; a shorter last one is compared in C.
+        full = min(len(addresses), self._n) // CHUNK
         moved = np.flatnonzero(addresses[: full * CHUNK] != self._addresses[: full * CHUNK])
-        if not len(moved):
-            return range(full)
-        return set(range(full)) - set((moved // CHUNK).tolist())
+        return set(range(full)).difference((moved // CHUNK).tolist())
 
 
 class Excluded(Mapping[int, str]):
